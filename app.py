@@ -1,0 +1,80 @@
+"""Vigie: the Dash application factory.
+
+    create_app(overrides=None) -> Dash     settings: defaults, VIGIE_* environment, overrides
+    server                                 the Flask server, for `gunicorn app:server`
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping
+
+import dash
+from dash import Dash
+from flask import Flask
+
+from vigie.bootstrap import init_database
+from vigie.config import ensure_secret_key, load_settings
+from vigie.sectors import default_catalogue_path, load_catalogue
+
+ROOT = Path(__file__).resolve().parent
+DASH_PAGE_CALLBACKS = (".._pages_content.children..._pages_store.data..", "_pages_dummy.children")
+
+
+def create_server(settings: Any) -> Flask:
+    """The Flask side: configuration, login guard, headers, health, API, geometry."""
+    from server import api, geo, health
+    from server.auth import init_auth
+
+    store = init_database(settings)
+    server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"), static_folder=None)
+    lifetime = max(settings.session_absolute_hours * 3600, settings.display_session_days * 86400)
+    server.config.update(
+        SECRET_KEY=ensure_secret_key(settings),
+        SESSION_COOKIE_NAME="vigie_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.secure_cookies),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=lifetime),
+        MAX_CONTENT_LENGTH=int(settings.max_upload_mb) * 1024 * 1024,
+        VIGIE_SETTINGS=settings,
+        VIGIE_STORE=store,
+        VIGIE_CATALOGUE=load_catalogue(default_catalogue_path(settings.dept)),
+        VIGIE_CALLBACK_ROLES={},
+    )
+    init_auth(server)
+    server.register_blueprint(health.bp)
+    server.register_blueprint(geo.bp)
+    server.register_blueprint(api.bp)
+    return server
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
+    """Build the whole application (Flask server + Dash pages + callbacks)."""
+    import callbacks
+    from components.layout import root_layout
+    from server.security import init_security
+
+    settings = load_settings(overrides)
+    server = create_server(settings)
+    app = Dash(
+        __name__, server=server, use_pages=True, pages_folder=str(ROOT / "pages"),
+        assets_folder=str(ROOT / "assets"), assets_ignore=r"(themes/.*|login\.css)",
+        external_stylesheets=["/assets/themes/darkly.min.css"],
+        compress=True, title="Vigie", update_title=None, serve_locally=True,
+    )
+    app.layout = root_layout
+    callbacks.register_all(app)
+    # Dash's own page-routing callbacks (added on the first request); each page checks its role.
+    server.config["VIGIE_CALLBACK_ROLES"].update(dict.fromkeys(DASH_PAGE_CALLBACKS, "display"))
+    init_security(server, app.csp_hashes)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """`app.server` is built on first access, so importing this module has no side effect."""
+    if name == "server":
+        global server
+        server = create_app().server
+        return server
+    raise AttributeError(name)

@@ -1,0 +1,42 @@
+"""Callbacks, one module per page, each exposing register(app).
+
+Every callback is registered through `secure_callback`, which records the minimum role of
+its output; the server refuses (403) a callback request from a weaker role and any
+callback it does not know (tests/app/test_permissions.py checks the map is complete).
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any, Callable
+
+from dash import Dash
+
+
+def secure_callback(app: Dash, role: str, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """app.callback(*args, **kwargs), declaring the minimum role allowed to run it."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        before = set(app.callback_map)
+        app.callback(*args, **kwargs)(func)
+        roles = app.server.config.setdefault("VIGIE_CALLBACK_ROLES", {})
+        for output in set(app.callback_map) - before:
+            roles[output] = role
+        return func
+
+    return decorate
+
+
+def clientside(app: Dash, role: str, javascript: str, *args: Any) -> None:
+    """app.clientside_callback, declared like the others (it runs in the browser only)."""
+    before = set(app.callback_map)
+    app.clientside_callback(javascript, *args)
+    roles = app.server.config.setdefault("VIGIE_CALLBACK_ROLES", {})
+    for output in set(app.callback_map) - before:
+        roles[output] = role
+
+
+def register_all(app: Dash) -> None:
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}").register(app)

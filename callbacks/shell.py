@@ -1,0 +1,47 @@
+"""Shell: clock (in the browser), freshness badge, navbar toggle."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dash import Dash, Input, Output, State
+
+from callbacks import clientside, secure_callback
+from callbacks._context import settings, store
+from components import ids
+from components.text import lang, t
+from vigie.i18n import format_time
+
+
+def freshness_badge(report: dict[str, Any], language: str) -> tuple[str, str]:
+    """(text, css class) of the freshness badge from a feed health report."""
+    newest = report.get("newest_slot")
+    level = report.get("level") or "none"
+    if newest is None:
+        return t("shell.no_data"), "shell-freshness badge freshness-none"
+    slot_end = newest + settings().slot_minutes * 60
+    when = format_time(slot_end, language, with_date=level == "red")
+    key = {"fresh": "shell.fresh", "amber": "shell.amber", "red": "shell.red"}.get(level, "shell.fresh")
+    return t(key, time=when), f"shell-freshness badge freshness-{level}"
+
+
+def register(app: Dash) -> None:
+    clientside(
+        app, "display",
+        """function(n) {
+            return new Date().toLocaleTimeString('fr-FR', {timeZone: 'Europe/Paris', hour12: false});
+        }""",
+        Output(ids.CLOCK, "children"), Input(ids.CLOCK_TICK, "n_intervals"),
+    )
+    clientside(
+        app, "display",
+        "function(n, open) { return n ? !open : open; }",
+        Output("shell-collapse", "is_open"), Input("shell-toggler", "n_clicks"), State("shell-collapse", "is_open"),
+    )
+
+    @secure_callback(app, "display", Output(ids.FRESHNESS, "children"), Output(ids.FRESHNESS, "className"),
+                     Input(ids.REFRESH, "n_intervals"))
+    def _freshness(_n: int) -> tuple[str, str]:
+        from vigie.feed.health import status
+
+        return freshness_badge(status(store(), settings(), time.time()), lang())

@@ -1,0 +1,1 @@
+"""Pure builders of Dash components; ids live in components/ids.py."""

@@ -1,0 +1,43 @@
+"""The Leaflet sector map: geometry fetched once from a URL, colours through `hideout`."""
+from __future__ import annotations
+
+from typing import Any
+
+import dash_leaflet as dl
+from dash import html
+
+# Bouches-du-Rhône
+DEFAULT_CENTER = [43.52, 5.08]
+DEFAULT_ZOOM = 9
+
+# Colour-blind-safe scales (viridis-like sequential; blue-red diverging), light to dark.
+SEQUENTIAL = ["#fde725", "#a0da39", "#4ac16d", "#1fa187", "#277f8e", "#365c8d", "#46327e"]
+DIVERGING = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"]
+NO_DATA = "#5b6570"
+
+
+def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str, Any],
+               tile_url: str = "", attribution: str = "", height: str = "100%") -> dl.Map:
+    """A map of the sectors; without a tile URL the polygons sit on the dark map background."""
+    layers: list[Any] = []
+    if tile_url:
+        layers.append(dl.TileLayer(url=tile_url, attribution=attribution or None))
+    layers.append(dl.GeoJSON(
+        id=geojson_id, url=geojson_url, hideout=hideout,
+        style={"variable": "vigie.map.style"},
+        onEachFeature={"variable": "vigie.map.onEachFeature"},
+        hoverStyle={"variable": "vigie.map.hoverStyle"},
+    ))
+    return dl.Map(layers, id=map_id, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, minZoom=7, maxZoom=14,
+                  style={"height": height, "width": "100%"}, className="vigie-map",
+                  attributionControl=bool(tile_url))
+
+
+def legend(title: str, colors: list[str], labels: list[str], no_data_label: str) -> html.Div:
+    """A legend with a swatch and a number range per class (readable without colour)."""
+    rows = [html.Li([html.Span(className="legend-swatch", style={"background": c}), html.Span(label)])
+            for c, label in zip(colors, labels)]
+    rows.append(html.Li([html.Span(className="legend-swatch legend-nodata", style={"background": NO_DATA}),
+                         html.Span(no_data_label)]))
+    return html.Div([html.Div(title, className="legend-title"), html.Ul(rows, className="legend-list")],
+                    className="vigie-legend", role="figure", **{"aria-label": title})

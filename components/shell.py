@@ -1,0 +1,55 @@
+"""The application shell: navigation bar, clock, freshness, banners."""
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from components.text import t
+
+
+def nav_links(pages: list[dict[str, Any]], role_ok: Any) -> list[Any]:
+    """One link per registered page that declares a nav order and that the role may open."""
+    visible = [p for p in pages if p.get("nav") is not None and role_ok(p.get("role", "display"))]
+    return [
+        dbc.NavItem(dbc.NavLink(t(p["title_key"]), href=p["path"], active="exact", className="shell-navlink"))
+        for p in sorted(visible, key=lambda p: p["nav"])
+    ]
+
+
+def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any) -> dbc.Navbar:
+    brand = html.A([html.Img(src="/assets/logo.svg", height="34", alt=""), html.Span("Vigie", className="ms-2")],
+                   href="/", className="navbar-brand d-flex align-items-center")
+    user = html.Div([
+        html.Span(id=ids.FRESHNESS, className="shell-freshness badge", role="status"),
+        html.Span(id=ids.CLOCK, className="shell-clock", **{"aria-label": t("shell.clock")}),
+        html.Span([html.Span(username, className="fw-bold"), html.Span(t(f"roles.{role}"), className="shell-role")],
+                  className="shell-user"),
+        html.A(t("shell.logout"), href="/logout", className="btn btn-outline-light btn-sm shell-logout"),
+    ], className="d-flex align-items-center gap-3 flex-wrap")
+    return dbc.Navbar(
+        dbc.Container([
+            brand,
+            dbc.NavbarToggler(id="shell-toggler"),
+            dbc.Collapse(dbc.Nav(nav_links(pages, role_ok), navbar=True, className="me-auto"),
+                         id="shell-collapse", navbar=True, is_open=False),
+            user,
+        ], fluid=True),
+        color="dark", dark=True, className="shell-navbar", sticky="top",
+    )
+
+
+def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, content: Any,
+          refresh_ms: int) -> html.Div:
+    """Navbar + banners + the page container + the shared refresh interval."""
+    return html.Div([
+        dcc.Location(id=ids.URL, refresh="callback-nav"),
+        dcc.Interval(id=ids.REFRESH, interval=refresh_ms, n_intervals=0),
+        dcc.Interval(id=ids.CLOCK_TICK, interval=1000, n_intervals=0),
+        navbar(pages, username, role, role_ok),
+        html.Div(t("shell.connection_lost"), id=ids.LOST_BANNER, className="shell-lost", role="alert", hidden=True),
+        html.Div(id=ids.EXERCISE_BANNER),
+        html.Main(content, className="shell-main"),
+    ], className="shell")

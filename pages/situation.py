@@ -1,0 +1,47 @@
+"""Situation (/): the live map of the sectors, headline figures, what moved, today's events."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from components.layout import guarded
+from components.sector_map import sector_map
+from components.text import t
+
+dash.register_page(__name__, path="/", name="situation", title="Vigie — Situation", nav=1,
+                   title_key="situation.nav", role="display")
+
+INDICATORS = ("present", "delta_residents", "pct_usual", "z", "residents")
+
+
+def _indicator_picker() -> dbc.Select:
+    return dbc.Select(
+        id=ids.SIT_INDICATOR, value="present",
+        options=[{"label": t(f"situation.indicator_{key}"), "value": key} for key in INDICATORS],
+    )
+
+
+def _build() -> dbc.Row:
+    map_panel = html.Div([
+        sector_map(ids.SIT_MAP, ids.SIT_GEOJSON, "/geo/sectors.geojson", hideout={}),
+        html.Div(id=ids.SIT_LEGEND),
+    ], className="panel map-panel")
+    side = html.Div([
+        html.Div(id=ids.SIT_ERROR),
+        html.Div(id=ids.SIT_KPIS, className="mb-2"),
+        html.Div([html.Label(t("situation.indicator"), htmlFor=ids.SIT_INDICATOR, className="form-label"),
+                  _indicator_picker()], className="mb-2"),
+        html.Div(id=ids.SIT_DATA_TIME, className="mb-2 text-muted"),
+        html.Div(id=ids.SIT_CARD, className="mb-2"),
+        html.Div(id=ids.SIT_MOVERS, className="mb-2"),
+        html.Div(id=ids.SIT_EVENTS),
+        dcc.Store(id="situation-selected"),
+    ])
+    return dbc.Row([dbc.Col(map_panel, lg=8, className="mb-2"), dbc.Col(side, lg=4)], className="g-2")
+
+
+def layout(**_query: str) -> object:
+    """The ops room's main screen."""
+    return guarded("display", _build)

@@ -1,0 +1,270 @@
+"""Login, logout, the deny-by-default guard and role checks on every callback and API route."""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request,
+                   session, url_for)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from vigie import accounts, audit, tokens
+from vigie.accounts import User
+from vigie.i18n import translate
+from vigie.store import Store
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
+# The only files the login page needs; every other asset is behind the login.
+PUBLIC_ASSETS = frozenset({"/assets/themes/darkly.min.css", "/assets/login.css", "/assets/logo.svg"})
+TOUCH_EVERY_S = 30  # record user activity at most this often (spares the writer)
+
+
+class SessionUser(UserMixin):  # type: ignore[misc]
+    """A logged-in user; its flask-login id is the server-side session token."""
+
+    def __init__(self, user: User, token: str, last_action_at: int) -> None:
+        self.user = user
+        self.token = token
+        self.last_action_at = last_action_at
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    @property
+    def language(self) -> str:
+        return self.user.language
+
+    def has_role(self, minimum: str) -> bool:
+        return self.user.has_role(minimum)
+
+
+def store() -> Store:
+    return current_app.config["VIGIE_STORE"]  # type: ignore[no-any-return]
+
+
+def settings() -> Any:
+    return current_app.config["VIGIE_SETTINGS"]
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> SessionUser | None:
+    found = accounts.resolve_session(store(), token, settings().session_idle_minutes * 60)
+    if found is None:
+        return None
+    user, last_action = found
+    return SessionUser(user, token, last_action)
+
+
+def client_address() -> str:
+    return request.remote_addr or "?"
+
+
+def lang() -> str:
+    if current_user and current_user.is_authenticated:
+        return str(current_user.language)
+    return str(settings().language)
+
+
+# -- the guard ----------------------------------------------------------------------------
+def _wants_json() -> bool:
+    return (request.path.startswith(("/_", "/api/")) or request.is_json
+            or request.headers.get("X-Requested-With") == "XMLHttpRequest"
+            or request.accept_mimetypes.best == "application/json")
+
+
+def _unauthorised() -> Response:
+    if _wants_json():
+        response = jsonify(error="authentication required", login="/login")
+        response.status_code = 401
+        return response
+    target = request.full_path.rstrip("?") if request.method == "GET" else "/"
+    return redirect(url_for("auth.login", next=target))
+
+
+def guard() -> Response | None:
+    """Deny by default: only the login page, /healthz and the login page's files are public."""
+    path = request.path
+    if path in PUBLIC_PATHS or path in PUBLIC_ASSETS:
+        return None
+    if path.startswith("/api/"):
+        return _guard_api()
+    if not current_user.is_authenticated:
+        return _unauthorised()
+    if path.endswith("/_dash-update-component") and request.method == "POST":
+        refusal = _check_callback()
+        if refusal is not None:
+            return refusal
+    _touch_unless_polling()
+    return None
+
+
+def _guard_api() -> Response | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        token = tokens.verify_token(store(), header[7:].strip())
+        if token is None:
+            audit.record(store(), "api.auth", address=client_address(), outcome="refused", path=request.path)
+            return _json_error(401, "invalid or revoked token")
+        g.api_token = token
+        return None
+    if current_user.is_authenticated:
+        g.api_token = None
+        return None
+    return _json_error(401, "authentication required: session or bearer token")
+
+
+def _json_error(status: int, message: str, **extra: Any) -> Response:
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    return response
+
+
+def _callback_body() -> dict[str, Any] | None:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+def _check_callback() -> Response | None:
+    """Refuse a callback the user's role may not run (403 + audit) or that is malformed (400)."""
+    body = _callback_body()
+    if body is None or not isinstance(body.get("output"), str):
+        return _json_error(400, "malformed callback request")
+    roles: dict[str, str] = current_app.config["VIGIE_CALLBACK_ROLES"]
+    needed = roles.get(body["output"])
+    if needed is None:
+        return _json_error(400, "unknown callback")
+    if not current_user.has_role(needed):
+        audit.record(store(), "callback", username=current_user.username, address=client_address(),
+                     outcome="forbidden", output=body["output"], needed=needed)
+        return _json_error(403, "forbidden for this role")
+    return None
+
+
+def _touch_unless_polling() -> None:
+    """Count user actions for the idle timeout; interval polling does not count."""
+    body = _callback_body() if request.method == "POST" else None
+    if body is not None:
+        changed = body.get("changedPropIds") or []
+        if changed and all(str(p).endswith(".n_intervals") for p in changed):
+            return
+    if time.time() - current_user.last_action_at >= TOUCH_EVERY_S:
+        accounts.touch_session(store(), current_user.token)
+
+
+# -- role checks for API routes --------------------------------------------------------
+def api_route(*, role: str = "operator", scope: str | None = "read") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Allow a session with at least `role`, or a bearer token of `scope` (None: sessions only)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            token = g.get("api_token")
+            if token is not None:
+                if scope is None or token.scope != scope:
+                    audit.record(store(), "api.scope", username=f"token:{token.name}", address=client_address(),
+                                 outcome="forbidden", path=request.path)
+                    return _json_error(403, f"this token's scope ({token.scope}) does not allow {request.path}")
+            elif not current_user.is_authenticated or not current_user.has_role(role):
+                return _json_error(403, "forbidden for this role")
+            return view(*args, **kwargs)
+
+        wrapped.vigie_role = role  # type: ignore[attr-defined]
+        wrapped.vigie_scope = scope  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+def require_role(minimum: str) -> None:
+    """Abort with 403 (and an audit line) unless the current session has `minimum`."""
+    if current_user.is_authenticated and current_user.has_role(minimum):
+        return
+    audit.record(store(), "authorisation", username=getattr(current_user, "username", None),
+                 address=client_address(), outcome="forbidden", needed=minimum, path=request.path)
+    abort(403)
+
+
+# -- login / logout ---------------------------------------------------------------------------
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes to the home page (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def _render_login(status: int = 200, error: str | None = None) -> tuple[str, int]:
+    session["csrf"] = session.get("csrf") or secrets.token_urlsafe(24)
+    language = settings().language
+    return render_template(
+        "login.html", error=error, csrf=session["csrf"], next=safe_next(request.values.get("next")),
+        expired=request.args.get("expired") == "1", lang=language,
+        t=lambda key, **kw: translate(f"login.{key}", language, **kw),
+    ), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return _render_login()
+    language = settings().language
+    expected = str(session.get("csrf", ""))
+    if not expected or not secrets.compare_digest(str(request.form.get("csrf", "")), expected):
+        return _render_login(400, translate("login.error_form", language))
+    username = request.form.get("username", "").strip()[:64]
+    password = request.form.get("password", "")[:1024]
+    s = settings()
+    try:
+        user = accounts.authenticate(store(), username, password, client_address(),
+                                     max_failures=s.login_max_failures, window_s=s.login_lockout_minutes * 60)
+    except accounts.LoginThrottled:
+        audit.record(store(), "login", username=username, address=client_address(), outcome="throttled")
+        return _render_login(429, translate("login.error_throttled", language, minutes=s.login_lockout_minutes))
+    if user is None:
+        audit.record(store(), "login", username=username, address=client_address(), outcome="failed")
+        return _render_login(401, translate("login.error_credentials", language))
+    lifetime = s.display_session_days * 86400 if user.role == "display" else s.session_absolute_hours * 3600
+    token = accounts.open_session(store(), user, lifetime)
+    session.clear()
+    login_user(SessionUser(user, token, int(time.time())))
+    audit.record(store(), "login", username=user.username, address=client_address(), outcome="ok")
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Any:
+    if current_user.is_authenticated:
+        audit.record(store(), "logout", username=current_user.username, address=client_address())
+        accounts.close_session(store(), current_user.token)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def init_auth(server: Flask) -> None:
+    login_manager.init_app(server)
+    server.register_blueprint(bp)
+    server.before_request(guard)
+    server.config.setdefault("VIGIE_CALLBACK_ROLES", {})
+
+
+def callback_roles_json() -> str:
+    return json.dumps(current_app.config["VIGIE_CALLBACK_ROLES"], sort_keys=True)

@@ -1,0 +1,26 @@
+"""SECURITY 3: every callback declares its role, and the server enforces it."""
+from __future__ import annotations
+
+from typing import Any
+
+from vigie.accounts import ROLES
+
+
+def test_permission_map_covers_every_callback(app: Any, client_as: Any) -> None:
+    client_as("operator").get("/")  # Dash adds its page-routing callbacks on the first request
+    roles = app.server.config["VIGIE_CALLBACK_ROLES"]
+    assert set(app.callback_map) - set(roles) == set()
+    assert set(roles.values()) <= set(ROLES)
+
+
+def test_weaker_role_gets_403_and_an_audit_line(app: Any, client_as: Any, store: Any) -> None:
+    roles = app.server.config["VIGIE_CALLBACK_ROLES"]
+    guarded = [(output, role) for output, role in roles.items() if role != "display"]
+    if not guarded:
+        return
+    output, _role = guarded[0]
+    client = client_as("display")
+    response = client.post("/_dash-update-component", json={"output": output, "inputs": [], "changedPropIds": []})
+    assert response.status_code == 403
+    line = store.query("SELECT * FROM audit WHERE action = 'callback' ORDER BY id DESC LIMIT 1")[0]
+    assert line["outcome"] == "forbidden" and line["username"] == "display"

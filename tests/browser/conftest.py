@@ -1,0 +1,158 @@
+"""Real server + real Chromium: a `vigie serve` subprocess on a free port, Playwright driving Debian chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "correct-horse-battery-staple"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORTS = {"wall": (3840, 2160), "desktop": (1920, 1080), "tablet": (1024, 768), "phone": (390, 844)}
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """All browser tests share one server and one browser: keep them on one xdist worker."""
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def vigie(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run([sys.executable, "-m", "vigie", *args], env=env, cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"vigie {' '.join(args)} failed: {done.stderr[-2000:]}"
+    return done.stdout
+
+
+class LiveServer:
+    def __init__(self, url: str, env: dict[str, str], process: subprocess.Popen[bytes]) -> None:
+        self.url, self.env, self.process = url, env, process
+
+
+def start_server(data_dir: Path, **env_extra: str) -> LiveServer:
+    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "VIGIE_FEED": "none",
+           "VIGIE_SECRET_KEY": "browser-test-key", "VIGIE_REFRESH_SECONDS": "2", **env_extra}
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "vigie", "serve", "--port", str(port), "--no-feed"],
+                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if requests.get(url + "/login", timeout=1).status_code == 200:
+                return LiveServer(url, env, process)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the Vigie server did not start")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def seeded_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with users for every role and two weeks of simulated history ending now."""
+    data_dir = tmp_path_factory.mktemp("browser") / "instance"
+    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "VIGIE_FEED": "none", "VIGIE_SECRET_KEY": "browser-test-key"}
+    vigie(env, "init")
+    for role in ("display", "operator", "commander", "trainer", "admin"):
+        vigie(env, "users", "add", role, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+    vigie(env, "feed", "backfill", "--weeks", "7")
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def live_server(seeded_data_dir: Path) -> Iterator[LiveServer]:
+    server = start_server(seeded_data_dir)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian chromium is not installed: run `make test` as root or apt-get install chromium")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+class Session:
+    """A logged-in browser page that records console errors and requests."""
+
+    def __init__(self, browser: Any, server: LiveServer, role: str, viewport: tuple[int, int]) -> None:
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR",
+                                           timezone_id="Europe/Paris")
+        self.page = self.context.new_page()
+        self.server = server
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.role = role
+
+    def login(self, next_path: str = "/") -> "Session":
+        self.page.goto(f"{self.server.url}/login?next={next_path}")
+        self.page.fill("#username", self.role)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(f"{self.server.url}{next_path}")
+        return self
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.server.url + path)
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=False)
+        return path
+
+    def assert_no_horizontal_scroll(self) -> None:
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"page scrolls horizontally by {overflow}px"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def session_factory(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    opened: list[Session] = []
+
+    def make(role: str = "operator", viewport: str = "desktop") -> Session:
+        session = Session(browser, live_server, role, VIEWPORTS[viewport])
+        opened.append(session)
+        return session
+
+    yield make
+    for session in opened:
+        session.close()

@@ -1,0 +1,82 @@
+"""Shared fixtures: an app on a temporary database, a Flask test client, a login helper."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from vigie import accounts
+from vigie.config import Settings, load_settings
+from vigie.store import Store
+
+PASSWORD = "correct-horse-battery-staple"
+ROLES = accounts.ROLES
+
+
+def overrides_for(tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    return {"data_dir": str(tmp_path / "instance"), "feed": "none", "secret_key": "test-secret-key", **extra}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(overrides_for(tmp_path))
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Any:
+    from app import create_app
+
+    dash_app = create_app(overrides_for(tmp_path))
+    dash_app.server.config["TESTING"] = True
+    store: Store = dash_app.server.config["VIGIE_STORE"]
+    for role in ROLES:
+        accounts.add_user(store, role, role, PASSWORD)
+    return dash_app
+
+
+@pytest.fixture
+def store(app: Any) -> Store:
+    return app.server.config["VIGIE_STORE"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.server.test_client()
+
+
+class AuthActions:
+    """Log a test client in and out through the real login form."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def csrf(self) -> str:
+        page = self.client.get("/login").get_data(as_text=True)
+        match = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert match, "login form has no CSRF field"
+        return match.group(1)
+
+    def login(self, username: str = "operator", password: str = PASSWORD, next_url: str = "/") -> Any:
+        return self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf": self.csrf(), "next": next_url})
+
+    def logout(self) -> Any:
+        return self.client.get("/logout")
+
+
+@pytest.fixture
+def auth(client: Any) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def client_as(app: Any) -> Iterator[Any]:
+    """Factory: a fresh logged-in client for a role."""
+    def make(role: str) -> Any:
+        c = app.server.test_client()
+        response = AuthActions(c).login(role)
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        return c
+    yield make

@@ -1,0 +1,43 @@
+"""The domain core never imports the web stack; pages never touch the database."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_imports_neither_dash_nor_flask() -> None:
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_imports(p) & {"dash", "flask", "flask_login", "dash_leaflet",
+                                                        "dash_bootstrap_components", "werkzeug", "server"})
+        for p in (ROOT / "vigie").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_pages_do_not_query_or_import_the_app() -> None:
+    for path in (ROOT / "pages").glob("*.py"):
+        imports = _imports(path)
+        assert "app" not in imports, f"{path.name} imports app (pages are imported while the app is built)"
+        assert not imports & {"sqlite3", "sqlite_utils", "callbacks"}, f"{path.name} touches the database"
+        source = path.read_text(encoding="utf-8")
+        assert "vigie.store" not in source and "VIGIE_STORE" not in source, f"{path.name} reaches the store"
+
+
+def test_callbacks_build_no_sql() -> None:
+    for path in (ROOT / "callbacks").glob("*.py"):
+        source = path.read_text(encoding="utf-8").upper()
+        for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"):
+            assert keyword not in source, f"{path.name} contains SQL ({keyword.strip()})"

@@ -1,0 +1,3 @@
+from vigie.cli import main
+
+main(prog_name="python -m vigie")

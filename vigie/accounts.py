@@ -1,0 +1,228 @@
+"""Users, roles, password rules and hashing, login throttling, server-side sessions."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from vigie.store import Store
+
+ROLES = ("display", "operator", "commander", "trainer", "admin")
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+MIN_PASSWORD, MAX_PASSWORD = 12, 128
+# Refused whatever their length: the first entries of public breached-password lists.
+COMMON_PASSWORDS = frozenset({
+    "123456789012", "1234567890123", "motdepasse123", "motdepasse1234", "password1234", "password12345",
+    "azertyuiop12", "azertyuiop123", "qwertyuiop12", "qwertyuiop123", "administrateur", "administrator",
+    "passwordpassword", "111111111111", "000000000000", "aaaaaaaaaaaa", "iloveyou1234", "soleil123456",
+    "marseille2024", "marseille13013", "pompiers1234", "sapeurpompier", "sdis13sdis13", "changeme1234",
+})
+
+_hasher = PasswordHasher()  # argon2id, library defaults (m=65536, t=3, p=4)
+# Verified against when the user does not exist, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("vigie-dummy-password-for-timing")
+
+
+class AccountError(ValueError):
+    """An account operation was refused; the message says why."""
+
+
+class WeakPassword(AccountError):
+    pass
+
+
+class LoginThrottled(AccountError):
+    pass
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+    language: str
+    active: bool
+
+    def has_role(self, minimum: str) -> bool:
+        """Roles are ordered: display < operator < commander < trainer < admin."""
+        return ROLE_RANK[self.role] >= ROLE_RANK[minimum]
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise WeakPassword(f"le mot de passe doit faire au moins {MIN_PASSWORD} caractères")
+    if len(password) > MAX_PASSWORD:
+        raise WeakPassword(f"le mot de passe doit faire au plus {MAX_PASSWORD} caractères")
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise WeakPassword("ce mot de passe est trop courant, choisissez-en un autre")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    """A random password that passes the rules (about 95 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def _row_to_user(row: dict[str, Any]) -> User:
+    return User(row["id"], row["username"], row["role"], row["language"], bool(row["active"]))
+
+
+def add_user(store: Store, username: str, role: str, password: str) -> User:
+    username = username.strip()
+    if not username or len(username) > 64 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        raise AccountError("identifiant invalide : lettres, chiffres, . - _ (64 au plus)")
+    if role not in ROLES:
+        raise AccountError(f"rôle inconnu {role!r} ; rôles : {', '.join(ROLES)}")
+    check_password_rules(password)
+    now = int(time.time())
+    with store.write() as tx:
+        if tx.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+            raise AccountError(f"l'utilisateur {username!r} existe déjà")
+        tx.execute(
+            "INSERT INTO users(username, password_hash, role, active, created_at, password_changed_at)"
+            " VALUES (?, ?, ?, 1, ?, ?)",
+            [username, hash_password(password), role, now, now],
+        )
+    return get_user(store, username)
+
+
+def get_user(store: Store, username: str) -> User:
+    rows = store.query("SELECT * FROM users WHERE username = ?", [username])
+    if not rows:
+        raise AccountError(f"utilisateur inconnu {username!r}")
+    return _row_to_user(rows[0])
+
+
+def get_user_by_id(store: Store, user_id: int) -> User | None:
+    rows = store.query("SELECT * FROM users WHERE id = ?", [user_id])
+    return _row_to_user(rows[0]) if rows else None
+
+
+def list_users(store: Store) -> list[User]:
+    return [_row_to_user(r) for r in store.query("SELECT * FROM users ORDER BY username")]
+
+
+def count_admins(store: Store) -> int:
+    return int(store.scalar("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1"))
+
+
+def set_password(store: Store, username: str, password: str) -> None:
+    """Change a password and end every session of that user."""
+    check_password_rules(password)
+    user = get_user(store, username)
+    with store.write() as tx:
+        tx.execute("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+                   [hash_password(password), int(time.time()), user.id])
+        tx.execute("DELETE FROM sessions WHERE user_id = ?", [user.id])
+
+
+def set_active(store: Store, username: str, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions."""
+    user = get_user(store, username)
+    with store.write() as tx:
+        tx.execute("UPDATE users SET active = ? WHERE id = ?", [int(active), user.id])
+        if not active:
+            tx.execute("DELETE FROM sessions WHERE user_id = ?", [user.id])
+
+
+def set_language(store: Store, user_id: int, language: str) -> None:
+    if language not in ("fr", "en"):
+        raise AccountError("langue inconnue")
+    with store.write() as tx:
+        tx.execute("UPDATE users SET language = ? WHERE id = ?", [language, user_id])
+
+
+# -- login throttling ----------------------------------------------------------------
+def failures(store: Store, username: str, address: str, window_s: int, now: float | None = None) -> int:
+    since = int((now or time.time()) - window_s)
+    return int(store.scalar("SELECT count(*) FROM login_failures WHERE username = ? AND address = ? AND at > ?",
+                            [username, address, since]))
+
+
+def authenticate(store: Store, username: str, password: str, address: str, *,
+                 max_failures: int = 5, window_s: int = 900) -> User | None:
+    """Check credentials; None on failure (same answer for unknown user and wrong password).
+
+    Raises LoginThrottled when this account and address failed too often recently.
+    """
+    if failures(store, username, address, window_s) >= max_failures:
+        raise LoginThrottled("trop de tentatives, réessayez dans 15 minutes")
+    rows = store.query("SELECT * FROM users WHERE username = ?", [username])
+    stored = rows[0]["password_hash"] if rows else _DUMMY_HASH
+    ok = verify_password(stored, password) and bool(rows) and bool(rows[0]["active"])
+    if not ok:
+        with store.write() as tx:
+            tx.execute("INSERT INTO login_failures(username, address, at) VALUES (?, ?, ?)",
+                       [username[:64], address, int(time.time())])
+        return None
+    with store.write() as tx:
+        tx.execute("DELETE FROM login_failures WHERE username = ? AND address = ?", [username, address])
+    return _row_to_user(rows[0])
+
+
+# -- sessions ------------------------------------------------------------------------
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(store: Store, user: User, lifetime_s: int) -> str:
+    """Create a server-side session; return the token the cookie carries."""
+    token = secrets.token_urlsafe(32)
+    now = int(time.time())
+    with store.write() as tx:
+        tx.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", [_token_hash(token), user.id, now, now, now + lifetime_s])
+    return token
+
+
+def resolve_session(store: Store, token: str, idle_s: int, *, idle_exempt: tuple[str, ...] = ("display",),
+                    now: float | None = None) -> tuple[User, int] | None:
+    """(user, last action time) behind a live session token, or None when unknown, idle or expired.
+
+    Roles in idle_exempt (read-only wall displays, which poll without user actions) only
+    have the absolute lifetime.
+    """
+    now = now or time.time()
+    rows = store.query(
+        "SELECT s.*, u.active, u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+        [_token_hash(token)],
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    idle = row["role"] not in idle_exempt and now - row["last_action_at"] > idle_s
+    if not row["active"] or now > row["expires_at"] or idle:
+        close_session(store, token)
+        return None
+    user = get_user_by_id(store, row["user_id"])
+    return None if user is None else (user, int(row["last_action_at"]))
+
+
+def touch_session(store: Store, token: str, *, now: float | None = None) -> None:
+    """Record a user action (interval polling does not call this)."""
+    with store.write() as tx:
+        tx.execute("UPDATE sessions SET last_action_at = ? WHERE token_hash = ?", [int(now or time.time()), _token_hash(token)])
+
+
+def close_session(store: Store, token: str) -> None:
+    with store.write() as tx:
+        tx.execute("DELETE FROM sessions WHERE token_hash = ?", [_token_hash(token)])
+
+
+def close_user_sessions(store: Store, user_id: int) -> None:
+    with store.write() as tx:
+        tx.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])

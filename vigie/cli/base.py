@@ -1,0 +1,71 @@
+"""init, serve, settings-doc."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+
+from vigie.cli import open_store, settings_from_ctx
+from vigie.config import settings_markdown
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create or migrate the database and load the sectors (no history)."""
+    store = open_store(ctx)
+    sectors = store.scalar("SELECT count(*) FROM sectors")
+    click.echo(f"database ready: {store.path} ({sectors} sectors)")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-feed", is_flag=True, help="Do not start the feed worker beside the server.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, no_feed: bool) -> None:
+    """Serve Vigie with gunicorn, and run the configured feed in a worker process."""
+    from gunicorn.app.base import BaseApplication
+
+    settings = settings_from_ctx(ctx)
+    open_store(ctx)
+    feed = None
+    if not no_feed and settings.feed != "none":
+        feed = subprocess.Popen([sys.executable, "-m", "vigie", "feed", "run"], env=os.environ.copy())
+
+    class _App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 60)
+
+        def load(self):  # type: ignore[no-untyped-def]
+            from app import create_app
+
+            return create_app().server
+
+    click.echo(f"Vigie on http://{host}:{port}")
+    try:
+        _App().run()
+    finally:
+        if feed is not None:
+            feed.terminate()
+            feed.wait(timeout=10)
+
+
+@click.command("settings-doc")
+def settings_doc() -> None:
+    """Print the settings table (Markdown) that the README carries."""
+    click.echo(settings_markdown())
+
+
+def register(main: click.Group) -> None:
+    main.add_command(init)
+    main.add_command(serve)
+    main.add_command(settings_doc)

@@ -1,0 +1,147 @@
+"""Every setting of Vigie in one table: defaults, then VIGIE_* environment, then overrides.
+
+The README's settings table is generated from SETTINGS (tests/core/test_docs.py keeps
+them in sync): add a setting here and run `python -m vigie settings-doc`.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+ENV_PREFIX = "VIGIE_"
+
+
+class InvalidSetting(ValueError):
+    """A setting has a value Vigie cannot use."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise InvalidSetting(f"expected true/false, got {raw!r}")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "instance", "Folder holding the database, the secret key and backups.", str),
+    Setting("dept", "13", "Département whose sector catalogue is loaded (data/sectors/NN.geojson).", str),
+    Setting("feed", "simulator", "Feed source: `simulator` (embedded operator), `none`, or `csv:DIR` (drop folder).", str),
+    Setting("history_weeks", 8, "Weeks of simulated history generated on first start (simulator feed).", int),
+    Setting("simulator_seed", 13, "Seed of the embedded simulated operator (same seed, same numbers).", int),
+    Setting("slot_minutes", 30, "Length of an observation slot in minutes.", int),
+    Setting("privacy_k", 20, "Smallest count ever shown, exported or served; smaller counts read `< k`.", int),
+    Setting("secret_key", "", "Flask session key; generated and kept in DATA_DIR/secret_key when empty.", str),
+    Setting("refresh_seconds", 60, "How often the situation views refresh themselves, in seconds.", int),
+    Setting("tile_url", "", "Map tile URL template (e.g. a local tile server); empty draws the sectors on a plain background.", str),
+    Setting("tile_attribution", "", "Attribution text shown for the map tiles.", str),
+    Setting("session_idle_minutes", 30, "A session ends after this many minutes without a user action.", int),
+    Setting("session_absolute_hours", 12, "A session ends this many hours after login, whatever happens.", int),
+    Setting("display_session_days", 30, "Absolute session length of read-only `display` accounts (wall screens), in days.", int),
+    Setting("login_max_failures", 5, "Failed logins per account and address before the login is refused.", int),
+    Setting("login_lockout_minutes", 15, "Window and lockout length of the login throttle, in minutes.", int),
+    Setting("secure_cookies", False, "Mark the session cookie Secure (set true behind TLS).", _bool),
+    Setting("max_upload_mb", 20, "Largest feed batch accepted by the API or the drop folder, in MB.", int),
+    Setting("future_tolerance_minutes", 5, "How far in the future a slot may start and still be accepted.", int),
+    Setting("stale_amber_slots", 2, "Data older than this many slots turns the freshness indicator amber.", int),
+    Setting("stale_red_minutes", 60, "Data older than this many minutes turns the freshness indicator red.", int),
+    Setting("crisis_min_z", 3.0, "Crisis ranking: smallest z-score of a significant excess.", float),
+    Setting("crisis_min_excess", 500, "Crisis ranking: smallest excess (people over the usual value).", int),
+    Setting("crisis_hysteresis_slots", 2, "Crisis ranking: slots under the threshold before a sector leaves the list.", int),
+    Setting("response_target_minutes", 20, "Allocation: response-time target (SDACR), in minutes.", int),
+    Setting("mutual_aid", False, "Allocation: allow SDIS and BMPM resources to cross into each other's sectors.", _bool),
+    Setting("retention_days", 400, "Observations older than this are deleted by `vigie retention` (0 keeps all).", int),
+    Setting("backup_keep", 7, "How many backups `vigie backup` keeps.", int),
+    Setting("language", "fr", "Default interface language (`fr` or `en`); each user may choose their own.", str),
+    Setting("debug", False, "Dash/Flask debug mode. Never in production.", _bool),
+    Setting("log_json", True, "Write logs as JSON lines.", _bool),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class Settings(dict):
+    """Resolved settings: attribute access over a plain dict."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self["data_dir"])
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_path / "vigie.db"
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Resolve settings: defaults, then VIGIE_* environment variables, then overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        values[setting.name] = setting.default
+        if setting.env in env:
+            try:
+                values[setting.name] = setting.parse(env[setting.env])
+            except (ValueError, InvalidSetting) as exc:
+                raise InvalidSetting(f"{setting.env}: {exc}") from exc
+    for name, value in (overrides or {}).items():
+        if name not in _BY_NAME:
+            raise InvalidSetting(f"unknown setting {name!r}")
+        values[name] = value
+    _check(values)
+    return Settings(values)
+
+
+def _check(values: Mapping[str, Any]) -> None:
+    feed = str(values["feed"])
+    if feed not in {"simulator", "none"} and not feed.startswith("csv:"):
+        raise InvalidSetting(f"VIGIE_FEED must be simulator, none or csv:DIR, not {feed!r}")
+    if 1440 % int(values["slot_minutes"]):
+        raise InvalidSetting("VIGIE_SLOT_MINUTES must divide a day (e.g. 15, 30, 60)")
+    if int(values["privacy_k"]) < 1:
+        raise InvalidSetting("VIGIE_PRIVACY_K must be at least 1")
+    if values["language"] not in {"fr", "en"}:
+        raise InvalidSetting("VIGIE_LANGUAGE must be fr or en")
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """Return the session key, creating DATA_DIR/secret_key (mode 600) on first use."""
+    if settings["secret_key"]:
+        return str(settings["secret_key"])
+    path = settings.data_path / "secret_key"
+    if not path.exists():
+        settings.data_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def settings_markdown() -> str:
+    """Render the settings table for the README."""
+    lines = ["| variable | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "" if s.default in ("", None) else f"`{s.default}`"
+        lines.append(f"| `{s.env}` | {default} | {s.help} |")
+    return "\n".join(lines)

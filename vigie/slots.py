@@ -1,0 +1,64 @@
+"""Slot arithmetic: UTC epoch seconds in storage, Europe/Paris on screen.
+
+A slot is identified by its start instant in UTC epoch seconds. Local days have 46 or 50
+half-hour slots on DST change days; iterating in UTC never loses or doubles one.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def floor_slot(ts: float, slot_minutes: int = 30) -> int:
+    """Start (epoch seconds) of the slot containing ts."""
+    step = slot_minutes * 60
+    return int(ts // step * step)
+
+
+def is_aligned(ts: int, slot_minutes: int = 30) -> bool:
+    return ts % (slot_minutes * 60) == 0
+
+
+def slot_range(start: int, end: int, slot_minutes: int = 30) -> range:
+    """Slots whose start lies in [start, end)."""
+    step = slot_minutes * 60
+    first = -(-start // step) * step
+    return range(first, end, step)
+
+
+def to_local(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=PARIS)
+
+
+def to_utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=timezone.utc)
+
+
+def iso_z(ts: float) -> str:
+    """ISO 8601 UTC with a Z, the feed's spelling."""
+    return to_utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(text: str) -> int:
+    """Parse an ISO 8601 instant (Z, offset, or naive = Europe/Paris) to epoch seconds."""
+    raw = text.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=PARIS)
+    return int(moment.timestamp())
+
+
+def local_day_bounds(day: date) -> tuple[int, int]:
+    """[start, end) epoch seconds of a local Europe/Paris day (23, 24 or 25 hours)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=PARIS)
+    nxt = day + timedelta(days=1)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=PARIS)
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def local_day(ts: float) -> date:
+    return to_local(ts).date()
