@@ -29,3 +29,10 @@ def username() -> str | None:
 
 def user() -> Any:
     return current_user
+
+
+def view_time() -> tuple[float, Any]:
+    """(time of this view, overlay): live now, or the exercise clock and its injections."""
+    import time
+
+    return time.time(), None

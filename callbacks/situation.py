@@ -1,8 +1,164 @@
-"""Situation page callbacks (filled in with the live situation)."""
+"""Situation page: the map's colours (hideout only), headline figures, movers, events, sector card."""
 from __future__ import annotations
 
-from dash import Dash
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, html, no_update
+
+from callbacks import secure_callback
+from callbacks._context import catalogue, settings, store, view_time
+from components import ids
+from components.cards import kpi, kpi_row, panel, sector_card, table
+from components.hideout import SCALES, build_hideout
+from components.sector_map import legend
+from components.text import dec, lang, num, pct, signed, t
+from vigie.events import Event, load_events
+from vigie.i18n import format_time
+from vigie.situation import SectorSituation, Situation, situation_at, top_movers
+
+# indicator -> (scale, attribute of SectorSituation)
+INDICATORS = {
+    "present": ("population", "present"),
+    "residents": ("population", "residents"),
+    "delta_residents": ("delta_residents", "delta_residents"),
+    "pct_usual": ("pct_usual", "pct"),
+    "z": ("z", "z"),
+}
+FORMATTERS = {"population": num, "delta_residents": signed, "pct_usual": lambda v: pct(v), "z": lambda v: dec(v, 0)}
+
+
+def current_situation() -> Situation:
+    """The situation at the time of this view (live, or the exercise clock)."""
+    s = settings()
+    now, overlay = view_time()
+    step = s.slot_minutes * 60
+    return situation_at(store(), int(now // step * step) - step, s, overlay=overlay, now=int(now))
+
+
+def sector_label(s: SectorSituation) -> str:
+    """Tooltip lines for a sector (plain text; the map escapes it)."""
+    if s.present is None:
+        return t("situation.tooltip_withheld", residents=num(s.residents))
+    lines = [t("situation.tooltip_present", present=num(s.present), residents=num(s.residents))]
+    if s.usual is not None:
+        lines.append(t("situation.tooltip_usual", usual=num(s.usual), pct=pct(s.pct)))
+    return "\n".join(lines)
+
+
+def map_hideout(situation: Situation, indicator: str, selected: str | None) -> dict[str, Any]:
+    scale_name, attribute = INDICATORS.get(indicator, INDICATORS["present"])
+    values = {s.code: getattr(s, attribute) for s in situation.sectors}
+    labels = {s.code: sector_label(s) for s in situation.sectors}
+    return build_hideout(values, SCALES[scale_name], labels, selected=selected)
+
+
+def map_legend(indicator: str) -> html.Div:
+    scale_name, _ = INDICATORS.get(indicator, INDICATORS["present"])
+    scale = SCALES[scale_name]
+    return legend(t(f"situation.indicator_{indicator}"), list(scale.colors), scale.labels(FORMATTERS[scale_name]),
+                  t("situation.legend_no_data"))
+
+
+def headline(situation: Situation) -> dbc.Row:
+    """'INSEE says N residents, M people are here now' for the département and the SDIS area."""
+    keys = ["department"] + sorted(k for k in situation.totals if k.startswith("SDIS"))
+    cards = []
+    for key in keys:
+        total = situation.totals[key]
+        counted = bool(total.get("counted"))
+        present = total["present"] if counted else None
+        delta = total["delta_residents"] if counted else None
+        tone = "kpi-up" if (delta or 0) > 0 else "kpi-down"
+        sub = t("situation.kpi_sub", residents=num(total["residents_all"]), delta=signed(delta),
+                usual=num(total.get("usual") if counted else None))
+        label = t("situation.kpi_department") if key == "department" else t("situation.kpi_area", authority=key)
+        cards.append(kpi(label, num(present), sub, tone, kpi_id=f"situation-kpi-{key.lower()}"))
+    return kpi_row(cards)
+
+
+def data_time_line(situation: Situation) -> str:
+    if situation.data_time is None:
+        return t("situation.no_data")
+    step = situation.slot_minutes * 60
+    return t("situation.data_time", start=format_time(situation.data_time, lang()),
+             end=format_time(situation.data_time + step, lang()))
+
+
+def movers_panel(situation: Situation) -> html.Section:
+    movers = top_movers(situation, 6)
+    rows = [[s.name, num(s.present), signed(s.excess), pct(s.pct), dec(s.z, 1)] for s in movers.above_usual]
+    headers = [t("situation.col_sector"), t("situation.col_present"), t("situation.col_excess"),
+               t("situation.col_pct"), t("situation.col_z")]
+    body = table(headers, rows, numeric=(1, 2, 3, 4)) if rows else html.P(t("situation.nothing_above"))
+    return panel(t("situation.movers"), body)
+
+
+def events_panel(events: list[Event]) -> html.Section:
+    if not events:
+        return panel(t("situation.events"), html.P(t("situation.no_events")))
+    language = lang()
+    rows = [[e.name, f"{format_time(e.start, language)} – {format_time(e.end, language)}",
+             num(e.expected_attendance)] for e in events[:8]]
+    return panel(t("situation.events"), table([t("situation.col_event"), t("situation.col_when"),
+                                              t("situation.col_attendance")], rows, numeric=(2,)))
+
+
+def todays_events(situation: Situation) -> list[Event]:
+    from vigie.slots import local_day, local_day_bounds
+
+    start, end = local_day_bounds(local_day(situation.at))
+    return load_events(store(), start, end)
+
+
+def card_for(situation: Situation, code: str | None) -> Any:
+    if not code:
+        return html.P(t("situation.click_hint"), className="text-muted")
+    s = situation.by_code().get(code)
+    if s is None:
+        return dbc.Alert(t("situation.unknown_sector"), color="warning")
+    sector = catalogue().get(code)
+    rows = [
+        (t("situation.card_code"), s.code),
+        (t("situation.card_authority"), s.authority),
+        (t("situation.card_residents"), num(s.residents)),
+        (t("situation.card_present"), num(s.present) if s.present is not None else t("situation.withheld")),
+        (t("situation.card_usual"), num(s.usual) if s.usual is not None else (s.reason or "–")),
+        (t("situation.card_excess"), f"{signed(s.excess)} ({pct(s.pct)})"),
+        (t("situation.card_trend"), signed(s.trend)),
+        (t("situation.card_area"), f"{dec(sector.area_km2, 1)} km²"),
+    ]
+    return sector_card(s.name, rows, t("situation.open_sector"), f"/secteur/{code}")
+
+
+def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:
+    situation = current_situation()
+    return (map_hideout(situation, indicator, selected), map_legend(indicator), headline(situation),
+            data_time_line(situation), movers_panel(situation), events_panel(todays_events(situation)),
+            card_for(situation, selected))
+
+
+def clicked_code(click: dict[str, Any] | None) -> str | None:
+    """The sector code of a map click, validated against the catalogue."""
+    code = ((click or {}).get("properties") or {}).get("code")
+    return code if isinstance(code, str) and code in catalogue() else None
 
 
 def register(app: Dash) -> None:
-    return None
+    @secure_callback(app, "display",
+                     Output(ids.SIT_GEOJSON, "hideout"), Output(ids.SIT_LEGEND, "children"),
+                     Output(ids.SIT_KPIS, "children"), Output(ids.SIT_DATA_TIME, "children"),
+                     Output(ids.SIT_MOVERS, "children"), Output(ids.SIT_EVENTS, "children"),
+                     Output(ids.SIT_CARD, "children"),
+                     Input(ids.SIT_REFRESH, "n_intervals"), Input(ids.SIT_INDICATOR, "value"),
+                     Input("situation-selected", "data"))
+    def _refresh(_n: int, indicator: str, selected: str | None) -> tuple[Any, ...]:
+        return refresh(indicator if indicator in INDICATORS else "present", selected)
+
+    @secure_callback(app, "display", Output("situation-selected", "data"), Input(ids.SIT_GEOJSON, "clickData"),
+                     State("situation-selected", "data"), prevent_initial_call=True)
+    def _select(click: dict[str, Any] | None, current: str | None) -> Any:
+        code = clicked_code(click)
+        return code if code is not None else no_update
+
+

@@ -11,6 +11,7 @@ EXERCISE_BANNER = "shell-exercise-banner"
 ALERT = "shell-alert"
 
 # situation
+SIT_REFRESH = "situation-refresh"
 SIT_MAP = "situation-map"
 SIT_GEOJSON = "situation-geojson"
 SIT_INDICATOR = "situation-indicator"
@@ -23,6 +24,7 @@ SIT_DATA_TIME = "situation-data-time"
 SIT_ERROR = "situation-error"
 
 # sector page
+SEC_REFRESH = "sector-refresh"
 SEC_CODE = "sector-code"
 SEC_TITLE = "sector-title"
 SEC_RANGE = "sector-range"

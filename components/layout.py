@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from components.shell import shell
 from components.text import t
@@ -24,16 +24,29 @@ def role_ok(minimum: str) -> bool:
 
 def root_layout() -> html.Div:
     """The shell around dash.page_container; anonymous requests never get here (server guard)."""
-    from flask import current_app, has_request_context
+    from flask import has_request_context
 
     if not has_request_context():  # layout validation at start-up
         return shell([], "", "display", lambda _r: False, dash.page_container, 60000)
     user = _user()
     pages = list(dash.page_registry.values())
-    refresh_ms = int(current_app.config["VIGIE_SETTINGS"].refresh_seconds) * 1000
     username = user.username if user.is_authenticated else ""
     role = user.role if user.is_authenticated else "display"
-    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms)
+    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms())
+
+
+def refresh_ms() -> int:
+    """The refresh period of live views, from the settings (60 s by default)."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return 60_000
+    return int(current_app.config["VIGIE_SETTINGS"].refresh_seconds) * 1000
+
+
+def refresh_interval(interval_id: str) -> dcc.Interval:
+    """A page's own refresh timer (callbacks then only ever involve that page's components)."""
+    return dcc.Interval(id=interval_id, interval=refresh_ms(), n_intervals=0)
 
 
 def forbidden() -> html.Div:
@@ -44,6 +57,8 @@ def guarded(minimum: str, build: Callable[[], Any]) -> Any:
     """Build a page only for roles that may see it (the callbacks check again on the server)."""
     from flask import has_request_context
 
-    if has_request_context() and not role_ok(minimum):
+    # Dash builds its validation layout once, possibly during an anonymous request: only a
+    # logged-in user with too weak a role gets the refusal.
+    if has_request_context() and _user().is_authenticated and not role_ok(minimum):
         return forbidden()
     return build()

@@ -6,9 +6,10 @@ from typing import Any
 import dash_leaflet as dl
 from dash import html
 
-# Bouches-du-Rhône
+# Bouches-du-Rhône: the map opens fitted to the département, whatever the screen.
 DEFAULT_CENTER = [43.52, 5.08]
 DEFAULT_ZOOM = 9
+DEFAULT_BOUNDS = [[43.15, 4.23], [43.93, 5.82]]
 
 # Colour-blind-safe scales (viridis-like sequential; blue-red diverging), light to dark.
 SEQUENTIAL = ["#fde725", "#a0da39", "#4ac16d", "#1fa187", "#277f8e", "#365c8d", "#46327e"]
@@ -28,7 +29,8 @@ def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str
         onEachFeature={"variable": "vigie.map.onEachFeature"},
         hoverStyle={"variable": "vigie.map.hoverStyle"},
     ))
-    return dl.Map(layers, id=map_id, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, minZoom=7, maxZoom=14,
+    return dl.Map(layers, id=map_id, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, bounds=DEFAULT_BOUNDS,
+                  minZoom=7, maxZoom=14, zoomSnap=0.25,
                   style={"height": height, "width": "100%"}, className="vigie-map",
                   attributionControl=bool(tile_url))
 

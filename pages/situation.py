@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.layout import guarded
+from components.layout import guarded, refresh_interval
 from components.sector_map import sector_map
 from components.text import t
 
@@ -38,6 +38,7 @@ def _build() -> dbc.Row:
         html.Div(id=ids.SIT_MOVERS, className="mb-2"),
         html.Div(id=ids.SIT_EVENTS),
         dcc.Store(id="situation-selected"),
+        refresh_interval(ids.SIT_REFRESH),
     ])
     return dbc.Row([dbc.Col(map_panel, lg=8, className="mb-2"), dbc.Col(side, lg=4)], className="g-2")
 
