@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.layout import guarded
+from components.layout import guarded, refresh_interval
 from components.text import t
 
 dash.register_page(__name__, path_template="/secteur/<code>", name="sector", title="Vigie — Secteur",
@@ -24,6 +24,7 @@ def _build(code: str) -> html.Div:
     graph_config = {"displaylogo": False, "responsive": True}
     return html.Div([
         dcc.Store(id=ids.SEC_CODE, data=code),
+        refresh_interval(ids.SEC_REFRESH),
         html.Div(id=ids.SEC_ERROR),
         dbc.Row([
             dbc.Col(html.H1(id=ids.SEC_TITLE, className="h3 mb-0"), md=6),

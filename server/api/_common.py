@@ -1,0 +1,41 @@
+"""Helpers shared by the API modules: time parameters, JSON errors, store access."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, request
+from werkzeug.wrappers import Response
+
+from vigie.config import Settings
+from vigie.slots import iso_z, parse_instant
+from vigie.store import Store
+
+
+class BadParameter(ValueError):
+    """A query parameter cannot be used; the message names it and says what is expected."""
+
+
+def store() -> Store:
+    return current_app.config["VIGIE_STORE"]  # type: ignore[no-any-return]
+
+
+def settings() -> Settings:
+    return current_app.config["VIGIE_SETTINGS"]  # type: ignore[no-any-return]
+
+
+def instant_param(name: str, default: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return parse_instant(raw)
+    except ValueError as exc:
+        raise BadParameter(f"{name}: expected an ISO 8601 instant such as 2026-07-14T18:00:00Z, got {raw[:40]!r}") from exc
+
+
+def error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify(error=message, **extra), status
+
+
+def iso(ts: int | None) -> str | None:
+    return None if ts is None else iso_z(ts)

@@ -1,0 +1,33 @@
+"""Push API: POST /api/v1/observations (CSV or JSON body), for an `ingest` token."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, request
+
+from server.api import bp
+from server.api._common import error, settings, store
+from server.auth import api_route, client_address
+from vigie import audit
+from vigie.feed.formats import BatchTooLarge
+from vigie.feed.ingest import ingest_bytes
+
+ACCEPTED_TYPES = ("text/csv", "application/json", "text/plain")
+
+
+@bp.route("/observations", methods=["POST"])
+@api_route(role="admin", scope="ingest")
+def post_observations() -> Any:
+    mimetype = request.mimetype or ""
+    if mimetype not in ACCEPTED_TYPES:
+        return error(415, "send the batch as text/csv (feed format) or application/json")
+    token = g.get("api_token")
+    source = f"api:{token.name}" if token is not None else "api:session"
+    try:
+        result = ingest_bytes(store(), request.get_data(cache=False), source, settings())
+    except BatchTooLarge as exc:
+        return error(413, str(exc))
+    audit.record(store(), "feed.push", username=source, address=client_address(),
+                 outcome=result.status, rows=result.rows)
+    status = 200 if result.ok else 422
+    return jsonify(result.to_dict(lang="en")), status
