@@ -100,7 +100,7 @@ def _unauthorised() -> Response:
 def guard() -> Response | None:
     """Deny by default: only the login page, /healthz and the login page's files are public."""
     path = request.path
-    if path in PUBLIC_PATHS or path in PUBLIC_ASSETS:
+    if path in PUBLIC_PATHS or path in PUBLIC_ASSETS or path.startswith("/enrol/"):
         return None
     if path.startswith("/api/"):
         return _guard_api()
@@ -257,6 +257,20 @@ def logout() -> Any:
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/enrol/<token>")
+def enrol(token: str) -> Any:
+    """A wall display opens its one-time link: it gets a long read-only session."""
+    user = accounts.redeem_enrolment(store(), token[:128])
+    if user is None:
+        audit.record(store(), "enrol", address=client_address(), outcome="refused")
+        return _render_login(403, translate("login.error_enrolment", settings().language))
+    session.clear()
+    token_id = accounts.open_session(store(), user, settings().display_session_days * 86400)
+    login_user(SessionUser(user, token_id, int(time.time())))
+    audit.record(store(), "enrol", username=user.username, address=client_address(), outcome="ok")
+    return redirect("/mur")
 
 
 def init_auth(server: Flask) -> None:

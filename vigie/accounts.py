@@ -226,3 +226,32 @@ def close_session(store: Store, token: str) -> None:
 def close_user_sessions(store: Store, user_id: int) -> None:
     with store.write() as tx:
         tx.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
+
+
+# -- wall display enrolment -----------------------------------------------------------------------
+def create_enrolment(store: Store, username: str, created_by: str, ttl_s: int = 86400) -> str:
+    """A one-time token that opens a session for a `display` account (the wall screen's link)."""
+    user = get_user(store, username)
+    if user.role != "display":
+        raise AccountError("seuls les comptes « écran mural » (display) s'enrôlent par lien")
+    if not user.active:
+        raise AccountError(f"le compte {username!r} est désactivé")
+    token = secrets.token_urlsafe(32)
+    now = int(time.time())
+    with store.write() as tx:
+        tx.execute("INSERT INTO enrolments VALUES (?, ?, ?, ?, ?, NULL)",
+                   [_token_hash(token), user.id, created_by, now, now + ttl_s])
+    return token
+
+
+def redeem_enrolment(store: Store, token: str, *, now: float | None = None) -> User | None:
+    """The display account behind an unused, unexpired enrolment token (used up by this call)."""
+    now = int(now or time.time())
+    with store.write() as tx:
+        row = tx.execute("SELECT user_id, expires_at, used_at FROM enrolments WHERE token_hash = ?",
+                         [_token_hash(token)]).fetchone()
+        if row is None or row[2] is not None or row[1] < now:
+            return None
+        tx.execute("UPDATE enrolments SET used_at = ? WHERE token_hash = ?", [now, _token_hash(token)])
+    user = get_user_by_id(store, row[0])
+    return user if user is not None and user.active and user.role == "display" else None

@@ -8,7 +8,9 @@ import pytest
 
 from tests.conftest import PASSWORD
 
-PUBLIC = {"/login", "/healthz", "/assets/themes/darkly.min.css", "/assets/login.css", "/assets/logo.svg"}
+# /enrol/<token> is public by design: the one-time token is the credential (tested below).
+PUBLIC = {"/login", "/healthz", "/assets/themes/darkly.min.css", "/assets/login.css", "/assets/logo.svg",
+          "/enrol/<token>"}
 
 
 def _fill(rule: Any) -> str:
@@ -125,3 +127,17 @@ def test_unknown_or_malformed_callback_is_a_client_error(client_as: Any) -> None
     assert client.post("/_dash-update-component", json={"output": "nope.children", "inputs": []}).status_code == 400
     assert client.post("/_dash-update-component", data="not json", content_type="application/json").status_code == 400
     assert client.post("/_dash-update-component", json=[1, 2, 3]).status_code == 400
+
+
+def test_enrolment_link_opens_one_display_session_once(app: Any, store: Any) -> None:
+    from vigie import accounts
+
+    token = accounts.create_enrolment(store, "display", "admin")
+    wall = app.server.test_client()
+    assert wall.get("/enrol/not-a-token").status_code == 403
+    first = wall.get(f"/enrol/{token}")
+    assert first.status_code == 302 and first.headers["Location"] == "/mur"
+    assert wall.get("/_dash-layout").status_code == 200
+    assert app.server.test_client().get(f"/enrol/{token}").status_code == 403  # used up
+    with __import__("pytest").raises(accounts.AccountError):
+        accounts.create_enrolment(store, "operator", "admin")
