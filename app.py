@@ -23,7 +23,7 @@ DASH_PAGE_CALLBACKS = (".._pages_content.children..._pages_store.data..", "_page
 
 def create_server(settings: Any) -> Flask:
     """The Flask side: configuration, login guard, headers, health, API, geometry."""
-    from server import api, geo, health
+    from server import api, geo, health, report
     from server.auth import init_auth
 
     store = init_database(settings)
@@ -46,6 +46,7 @@ def create_server(settings: Any) -> Flask:
     server.register_blueprint(health.bp)
     server.register_blueprint(geo.bp)
     server.register_blueprint(api.bp)
+    server.register_blueprint(report.bp)
     return server
 
 

@@ -31,8 +31,19 @@ def user() -> Any:
     return current_user
 
 
+def current_exercise() -> Any:
+    """The exercise this user has joined, or None (live)."""
+    from vigie.exercises import current_exercise_for
+
+    if not current_user.is_authenticated:
+        return None
+    return current_exercise_for(store(), current_user.user.id)
+
+
 def view_time() -> tuple[float, Any]:
     """(time of this view, overlay): live now, or the exercise clock and its injections."""
-    import time
+    from vigie.exercises import view_for
 
-    return time.time(), None
+    exercise = current_exercise()
+    clock, overlay = view_for(store(), None if exercise is None else exercise.id)
+    return clock.now(), overlay

@@ -39,6 +39,14 @@ def register(app: Dash) -> None:
         Output("shell-collapse", "is_open"), Input("shell-toggler", "n_clicks"), State("shell-collapse", "is_open"),
     )
 
+    # The wall page hides the navigation (it is not a control surface); its clock and
+    # freshness stay visible through CSS.
+    clientside(
+        app, "display",
+        "function(path) { return (path === '/mur') ? 'shell shell-wall' : 'shell'; }",
+        Output("shell-root", "className"), Input(ids.URL, "pathname"),
+    )
+
     @secure_callback(app, "display", Output(ids.FRESHNESS, "children"), Output(ids.FRESHNESS, "className"),
                      Input(ids.REFRESH, "n_intervals"))
     def _freshness(_n: int) -> tuple[str, str]:

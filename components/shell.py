@@ -52,4 +52,4 @@ def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, c
         html.Div(t("shell.connection_lost"), id=ids.LOST_BANNER, className="shell-lost", role="alert", hidden=True),
         html.Div(id=ids.EXERCISE_BANNER),
         html.Main(content, className="shell-main"),
-    ], className="shell")
+    ], id="shell-root", className="shell")

@@ -1,0 +1,176 @@
+"""Crisis page: ranking, stations, the suggested plan (with what-if), validation by a commander."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import dash_leaflet as dl
+from dash import Dash, Input, Output, State, html, no_update
+
+from callbacks import secure_callback
+from callbacks._context import current_exercise, settings, store, username, view_time
+from components import ids
+from components.cards import table
+from components.hideout import SCALES, build_hideout
+from components.text import dec, lang, num, pct, signed, t
+from vigie import audit
+from vigie.allocation import AllocationError, AllocationProblem, Ratios, load_ratios
+from vigie.crisis import RankedSector, rank_sectors
+from vigie.exercises import ExerciseError, list_decisions, record_decision
+from vigie.i18n import format_time
+from vigie.stations import load_stations, stations_are_demo
+
+MAX_ROWS = 25
+
+
+def view_slot() -> tuple[int, Any]:
+    """The last complete slot at the time of this view, and the exercise overlay."""
+    now, overlay = view_time()
+    step = settings().slot_minutes * 60
+    return int(now // step * step) - step, overlay
+
+
+def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list[RankedSector]]:
+    at, overlay = view_slot()
+    threshold = int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None
+    ranked = rank_sectors(store(), at, settings(), authority=authority if authority in ("SDIS13", "BMPM") else None,
+                          groupement=groupement or None, min_excess=threshold, overlay=overlay)
+    return at, ranked
+
+
+def ranking_table(ranked: list[RankedSector]) -> Any:
+    if not ranked:
+        return html.P(t("crisis.nothing"), className="mb-0")
+    rows = [[str(r.rank), r.name, num(r.present), num(r.usual), signed(r.excess), pct(r.pct),
+             dec(r.z, 1), signed(r.trend), r.explanation + (" " + t("crisis.holding") if r.holding else "")]
+            for r in ranked[:MAX_ROWS]]
+    headers = ["#", t("crisis.col_sector"), t("crisis.col_present"), t("crisis.col_usual"), t("crisis.col_excess"),
+               t("crisis.col_pct"), t("crisis.col_z"), t("crisis.col_trend"), t("crisis.col_event")]
+    return table(headers, rows, numeric=(0, 2, 3, 4, 5, 6, 7))
+
+
+def ranking_hideout(ranked: list[RankedSector]) -> dict[str, Any]:
+    values = {r.code: r.z for r in ranked}
+    labels = {r.code: t("crisis.tooltip", rank=r.rank, excess=signed(r.excess), event=r.explanation) for r in ranked}
+    return build_hideout(values, SCALES["z"], labels, highlight=[r.code for r in ranked])
+
+
+def what_if_ratios(vsav: Any, fpt: Any) -> Ratios:
+    """The planning ratios with the what-if values (people per VSAV / FPT) applied."""
+    base = load_ratios()
+    wanted = {"vsav": vsav, "fpt": fpt}
+    resources = tuple(
+        dataclasses.replace(r, people_per_unit=float(wanted[r.key]))
+        if isinstance(wanted.get(r.key), (int, float)) and 1000 <= wanted[r.key] <= 200_000 else r
+        for r in base.resources
+    )
+    return dataclasses.replace(base, resources=resources)
+
+
+def plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> tuple[Any, dict[str, Any] | None]:
+    """The plan panel and the plan (as data, for validation)."""
+    s = settings()
+    minutes = int(target) if isinstance(target, (int, float)) and 5 <= target <= 120 else s.response_target_minutes
+    tuned = s.__class__({**s, "response_target_minutes": minutes})
+    try:
+        problem = AllocationProblem.from_situation(ranked, load_stations(store(), s.dept), tuned,
+                                                   ratios=what_if_ratios(vsav, fpt))
+        result = problem.solve()
+    except AllocationError as exc:
+        return dbc.Alert(str(exc), color="warning"), None
+    language = lang()
+    moves = [html.Li(m.text(language)) for m in result.moves]
+    kept = [html.Li(m.text(language)) for m in result.on_site]
+    short = [html.Li(f.text(language)) for f in result.shortfalls]
+    body = [html.P(result.summary(language), className="fw-bold")]
+    if moves:
+        body += [html.H3(t("crisis.moves"), className="h6"), html.Ul(moves, className="plan-moves")]
+    if kept:
+        body += [html.H3(t("crisis.on_site"), className="h6"), html.Ul(kept)]
+    if short:
+        body += [html.H3(t("crisis.shortfalls"), className="h6"), html.Ul(short, className="plan-shortfalls")]
+    data = {"summary": result.summary("fr"), "texts": result.explain("fr"), "target_minutes": minutes,
+            "ranked": [r.code for r in ranked], "status": result.status}
+    return html.Div(body), data
+
+
+def demo_note() -> Any:
+    if stations_are_demo(store()):
+        return dbc.Alert(t("crisis.demo_stations"), color="secondary", className="py-1")
+    return None
+
+
+def station_markers() -> list[Any]:
+    """One marker per station; its tooltip is a text child (escaped by React)."""
+    return [
+        dl.CircleMarker(center=[s.lat, s.lon], radius=5, color="#ffffff", weight=1, fillColor="#e4572e",
+                        fillOpacity=0.9, children=dl.Tooltip(f"{s.name} — VSAV {s.vsav} · FPT {s.fpt} · CCF {s.ccf}"))
+        for s in load_stations(store(), settings().dept)
+    ]
+
+
+def groupement_options() -> list[dict[str, str]]:
+    names = sorted({s.groupement for s in load_stations(store(), settings().dept)})
+    return [{"label": t("crisis.groupement_all"), "value": ""}] + [{"label": g, "value": g} for g in names]
+
+
+def decisions_table() -> Any:
+    exercise = current_exercise()
+    rows = list_decisions(store(), None if exercise is None else exercise.id)[-10:]
+    if not rows:
+        return html.P(t("crisis.no_decision"), className="mb-0")
+    language = lang()
+    body = [[format_time(r["at"], language, with_date=True), r["username"], r["plan"].get("summary", "")]
+            for r in reversed(rows)]
+    return table([t("crisis.col_when"), t("crisis.col_who"), t("crisis.col_plan")], body)
+
+
+def validate(plan_data: dict[str, Any] | None, ranked_codes: list[str]) -> Any:
+    if not plan_data:
+        return dbc.Alert(t("crisis.no_plan"), color="warning")
+    exercise = current_exercise()
+    at, _overlay = view_slot()
+    snapshot = {"at": at, "ranked": ranked_codes}
+    try:
+        record_decision(store(), username() or "?", plan_data, snapshot,
+                        exercise_id=None if exercise is None else exercise.id)
+    except ExerciseError as exc:
+        return dbc.Alert(str(exc), color="danger")
+    audit.record(store(), "plan.validate", username=username(), exercise=exercise.id if exercise else "live",
+                 summary=plan_data.get("summary", ""))
+    return dbc.Alert(t("crisis.validated"), color="success")
+
+
+def register(app: Dash) -> None:
+    filters = (Input(ids.CRI_REFRESH, "n_intervals"), Input(ids.CRI_AUTHORITY, "value"),
+               Input(ids.CRI_GROUPEMENT, "value"), Input(ids.CRI_MIN_EXCESS, "value"))
+
+    @secure_callback(app, "display", Output(ids.CRI_TABLE, "children"), Output(ids.CRI_GEOJSON, "hideout"),
+                     Output(ids.CRI_DATA_TIME, "children"), Output(ids.CRI_PLAN, "children"),
+                     Output(ids.CRI_PLAN_STORE, "data"), *filters,
+                     Input(ids.CRI_TARGET, "value"), Input(ids.CRI_VSAV_RATIO, "value"), Input(ids.CRI_FPT_RATIO, "value"))
+    def _refresh(_n: int, authority: str, groupement: str, min_excess: Any, target: Any, vsav: Any,
+                 fpt: Any) -> tuple[Any, ...]:
+        at, ranked = ranking(str(authority or "all"), str(groupement or ""), min_excess)
+        panel, data = plan(ranked, target, vsav, fpt)
+        when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
+        return ranking_table(ranked), ranking_hideout(ranked), when, panel, data
+
+    @secure_callback(app, "display", Output(ids.CRI_STATIONS, "children"), Output(ids.CRI_GROUPEMENT, "options"),
+                     Output(ids.CRI_DEMO_NOTE, "children"), Input(ids.CRI_STATIONS, "id"))
+    def _stations(_id: str) -> tuple[Any, ...]:
+        return station_markers(), groupement_options(), demo_note()
+
+    @secure_callback(app, "display", Output(ids.CRI_DECISIONS, "children"), Input(ids.CRI_VALIDATED, "children"),
+                     Input(ids.CRI_REFRESH, "n_intervals"))
+    def _decisions(_validated: Any, _n: int) -> Any:
+        return decisions_table()
+
+    @secure_callback(app, "commander", Output(ids.CRI_VALIDATED, "children"), Input(ids.CRI_VALIDATE, "n_clicks"),
+                     State(ids.CRI_PLAN_STORE, "data"), prevent_initial_call=True)
+    def _validate(clicks: int | None, plan_data: Any) -> Any:
+        if not clicks:
+            return no_update
+        data = plan_data if isinstance(plan_data, dict) else None
+        return validate(data, list((data or {}).get("ranked", [])))

@@ -1,0 +1,76 @@
+"""Crisis mode (/crise): overpopulated sectors ranked, and a suggested allocation of resources."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import dash_leaflet as dl
+from dash import dcc, html
+
+from components import ids
+from components.cards import panel
+from components.layout import guarded, refresh_interval, role_ok
+from components.sector_map import sector_map
+from components.text import t
+
+dash.register_page(__name__, path="/crise", name="crisis", title="Vigie — Crise", nav=2,
+                   title_key="crisis.nav", role="display")
+
+
+def _filters() -> dbc.Row:
+    authority = dbc.Select(id=ids.CRI_AUTHORITY, value="all", options=[
+        {"label": t("crisis.authority_all"), "value": "all"},
+        {"label": t("crisis.authority_sdis"), "value": "SDIS13"},
+        {"label": t("crisis.authority_bmpm"), "value": "BMPM"},
+    ])
+    return dbc.Row([
+        dbc.Col([html.Label(t("crisis.authority"), htmlFor=ids.CRI_AUTHORITY, className="form-label"), authority], md=4),
+        dbc.Col([html.Label(t("crisis.groupement"), htmlFor=ids.CRI_GROUPEMENT, className="form-label"),
+                 dbc.Select(id=ids.CRI_GROUPEMENT, value="", options=[{"label": t("crisis.groupement_all"), "value": ""}])],
+                md=4),
+        dbc.Col([html.Label(t("crisis.min_excess"), htmlFor=ids.CRI_MIN_EXCESS, className="form-label"),
+                 dbc.Input(id=ids.CRI_MIN_EXCESS, type="number", min=0, max=1_000_000, step=100, value=500)], md=4),
+    ], className="g-2 mb-2")
+
+
+def _what_if() -> html.Div:
+    return dbc.Row([
+        dbc.Col([html.Label(t("crisis.target"), htmlFor=ids.CRI_TARGET, className="form-label"),
+                 dbc.Input(id=ids.CRI_TARGET, type="number", min=5, max=120, step=5, value=20)], xs=4),
+        dbc.Col([html.Label(t("crisis.vsav_ratio"), htmlFor=ids.CRI_VSAV_RATIO, className="form-label"),
+                 dbc.Input(id=ids.CRI_VSAV_RATIO, type="number", min=1000, max=100_000, step=1000, value=10_000)], xs=4),
+        dbc.Col([html.Label(t("crisis.fpt_ratio"), htmlFor=ids.CRI_FPT_RATIO, className="form-label"),
+                 dbc.Input(id=ids.CRI_FPT_RATIO, type="number", min=1000, max=200_000, step=1000, value=25_000)], xs=4),
+    ], className="g-2 mb-2")
+
+
+def _build() -> html.Div:
+    stations = dl.LayerGroup(id=ids.CRI_STATIONS)
+    crisis_map = sector_map(ids.CRI_MAP, ids.CRI_GEOJSON, "/geo/sectors.geojson", hideout={})
+    crisis_map.children.append(stations)
+    plan = panel(t("crisis.plan"), html.Div(id=ids.CRI_DEMO_NOTE), _what_if(),
+                 dcc.Loading(html.Div(id=ids.CRI_PLAN), type="dot"),
+                 html.Div([dbc.Button(t("crisis.validate"), id=ids.CRI_VALIDATE, color="danger", size="lg",
+                                      className="me-2", style=None if role_ok("commander") else {"display": "none"}),
+                           html.Span(t("crisis.read_only"), className="text-muted me-2",
+                                     hidden=role_ok("commander")),
+                           html.A(t("crisis.report"), href="/rapport", target="_blank",
+                                  className="btn btn-outline-light btn-lg")], className="mt-2"),
+                 html.Div(id=ids.CRI_VALIDATED, className="mt-2", role="status"))
+    return html.Div([
+        refresh_interval(ids.CRI_REFRESH),
+        dcc.Store(id=ids.CRI_PLAN_STORE),
+        dbc.Row([dbc.Col(html.H1(t("crisis.title"), className="h3"), md=6),
+                 dbc.Col(html.Div(id=ids.CRI_DATA_TIME, className="text-md-end text-muted"), md=6)],
+                className="align-items-center"),
+        _filters(),
+        dbc.Row([
+            dbc.Col([panel(t("crisis.ranking"), html.Div(id=ids.CRI_TABLE)),
+                     html.Div(crisis_map, className="panel map-panel crisis-map mt-2")], xl=7, className="mb-2"),
+            dbc.Col([plan, panel(t("crisis.decisions"), html.Div(id=ids.CRI_DECISIONS))], xl=5),
+        ], className="g-2"),
+    ])
+
+
+def layout(**_query: str) -> object:
+    """Ranking of overpopulated sectors, stations on the map, the suggested plan and its validation."""
+    return guarded("display", _build)

@@ -1,0 +1,51 @@
+"""/rapport: the printable point de situation (HTML print view, or CSV with ?format=csv)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_login import current_user
+
+from server.auth import client_address, lang, require_role
+from vigie import audit
+from vigie.exercises import current_exercise_for, view_for
+from vigie.exports import Column, to_csv
+from vigie.i18n import format_int, format_pct, format_time, translate
+from vigie.report import build_report, ranked_rows
+
+bp = Blueprint("report", __name__)
+
+CSV_COLUMNS = [Column("rank", "rang", "number"), Column("code", "code INSEE"), Column("name", "secteur"),
+               Column("present", "présents", "count"), Column("usual", "habituel", "count"),
+               Column("residents", "résidents", "count"), Column("excess", "écart", "number"),
+               Column("z", "z", "number"), Column("explanation", "explication")]
+
+
+def _report() -> Any:
+    store = current_app.config["VIGIE_STORE"]
+    settings = current_app.config["VIGIE_SETTINGS"]
+    exercise = current_exercise_for(store, current_user.user.id)
+    clock, overlay = view_for(store, None if exercise is None else exercise.id)
+    step = settings.slot_minutes * 60
+    at = int(clock.now() // step * step) - step
+    return build_report(store, at, settings, overlay=overlay, exercise=exercise)
+
+
+@bp.route("/rapport")
+def report() -> Any:
+    require_role("operator")
+    data = _report()
+    audit.record(current_app.config["VIGIE_STORE"], "export.report", username=current_user.username,
+                 address=client_address(), format=request.args.get("format", "html"), stamp=data.stamp or "live")
+    if request.args.get("format") == "csv":
+        body = to_csv(ranked_rows(data), CSV_COLUMNS, stamp=data.stamp or None,
+                      k=current_app.config["VIGIE_SETTINGS"].privacy_k)
+        return Response(body, mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename=point-de-situation-{data.at}.csv"})
+    language = lang()
+    return render_template(
+        "report.html", r=data, lang=language, author=current_user.username,
+        t=lambda key, **kw: translate(f"report.{key}", language, **kw),
+        n=lambda v: format_int(v, language), p=lambda v: format_pct(v, 0, language),
+        when=lambda ts: format_time(ts, language, with_date=True),
+    )

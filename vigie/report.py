@@ -1,0 +1,48 @@
+"""The point de situation: what the commander sends to the préfecture, as plain data.
+
+Built from the same functions as the screens (situation_at, rank_sectors, the decision
+log), so the report and the crisis page show the same figures.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vigie.config import Settings
+from vigie.crisis import RankedSector, rank_sectors
+from vigie.events import Event, load_events
+from vigie.exercises import Exercise, list_decisions, stamp
+from vigie.situation import Overlay, Situation, situation_at
+from vigie.slots import local_day, local_day_bounds
+from vigie.store import Store
+
+TOP = 15
+
+
+@dataclass(frozen=True)
+class Report:
+    at: int
+    slot_minutes: int
+    situation: Situation
+    ranked: list[RankedSector]
+    events: list[Event]
+    decision: dict[str, Any] | None
+    stamp: str
+
+
+def build_report(store: Store, at: int, settings: Settings, *, overlay: Overlay | None = None,
+                 exercise: Exercise | None = None) -> Report:
+    """Gather the figures of the report for slot `at` (live, or within an exercise)."""
+    situation = situation_at(store, at, settings, overlay=overlay)
+    ranked = rank_sectors(store, situation.at, settings, overlay=overlay)[:TOP]
+    start, end = local_day_bounds(local_day(situation.at))
+    decisions = list_decisions(store, None if exercise is None else exercise.id)
+    return Report(situation.at, int(settings.slot_minutes), situation, ranked, load_events(store, start, end),
+                  decisions[-1] if decisions else None, stamp(exercise))
+
+
+def ranked_rows(report: Report) -> list[dict[str, Any]]:
+    """The ranked sectors as export rows."""
+    return [{"rank": r.rank, "code": r.code, "name": r.name, "present": r.present, "usual": r.usual,
+             "residents": r.residents, "excess": r.excess, "z": round(r.z, 1), "explanation": r.explanation}
+            for r in report.ranked]
