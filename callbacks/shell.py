@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dash import Dash, Input, Output, State
+from dash import Dash, Input, Output, State, no_update
 
 from callbacks import clientside, secure_callback
 from callbacks._context import settings, store
@@ -25,13 +25,34 @@ def freshness_badge(report: dict[str, Any], language: str) -> tuple[str, str]:
     return t(key, time=when), f"shell-freshness badge freshness-{level}"
 
 
+def exercise_clock_state(previous: Any) -> Any:
+    """The exercise clock anchors, re-read so every device follows the trainer's actions."""
+    from components.layout import exercise_state
+
+    state = exercise_state()
+    if state is None:
+        return None if previous else no_update
+    return state
+
+
 def register(app: Dash) -> None:
+    # The clock: Paris time, or the exercise clock (the formula of vigie.clock.view_time_at,
+    # corrected for the difference between the server's and the browser's clocks).
     clientside(
         app, "display",
-        """function(n) {
-            return new Date().toLocaleTimeString('fr-FR', {timeZone: 'Europe/Paris', hour12: false});
+        """function(n, ex) {
+            var fmt = {timeZone: 'Europe/Paris', hour12: false};
+            if (!ex) { return [new Date().toLocaleTimeString('fr-FR', fmt), '']; }
+            var wall = Date.now() / 1000 + (ex.offset || 0);
+            var view = ex.state === 'running' ? ex.anchor_view + Math.max(0, wall - ex.anchor_wall) * ex.speed
+                                              : ex.anchor_view;
+            var shown = new Date(view * 1000);
+            var text = shown.toLocaleDateString('fr-FR', fmt) + ' ' + shown.toLocaleTimeString('fr-FR', fmt)
+                       + ' — ×' + ex.speed + ' — ' + ex.label;
+            return [shown.toLocaleTimeString('fr-FR', fmt), text];
         }""",
-        Output(ids.CLOCK, "children"), Input(ids.CLOCK_TICK, "n_intervals"),
+        Output(ids.CLOCK, "children"), Output(ids.SHELL_EXERCISE_TEXT, "children"),
+        Input(ids.CLOCK_TICK, "n_intervals"), State(ids.SHELL_EXERCISE, "data"),
     )
     clientside(
         app, "display",
@@ -46,6 +67,11 @@ def register(app: Dash) -> None:
         "function(path) { return (path === '/mur') ? 'shell shell-wall' : 'shell'; }",
         Output("shell-root", "className"), Input(ids.URL, "pathname"),
     )
+
+    @secure_callback(app, "display", Output(ids.SHELL_EXERCISE, "data"), Input(ids.SHELL_EXERCISE_POLL, "n_intervals"),
+                     State(ids.SHELL_EXERCISE, "data"), prevent_initial_call=True)
+    def _exercise(_n: int, previous: Any) -> Any:
+        return exercise_clock_state(previous)
 
     @secure_callback(app, "display", Output(ids.FRESHNESS, "children"), Output(ids.FRESHNESS, "className"),
                      Input(ids.REFRESH, "n_intervals"))

@@ -32,16 +32,38 @@ def root_layout() -> html.Div:
     pages = list(dash.page_registry.values())
     username = user.username if user.is_authenticated else ""
     role = user.role if user.is_authenticated else "display"
-    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms())
+    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms(), exercise_state())
+
+
+def exercise_state() -> dict[str, Any] | None:
+    """What the browser needs to run the exercise clock of this user (None when live)."""
+    import time
+
+    from callbacks._context import current_exercise
+
+    if not _user().is_authenticated:
+        return None
+    exercise = current_exercise()
+    if exercise is None:
+        return None
+    return {"id": exercise.id, "name": exercise.name, "state": exercise.state, "label": exercise.state_label,
+            "speed": exercise.speed, "anchor_view": exercise.anchor_view_time,
+            "anchor_wall": exercise.anchor_wall_time, "server_now": time.time()}
+
+
+EXERCISE_REFRESH_MS = 5_000
 
 
 def refresh_ms() -> int:
-    """The refresh period of live views, from the settings (60 s by default)."""
+    """The refresh period of views: the setting (60 s by default), 5 s inside an exercise."""
     from flask import current_app, has_request_context
 
     if not has_request_context():
         return 60_000
-    return int(current_app.config["VIGIE_SETTINGS"].refresh_seconds) * 1000
+    period = int(current_app.config["VIGIE_SETTINGS"].refresh_seconds) * 1000
+    if _user().is_authenticated and exercise_state() is not None:
+        return min(period, EXERCISE_REFRESH_MS)
+    return period
 
 
 def refresh_interval(interval_id: str) -> dcc.Interval:

@@ -41,15 +41,27 @@ def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any) 
     )
 
 
+def exercise_banner(state: dict[str, Any] | None) -> html.Div:
+    """The permanent EXERCICE banner (its clock is advanced in the browser from `state`)."""
+    if state is None:
+        return html.Div(html.Span(id=ids.SHELL_EXERCISE_TEXT), id=ids.EXERCISE_BANNER, hidden=True)
+    return html.Div([html.Strong(t("shell.exercise_mark"), className="me-2"),
+                     html.Span(state["name"], className="me-2"),
+                     html.Span(id=ids.SHELL_EXERCISE_TEXT)],
+                    id=ids.EXERCISE_BANNER, className="shell-exercise", role="alert")
+
+
 def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, content: Any,
-          refresh_ms: int) -> html.Div:
+          refresh_ms: int, exercise: dict[str, Any] | None = None) -> html.Div:
     """Navbar + banners + the page container + the shared refresh interval."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         dcc.Interval(id=ids.REFRESH, interval=refresh_ms, n_intervals=0),
         dcc.Interval(id=ids.CLOCK_TICK, interval=1000, n_intervals=0),
+        dcc.Interval(id=ids.SHELL_EXERCISE_POLL, interval=3000, n_intervals=0, disabled=exercise is None),
+        dcc.Store(id=ids.SHELL_EXERCISE, data=exercise),
+        exercise_banner(exercise),
         navbar(pages, username, role, role_ok),
         html.Div(t("shell.connection_lost"), id=ids.LOST_BANNER, className="shell-lost", role="alert", hidden=True),
-        html.Div(id=ids.EXERCISE_BANNER),
         html.Main(content, className="shell-main"),
-    ], id="shell-root", className="shell")
+    ], id="shell-root", className="shell shell-in-exercise" if exercise else "shell")
