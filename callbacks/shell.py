@@ -68,6 +68,17 @@ def register(app: Dash) -> None:
         Output("shell-root", "className"), Input(ids.URL, "pathname"),
     )
 
+    clientside(
+        app, "display",
+        "function(path, href) { return href.split('?')[0] + '?next=' + encodeURIComponent(path || '/'); }",
+        Output(ids.LANG_LINK, "href"), Input(ids.URL, "pathname"), State(ids.LANG_LINK, "href"),
+    )
+    clientside(
+        app, "display",
+        "function(n) { if (n) { window.vigie.theme.toggle(); } return window.vigie.theme.current(); }",
+        Output(ids.THEME_TOGGLE, "data-theme"), Input(ids.THEME_TOGGLE, "n_clicks"),
+    )
+
     @secure_callback(app, "display", Output(ids.SHELL_EXERCISE, "data"), Input(ids.SHELL_EXERCISE_POLL, "n_intervals"),
                      State(ids.SHELL_EXERCISE, "data"), prevent_initial_call=True)
     def _exercise(_n: int, previous: Any) -> Any:

@@ -9,6 +9,8 @@ FRESHNESS = "shell-freshness"
 LOST_BANNER = "shell-connection-lost"
 EXERCISE_BANNER = "shell-exercise-banner"
 ALERT = "shell-alert"
+THEME_TOGGLE = "shell-theme-toggle"
+LANG_LINK = "shell-language"
 
 # situation
 SIT_REFRESH = "situation-refresh"

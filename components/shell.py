@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.text import t
+from components.text import lang, t
 
 
 def nav_links(pages: list[dict[str, Any]], role_ok: Any) -> list[Any]:
@@ -22,9 +22,15 @@ def nav_links(pages: list[dict[str, Any]], role_ok: Any) -> list[Any]:
 def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any) -> dbc.Navbar:
     brand = html.A([html.Img(src="/assets/logo.svg", height="34", alt=""), html.Span("Vigie", className="ms-2")],
                    href="/", className="navbar-brand d-flex align-items-center")
+    other = "en" if lang() == "fr" else "fr"
     user = html.Div([
         html.Span(id=ids.FRESHNESS, className="shell-freshness badge", role="status"),
         html.Span(id=ids.CLOCK, className="shell-clock", **{"aria-label": t("shell.clock")}),
+        html.A(other.upper(), id=ids.LANG_LINK, href=f"/langue/{other}?next=/",
+               className="btn btn-outline-light btn-sm shell-lang",
+               title=t("shell.language"), **{"aria-label": t("shell.language")}),
+        html.Button(t("shell.theme"), id=ids.THEME_TOGGLE, className="btn btn-outline-light btn-sm shell-theme",
+                    title=t("shell.theme_help")),
         html.Span([html.Span(username, className="fw-bold"), html.Span(t(f"roles.{role}"), className="shell-role")],
                   className="shell-user"),
         html.A(t("shell.logout"), href="/logout", className="btn btn-outline-light btn-sm shell-logout"),

@@ -273,6 +273,18 @@ def enrol(token: str) -> Any:
     return redirect("/mur")
 
 
+@bp.route("/langue/<language>")
+def set_language(language: str) -> Any:
+    """Switch the interface language of the current user, then go back where they were."""
+    if not current_user.is_authenticated:
+        return _unauthorised()
+    try:
+        accounts.set_language(store(), current_user.user.id, language)
+    except accounts.AccountError:
+        abort(400)
+    return redirect(safe_next(request.args.get("next")))
+
+
 def init_auth(server: Flask) -> None:
     login_manager.init_app(server)
     server.register_blueprint(bp)
