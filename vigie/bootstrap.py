@@ -27,8 +27,11 @@ def load_sectors(store: Store, catalogue: Catalogue) -> int:
 
 
 def init_database(settings: Settings) -> Store:
-    """Migrate the schema and load the sectors; idempotent, generates no history."""
+    """Migrate the schema, load the sectors and (if none) the demo stations; idempotent, no history."""
+    from vigie.stations import ensure_demo_stations
+
     store = open_store(settings)
     store.migrate()
     load_sectors(store, load_catalogue(default_catalogue_path(settings.dept)))
+    ensure_demo_stations(store, settings.dept)
     return store

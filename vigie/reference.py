@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vigie.slots import PARIS, local_day_bounds, slot_range, to_local
+from vigie.slots import PARIS, local_day_bounds, parse_instant, slot_range, to_local
 from vigie.store import Store
 
 WEEKS = 6
@@ -36,6 +36,8 @@ MAD_SCALE = 1.4826
 INSUFFICIENT_HISTORY = "historique insuffisant"
 CHUNK_TARGETS = 2048
 SQL_CHUNK = 900
+FEW_SECTORS = 8
+EVENT_MIN_DAILY_ATTENDANCE = 1000
 
 
 class InvalidExclusion(ValueError):
@@ -153,11 +155,18 @@ def _presence_for_slots(store: Store, slots: np.ndarray, codes: list[str]) -> tu
     matrix = np.full((len(wanted), len(codes)), np.nan)
     row_of = {int(s): i for i, s in enumerate(wanted)}
     col_of = {c: j for j, c in enumerate(codes)}
+    few = len(codes) <= FEW_SECTORS  # then one primary-key lookup per sector and slot
     for part in _chunks(wanted.tolist()):
         marks = ",".join("?" * len(part))
-        rows = store.db.execute(
-            f"SELECT sector_code, slot, present FROM observations WHERE slot IN ({marks})", part)
-        _fill(matrix, rows, row_of, col_of)
+        if few:
+            for code in codes:
+                rows = store.db.execute("SELECT sector_code, slot, present FROM observations "
+                                        f"WHERE sector_code = ? AND slot IN ({marks})", [code, *part])
+                _fill(matrix, rows, row_of, col_of)
+        else:
+            rows = store.db.execute(
+                f"SELECT sector_code, slot, present FROM observations WHERE slot IN ({marks})", part)
+            _fill(matrix, rows, row_of, col_of)
     return wanted, matrix
 
 
@@ -204,7 +213,7 @@ def _lagged_values(targets: np.ndarray, grid: np.ndarray, matrix: np.ndarray, co
                 rows = np.nonzero(days[k] == day)[0]
                 cols = [col_of[c] for c in sector_list if c in col_of]
                 if len(rows) and cols:
-                    values[k][np.ix_(rows, cols)] = np.nan
+                    values[k][np.ix_(rows, np.asarray(cols, dtype="int64"))] = np.nan
     return values
 
 
@@ -248,10 +257,41 @@ def _rows(codes: list[str], stats: dict[str, np.ndarray]) -> list[tuple[Any, ...
     return [row for j, code in enumerate(codes) for row in _sector_rows(code, j, stats)]
 
 
-def update_reference(store: Store, slots: Iterable[int]) -> int:
-    """Compute and store the usual values of these target slots for every sector; return rows."""
+def dependent_slots(slots: Sequence[int] | np.ndarray, weeks: int = WEEKS) -> np.ndarray:
+    """Target slots whose baseline reads one of these slots (same wall time 1..weeks weeks later)."""
+    stamps = np.asarray(slots, dtype="int64")
+    wall = pd.DatetimeIndex(pd.to_datetime(stamps, unit="s", utc=True)).tz_convert(PARIS).tz_localize(None)
+    found: list[np.ndarray] = []
+    for k in range(1, weeks + 1):
+        later = wall + pd.Timedelta(days=7 * k)
+        for first in (True, False):  # a repeated wall time has two target slots
+            local = later.tz_localize(PARIS, ambiguous=np.full(len(stamps), first), nonexistent="NaT")
+            found.append(local[~local.isna()].as_unit("s").asi8)
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype="int64")
+
+
+def _materialised(store: Store, slots: Sequence[int]) -> list[int]:
+    """Those of the slots that have rows in the reference table."""
+    out: set[int] = set()
+    for part in _chunks(sorted(set(slots))):
+        marks = ",".join("?" * len(part))
+        out.update(r[0] for r in store.db.execute(
+            f"SELECT DISTINCT slot FROM reference WHERE sector_code IN (SELECT code FROM sectors) AND slot IN ({marks})",
+            list(part)))
+    return sorted(out)
+
+
+def update_reference(store: Store, slots: Iterable[int], *, dependents: bool = True) -> int:
+    """Compute and store the usual values of these target slots for every sector; return rows.
+
+    With `dependents`, materialised targets 1..6 weeks later that read these slots are
+    recomputed too (a late or corrected batch); for a live slot there are none yet.
+    """
+    targets = sorted(set(int(s) for s in slots))
+    if dependents and targets:
+        targets = sorted(set(targets) | set(_materialised(store, dependent_slots(targets).tolist())))
     codes = sector_codes(store)
-    stats = compute_reference(store, list(slots), codes)
+    stats = compute_reference(store, targets, codes)
     rows = _rows(codes, stats)
     if rows:
         with store.write() as tx:
@@ -271,7 +311,7 @@ def rebuild_reference(store: Store, start: int | None = None, end: int | None = 
     began = time.perf_counter()
     first, last = _observed_bounds(store)
     codes = sector_codes(store)
-    if first is None or not codes:
+    if first is None or last is None or not codes:
         return RebuildReport(0, len(codes), 0, time.perf_counter() - began)
     step = slot_minutes * 60
     lo = first if start is None else start
@@ -320,8 +360,10 @@ def read_reference(store: Store, slots: Iterable[int]) -> dict[int, dict[str, Us
     if not wanted:
         return found
     marks = ",".join("?" * len(wanted))
+    # the primary key is (sector_code, slot): one lookup per sector and slot
     for code, slot, *values in store.db.execute(
-            f"SELECT sector_code, slot, usual, spread, p10, p90, n FROM reference WHERE slot IN ({marks})", wanted):
+            "SELECT sector_code, slot, usual, spread, p10, p90, n FROM reference "
+            f"WHERE sector_code IN (SELECT code FROM sectors) AND slot IN ({marks})", wanted):
         found[slot][code] = _usual(values)
     missing = [s for s in wanted if not found[s]]
     if missing:
@@ -348,13 +390,15 @@ def _day_text(day: date | str) -> str:
 
 
 def _affected_targets(store: Store, days: Iterable[str]) -> list[int]:
-    """Materialised target slots whose baseline reads one of these days."""
+    """Observed or materialised target slots whose baseline reads one of these days."""
     targets: set[int] = set()
     for text in set(days):
         for k in range(1, WEEKS + 1):
             lo, hi = local_day_bounds(date.fromisoformat(text) + timedelta(days=7 * k))
             targets.update(r["slot"] for r in store.query(
-                "SELECT DISTINCT slot FROM reference WHERE slot >= ? AND slot < ?", [lo, hi]))
+                "SELECT slot FROM observations WHERE slot >= ? AND slot < ? UNION "
+                "SELECT slot FROM reference WHERE sector_code IN (SELECT code FROM sectors) AND slot >= ? AND slot < ?",
+                [lo, hi, lo, hi]))
     return sorted(targets)
 
 
@@ -373,7 +417,7 @@ def flag_day(store: Store, day: date | str, reason: str, sectors: Iterable[str] 
         tx.conn.executemany("INSERT OR REPLACE INTO reference_exclusions VALUES (?, ?, ?)",
                        [(c, text, reason.strip()) for c in codes])
         if recompute:
-            update_reference(store, _affected_targets(store, [text]))
+            update_reference(store, _affected_targets(store, [text]), dependents=False)
     return len(codes)
 
 
@@ -388,7 +432,7 @@ def unflag_day(store: Store, day: date | str, sectors: Iterable[str] | None = No
             removed = sum(tx.execute("DELETE FROM reference_exclusions WHERE day = ? AND sector_code = ?",
                                      [text, c]).rowcount for c in set(sectors))
         if recompute and removed:
-            update_reference(store, _affected_targets(store, [text]))
+            update_reference(store, _affected_targets(store, [text]), dependents=False)
     return int(removed)
 
 
@@ -406,8 +450,6 @@ def _instant(value: Any) -> int:
         return int((value if value.tzinfo else value.replace(tzinfo=PARIS)).timestamp())
     if isinstance(value, (int, float)):
         return int(value)
-    from vigie.slots import parse_instant
-
     return parse_instant(str(value))
 
 
@@ -418,13 +460,21 @@ def event_days(start: Any, end: Any) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
-def flag_events(store: Store, events: Iterable[Any], *, recompute: bool = True) -> int:
-    """Flag every sector-day touched by these events (objects with event_id, sectors, start, end)."""
+def flag_events(store: Store, events: Iterable[Any], *, recompute: bool = True,
+                min_daily_attendance: int = EVENT_MIN_DAILY_ATTENDANCE) -> int:
+    """Flag every sector-day touched by these events (vigie.events.Event); return the flags written.
+
+    Diffuse events (fewer than min_daily_attendance expected visits per day, e.g. a long
+    exhibition) are not flagged: they barely move the counts and would starve baselines.
+    """
     known = set(sector_codes(store))
     rows: dict[tuple[str, str], str] = {}
     for event in events:
         sectors = event.sectors.split() if isinstance(event.sectors, str) else event.sectors
-        for day in event_days(event.start, event.end):
+        days = event_days(event.start, event.end)
+        if getattr(event, "expected_attendance", min_daily_attendance) / len(days) < min_daily_attendance:
+            continue
+        for day in days:
             for code in sectors:
                 if code in known:
                     rows.setdefault((code, day), f"event:{event.event_id}")
@@ -434,5 +484,5 @@ def flag_events(store: Store, events: Iterable[Any], *, recompute: bool = True) 
         tx.conn.executemany("INSERT OR REPLACE INTO reference_exclusions VALUES (?, ?, ?)",
                        [(code, day, reason) for (code, day), reason in rows.items()])
         if recompute:
-            update_reference(store, _affected_targets(store, {day for _, day in rows}))
+            update_reference(store, _affected_targets(store, {day for _, day in rows}), dependents=False)
     return len(rows)

@@ -1,0 +1,108 @@
+"""Crisis ranking: a planted surge comes out first, in order; filters; events; hysteresis."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vigie.config import load_settings
+from vigie.crisis import UNEXPLAINED, rank_sectors
+from vigie.events import make_event, save_user_event
+from vigie.reference import update_reference
+from vigie.stations import Station, replace_stations
+from vigie.store import Store
+from tests.core.test_reference import WEEK, local, make_store, put
+
+T = local("2026-08-15T21:00")
+STEP = 1800
+SETTINGS = load_settings({"data_dir": "unused"}, environ={})
+USUAL = {"13001": 10000, "13002": 5000, "13201": 5000, "13003": 2000}
+SURGE = {"13001": 4000, "13002": 9000, "13201": 1500, "13003": 300}   # 13003: under 500 people
+
+
+def _station(station_id: str, sector: str, groupement: str, authority: str, lat: float, lon: float) -> Station:
+    return Station(station_id, f"CIS {station_id}", sector, groupement, authority, lat, lon, 2, 1, 1, 20, 1, 0, 0)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """Flat usual values around T, a planted surge at T, and a few stations."""
+    db = make_store(tmp_path)
+    slots = [T + i * STEP for i in range(-3, 4)]
+    for code, usual in USUAL.items():
+        put(db, code, [s - k * WEEK for s in slots for k in range(1, 7)], usual)
+        put(db, code, slots, usual)
+        put(db, code, [T], usual + SURGE[code])
+    update_reference(db, slots)
+    replace_stations(db, [_station("a", "13001", "Est", "SDIS13", 43.53, 5.44),
+                          _station("b", "13003", "Nord", "SDIS13", 43.70, 5.16),
+                          _station("m", "13201", "BMPM", "BMPM", 43.30, 5.38)])
+    return db
+
+
+def test_planted_surge_comes_first_in_order(store: Store) -> None:
+    ranked = rank_sectors(store, T, SETTINGS, now=T)
+    assert [(r.rank, r.code, r.excess) for r in ranked] == [(1, "13002", 9000), (2, "13001", 4000), (3, "13201", 1500)]
+    first = ranked[0]
+    assert (first.present, first.usual, first.residents) == (14000, 5000, 5000)
+    assert first.ratio_usual == pytest.approx(2.8) and first.ratio_residents == pytest.approx(2.8)
+    assert first.z == pytest.approx(9000 / 250) and first.trend == 9000
+    assert first.significant and not first.holding
+    assert first.explanation == UNEXPLAINED and first.event_ids == ()
+
+
+def test_z_threshold(store: Store) -> None:
+    strict = load_settings({"data_dir": "unused", "crisis_min_z": 7.0}, environ={})
+    # 13201: 1500 / max(0, 250, 20) = 6 -> out; 13001: 4000 / 500 = 8 -> in
+    assert [r.code for r in rank_sectors(store, T, strict, now=T)] == ["13002", "13001"]
+
+
+def test_filters(store: Store) -> None:
+    assert [r.code for r in rank_sectors(store, T, SETTINGS, authority="BMPM", now=T)] == ["13201"]
+    assert [r.code for r in rank_sectors(store, T, SETTINGS, authority="SDIS13", now=T)] == ["13002", "13001"]
+    assert [r.code for r in rank_sectors(store, T, SETTINGS, authority="all", now=T)] == ["13002", "13001", "13201"]
+    assert [r.code for r in rank_sectors(store, T, SETTINGS, min_excess=5000, now=T)] == ["13002"]
+    assert [r.code for r in rank_sectors(store, T, SETTINGS, min_excess=200, now=T)][-1] == "13003"
+    est = rank_sectors(store, T, SETTINGS, groupement="Est", now=T)
+    assert [(r.code, r.groupement) for r in est] == [("13002", "Est"), ("13001", "Est")]  # 13002: nearest is "a"
+
+
+def test_known_event_explains_the_surge(store: Store) -> None:
+    match = make_event("om", "OM – match", ["13201"], T - 1800, T + 3 * 3600, 60000, "match", origin="user")
+    save_user_event(store, match, "tester")
+    later = make_event("concert", "Concert", ["13001"], T + 90 * 60, T + 4 * 3600, 5000, "concert", origin="user")
+    save_user_event(store, later, "tester")                  # starts in 1 h 30: people gather already
+    by_code = {r.code: r for r in rank_sectors(store, T, SETTINGS, now=T)}
+    assert (by_code["13201"].explanation, by_code["13201"].event_ids) == ("OM – match", ("om",))
+    assert by_code["13001"].explanation == "Concert"
+    assert by_code["13002"].explanation == UNEXPLAINED
+
+
+def test_hysteresis_enters_holds_one_slot_and_leaves(store: Store) -> None:
+    put(store, "13002", [T + STEP], 5000 + 100)              # back under the threshold
+    listed = [[r.code for r in rank_sectors(store, t, SETTINGS, now=t)] for t in (T - STEP, T, T + STEP, T + 2 * STEP)]
+    assert "13002" not in listed[0]                          # enters at T
+    assert "13002" in listed[1]
+    assert "13002" in listed[2]                              # one slot under: held
+    assert "13002" not in listed[3]                          # two slots under: leaves
+    held = {r.code: r for r in rank_sectors(store, T + STEP, SETTINGS, now=T)}["13002"]
+    assert held.holding and not held.significant and held.excess == 100
+
+
+def test_same_answer_whatever_the_order_of_calls(store: Store) -> None:
+    later = rank_sectors(store, T + STEP, SETTINGS, now=T)
+    rank_sectors(store, T, SETTINGS, now=T)
+    assert rank_sectors(store, T + STEP, SETTINGS, now=T) == later
+
+
+def test_withheld_sector_is_never_ranked(store: Store) -> None:
+    put(store, "13002", [T], None)
+    assert "13002" not in [r.code for r in rank_sectors(store, T, SETTINGS, now=T)]
+
+
+def test_overlay_plants_a_surge_for_an_exercise(store: Store) -> None:
+    def inject(codes: list[str], slots: list[int]) -> dict[tuple[str, int], float]:
+        return {("13003", T): 5000}
+
+    ranked = rank_sectors(store, T, SETTINGS, overlay=inject, now=T)
+    assert [(r.code, r.excess) for r in ranked][:2] == [("13002", 9000), ("13003", 5300)]

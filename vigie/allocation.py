@@ -1,0 +1,623 @@
+"""Resource suggestion: where to pre-position VSAV, FPT and CCF for the extra people present.
+
+An optimisation problem as an object (`AllocationProblem.from_situation(...).solve()`),
+solved as a mixed-integer programme with scipy.optimize.milp (HiGHS):
+
+* demand[d, r] = extra people of sector d / people_per_unit[r], rounded (ratios file);
+  CCF only where the sector lies in a forest massif at a listed fire-risk level;
+* x[s, d, r] >= 0 integer: vehicles of type r sent from station s to sector d, for pairs
+  whose travel time (great-circle x detour / speed, or a matrix; lengthened by the
+  congestion of the destination) is at most max_move_minutes, and whose authorities
+  match unless mutual aid is on; a station located in d covers d without moving;
+* c[d, r] in [0, demand]: demand covered; sum_s x[s, d, r] = c[d, r] (>= in the
+  textbook form; = also keeps free on-site vehicles from exceeding the demand);
+* sum_d x[s, d, r] <= available[s, r] - minimum[s, r]: never strip a station;
+* staff: sum_{d, r} crew[r] x[s, d, r] <= crew[s] - sum_r crew[r] minimum[s, r] (optional);
+* maximise sum w[d, r] c[d, r] - penalties, w = extra people per unit of demand
+  (normalised): a vehicle arriving after the response-time target counts only
+  beyond_target_value of a timely one, and epsilon x minutes prefers short moves.
+
+docs/methods.md gives the assumptions and the limits.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from vigie.config import Settings
+from vigie.i18n import format_int
+from vigie.sectors import REPO_ROOT
+from vigie.stations import RESOURCES, Station, great_circle_km
+
+LEVEL_RANK = {"none": 0, "green": 1, "yellow": 2, "orange": 3, "red": 4, "black": 5}
+LEVEL_ALIASES = {"vert": "green", "jaune": "yellow", "rouge": "red", "noir": "black", "": "none", "aucun": "none"}
+REASONS = {
+    "no_station_within_target": {
+        "fr": "aucun centre à moins de {target} min",
+        "en": "no station within {target} min"},
+    "other_authority_only": {
+        "fr": "seuls des centres d'une autre autorité sont à moins de {target} min (entraide désactivée)",
+        "en": "only stations of another authority are within {target} min (mutual aid off)"},
+    "not_enough_vehicles": {
+        "fr": "pas assez de véhicules au-dessus des minimums à moins de {target} min",
+        "en": "not enough vehicles above minimums within {target} min"},
+}
+
+
+class AllocationError(ValueError):
+    """The resource suggestion cannot be computed; the message says what to fix."""
+
+
+class InfeasibleAllocation(AllocationError):
+    """The solver found no plan (or failed)."""
+
+
+class InvalidRatios(AllocationError):
+    """The ratios file or a travel-time matrix cannot be used."""
+
+
+class NoStations(AllocationError):
+    """There is no station to move resources from."""
+
+
+# -- settings files --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResourceRatio:
+    """Planning ratio of one vehicle type."""
+
+    key: str
+    label: str
+    people_per_unit: float
+    crew: int
+    min_units_by_level: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ratios:
+    """Everything the allocation model takes from data/allocation/ratios.json."""
+
+    resources: tuple[ResourceRatio, ...]
+    detour_factor: float = 1.3
+    speed_kmh: float = 60.0
+    congestion_slope: float = 0.25
+    congestion_cap: float = 2.0
+    max_move_minutes: float = 90.0
+    beyond_target_value: float = 0.5
+    limit_by_station_crew: bool = True
+
+    def resource(self, key: str) -> ResourceRatio:
+        """The ratio of one vehicle type."""
+        return next(r for r in self.resources if r.key == key)
+
+
+def default_ratios_path(data_dir: Path | None = None) -> Path:
+    """Path of data/allocation/ratios.json."""
+    return (data_dir or REPO_ROOT / "data") / "allocation" / "ratios.json"
+
+
+def default_travel_path(data_dir: Path | None = None) -> Path:
+    """Path of the optional data/allocation/travel_times.csv."""
+    return (data_dir or REPO_ROOT / "data") / "allocation" / "travel_times.csv"
+
+
+def _positive(value: Any, name: str) -> float:
+    """A finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise InvalidRatios(f"ratios: {name} must be a number > 0, not {value!r}")
+    return float(value)
+
+
+def parse_ratios(data: Mapping[str, Any]) -> Ratios:
+    """Check a ratios document and build Ratios."""
+    resources = data.get("resources")
+    if not isinstance(resources, Mapping) or sorted(resources) != sorted(RESOURCES):
+        raise InvalidRatios(f"ratios: 'resources' must describe exactly {', '.join(RESOURCES)}")
+    parsed = []
+    for key in RESOURCES:
+        spec = resources[key]
+        levels = {normalise_level(k): int(v) for k, v in dict(spec.get("min_units_by_level", {})).items()}
+        parsed.append(ResourceRatio(key, str(spec.get("label", key.upper())),
+                                    _positive(spec.get("people_per_unit"), f"{key}.people_per_unit"),
+                                    int(_positive(spec.get("crew"), f"{key}.crew")), levels))
+    travel, objective = dict(data.get("travel", {})), dict(data.get("objective", {}))
+    value = float(objective.get("beyond_target_value", 0.5))
+    if not 0 <= value <= 1:
+        raise InvalidRatios("ratios: objective.beyond_target_value must be between 0 and 1")
+    return Ratios(tuple(parsed),
+                  _positive(travel.get("detour_factor", 1.3), "travel.detour_factor"),
+                  _positive(travel.get("speed_kmh", 60), "travel.speed_kmh"),
+                  float(travel.get("congestion_slope", 0.25)),
+                  _positive(travel.get("congestion_cap", 2.0), "travel.congestion_cap"),
+                  _positive(travel.get("max_move_minutes", 90), "travel.max_move_minutes"),
+                  value, bool(objective.get("limit_by_station_crew", True)))
+
+
+def load_ratios(path: Path | None = None) -> Ratios:
+    """Read the ratios file (data/allocation/ratios.json by default)."""
+    path = path or default_ratios_path()
+    try:
+        return parse_ratios(json.loads(Path(path).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise InvalidRatios(f"{path}: ratios file not found") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        if isinstance(exc, InvalidRatios):
+            raise
+        raise InvalidRatios(f"{path}: cannot read the ratios ({exc})") from None
+
+
+def read_travel_times(path: Path) -> dict[tuple[str, str], float]:
+    """Read a travel-time matrix CSV (station_id,sector_code,minutes) into {(station, sector): minutes}."""
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if sorted(reader.fieldnames or []) != ["minutes", "sector_code", "station_id"]:
+                raise InvalidRatios(f"{path}: line 1: the header must be station_id,sector_code,minutes")
+            out = {}
+            for line, row in enumerate(reader, start=2):
+                try:
+                    minutes = float(row["minutes"])
+                except (TypeError, ValueError):
+                    minutes = -1.0
+                if not math.isfinite(minutes) or minutes < 0:
+                    raise InvalidRatios(f"{path}: line {line}: field minutes: {row['minutes']!r} must be a number >= 0")
+                out[(row["station_id"].strip(), row["sector_code"].strip())] = minutes
+            return out
+    except FileNotFoundError:
+        raise InvalidRatios(f"{path}: travel-time matrix not found") from None
+
+
+# -- fire-risk levels of massifs -----------------------------------------------------------------
+def normalise_level(level: str | None) -> str:
+    """Canonical fire-risk level (green, yellow, orange, red, black, none); French names accepted."""
+    text = (level or "").strip().lower()
+    text = LEVEL_ALIASES.get(text, text)
+    if text not in LEVEL_RANK:
+        raise InvalidRatios(f"unknown fire-risk level {level!r}: use one of {', '.join(LEVEL_RANK)}")
+    return text
+
+
+def sector_massifs(dept: str = "13", data_dir: Path | None = None) -> dict[str, set[str]]:
+    """Massif ids and names each sector lies in (data/massifs/NN.csv and the profiles' massif column)."""
+    root = data_dir or REPO_ROOT / "data"
+    out: dict[str, set[str]] = {}
+    massifs = root / "massifs" / f"{dept}.csv"
+    if massifs.exists():
+        with massifs.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                for code in row["sectors"].split():
+                    out.setdefault(code, set()).update({row["massif_id"].strip(), row["name"].strip()})
+    profiles = root / "sectors" / f"{dept}-profiles.csv"
+    if profiles.exists():
+        with profiles.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if (row.get("massif") or "").strip():
+                    out.setdefault(row["code"].strip(), set()).add(row["massif"].strip())
+    return out
+
+
+def sector_levels(massif_levels: Mapping[str, str] | None, memberships: Mapping[str, set[str]]) -> dict[str, str]:
+    """Highest fire-risk level of the massifs of each sector (keys: massif id or name)."""
+    if not massif_levels:
+        return {}
+    levels = {k: normalise_level(v) for k, v in massif_levels.items()}
+    out = {}
+    for code, massifs in memberships.items():
+        found = [levels[m] for m in massifs if m in levels]
+        if found:
+            out[code] = max(found, key=LEVEL_RANK.__getitem__)
+    return out
+
+
+# -- demand ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DemandSector:
+    """A sector with extra people to cover."""
+
+    code: str
+    name: str
+    authority: str
+    lon: float
+    lat: float
+    present: int
+    usual: int
+    excess: int
+    level: str = "none"
+
+    @property
+    def ratio_usual(self) -> float:
+        """present / usual (1 when usual is 0)."""
+        return self.present / self.usual if self.usual > 0 else 1.0
+
+
+def units(people: float, people_per_unit: float) -> int:
+    """Vehicles called for by extra people, rounded to the nearest unit (halves up)."""
+    return int(math.floor(max(0.0, people) / people_per_unit + 0.5))
+
+
+def sector_demand(sector: DemandSector, ratios: Ratios) -> dict[str, int]:
+    """Extra vehicles of each type the sector calls for."""
+    out = {}
+    for r in ratios.resources:
+        count = units(sector.excess, r.people_per_unit)
+        if sector.excess <= 0:
+            out[r.key] = 0
+            continue
+        if r.min_units_by_level:
+            floor = r.min_units_by_level.get(sector.level)
+            count = 0 if floor is None else max(count, floor)
+        out[r.key] = count
+    return out
+
+
+def congestion_factor(ratio_usual: float, ratios: Ratios) -> float:
+    """Travel-time multiplier in a crowded sector: 1 + slope x max(0, present/usual - 1), capped."""
+    return min(ratios.congestion_cap, 1.0 + ratios.congestion_slope * max(0.0, ratio_usual - 1.0))
+
+
+def travel_minutes(stations: Sequence[Station], sectors: Sequence[DemandSector], ratios: Ratios,
+                   travel: Mapping[tuple[str, str], float] | None = None) -> np.ndarray:
+    """Minutes from each station to each sector (stations x sectors), congestion included; 0 on site."""
+    lat = np.array([s.lat for s in stations])[:, None]
+    lon = np.array([s.lon for s in stations])[:, None]
+    km = great_circle_km(lat, lon, np.array([d.lat for d in sectors])[None, :], np.array([d.lon for d in sectors])[None, :])
+    minutes = km * ratios.detour_factor / ratios.speed_kmh * 60.0
+    for (i, s) in enumerate(stations):
+        for j, d in enumerate(sectors):
+            if travel and (s.station_id, d.code) in travel:
+                minutes[i, j] = travel[(s.station_id, d.code)]
+    minutes = minutes * np.array([congestion_factor(d.ratio_usual, ratios) for d in sectors])[None, :]
+    on_site = np.array([[s.sector_id == d.code for d in sectors] for s in stations], dtype=bool).reshape(minutes.shape)
+    minutes[on_site] = 0.0
+    return minutes
+
+
+# -- result ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Move:
+    """Vehicles of one type sent from one station to one sector (or kept there when on site)."""
+
+    station_id: str
+    station_name: str
+    sector_code: str
+    sector_name: str
+    resource: str
+    label: str
+    count: int
+    minutes: int
+    within_target: bool
+    on_site: bool
+    people: int
+    staff: int
+    target_minutes: int
+
+    def text(self, lang: str = "fr") -> str:
+        """One explained line, e.g. '+2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min, pour +18 400 personnes'."""
+        people = format_int(self.people, lang)
+        if self.on_site:
+            if lang == "en":
+                verb = "stays" if self.count == 1 else "stay"
+                return f"{self.count} {self.label} of {self.station_name} {verb} in {self.sector_name}, for +{people} people"
+            verb = "reste" if self.count == 1 else "restent"
+            return f"{self.count} {self.label} du {self.station_name} {verb} sur place à {self.sector_name}, pour +{people} personnes"
+        if lang == "en":
+            line = f"+{self.count} {self.label} from {self.station_name} to {self.sector_name}, {self.minutes} min, for +{people} people"
+            return line if self.within_target else f"{line} (beyond the {self.target_minutes}-min target)"
+        line = f"+{self.count} {self.label} du {self.station_name} vers {self.sector_name}, {self.minutes} min, pour +{people} personnes"
+        return line if self.within_target else f"{line} (au-delà de l'objectif de {self.target_minutes} min)"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Demand of one sector and type not covered within the target, and why."""
+
+    sector_code: str
+    sector_name: str
+    resource: str
+    label: str
+    demand: int
+    covered: int
+    covered_within_target: int
+    missing: int
+    reason: str
+    target_minutes: int
+
+    def text(self, lang: str = "fr") -> str:
+        """One explained line of what is left uncovered."""
+        why = REASONS[self.reason][lang if lang == "en" else "fr"].format(target=self.target_minutes)
+        late = self.covered - self.covered_within_target
+        if lang == "en":
+            extra = f" ({late} arriving later)" if late else ""
+            return f"{self.sector_name}: {self.missing} {self.label} of {self.demand} not covered within {self.target_minutes} min{extra}: {why}"
+        extra = f" ({late} en renfort plus tardif)" if late else ""
+        covered = "non couvert" if self.missing == 1 else "non couverts"
+        return f"{self.sector_name} : {self.missing} {self.label} sur {self.demand} {covered} en {self.target_minutes} min{extra} — {why}"
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    """The suggested plan, what it leaves uncovered, and the people beyond the target before and after."""
+
+    status: str
+    moves: list[Move]
+    on_site: list[Move]
+    shortfalls: list[Shortfall]
+    demand: dict[str, dict[str, int]]
+    people_beyond_target_before: int
+    people_beyond_target_after: int
+    vehicles_moved: dict[str, int]
+    staff_moved: int
+    seconds: float
+
+    def explain(self, lang: str = "fr") -> list[str]:
+        """Every move, then every vehicle kept on site, then every shortfall, as text."""
+        return [m.text(lang) for m in self.moves] + [m.text(lang) for m in self.on_site] + \
+            [s.text(lang) for s in self.shortfalls]
+
+    def summary(self, lang: str = "fr") -> str:
+        """One headline for the plan."""
+        moved = sum(self.vehicles_moved.values())
+        before = format_int(self.people_beyond_target_before, lang)
+        after = format_int(self.people_beyond_target_after, lang)
+        if self.status == "no_demand":
+            return ("No sector calls for extra resources." if lang == "en"
+                    else "Aucun secteur n'appelle de moyens supplémentaires.")
+        staff = format_int(self.staff_moved, lang)
+        if lang == "en":
+            vehicles = "vehicle moved" if moved == 1 else "vehicles moved"
+            return f"{moved} {vehicles} ({staff} staff); people beyond the target: {before} → {after}"
+        vehicles = "véhicule déplacé" if moved <= 1 else "véhicules déplacés"
+        return f"{moved} {vehicles} ({staff} personnels) ; personnes hors objectif : {before} → {after}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, texts included in both languages."""
+        out = asdict(self)
+        out["texts"] = {"fr": self.explain("fr"), "en": self.explain("en")}
+        out["summary"] = {"fr": self.summary("fr"), "en": self.summary("en")}
+        return out
+
+
+# -- the problem -------------------------------------------------------------------------------------------
+class AllocationProblem:
+    """Stations, sectors with extra people, ratios and travel times: build it, then solve()."""
+
+    def __init__(self, sectors: Sequence[DemandSector], stations: Sequence[Station], ratios: Ratios | None = None,
+                 *, target_minutes: float = 20, mutual_aid: bool = False,
+                 travel: Mapping[tuple[str, str], float] | None = None) -> None:
+        """Keep the sectors with a positive demand and precompute travel times."""
+        if not stations:
+            raise NoStations("no fire station is loaded: import the service's list with "
+                             "`python -m vigie stations import FILE`")
+        self.ratios = ratios or load_ratios()
+        self.stations = list(stations)
+        self.target = float(target_minutes)
+        self.mutual_aid = mutual_aid
+        demands = {d.code: sector_demand(d, self.ratios) for d in sectors}
+        self.sectors = [d for d in sectors if d.excess > 0 and any(demands[d.code].values())]
+        self.demand = {d.code: demands[d.code] for d in self.sectors}
+        self.minutes = (travel_minutes(self.stations, self.sectors, self.ratios, travel)
+                        if self.sectors else np.zeros((len(self.stations), 0)))
+
+    @classmethod
+    def from_situation(cls, source: Any, stations: Sequence[Station], settings: Settings,
+                       ratios: Ratios | None = None, massif_levels: Mapping[str, str] | None = None,
+                       travel: Mapping[tuple[str, str], float] | Path | str | None = None) -> AllocationProblem:
+        """Build from ranked sectors (crisis.rank_sectors) or a Situation (its significant sectors)."""
+        from vigie.crisis import thresholds
+        from vigie.situation import Situation
+
+        chosen: list[Any]
+        if isinstance(source, Situation):
+            limits = thresholds(settings)
+            chosen = [s for s in source.sectors if limits.significant(s.excess, s.z)]
+        else:
+            chosen = list(source)
+        levels = sector_levels(massif_levels, sector_massifs(str(settings.get("dept", "13"))) if massif_levels else {})
+        sectors = [DemandSector(s.code, s.name, s.authority, s.lon, s.lat, int(s.present), int(s.usual),
+                                int(s.excess), levels.get(s.code, "none"))
+                   for s in chosen if s.excess is not None and s.excess > 0]
+        if ratios is None and settings.get("allocation_ratios_file"):
+            ratios = load_ratios(Path(str(settings.get("allocation_ratios_file"))))
+        if travel is None and settings.get("travel_times_file"):
+            travel = Path(str(settings.get("travel_times_file")))
+        return cls(sectors, stations, ratios, target_minutes=float(settings.get("response_target_minutes", 20)),
+                   mutual_aid=bool(settings.get("mutual_aid", False)), travel=_travel(travel))
+
+    # -- model ----------------------------------------------------------------------------------------
+    def _allowed(self, s: Station, d: DemandSector) -> bool:
+        """Authorities match, or mutual aid is on."""
+        return self.mutual_aid or s.authority == d.authority
+
+    def _pairs(self) -> list[tuple[int, int, str]]:
+        """Eligible (station index, sector index, resource) triples."""
+        out: list[tuple[int, int, str]] = []
+        for i, s in enumerate(self.stations):
+            for j, d in enumerate(self.sectors):
+                if not self._allowed(s, d) or self.minutes[i, j] > self.ratios.max_move_minutes:
+                    continue
+                out.extend((i, j, r) for r in RESOURCES
+                           if self.demand[d.code][r] > 0 and s.available(r) > s.minimum(r))
+        return out
+
+    def _weights(self) -> dict[tuple[int, str], float]:
+        """Value of one covered unit: extra people per unit of demand, normalised to at most 1."""
+        raw = {(j, r): d.excess / self.demand[d.code][r]
+               for j, d in enumerate(self.sectors) for r in RESOURCES if self.demand[d.code][r] > 0}
+        top = max(raw.values())
+        return {key: value / top for key, value in raw.items()}
+
+    def _model(self) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]], Any]:
+        """(x triples, c keys, milp arguments)."""
+        triples = self._pairs()
+        cover = [(j, r) for j, d in enumerate(self.sectors) for r in RESOURCES if self.demand[d.code][r] > 0]
+        weights = self._weights()
+        nx = len(triples)
+        spare_total = sum(max(0, s.available(r) - s.minimum(r)) for s in self.stations for r in RESOURCES)
+        epsilon = min(weights.values()) / (4.0 * max(1.0, float(self.minutes.max(initial=1.0))) * (spare_total + 1))
+        cost = np.zeros(nx + len(cover))
+        for k, (i, j, r) in enumerate(triples):
+            late = self.minutes[i, j] > self.target
+            cost[k] = epsilon * self.minutes[i, j] + ((1 - self.ratios.beyond_target_value) * weights[(j, r)] if late else 0)
+        cover_index = {key: nx + n for n, key in enumerate(cover)}
+        for key, n in cover_index.items():
+            cost[n] = -weights[key]
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        lower: list[float] = []
+        upper: list[float] = []
+        self._station_rows(triples, rows, cols, vals, lower, upper)
+        by_cover: dict[tuple[int, str], list[int]] = {}
+        for k, (_, j, r) in enumerate(triples):
+            by_cover.setdefault((j, r), []).append(k)
+        for key, n in cover_index.items():  # sum_s x - c = 0: no vehicle beyond the demand
+            row = len(lower)
+            members = by_cover.get(key, [])
+            rows += [row] * (len(members) + 1)
+            cols += members + [n]
+            vals += [1.0] * len(members) + [-1.0]
+            lower.append(0.0)
+            upper.append(0.0)
+        matrix = coo_matrix((vals, (rows, cols)), shape=(len(lower), nx + len(cover))).tocsr()
+        upper_bounds = np.array([min(self.demand[self.sectors[j].code][r], max(0, self.stations[i].available(r) - self.stations[i].minimum(r)))
+                                 for i, j, r in triples] + [self.demand[self.sectors[j].code][r] for j, r in cover], dtype=float)
+        integrality = np.array([1] * nx + [0] * len(cover))
+        args = dict(c=cost, integrality=integrality, bounds=Bounds(np.zeros(len(cost)), upper_bounds),
+                    constraints=LinearConstraint(matrix, np.array(lower), np.array(upper)) if lower else None)
+        return triples, cover, args
+
+    def _station_rows(self, triples: list[tuple[int, int, str]], rows: list[int], cols: list[int],
+                      vals: list[float], lower: list[float], upper: list[float]) -> None:
+        """Capacity rows: spare vehicles per station and type (negative when below minimum), and staff."""
+        by_station: dict[tuple[int, str], list[int]] = {}
+        for k, (i, _, r) in enumerate(triples):
+            by_station.setdefault((i, r), []).append(k)
+        for i, s in enumerate(self.stations):
+            for r in RESOURCES:
+                members = by_station.get((i, r), [])
+                if members or s.available(r) < s.minimum(r):
+                    row = len(lower)
+                    rows += [row] * len(members)
+                    cols += members
+                    vals += [1.0] * len(members)
+                    lower.append(-np.inf)
+                    upper.append(float(s.available(r) - s.minimum(r)))
+            if self.ratios.limit_by_station_crew:
+                members = [k for r in RESOURCES for k in by_station.get((i, r), [])]
+                if members:
+                    row = len(lower)
+                    rows += [row] * len(members)
+                    cols += members
+                    vals += [float(self.ratios.resource(triples[k][2]).crew) for k in members]
+                    lower.append(-np.inf)
+                    upper.append(float(max(0, s.crew - sum(self.ratios.resource(r).crew * s.minimum(r) for r in RESOURCES))))
+
+    # -- solving ------------------------------------------------------------------------------------------
+    def solve(self, time_limit: float = 10.0) -> AllocationResult:
+        """Solve with HiGHS; raise InfeasibleAllocation when the solver finds no optimal plan."""
+        began = time.perf_counter()
+        if not self.sectors:
+            return AllocationResult("no_demand", [], [], [], {}, 0, 0, {r: 0 for r in RESOURCES}, 0,
+                                    time.perf_counter() - began)
+        triples, cover, args = self._model()
+        result = milp(**args, options={"time_limit": time_limit, "mip_rel_gap": 1e-9, "presolve": True})
+        if result.status != 0 or result.x is None:
+            raise InfeasibleAllocation(self._failure(result.status, str(result.message)))
+        counts = {triples[k]: int(round(v)) for k, v in enumerate(result.x[:len(triples)]) if round(v) > 0}
+        return self._result(counts, time.perf_counter() - began)
+
+    def _failure(self, status: int, message: str) -> str:
+        """A message that says why the solver failed and what to do."""
+        below = [f"{s.name} holds {s.available(r)} {r.upper()} but must keep {s.minimum(r)}"
+                 for s in self.stations for r in RESOURCES if s.available(r) < s.minimum(r)]
+        if below:
+            return ("no allocation is possible: " + "; ".join(below[:5]) +
+                    ": fix the stations list (`python -m vigie stations import FILE`)")
+        if status == 1:
+            return f"the allocation solver stopped before an optimum ({message}): retry, or narrow the sectors"
+        return f"the allocation solver failed ({message}): check the stations list and the ratios file"
+
+    def _result(self, counts: dict[tuple[int, int, str], int], seconds: float) -> AllocationResult:
+        """Turn the solver's vehicle counts into explained moves, shortfalls and totals."""
+        moves: list[Move] = []
+        on_site: list[Move] = []
+        within = {(j, r): 0 for j in range(len(self.sectors)) for r in RESOURCES}
+        total = dict(within)
+        for (i, j, r), count in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][2], self.minutes[kv[0][0], kv[0][1]])):
+            move = self._move(i, j, r, count)
+            (on_site if move.on_site else moves).append(move)
+            total[(j, r)] += count
+            within[(j, r)] += count if move.within_target else 0
+        moves.sort(key=lambda m: (-m.people, m.sector_code, m.resource, m.minutes))
+        shortfalls = self._shortfalls(within, total)
+        moved = {r: sum(m.count for m in moves if m.resource == r) for r in RESOURCES}
+        return AllocationResult("optimal", moves, on_site, shortfalls, self.demand,
+                                self._people_beyond(self._covered_on_site()), self._people_beyond(within),
+                                moved, sum(m.staff for m in moves), seconds)
+
+    def _move(self, i: int, j: int, r: str, count: int) -> Move:
+        """One Move with its text fields."""
+        s, d, ratio = self.stations[i], self.sectors[j], self.ratios.resource(r)
+        minutes = float(self.minutes[i, j])
+        on_site = s.sector_id == d.code
+        return Move(s.station_id, s.name, d.code, d.name, r, ratio.label, count,
+                    0 if on_site else max(1, int(math.floor(minutes + 0.5))), minutes <= self.target, on_site,
+                    d.excess, count * ratio.crew, int(self.target))
+
+    def _covered_on_site(self) -> dict[tuple[int, str], int]:
+        """Demand covered with no move: spare vehicles of the sector's own stations."""
+        out = {}
+        for j, d in enumerate(self.sectors):
+            for r in RESOURCES:
+                spare = sum(s.spare(r) for s in self.stations if s.sector_id == d.code and self._allowed(s, d))
+                out[(j, r)] = min(spare, self.demand[d.code][r])
+        return out
+
+    def _people_beyond(self, covered: Mapping[tuple[int, str], int]) -> int:
+        """Extra people whose worst-covered vehicle type is short within the target (pro rata)."""
+        people = 0.0
+        for j, d in enumerate(self.sectors):
+            shares = [(self.demand[d.code][r] - min(covered[(j, r)], self.demand[d.code][r])) / self.demand[d.code][r]
+                      for r in RESOURCES if self.demand[d.code][r] > 0]
+            people += d.excess * max(shares, default=0.0)
+        return int(round(people))
+
+    def _shortfalls(self, within: Mapping[tuple[int, str], int], total: Mapping[tuple[int, str], int]) -> list[Shortfall]:
+        """Demand not covered within the target, with the reason."""
+        out = []
+        for j, d in enumerate(self.sectors):
+            for r in RESOURCES:
+                need = self.demand[d.code][r]
+                timely = min(need, within[(j, r)])
+                if need == 0 or timely >= need:
+                    continue
+                out.append(Shortfall(d.code, d.name, r, self.ratios.resource(r).label, need, min(need, total[(j, r)]),
+                                     timely, need - timely, self._reason(j, r), int(self.target)))
+        return sorted(out, key=lambda s: (-s.missing, s.sector_code, s.resource))
+
+    def _reason(self, j: int, r: str) -> str:
+        """Why demand (j, r) is short: no station in reach, only other-authority ones, or not enough vehicles."""
+        d = self.sectors[j]
+        reachable = [s for i, s in enumerate(self.stations) if self.minutes[i, j] <= self.target and s.available(r) > 0]
+        if any(self._allowed(s, d) for s in reachable):
+            return "not_enough_vehicles"
+        return "other_authority_only" if reachable else "no_station_within_target"
+
+
+def _travel(travel: Mapping[tuple[str, str], float] | Path | str | None) -> Mapping[tuple[str, str], float] | None:
+    """A travel-time matrix from a mapping, a CSV path, or the default file when it exists."""
+    if travel is None:
+        path = default_travel_path()
+        return read_travel_times(path) if path.exists() else None
+    if isinstance(travel, (str, Path)):
+        return read_travel_times(Path(travel))
+    return travel
