@@ -60,7 +60,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     server = create_server(settings)
     app = Dash(
         __name__, server=server, use_pages=True, pages_folder=str(ROOT / "pages"),
-        assets_folder=str(ROOT / "assets"), assets_ignore=r"^(darkly|flatly)\.min\.css$|^login\.css$",
+        assets_folder=str(ROOT / "assets"), assets_ignore=r"^(darkly|flatly)\.min\.css$|^(login|report)\.css$",
         external_stylesheets=["/assets/themes/darkly.min.css"],
         compress=True, title="Vigie", update_title=None, serve_locally=True,
     )

@@ -47,3 +47,11 @@ def view_time() -> tuple[float, Any]:
     exercise = current_exercise()
     clock, overlay = view_for(store(), None if exercise is None else exercise.id)
     return clock.now(), overlay
+
+
+def view_slot() -> tuple[int, Any, float]:
+    """(slot shown, overlay, time of the view): what every live view is computed at."""
+    from vigie.situation import slot_to_show
+
+    now, overlay = view_time()
+    return slot_to_show(store(), now, settings().slot_minutes), overlay, now

@@ -9,7 +9,7 @@ import dash_leaflet as dl
 from dash import Dash, Input, Output, State, html, no_update
 
 from callbacks import secure_callback
-from callbacks._context import current_exercise, settings, store, username, view_time
+from callbacks._context import current_exercise, settings, store, username, view_slot
 from components import ids
 from components.cards import table
 from components.hideout import SCALES, build_hideout
@@ -24,15 +24,8 @@ from vigie.stations import load_stations, stations_are_demo
 MAX_ROWS = 25
 
 
-def view_slot() -> tuple[int, Any]:
-    """The last complete slot at the time of this view, and the exercise overlay."""
-    now, overlay = view_time()
-    step = settings().slot_minutes * 60
-    return int(now // step * step) - step, overlay
-
-
 def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list[RankedSector]]:
-    at, overlay = view_slot()
+    at, overlay, _now = view_slot()
     threshold = int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None
     ranked = rank_sectors(store(), at, settings(), authority=authority if authority in ("SDIS13", "BMPM") else None,
                           groupement=groupement or None, min_excess=threshold, overlay=overlay)
@@ -130,7 +123,7 @@ def validate(plan_data: dict[str, Any] | None, ranked_codes: list[str]) -> Any:
     if not plan_data:
         return dbc.Alert(t("crisis.no_plan"), color="warning")
     exercise = current_exercise()
-    at, _overlay = view_slot()
+    at, _overlay, _now = view_slot()
     snapshot = {"at": at, "ranked": ranked_codes}
     try:
         record_decision(store(), username() or "?", plan_data, snapshot,

@@ -26,7 +26,7 @@ def separators() -> str:
 
 
 def series_window(now: float, range_key: str, step: int) -> tuple[int, int]:
-    end = int(now // step * step)
+    end = int(now // step * step) + step
     return end - RANGE_DAYS.get(range_key, 7) * 86400, end
 
 

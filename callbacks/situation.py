@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html, no_update
 
 from callbacks import secure_callback
-from callbacks._context import catalogue, settings, store, view_time
+from callbacks._context import catalogue, settings, store, view_slot
 from components import ids
 from components.cards import kpi, kpi_row, panel, sector_card, table
 from components.hideout import SCALES, build_hideout
@@ -30,10 +30,8 @@ FORMATTERS = {"population": num, "delta_residents": signed, "pct_usual": lambda 
 
 def current_situation() -> Situation:
     """The situation at the time of this view (live, or the exercise clock)."""
-    s = settings()
-    now, overlay = view_time()
-    step = s.slot_minutes * 60
-    return situation_at(store(), int(now // step * step) - step, s, overlay=overlay, now=int(now))
+    at, overlay, now = view_slot()
+    return situation_at(store(), at, settings(), overlay=overlay, now=int(now))
 
 
 def sector_label(s: SectorSituation) -> str:
@@ -70,8 +68,9 @@ def headline(situation: Situation) -> dbc.Row:
         present = total["present"] if counted else None
         delta = total["delta_residents"] if counted else None
         tone = "kpi-up" if (delta or 0) > 0 else "kpi-down"
+        has_usual = counted and total.get("usual_missing", 0) < total["counted"]
         sub = t("situation.kpi_sub", residents=num(total["residents_all"]), delta=signed(delta),
-                usual=num(total.get("usual") if counted else None))
+                usual=num(total["usual"] if has_usual else None))
         label = t("situation.kpi_department") if key == "department" else t("situation.kpi_area", authority=key)
         cards.append(kpi(label, num(present), sub, tone, kpi_id=f"situation-kpi-{key.lower()}"))
     return kpi_row(cards)

@@ -24,7 +24,7 @@ def series_graphs(codes: list[tuple[str, str, int]]) -> list[Any]:
     s = settings()
     now, overlay = view_time()
     step = s.slot_minutes * 60
-    end = int(now // step * step)
+    end = int(now // step * step) + step
     graphs = []
     for code, name, residents in codes[:SERIES_COUNT]:
         frame = sector_series(store(), code, end - 86400, end, s, overlay=overlay)

@@ -37,7 +37,7 @@ def sector_card(title: str, rows: Sequence[tuple[str, str]], link_label: str | N
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str | None = None,
-          numeric: Sequence[int] = ()) -> dbc.Table:
+          numeric: Sequence[int] = ()) -> html.Div:
     """A plain table; columns listed in `numeric` are right-aligned."""
     head = html.Thead(html.Tr([html.Th(h, scope="col", className="text-end" if i in numeric else "")
                                for i, h in enumerate(headers)]))
@@ -46,7 +46,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str | 
         for row in rows
     ])
     parts: list[Any] = [html.Caption(caption)] if caption else []
-    return dbc.Table(parts + [head, body], size="sm", striped=True, hover=True, className="vigie-table mb-0")
+    return html.Div(dbc.Table(parts + [head, body], size="sm", striped=True, hover=True, className="vigie-table mb-0"),
+                    className="table-responsive")
 
 
 def panel(title: str, *children: Any, panel_id: str | None = None) -> html.Section:

@@ -29,8 +29,8 @@ def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str
         onEachFeature={"variable": "vigie.map.onEachFeature"},
         hoverStyle={"variable": "vigie.map.hoverStyle"},
     ))
-    return dl.Map(layers, id=map_id, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, bounds=DEFAULT_BOUNDS,
-                  minZoom=7, maxZoom=14, zoomSnap=0.25,
+    return dl.Map(layers, id=map_id, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, minZoom=7, maxZoom=14, zoomSnap=0.25,
+                  viewport={"bounds": DEFAULT_BOUNDS, "transition": "fitBounds"},
                   style={"height": height, "width": "100%"}, className="vigie-map",
                   attributionControl=bool(tile_url))
 

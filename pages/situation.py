@@ -40,7 +40,7 @@ def _build() -> dbc.Row:
         dcc.Store(id="situation-selected"),
         refresh_interval(ids.SIT_REFRESH),
     ])
-    return dbc.Row([dbc.Col(map_panel, lg=8, className="mb-2"), dbc.Col(side, lg=4)], className="g-2")
+    return dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"), dbc.Col(side, xl=4)], className="g-2")
 
 
 def layout(**_query: str) -> object:

@@ -12,6 +12,7 @@ from vigie.exercises import current_exercise_for, view_for
 from vigie.exports import Column, to_csv
 from vigie.i18n import format_int, format_pct, format_time, translate
 from vigie.report import build_report, ranked_rows
+from vigie.situation import slot_to_show
 
 bp = Blueprint("report", __name__)
 
@@ -26,8 +27,7 @@ def _report() -> Any:
     settings = current_app.config["VIGIE_SETTINGS"]
     exercise = current_exercise_for(store, current_user.user.id)
     clock, overlay = view_for(store, None if exercise is None else exercise.id)
-    step = settings.slot_minutes * 60
-    at = int(clock.now() // step * step) - step
+    at = slot_to_show(store, clock.now(), settings.slot_minutes)
     return build_report(store, at, settings, overlay=overlay, exercise=exercise)
 
 

@@ -67,6 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crisis_hysteresis_slots", 2, "Crisis ranking: slots under the threshold before a sector leaves the list.", int),
     Setting("response_target_minutes", 20, "Allocation: response-time target (SDACR), in minutes.", int),
     Setting("mutual_aid", False, "Allocation: allow SDIS and BMPM resources to cross into each other's sectors.", _bool),
+    Setting("zone_query_max_days", 400, "Longest period a zone query may cover, in days.", int),
     Setting("retention_days", 400, "Observations older than this are deleted by `vigie retention` (0 keeps all).", int),
     Setting("backup_keep", 7, "How many backups `vigie backup` keeps.", int),
     Setting("language", "fr", "Default interface language (`fr` or `en`); each user may choose their own.", str),

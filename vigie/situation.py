@@ -314,6 +314,17 @@ def _data_time(store: Store, t: int) -> int | None:
     return None if value is None else int(value)
 
 
+def slot_to_show(store: Store, view_time: float, slot_minutes: int = 30) -> int:
+    """The slot a view at `view_time` shows: the newest observed slot not after it.
+
+    Live, that is the latest batch whether the operator publishes slots at their start or
+    their end; in an exercise, the history as it stood at the exercise time.
+    """
+    current = floor_slot(view_time, slot_minutes)
+    newest = _data_time(store, current)
+    return current if newest is None else newest
+
+
 def freshness(data_time: int | None, now: int, settings: Settings | None) -> tuple[str, int | None]:
     """('ok' | 'amber' | 'red', seconds since the newest slot ended).
 

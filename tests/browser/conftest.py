@@ -34,13 +34,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def vigie(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([sys.executable, "-m", "vigie", *args], env=env, cwd=ROOT, input=stdin,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, f"vigie {' '.join(args)} failed: {done.stderr[-2000:]}"
-    return done.stdout
-
-
 class LiveServer:
     def __init__(self, url: str, env: dict[str, str], process: subprocess.Popen[bytes]) -> None:
         self.url, self.env, self.process = url, env, process
@@ -48,7 +41,8 @@ class LiveServer:
 
 def start_server(data_dir: Path, **env_extra: str) -> LiveServer:
     env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "VIGIE_FEED": "none",
-           "VIGIE_SECRET_KEY": "browser-test-key", "VIGIE_REFRESH_SECONDS": "2", **env_extra}
+           "VIGIE_SECRET_KEY": "browser-test-key", "VIGIE_REFRESH_SECONDS": "2",
+           "VIGIE_WALL_ROTATION_SECONDS": "2", "VIGIE_LOG_JSON": "false", **env_extra}
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "vigie", "serve", "--port", str(port), "--no-feed"],
                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -58,7 +52,7 @@ def start_server(data_dir: Path, **env_extra: str) -> LiveServer:
         try:
             if requests.get(url + "/login", timeout=1).status_code == 200:
                 return LiveServer(url, env, process)
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("the Vigie server did not start")
@@ -72,15 +66,38 @@ def stop_server(server: LiveServer) -> None:
         server.process.kill()
 
 
+XSS_NAME = '<img src=x onerror="window.__x=1">Fête'
+
+
+def seed(data_dir: Path, *, weeks: int = 7, end: float | None = None) -> None:
+    """Users for every role, `weeks` of simulated history ending at `end`, usual values, a hostile event."""
+    from vigie import accounts
+    from vigie.bootstrap import init_database
+    from vigie.config import load_settings
+    from vigie.events import make_event, save_user_event
+    from vigie.feed.simulator import Simulator
+    from vigie.feed.worker import _sync_events, publish_until
+    from vigie.reference import rebuild_reference
+
+    settings = load_settings({"data_dir": str(data_dir), "feed": "simulator", "history_weeks": weeks,
+                              "secret_key": "browser-test-key"})
+    store = init_database(settings)
+    for role in ("display", "operator", "commander", "trainer", "admin"):
+        accounts.add_user(store, role, role, PASSWORD)
+    _sync_events(store, settings)
+    publish_until(store, Simulator.from_settings(settings), settings, time.time() if end is None else end)
+    rebuild_reference(store)
+    now = int(time.time())
+    save_user_event(store, make_event("xss-probe", XSS_NAME, ["13004"], now - 3600, now + 3600, 1200, "other"),
+                    "operator")
+    store.close()
+
+
 @pytest.fixture(scope="session")
 def seeded_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with users for every role and two weeks of simulated history ending now."""
+    """A database with users for every role and seven weeks of simulated history ending now."""
     data_dir = tmp_path_factory.mktemp("browser") / "instance"
-    env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "VIGIE_FEED": "none", "VIGIE_SECRET_KEY": "browser-test-key"}
-    vigie(env, "init")
-    for role in ("display", "operator", "commander", "trainer", "admin"):
-        vigie(env, "users", "add", role, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
-    vigie(env, "feed", "backfill", "--weeks", "7")
+    seed(data_dir)
     return data_dir
 
 

@@ -1,0 +1,450 @@
+"""Risk overlays: forest-fire massif access levels and flood vigilance, imported from CSV.
+
+Formats are documented in docs/overlays-format.md. Imports are whole-file-or-nothing: the
+file is checked line by line, every problem is reported (French and English) and nothing
+is written unless the whole file is valid; then all rows go in one transaction.
+
+Massif levels apply to one local day (Europe/Paris) and are published by the préfecture
+the day before at 17:00; flood vigilance levels likewise apply to one local day.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time as dtime, timedelta
+from pathlib import Path
+from typing import Any, Collection, Iterable, Mapping, Sequence
+
+from vigie import privacy
+from vigie.sectors import REPO_ROOT
+from vigie.slots import PARIS, parse_instant
+from vigie.store import Store
+
+MASSIF_LEVELS = ("vert", "jaune", "orange", "rouge", "noir")
+FLOOD_LEVELS = ("vert", "jaune", "orange", "rouge")
+HIGH_MASSIF_LEVELS = frozenset({"rouge", "noir"})
+HIGH_FLOOD_LEVELS = frozenset({"orange", "rouge"})
+LEVEL_ALIASES = {"green": "vert", "yellow": "jaune", "red": "rouge", "black": "noir"}
+MASSIF_COLUMNS = ("massif_id", "day", "level")
+FLOOD_COLUMNS = ("section_id", "name", "sectors", "day", "level")
+OPTIONAL_COLUMNS = ("published_at",)
+MASSIF_PUBLICATION = dtime(17, 0)
+FLOOD_PUBLICATION = dtime(16, 0)
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PROBLEMS = 50
+_FR_DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one line of an imported file, in French and in English."""
+
+    line: int | None
+    fr: str
+    en: str
+
+    def message(self, lang: str = "fr") -> str:
+        """The problem in `lang` (fr or en), with its line number."""
+        if self.line is None:
+            return self.fr if lang == "fr" else self.en
+        return f"ligne {self.line} : {self.fr}" if lang == "fr" else f"line {self.line}: {self.en}"
+
+
+class ImportRefused(ValueError):
+    """A file was refused whole; `problems` lists every line at fault (French and English)."""
+
+    def __init__(self, what: tuple[str, str], problems: Sequence[Problem]) -> None:
+        self.what = what
+        self.problems = list(problems)
+        super().__init__(self.message("fr"))
+
+    def message(self, lang: str = "fr", limit: int = 10) -> str:
+        """A readable summary: what was refused and the first problems."""
+        head = (f"{self.what[0]} refusé, rien n'a été importé ({len(self.problems)} problème(s)) :" if lang == "fr"
+                else f"{self.what[1]} refused, nothing was imported ({len(self.problems)} problem(s)):")
+        lines = [p.message(lang) for p in self.problems[:limit]]
+        more = len(self.problems) - limit
+        if more > 0:
+            lines.append(f"… et {more} autre(s)" if lang == "fr" else f"… and {more} more")
+        return "\n".join([head, *lines])
+
+
+@dataclass(frozen=True)
+class Massif:
+    """A forest massif and the sectors it touches."""
+
+    massif_id: str
+    name: str
+    sectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import wrote."""
+
+    rows: int
+    first_day: str | None
+    last_day: str | None
+    replaced: int
+
+
+# -- reading CSV ---------------------------------------------------------------------------------
+def decode(data: bytes, what: tuple[str, str], max_bytes: int = MAX_BYTES) -> str:
+    """UTF-8 text of an uploaded file (BOM removed), or ImportRefused."""
+    if len(data) > max_bytes:
+        raise ImportRefused(what, [Problem(None, f"fichier trop gros ({len(data)} octets, {max_bytes} au plus)",
+                                           f"file too large ({len(data)} bytes, at most {max_bytes})")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRefused(what, [Problem(None, f"le fichier n'est pas en UTF-8 (octet {exc.start}) : enregistrez-le en UTF-8",
+                                           f"the file is not UTF-8 (byte {exc.start}): save it as UTF-8")]) from None
+
+
+def read_rows(text: str, required: Sequence[str], what: tuple[str, str]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, cells) for each non-empty line; the header must hold `required` (+ optional columns)."""
+    try:
+        return _read_rows(text, required, what)
+    except csv.Error as exc:
+        raise ImportRefused(what, [Problem(None, f"CSV illisible ({exc}) : vérifiez les guillemets et les fins de ligne",
+                                           f"unreadable CSV ({exc}): check quotes and line ends")]) from None
+
+
+def _read_rows(text: str, required: Sequence[str], what: tuple[str, str]) -> list[tuple[int, dict[str, str]]]:
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in required if c not in header]
+    extra = [c for c in header if c not in required and c not in OPTIONAL_COLUMNS]
+    if missing or extra or len(set(header)) != len(header):
+        raise ImportRefused(what, [Problem(1, f"l'en-tête doit être {','.join(required)} (manquant : "
+                                              f"{', '.join(missing) or '-'} ; en trop : {', '.join(extra) or '-'})",
+                                           f"the header must be {','.join(required)} (missing: "
+                                           f"{', '.join(missing) or '-'}; unexpected: {', '.join(extra) or '-'})")])
+    rows = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            rows.append((line, {"__width__": str(len(cells))}))
+            continue
+        rows.append((line, {name: value.strip() for name, value in zip(header, cells)}))
+    return rows
+
+
+def parse_day(text: str) -> date:
+    """A local day from YYYY-MM-DD or DD/MM/YYYY; ValueError otherwise."""
+    match = _FR_DAY.match(text)
+    if match:
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    if len(text) != 10:
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+def normalise_level(text: str, allowed: Sequence[str]) -> str | None:
+    """The French level name for `text` (any case, accents or English alias), None when unknown."""
+    plain = unicodedata.normalize("NFKD", text.strip().lower()).encode("ascii", "ignore").decode()
+    level = LEVEL_ALIASES.get(plain, plain)
+    return level if level in allowed else None
+
+
+def published_default(day: date, at: dtime) -> int:
+    """Epoch seconds of `at` local time on the day before `day`."""
+    return int(datetime.combine(day - timedelta(days=1), at, tzinfo=PARIS).timestamp())
+
+
+def _published(cells: Mapping[str, str], day: date, at: dtime, line: int, problems: list[Problem]) -> int:
+    """The optional published_at cell (ISO 8601 with offset), else the usual publication time."""
+    raw = cells.get("published_at", "")
+    if not raw:
+        return published_default(day, at)
+    try:
+        if not re.search(r"(Z|z|[+-]\d{2}:?\d{2})$", raw):
+            raise ValueError(raw)
+        return parse_instant(raw)
+    except ValueError:
+        problems.append(Problem(line, f"published_at « {raw} » : écrivez une date-heure ISO 8601 avec décalage "
+                                      "(ex. 2026-07-14T17:00:00+02:00)",
+                                f"published_at {raw!r}: write an ISO 8601 date-time with offset "
+                                "(e.g. 2026-07-14T17:00:00+02:00)"))
+        return 0
+
+
+def _day(cells: Mapping[str, str], line: int, problems: list[Problem]) -> date | None:
+    try:
+        return parse_day(cells["day"])
+    except ValueError:
+        problems.append(Problem(line, f"jour « {cells['day']} » : écrivez AAAA-MM-JJ (ou JJ/MM/AAAA)",
+                                f"day {cells['day']!r}: write YYYY-MM-DD (or DD/MM/YYYY)"))
+        return None
+
+
+def _level(cells: Mapping[str, str], allowed: Sequence[str], line: int, problems: list[Problem]) -> str | None:
+    level = normalise_level(cells["level"], allowed)
+    if level is None:
+        problems.append(Problem(line, f"niveau « {cells['level']} » inconnu : {', '.join(allowed)}",
+                                f"unknown level {cells['level']!r}: use {', '.join(allowed)}"))
+    return level
+
+
+def _width(cells: Mapping[str, str], line: int, problems: list[Problem]) -> bool:
+    """False (and a problem) when the line has the wrong number of fields."""
+    if "__width__" not in cells:
+        return True
+    problems.append(Problem(line, f"{cells['__width__']} champs au lieu du nombre de colonnes de l'en-tête "
+                                  "(mettez entre guillemets les noms qui contiennent une virgule)",
+                            f"{cells['__width__']} fields instead of the header's column count "
+                            "(quote names that hold a comma)"))
+    return False
+
+
+def _duplicate(key: tuple[str, str], seen: dict[tuple[str, str], int], line: int, problems: list[Problem]) -> None:
+    if key in seen:
+        problems.append(Problem(line, f"{key[0]} le {key[1]} est déjà donné ligne {seen[key]}",
+                                f"{key[0]} on {key[1]} already given on line {seen[key]}"))
+    seen.setdefault(key, line)
+
+
+def _refuse_if(problems: list[Problem], what: tuple[str, str]) -> None:
+    if problems:
+        raise ImportRefused(what, problems[:MAX_PROBLEMS] + (
+            [Problem(None, "trop de problèmes : corrigez ceux-ci d'abord", "too many problems: fix these first")]
+            if len(problems) > MAX_PROBLEMS else []))
+
+
+# -- massifs -------------------------------------------------------------------------------------
+def default_massifs_path(dept: str = "13") -> Path:
+    """data/massifs/{dept}.csv."""
+    return REPO_ROOT / "data" / "massifs" / f"{dept}.csv"
+
+
+def _dept(store: Store) -> str:
+    """The département of the loaded sectors (first two digits of their codes)."""
+    prefixes = Counter(r["code"][:2] for r in store.query("SELECT code FROM sectors"))
+    return prefixes.most_common(1)[0][0] if prefixes else "13"
+
+
+def sync_massifs(store: Store, path: Path | None = None) -> int:
+    """Load the massif list (massif_id,name,sectors) into the database; return the number of massifs."""
+    what = ("liste des massifs", "massif list")
+    source = Path(path) if path is not None else default_massifs_path(_dept(store))
+    rows = read_rows(decode(source.read_bytes(), what), ("massif_id", "name", "sectors"), what)
+    known = {r["code"] for r in store.query("SELECT code FROM sectors")}
+    problems: list[Problem] = []
+    massifs = []
+    for line, cells in rows:
+        if not _width(cells, line, problems):
+            continue
+        codes = cells["sectors"].split()
+        unknown = [c for c in codes if c not in known]
+        if not cells["massif_id"] or not cells["name"] or not codes or unknown:
+            problems.append(Problem(line, f"massif incomplet ou secteurs inconnus ({' '.join(unknown) or '-'})",
+                                    f"incomplete massif or unknown sectors ({' '.join(unknown) or '-'})"))
+            continue
+        massifs.append((cells["massif_id"], cells["name"], " ".join(dict.fromkeys(codes))))
+    _refuse_if(problems, what)
+    with store.write() as tx:
+        tx.conn.executemany("INSERT INTO massifs(massif_id, name, sectors) VALUES (?, ?, ?) ON CONFLICT(massif_id) "
+                            "DO UPDATE SET name = excluded.name, sectors = excluded.sectors", massifs)
+    return len(massifs)
+
+
+def list_massifs(store: Store) -> list[Massif]:
+    """Massifs of the database (loaded from the default file on first use)."""
+    if not store.scalar("SELECT count(*) FROM massifs"):
+        sync_massifs(store)
+    return [Massif(r["massif_id"], r["name"], tuple(r["sectors"].split()))
+            for r in store.query("SELECT massif_id, name, sectors FROM massifs ORDER BY massif_id")]
+
+
+def import_massif_levels(store: Store, data: bytes, source: str) -> ImportReport:
+    """Import `massif_id,day,level[,published_at]` lines; all or nothing."""
+    what = ("fichier des niveaux d'accès aux massifs", "massif access levels file")
+    rows = read_rows(decode(data, what), MASSIF_COLUMNS, what)
+    known = {m.massif_id for m in list_massifs(store)}
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], int] = {}
+    records = []
+    now = int(time.time())
+    for line, cells in rows:
+        if not _width(cells, line, problems):
+            continue
+        massif = cells["massif_id"]
+        if massif not in known:
+            problems.append(Problem(line, f"massif « {massif} » inconnu : {', '.join(sorted(known))}",
+                                    f"unknown massif {massif!r}: use {', '.join(sorted(known))}"))
+        day, level = _day(cells, line, problems), _level(cells, MASSIF_LEVELS, line, problems)
+        if day is None or level is None or massif not in known:
+            continue
+        _duplicate((massif, day.isoformat()), seen, line, problems)
+        published = _published(cells, day, MASSIF_PUBLICATION, line, problems)
+        records.append((massif, day.isoformat(), level, published, source[:200], now))
+    return _write(store, problems, what, records, "massif_levels",
+                  ("massif_id", "day", "level", "published_at", "source", "imported_at"), ("massif_id", "day"))
+
+
+def _write(store: Store, problems: list[Problem], what: tuple[str, str], records: list[tuple[Any, ...]], table: str,
+           columns: Sequence[str], key: Sequence[str]) -> ImportReport:
+    """Refuse on any problem, else upsert every record in one transaction."""
+    if not records and not problems:
+        problems.append(Problem(None, "aucune ligne de données", "no data line"))
+    _refuse_if(problems, what)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    upsert = (f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+              f"ON CONFLICT({', '.join(key)}) DO UPDATE SET {updates}")
+    exists = f"SELECT 1 FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in key)}"
+    key_at = [columns.index(k) for k in key]
+    with store.write() as tx:
+        replaced = sum(1 for r in records if tx.execute(exists, [r[i] for i in key_at]).fetchone())
+        tx.conn.executemany(upsert, records)
+    days = sorted(r[columns.index("day")] for r in records)
+    return ImportReport(len(records), days[0], days[-1], replaced)
+
+
+def _day_text(day: date | str) -> str:
+    return day.isoformat() if isinstance(day, date) else parse_day(str(day)).isoformat()
+
+
+def massif_levels_on(store: Store, day: date | str) -> dict[str, str]:
+    """massif_id -> level in force on that local day (massifs without a published level are absent)."""
+    return {r["massif_id"]: r["level"] for r in store.query(
+        "SELECT massif_id, level FROM massif_levels WHERE day = ? ORDER BY massif_id", [_day_text(day)])}
+
+
+def sector_massif_levels(store: Store, day: date | str) -> dict[str, str]:
+    """sector code -> highest massif level touching it that day (for the map overlay)."""
+    levels = massif_levels_on(store, day)
+    out: dict[str, str] = {}
+    for massif in list_massifs(store):
+        level = levels.get(massif.massif_id)
+        if level is None:
+            continue
+        for code in massif.sectors:
+            out[code] = max(level, out.get(code, level), key=MASSIF_LEVELS.index)
+    return out
+
+
+def sectors_under_level(store: Store, day: date | str, levels: Collection[str] = HIGH_MASSIF_LEVELS) -> set[str]:
+    """Sectors touched by a massif whose level that day is one of `levels`."""
+    return {code for code, level in sector_massif_levels(store, day).items() if level in set(levels)}
+
+
+def _present_by_sector(situation_or_present: Any) -> dict[str, int | None]:
+    """{code: present} from a situation.Situation (its .sectors) or a mapping code -> present (absent = no data)."""
+    if isinstance(situation_or_present, Mapping):
+        return dict(situation_or_present)
+    # A sector without data (present None, not suppressed) is left out: it counts as no_data.
+    return {s.code: s.present for s in situation_or_present.sectors
+            if s.present is not None or getattr(s, "suppressed", True)}
+
+
+def population_under_massif_level(store: Store, situation_or_present: Any, day: date | str,
+                                  levels: Collection[str] = HIGH_MASSIF_LEVELS, k: int = privacy.DEFAULT_K) -> dict[str, Any]:
+    """People present in the sectors under a massif level in `levels` (red/black by default).
+
+    Only published sector counts are added (a withheld sector is counted in `withheld`,
+    never in `present`), so the total reveals no hidden value.
+    """
+    present = _present_by_sector(situation_or_present)
+    codes = sorted(sectors_under_level(store, day, levels))
+    shown = {c: privacy.suppress(present.get(c), k) for c in codes if c in present}
+    levels_today = massif_levels_on(store, day)
+    return {"day": _day_text(day), "levels": sorted(set(levels), key=MASSIF_LEVELS.index),
+            "massifs": sorted(m for m, lvl in levels_today.items() if lvl in set(levels)),
+            "sectors": len(codes), "codes": codes, "present": sum(v for v in shown.values() if v is not None),
+            "counted": sum(1 for v in shown.values() if v is not None),
+            "withheld": sum(1 for v in shown.values() if v is None), "no_data": len(codes) - len(shown)}
+
+
+# -- floods --------------------------------------------------------------------------------------
+def import_flood_vigilance(store: Store, data: bytes, source: str) -> ImportReport:
+    """Import `section_id,name,sectors,day,level[,published_at]` lines; all or nothing."""
+    what = ("fichier de vigilance crues", "flood vigilance file")
+    rows = read_rows(decode(data, what), FLOOD_COLUMNS, what)
+    known = {r["code"] for r in store.query("SELECT code FROM sectors")}
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], int] = {}
+    records = []
+    now = int(time.time())
+    for line, cells in rows:
+        if not _width(cells, line, problems):
+            continue
+        codes = list(dict.fromkeys(cells["sectors"].split()))
+        if not _flood_fields(cells, codes, known, line, problems):
+            continue
+        day, level = _day(cells, line, problems), _level(cells, FLOOD_LEVELS, line, problems)
+        if day is None or level is None:
+            continue
+        _duplicate((cells["section_id"], day.isoformat()), seen, line, problems)
+        published = _published(cells, day, FLOOD_PUBLICATION, line, problems)
+        records.append((cells["section_id"], cells["name"][:120], " ".join(codes), day.isoformat(), level,
+                        published, source[:200], now))
+    return _write(store, problems, what, records, "flood_vigilance",
+                  ("section_id", "name", "sectors", "day", "level", "published_at", "source", "imported_at"),
+                  ("section_id", "day"))
+
+
+def _flood_fields(cells: Mapping[str, str], codes: Sequence[str], known: Collection[str], line: int,
+                  problems: list[Problem]) -> bool:
+    """Check section_id, name and sectors of one flood line."""
+    before = len(problems)
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,60}", cells["section_id"]):
+        problems.append(Problem(line, "section_id vide ou invalide (lettres, chiffres, - _ . : ; 60 au plus)",
+                                "empty or invalid section_id (letters, digits, - _ . :, at most 60)"))
+    if not cells["name"]:
+        problems.append(Problem(line, "nom du tronçon vide", "empty section name"))
+    unknown = [c for c in codes if c not in known]
+    if not codes or unknown:
+        problems.append(Problem(line, f"secteurs absents ou inconnus ({' '.join(unknown) or '-'}) : codes INSEE "
+                                      "séparés par des espaces", f"missing or unknown sectors ({' '.join(unknown) or '-'}): "
+                                                                  "space-separated INSEE codes"))
+    return len(problems) == before
+
+
+def flood_sections_on(store: Store, day: date | str) -> list[dict[str, Any]]:
+    """Flood vigilance of that local day: section_id, name, sectors (list), level."""
+    return [{**r, "sectors": r["sectors"].split()} for r in store.query(
+        "SELECT section_id, name, sectors, level FROM flood_vigilance WHERE day = ? ORDER BY section_id",
+        [_day_text(day)])]
+
+
+def sector_flood_levels(store: Store, day: date | str) -> dict[str, str]:
+    """sector code -> highest flood vigilance level touching it that day."""
+    out: dict[str, str] = {}
+    for section in flood_sections_on(store, day):
+        for code in section["sectors"]:
+            out[code] = max(section["level"], out.get(code, "vert"), key=FLOOD_LEVELS.index)
+    return out
+
+
+def sectors_under_flood_level(store: Store, day: date | str, levels: Collection[str] = HIGH_FLOOD_LEVELS) -> set[str]:
+    """Sectors touched by a river section whose vigilance that day is one of `levels`."""
+    return {code for code, level in sector_flood_levels(store, day).items() if level in set(levels)}
+
+
+def overlay_days(store: Store) -> dict[str, tuple[str | None, str | None]]:
+    """First and last day held for each overlay (massifs, floods): tells the UI what is loaded."""
+    out = {}
+    for name, table in (("massifs", "massif_levels"), ("floods", "flood_vigilance")):
+        row = store.db.execute(f"SELECT min(day), max(day) FROM {table}").fetchone()
+        out[name] = (row[0], row[1])
+    return out
+
+
+def iter_levels(levels: Iterable[str], allowed: Sequence[str] = MASSIF_LEVELS) -> list[str]:
+    """Validated level names (French or English), or ValueError naming the allowed ones."""
+    out = []
+    for text in levels:
+        level = normalise_level(text, allowed)
+        if level is None:
+            raise ValueError(f"unknown level {text!r}: use {', '.join(allowed)}")
+        out.append(level)
+    return out
