@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Collection, Iterable, Sequence
@@ -198,17 +198,16 @@ def sync_events(store: Store, events: Sequence[Event]) -> dict[str, int]:
     with store.write() as tx:
         user_ids = {r[0] for r in tx.execute("SELECT event_id FROM events WHERE origin = 'user'")}
         file_events = [e for e in events if e.event_id not in user_ids]
-        tx.executemany(_UPSERT, [_row(Event(**{**e.__dict__, "origin": "file", "created_by": None}), now)
-                                 for e in file_events])
-        ids = [e.event_id for e in file_events]
-        stale = [r[0] for r in tx.execute("SELECT event_id FROM events WHERE origin = 'file'") if r[0] not in set(ids)]
-        tx.executemany("DELETE FROM events WHERE event_id = ? AND origin = 'file'", [[i] for i in stale])
+        tx.conn.executemany(_UPSERT, [_row(replace(e, origin="file", created_by=None), now) for e in file_events])
+        ids = {e.event_id for e in file_events}
+        stale = [r[0] for r in tx.execute("SELECT event_id FROM events WHERE origin = 'file'") if r[0] not in ids]
+        tx.conn.executemany("DELETE FROM events WHERE event_id = ? AND origin = 'file'", [[i] for i in stale])
     return {"upserted": len(file_events), "deleted": len(stale), "kept_user": len(events) - len(file_events)}
 
 
 def save_user_event(store: Store, event: Event, username: str) -> Event:
     """Add or edit an event on behalf of an operator (origin 'user')."""
-    saved = Event(**{**event.__dict__, "origin": "user", "created_by": username})
+    saved = replace(event, origin="user", created_by=username)
     with store.write() as tx:
         tx.execute(_UPSERT, _row(saved, int(time.time())))
     return saved

@@ -97,7 +97,7 @@ def check_zone(values: Mapping[str, int | float | None], k: int = DEFAULT_K) -> 
     hidden = tuple(sorted(code for code, value in values.items() if is_suppressed(value, k)))
     if hidden or not values:
         return ZoneCheck(None, hidden)
-    total = sum(int(v) for v in values.values())  # type: ignore[arg-type]
+    total = sum(int(v) for v in values.values() if v is not None)
     return ZoneCheck(suppress(total, k), hidden)
 
 

@@ -76,17 +76,15 @@ def seed(data_dir: Path, *, weeks: int = 7, end: float | None = None) -> None:
     from vigie.config import load_settings
     from vigie.events import make_event, save_user_event
     from vigie.feed.simulator import Simulator
-    from vigie.feed.worker import _sync_events, publish_until
-    from vigie.reference import rebuild_reference
+    from vigie.feed.worker import load_event_file, publish_until
 
     settings = load_settings({"data_dir": str(data_dir), "feed": "simulator", "history_weeks": weeks,
                               "secret_key": "browser-test-key"})
     store = init_database(settings)
     for role in ("display", "operator", "commander", "trainer", "admin"):
         accounts.add_user(store, role, role, PASSWORD)
-    _sync_events(store, settings)
+    load_event_file(store, settings)
     publish_until(store, Simulator.from_settings(settings), settings, time.time() if end is None else end)
-    rebuild_reference(store)
     now = int(time.time())
     save_user_event(store, make_event("xss-probe", XSS_NAME, ["13004"], now - 3600, now + 3600, 1200, "other"),
                     "operator")

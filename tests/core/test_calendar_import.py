@@ -18,7 +18,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _open(tmp: Path) -> Store:
-    return init_database(load_settings({"data_dir": str(tmp / "instance"), "feed": "none", "secret_key": "x"}))
+    store = init_database(load_settings({"data_dir": str(tmp / "instance"), "feed": "none", "secret_key": "x"}))
+    with store.write() as tx:  # start from an empty calendar (init loads the département's file)
+        tx.execute("DELETE FROM events")
+        tx.execute("DELETE FROM reference_exclusions")
+    return store
 
 
 @pytest.fixture

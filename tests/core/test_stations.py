@@ -22,7 +22,10 @@ GOOD = "cis-a,CIS Arles,13004,Ouest,SDIS13,43.67643,4.62778,4,3,4,55,1,1,1"
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     """A database with the real sector catalogue."""
-    return init_database(load_settings({"data_dir": str(tmp_path / "instance"), "feed": "none"}, environ={}))
+    store = init_database(load_settings({"data_dir": str(tmp_path / "instance"), "feed": "none"}, environ={}))
+    with store.write() as tx:  # start with no station (init loads the demonstration list)
+        tx.execute("DELETE FROM stations")
+    return store
 
 
 def _write(tmp_path: Path, *lines: str) -> Path:

@@ -47,6 +47,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Valeur JSON de type {value} : attendu un entier, null, ou un texte.",
         "JSON value of type {value}: expected an integer, null, or a string.",
     ),
+    "csv_syntax": (
+        "Erreur de syntaxe CSV ({detail}) : vérifiez les guillemets de cette ligne.",
+        "CSV syntax error ({detail}): check the quotes on this line.",
+    ),
     "missing_columns": (
         "Colonnes manquantes : {value}. L'en-tête attendu est : {expected}.",
         "Missing columns: {value}. The expected header is: {expected}.",
