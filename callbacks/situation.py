@@ -110,6 +110,36 @@ def todays_events(situation: Situation) -> list[Event]:
     return load_events(store(), start, end)
 
 
+LEVEL_CLASSES = {"vert": "success", "jaune": "warning", "orange": "warning", "rouge": "danger", "noir": "dark"}
+
+
+def risks_panel(situation: Situation) -> html.Section:
+    """Massif access levels and flood vigilance of the day, and the people present under red/black massifs."""
+    from vigie.overlays import flood_sections_on, list_massifs, massif_levels_on, population_under_massif_level
+    from vigie.slots import local_day
+
+    day = local_day(situation.at)
+    levels = massif_levels_on(store(), day)
+    under = population_under_massif_level(store(), situation, day, k=settings().privacy_k)
+    body: list[Any] = [kpi(t("situation.under_red_massifs"), num(under["present"]) if under["sectors"] else "0",
+                           t("situation.under_red_sub", sectors=under["sectors"], withheld=under["withheld"]),
+                           "kpi-up" if under["sectors"] else "", kpi_id="situation-kpi-massifs")]
+    if levels:
+        names = {m.massif_id: m.name for m in list_massifs(store())}
+        body.append(html.Ul([html.Li([dbc.Badge(t(f"situation.level_{lvl}"), color=LEVEL_CLASSES.get(lvl, "secondary"),
+                                                className="me-2"), names.get(m, m)])
+                             for m, lvl in sorted(levels.items())], className="list-unstyled mb-1 mt-2"))
+    else:
+        body.append(html.P(t("situation.no_massif_levels"), className="mt-2 mb-1"))
+    floods = [f for f in flood_sections_on(store(), day) if f["level"] != "vert"]
+    if floods:
+        body.append(html.Ul([html.Li([dbc.Badge(t(f"situation.level_{f['level']}"),
+                                                color=LEVEL_CLASSES.get(f["level"], "secondary"), className="me-2"),
+                                      t("situation.flood", name=f["name"])]) for f in floods],
+                            className="list-unstyled mb-0"))
+    return panel(t("situation.risks"), *body)
+
+
 def card_for(situation: Situation, code: str | None) -> Any:
     if not code:
         return html.P(t("situation.click_hint"), className="text-muted")
@@ -133,7 +163,8 @@ def card_for(situation: Situation, code: str | None) -> Any:
 def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:
     situation = current_situation()
     return (map_hideout(situation, indicator, selected), map_legend(indicator), headline(situation),
-            data_time_line(situation), movers_panel(situation), events_panel(todays_events(situation)),
+            data_time_line(situation), movers_panel(situation),
+            html.Div([events_panel(todays_events(situation)), html.Div(risks_panel(situation), className="mt-2")]),
             card_for(situation, selected))
 
 

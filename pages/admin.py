@@ -50,7 +50,7 @@ def _tokens_panel() -> html.Section:
                        ids.ADM_TOKEN_SCOPE), md=3),
         dbc.Col(html.Div([dbc.Button(t("admin.token_create"), id=ids.ADM_TOKEN_CREATE, color="primary"),
                           dbc.Button(t("admin.token_revoke"), id=ids.ADM_TOKEN_REVOKE, color="danger", outline=True)],
-                         className="d-flex gap-2 mt-md-4"), md=4),
+                         className="d-flex flex-wrap gap-2 mt-md-4"), md=4),
     ], className="g-2")
     return panel(t("admin.tokens"), html.Div(id=ids.ADM_TOKENS, className="mb-3"), form)
 

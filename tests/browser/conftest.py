@@ -152,8 +152,13 @@ class Session:
         return path
 
     def assert_no_horizontal_scroll(self) -> None:
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 1, f"page scrolls horizontally by {overflow}px"
+        overflow = self.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 1:
+            wide = self.page.evaluate("""() => { const w = document.documentElement.clientWidth; const out = [];
+                document.querySelectorAll('body *').forEach(e => { const r = e.getBoundingClientRect();
+                  if (r.right > w + 1 && r.width > 0) out.push(e.tagName + '#' + e.id + '.' + e.className); });
+                return out.slice(0, 6); }""")
+            raise AssertionError(f"{self.page.url} scrolls horizontally by {overflow}px: {wide}")
 
     def close(self) -> None:
         self.context.close()

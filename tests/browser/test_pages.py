@@ -1,0 +1,107 @@
+"""Every page at the four sizes (wall, desktop, tablet, phone), the crisis plan, the wall, languages."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import requests
+
+PAGES = {  # path -> (role that may open it, a selector that proves it rendered)
+    "/": ("operator", "#situation-kpis .kpi"),
+    "/secteur/13208": ("operator", "#sector-series .main-svg"),
+    "/crise": ("operator", "#crisis-ranking-table"),
+    "/requetes": ("operator", "#query-sectors"),
+    "/evenements": ("operator", "#events-table"),
+    "/exercice": ("trainer", "#exercise-list"),
+    "/mur": ("display", "#wall-kpis .kpi"),
+    "/admin": ("admin", "#admin-users table"),
+}
+SIZES = ("wall", "desktop", "tablet", "phone")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_page_renders_without_overflow_or_console_error(session_factory: Any, size: str) -> None:
+    by_role: dict[str, Any] = {}
+    for path, (role, proof) in PAGES.items():
+        if role not in by_role:
+            by_role[role] = session_factory(role, size).login()
+        s = by_role[role]
+        s.goto(path)
+        s.page.wait_for_selector(proof, timeout=20_000)
+        s.page.wait_for_timeout(800)
+        name = path.strip("/").replace("/", "-") or "situation"
+        s.screenshot(f"{name}-{size}")
+        s.assert_no_horizontal_scroll()
+    for s in by_role.values():
+        assert s.errors == [], s.errors
+
+
+def test_sector_page_shows_band_and_event_annotation(session_factory: Any) -> None:
+    s = session_factory("operator").login("/secteur/13208")
+    s.page.wait_for_selector("#sector-series .main-svg", timeout=20_000)
+    s.page.click("label:has-text('30 jours')")
+    s.page.wait_for_timeout(1500)
+    legend = s.page.inner_text("#sector-series")
+    assert "Plage habituelle (P10–P90)" in legend and "Présents" in legend
+    assert "Olympique de Marseille" in legend  # a home match in the last 30 days, drawn as an annotation
+    assert s.errors == []
+
+
+def _surge(live_server: Any, data_dir: Any, code: str, people: int) -> None:
+    """Correct the current slot of a sector upwards through the push API (as an operator feed would)."""
+    from vigie.store import Store
+    from vigie.tokens import create_token
+
+    token = create_token(Store(data_dir / "vigie.db"), f"surge{code}{int(time.time() * 1000)}", "ingest")
+    slot = int(time.time() // 1800 * 1800)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(slot))
+    body = ("sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries\n"
+            f"{code},{stamp},{people},{people},0,0,0,0\n")
+    answer = requests.post(live_server.url + "/api/v1/observations", data=body.encode(),
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def test_crisis_ranks_a_surge_and_a_commander_validates_the_plan(session_factory: Any, live_server: Any,
+                                                                seeded_data_dir: Any) -> None:
+    _surge(live_server, seeded_data_dir, "13096", 60_000)  # Saintes-Maries-de-la-Mer, ~2 300 residents
+    operator = session_factory("operator").login("/crise")
+    operator.page.wait_for_selector("#crisis-ranking-table td", timeout=20_000)
+    assert "Saintes-Maries-de-la-Mer" in operator.page.inner_text("#crisis-ranking-table tbody tr:first-child")
+    assert operator.page.is_hidden("#crisis-validate")  # read-only for operators
+    commander = session_factory("commander").login("/crise")
+    commander.page.wait_for_selector("#crisis-plan li", timeout=20_000)
+    assert "VSAV" in commander.page.inner_text("#crisis-plan")
+    commander.page.click("#crisis-validate")
+    commander.page.wait_for_selector("#crisis-validated .alert-success", timeout=10_000)
+    commander.page.wait_for_selector("#crisis-decisions td", timeout=10_000)
+    assert "commander" in commander.page.inner_text("#crisis-decisions")
+    report = commander.context.request.get(live_server.url + "/rapport")
+    assert report.status == 200 and "Saintes-Maries-de-la-Mer" in report.text() and "commander" in report.text()
+    commander.screenshot("crisis-validated-desktop")
+    assert operator.errors == [] and commander.errors == []
+
+
+def test_wall_rotates_its_views(session_factory: Any) -> None:
+    s = session_factory("display", "wall").login("/mur")
+    s.page.wait_for_selector("#wall-kpis .kpi", timeout=20_000)
+    seen = set()
+    for _ in range(12):
+        seen.add(s.page.get_attribute("#wall-views", "class"))
+        s.page.wait_for_timeout(700)
+    assert len({c for c in seen if c and "wall-active-" in c}) >= 3, seen
+    assert s.page.is_hidden(".shell-logout")
+    assert s.errors == []
+
+
+def test_language_switch(session_factory: Any) -> None:
+    s = session_factory("operator").login("/crise")
+    s.page.wait_for_selector("#crisis-ranking-table", timeout=20_000)
+    s.page.click(".shell-lang")
+    s.page.wait_for_url("**/crise", timeout=10_000)
+    s.page.wait_for_selector("text=Sign out", timeout=10_000)
+    assert "Crisis mode" in s.page.inner_text("h1")
+    s.page.click(".shell-lang")
+    s.page.wait_for_selector("text=Déconnexion", timeout=10_000)
+    assert s.errors == []
