@@ -28,7 +28,8 @@ def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list
     at, overlay, _now = view_slot()
     threshold = int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None
     ranked = rank_sectors(store(), at, settings(), authority=authority if authority in ("SDIS13", "BMPM") else None,
-                          groupement=groupement or None, min_excess=threshold, overlay=overlay)
+                          groupement=None if groupement in ("", "all") else groupement, min_excess=threshold,
+                          overlay=overlay)
     return at, ranked
 
 
@@ -105,7 +106,7 @@ def station_markers() -> list[Any]:
 
 def groupement_options() -> list[dict[str, str]]:
     names = sorted({s.groupement for s in load_stations(store(), settings().dept)})
-    return [{"label": t("crisis.groupement_all"), "value": ""}] + [{"label": g, "value": g} for g in names]
+    return [{"label": t("crisis.groupement_all"), "value": "all"}] + [{"label": g, "value": g} for g in names]
 
 
 def decisions_table() -> Any:

@@ -25,7 +25,8 @@ def _filters() -> dbc.Row:
     return dbc.Row([
         dbc.Col([html.Label(t("crisis.authority"), htmlFor=ids.CRI_AUTHORITY, className="form-label"), authority], md=4),
         dbc.Col([html.Label(t("crisis.groupement"), htmlFor=ids.CRI_GROUPEMENT, className="form-label"),
-                 dbc.Select(id=ids.CRI_GROUPEMENT, value="", options=[{"label": t("crisis.groupement_all"), "value": ""}])],
+                 dbc.Select(id=ids.CRI_GROUPEMENT, value="all", options=[{"label": t("crisis.groupement_all"),
+                                                                         "value": "all"}])],
                 md=4),
         dbc.Col([html.Label(t("crisis.min_excess"), htmlFor=ids.CRI_MIN_EXCESS, className="form-label"),
                  dbc.Input(id=ids.CRI_MIN_EXCESS, type="number", min=0, max=1_000_000, step=100, value=500)], md=4),
