@@ -52,3 +52,38 @@ window.vigie = window.vigie || {};
 
   window.vigie.map = {style: style, onEachFeature: onEachFeature, hoverStyle: hoverStyle};
 })();
+
+/* Sector names as map labels from zoom 11 on (the offline map's place names).
+ * Labels are DOM text (textContent): a name can never inject markup. */
+(function () {
+  "use strict";
+  var LABEL_ZOOM = 11;
+
+  function label(feature, layer) {
+    var text = document.createElement("span");
+    text.textContent = feature.properties.name;
+    var marker = L.marker(layer.getBounds().getCenter(), {
+      icon: L.divIcon({className: "sector-label", html: text, iconSize: null}),
+      interactive: false, keyboard: false
+    });
+    layer.on("add", function () {
+      var map = layer._map;
+      marker.addTo(map);
+      if (!map._vigieLabels) {
+        map._vigieLabels = true;
+        var toggle = function () {
+          map.getContainer().classList.toggle("show-sector-labels", map.getZoom() >= LABEL_ZOOM);
+        };
+        map.on("zoomend", toggle);
+        toggle();
+      }
+    });
+    layer.on("remove", function () { marker.remove(); });
+  }
+
+  var bindTooltip = window.vigie.map.onEachFeature;
+  window.vigie.map.onEachFeature = function (feature, layer) {
+    bindTooltip(feature, layer);
+    label(feature, layer);
+  };
+})();
