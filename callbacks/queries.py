@@ -36,11 +36,7 @@ def period(start_date: Any, end_date: Any) -> tuple[int, int]:
 
 def provider() -> Any:
     """The embedded simulator answers unique-visitor queries exactly; other feeds give bounds."""
-    if settings().feed != "simulator":
-        return None
-    from vigie.feed.simulator import Simulator
-
-    return Simulator.from_settings(settings())
+    return zones.default_provider(settings())
 
 
 def zone_hideout(codes: list[str]) -> dict[str, Any]:

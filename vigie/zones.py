@@ -668,3 +668,12 @@ def audit_zone_query(store: Store, result: ZoneResult, username: str | None, *, 
     audit.record(store, action, username=username, address=address, zone=zone_name or "",
                  sectors=" ".join(result.codes[:40]) + (" ..." if len(result.codes) > 40 else ""),
                  count=len(result.codes), start=result.start, end=result.end)
+
+
+def default_provider(settings: Settings) -> ZoneVisitorProvider | None:
+    """The source of exact zone unique visitors: the embedded simulator, when it is the feed."""
+    if str(settings.get("feed", "")) != "simulator":
+        return None
+    from vigie.feed.simulator import Simulator
+
+    return Simulator.from_settings(settings)
