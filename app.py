@@ -42,6 +42,10 @@ def create_server(settings: Any) -> Flask:
         VIGIE_CATALOGUE=load_catalogue(default_catalogue_path(settings.dept)),
         VIGIE_CALLBACK_ROLES={},
     )
+    if settings.behind_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     init_auth(server)
     server.register_blueprint(health.bp)
     server.register_blueprint(geo.bp)
@@ -56,7 +60,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     from components.layout import root_layout
     from server.security import init_security
 
+    from vigie.logs import configure_logging
+
     settings = load_settings(overrides)
+    configure_logging(settings)
     server = create_server(settings)
     app = Dash(
         __name__, server=server, use_pages=True, pages_folder=str(ROOT / "pages"),

@@ -71,6 +71,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("retention_days", 400, "Observations older than this are deleted by `vigie retention` (0 keeps all).", int),
     Setting("backup_keep", 7, "How many backups `vigie backup` keeps.", int),
     Setting("language", "fr", "Default interface language (`fr` or `en`); each user may choose their own.", str),
+    Setting("behind_proxy", False, "Trust one reverse-proxy hop (X-Forwarded-For/-Proto) for the client address; set true behind the TLS proxy.", _bool),
+    Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR.", str),
     Setting("debug", False, "Dash/Flask debug mode. Never in production.", _bool),
     Setting("log_json", True, "Write logs as JSON lines.", _bool),
 )
@@ -123,6 +125,8 @@ def _check(values: Mapping[str, Any]) -> None:
         raise InvalidSetting("VIGIE_SLOT_MINUTES must divide a day (e.g. 15, 30, 60)")
     if int(values["privacy_k"]) < 1:
         raise InvalidSetting("VIGIE_PRIVACY_K must be at least 1")
+    if str(values["log_level"]).upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise InvalidSetting("VIGIE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     if values["language"] not in {"fr", "en"}:
         raise InvalidSetting("VIGIE_LANGUAGE must be fr or en")
 

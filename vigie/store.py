@@ -26,6 +26,20 @@ class CorruptDatabase(StoreError):
     """The database file is damaged."""
 
 
+class StorageFull(StoreError):
+    """A write failed because the disk (or the file-size limit) is full; nothing of it was kept."""
+
+
+def _write_failure(path: Path, exc: sqlite3.Error) -> StoreError | None:
+    """A named error for a write that failed for lack of space or an I/O fault, else None."""
+    text = str(exc).lower()
+    if "full" in text or "disk i/o error" in text:
+        return StorageFull(
+            f"could not write to {path} ({exc}): the disk is probably full. Nothing of this batch was kept; "
+            "free some space (or move VIGIE_DATA_DIR) and send it again")
+    return None
+
+
 def migration_files() -> list[tuple[str, str]]:
     """Return (name, sql) for every migration shipped in vigie/migrations, in order."""
     folder = resources.files("vigie") / "migrations"
@@ -88,12 +102,17 @@ class Store:
         db.conn.execute("BEGIN IMMEDIATE")
         try:
             yield db
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            raise
-        else:
             db.conn.execute("COMMIT")
+        except BaseException as exc:
+            if db.conn.in_transaction:
+                try:
+                    db.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # the failed write already ended the transaction
+            named = _write_failure(self.path, exc) if isinstance(exc, sqlite3.OperationalError) else None
+            if named is not None:
+                raise named from exc
+            raise
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Run a parameterised SELECT and return rows as dicts."""

@@ -10,6 +10,7 @@ from server.api._common import error, settings, store
 from server.auth import api_route, client_address
 from vigie import audit
 from vigie.feed.formats import BatchTooLarge
+from vigie.store import StorageFull
 from vigie.feed.ingest import ingest_bytes, refresh_reference
 
 ACCEPTED_TYPES = ("text/csv", "application/json", "text/plain")
@@ -27,6 +28,8 @@ def post_observations() -> Any:
         result = ingest_bytes(store(), request.get_data(cache=False), source, settings())
     except BatchTooLarge as exc:
         return error(413, str(exc))
+    except StorageFull as exc:
+        return error(507, str(exc))
     refresh_reference(store(), result, settings())
     audit.record(store(), "feed.push", username=source, address=client_address(),
                  outcome=result.status, rows=result.rows)

@@ -35,10 +35,13 @@ def open_store(ctx: click.Context) -> Store:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Vigie: population present per sector for the fire and rescue service."""
+    from vigie.logs import configure_logging
+
     try:
         ctx.ensure_object(dict)["settings"] = load_settings()
     except InvalidSetting as exc:
         raise click.ClickException(str(exc)) from exc
+    configure_logging(ctx.obj["settings"])
 
 
 for _module in pkgutil.iter_modules(__path__):

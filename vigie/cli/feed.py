@@ -20,6 +20,7 @@ from vigie.feed.simulator import Simulator, SimulatorError, local_days
 from vigie.feed.worker import FeedError, run_feed
 from vigie.sectors import InvalidCatalogue
 from vigie.slots import parse_instant
+from vigie.store import StoreError
 from vigie.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
 
 
@@ -41,6 +42,8 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], source: str, lang: str) 
             click.echo(f"{path}: {exc.message_fr if lang == 'fr' else exc.message_en}", err=True)
             failed += 1
             continue
+        except StoreError as exc:
+            raise click.ClickException(f"{path}: {exc}") from exc
         lines = result.report(lang)
         click.echo(f"{path}: {lines[0]}", err=not result.ok)
         for line in lines[1:]:

@@ -6,6 +6,7 @@ it giving every reason in French then English. Nothing of a rejected file is sto
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any, Mapping
 
 from vigie.feed.formats import BatchTooLarge
 from vigie.feed.ingest import IngestResult, ingest_file, problems_text, refresh_reference
-from vigie.store import Store
+from vigie.store import StorageFull, Store
 
 SOURCE = "csv"
 
@@ -26,6 +27,9 @@ class FileOutcome:
     status: str
     moved_to: Path
     result: IngestResult | None = None
+
+
+log = logging.getLogger("vigie.feed")
 
 
 def pending_files(folder: Path) -> list[Path]:
@@ -45,6 +49,9 @@ def scan_folder(store: Store, folder: Path, settings: Mapping[str, Any], now: fl
             text = f"{exc.message_fr}\n\n{exc.message_en}\n"
             outcomes.append(FileOutcome(path.name, "rejected", _quarantine(path, text)))
             continue
+        except StorageFull as exc:
+            log.error("drop folder: %s left in place, will be retried: %s", path.name, exc)
+            break  # the disk is full: keep the file where it is and try again at the next scan
         if result.ok:
             outcomes.append(FileOutcome(path.name, result.status, _move(path, Path(folder) / "archive"), result))
         else:
