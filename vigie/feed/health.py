@@ -60,6 +60,8 @@ def status(store: Store, settings: Mapping[str, Any], now: float | None = None) 
         report.update(database="error", database_error=str(exc)[:300], healthy=False)
         return report
     level, lag = freshness(newest, now, settings)
+    if newest is None and report["source_setting"] not in ("", "none"):
+        level = "red"  # a feed is configured and nothing ever arrived: it is down, not quiet
     report.update(newest_slot=newest, newest_slot_iso=None if newest is None else iso_z(newest),
                   lag_seconds=lag, level=level, feed=FEED_BY_LEVEL.get(level or "", "none"))
     report["healthy"] = report["feed"] != "down"
