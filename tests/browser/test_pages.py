@@ -41,10 +41,11 @@ def test_sector_page_shows_band_and_event_annotation(session_factory: Any) -> No
     s = session_factory("operator").login("/secteur/13208")
     s.page.wait_for_selector("#sector-series .main-svg", timeout=20_000)
     s.page.click("label:has-text('30 jours')")
-    s.page.wait_for_timeout(1500)
+    # a home match in the last 30 days is drawn as an annotation once the 30-day figure is in
+    s.page.wait_for_function("() => document.querySelector('#sector-series').innerText.includes('Olympique')",
+                             timeout=20_000)
     legend = s.page.inner_text("#sector-series")
     assert "Plage habituelle (P10–P90)" in legend and "Présents" in legend
-    assert "Olympique de Marseille" in legend  # a home match in the last 30 days, drawn as an annotation
     assert s.errors == []
 
 
