@@ -18,7 +18,9 @@ def _layout(fig: go.Figure, title: str, height: int, separators: str) -> go.Figu
         paper_bgcolor=PAPER, plot_bgcolor=PAPER, font={"color": TEXT, "size": 13},
         margin={"l": 60, "r": 20, "t": 40, "b": 40}, hovermode="x unified",
         legend={"orientation": "h", "y": -0.15, "x": 0},
-        xaxis={"gridcolor": GRID, "linecolor": GRID}, yaxis={"gridcolor": GRID, "linecolor": GRID, "rangemode": "tozero"},
+        # Day/month numbers and 24-hour times: no English month names in a French interface.
+        xaxis={"gridcolor": GRID, "linecolor": GRID, "tickformat": "%d/%m\n%H:%M", "hoverformat": "%d/%m %H:%M"},
+        yaxis={"gridcolor": GRID, "linecolor": GRID, "rangemode": "tozero"},
     )
     return fig
 

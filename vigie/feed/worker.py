@@ -54,10 +54,14 @@ def run_feed(settings: Mapping[str, Any], stop_event: threading.Event, store: St
 
 
 def load_event_file(store: Store, settings: Mapping[str, Any]) -> None:
-    """Load the département's events file into the events table (file events only)."""
+    """Load the département's events file into the events table and leave their days out of usual values."""
+    from vigie.reference import flag_events
+
     path = default_events_path(str(settings.get("dept", "13")))
     if path.exists():
-        sync_events(store, read_events(path, known_sectors(store)))
+        events = read_events(path, known_sectors(store))
+        sync_events(store, events)
+        flag_events(store, events, recompute=bool(store.scalar("SELECT 1 FROM reference LIMIT 1")))
 
 
 def run_simulator(store: Store, settings: Mapping[str, Any], stop_event: threading.Event,
