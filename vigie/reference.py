@@ -478,8 +478,11 @@ def flag_events(store: Store, events: Iterable[Any], *, recompute: bool = True,
             for code in sectors:
                 if code in known:
                     rows.setdefault((code, day), f"event:{event.event_id}")
+    existing = {(r[0], r[1]): r[2] for r in store.db.execute(
+        "SELECT sector_code, day, reason FROM reference_exclusions").fetchall()}
+    rows = {key: reason for key, reason in rows.items() if key not in existing}  # keep earlier flags (crises)
     if not rows:
-        return 0
+        return 0  # already flagged: nothing to write or recompute (loading the same file again)
     with store.write() as tx:
         tx.conn.executemany("INSERT OR REPLACE INTO reference_exclusions VALUES (?, ?, ?)",
                        [(code, day, reason) for (code, day), reason in rows.items()])
