@@ -5,7 +5,8 @@ import time
 from typing import Any
 
 import pytest
-import requests
+
+from tests.browser.conftest import push_correction
 
 PAGES = {  # path -> (role that may open it, a selector that proves it rendered)
     "/": ("operator", "#situation-kpis .kpi"),
@@ -49,27 +50,12 @@ def test_sector_page_shows_band_and_event_annotation(session_factory: Any) -> No
     assert s.errors == []
 
 
-def _surge(live_server: Any, data_dir: Any, code: str, people: int) -> None:
-    """Correct the current slot of a sector upwards through the push API (as an operator feed would)."""
-    from vigie.store import Store
-    from vigie.tokens import create_token
-
-    token = create_token(Store(data_dir / "vigie.db"), f"surge{code}{int(time.time() * 1000)}", "ingest")
-    slot = int(time.time() // 1800 * 1800)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(slot))
-    body = ("sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries\n"
-            f"{code},{stamp},{people},{people},0,0,0,0\n")
-    answer = requests.post(live_server.url + "/api/v1/observations", data=body.encode(),
-                           headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}, timeout=10)
-    assert answer.status_code == 200, answer.text
-
-
 def test_crisis_ranks_a_surge_and_a_commander_validates_the_plan(session_factory: Any, live_server: Any,
                                                                 seeded_data_dir: Any) -> None:
-    _surge(live_server, seeded_data_dir, "13096", 60_000)  # Saintes-Maries-de-la-Mer, ~2 300 residents
+    push_correction(live_server, seeded_data_dir, "13096", 60_000)  # Saintes-Maries-de-la-Mer, ~2 300 residents
     operator = session_factory("operator").login("/crise")
     operator.page.wait_for_selector("#crisis-ranking-table td", timeout=20_000)
-    assert "Saintes-Maries-de-la-Mer" in operator.page.inner_text("#crisis-ranking-table tbody tr:first-child")
+    operator.page.wait_for_selector("#crisis-ranking-table td:has-text('Saintes-Maries-de-la-Mer')", timeout=20_000)
     assert operator.page.is_hidden("#crisis-validate")  # read-only for operators
     commander = session_factory("commander").login("/crise")
     commander.page.wait_for_selector("#crisis-plan li", timeout=20_000)

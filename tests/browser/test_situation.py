@@ -4,9 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import requests
-
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import push_correction
 
 POLYGONS = "document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length"
 DARKEST = "#46327e"
@@ -38,22 +36,12 @@ def test_login_map_and_sector_card(session_factory: Any) -> None:
 
 def test_colours_follow_new_data_and_geometry_is_fetched_once(session_factory: Any, live_server: Any,
                                                              seeded_data_dir: Any) -> None:
-    from vigie.store import Store
-    from vigie.tokens import create_token
-
     s = session_factory("operator").login()
     wait_for_map(s.page)
     time.sleep(2.5)  # let one refresh pass
     before = fills(s.page).count(DARKEST)
 
-    token = create_token(Store(seeded_data_dir / "vigie.db"), f"probe{int(time.time())}", "ingest")
-    slot = int(time.time() // 1800 * 1800)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(slot))
-    body = ("sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries\n"
-            f"13004,{stamp},250000,250000,0,0,0,0\n")
-    answer = requests.post(live_server.url + "/api/v1/observations", data=body.encode(),
-                           headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}, timeout=10)
-    assert answer.status_code == 200, answer.text
+    push_correction(live_server, seeded_data_dir, "13004", 250_000)
 
     s.page.wait_for_function(
         f"() => Array.from(document.querySelectorAll('path.leaflet-interactive'))"
