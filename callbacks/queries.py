@@ -11,7 +11,7 @@ from callbacks import secure_callback
 from callbacks._context import catalogue, current_exercise, settings, store, username
 from components import ids
 from components.cards import kpi, kpi_row, panel, table
-from components.charts import bars_figure
+from components.charts import bars_figure, wall_times
 from components.text import lang, num, pct, t
 from vigie import zones
 from vigie.exercises import stamp
@@ -80,7 +80,7 @@ def result_view(result: zones.ZoneResult) -> html.Div:
     comparisons = [[t(f"queries.compare_{label}"), num(c.peak_present.shown), num(c.entries.shown),
                     pct(c.changes.get("peak_present")), pct(c.changes.get("entries"))]
                    for label, c in result.comparisons.items() if c is not None]
-    times = [format_time(p["slot"], language, with_date=True) for p in result.series]
+    times = wall_times([p["slot"] for p in result.series])
     series = bars_figure(times, [p["present"] for p in result.series], t("queries.present"),
                          t("queries.series_title"), ", " if language == "fr" else ".,", color="#ffb300")
     members = [[f.name, num(f.peak_present.shown), num(f.mean_present.shown), num(f.entries.shown)]

@@ -11,7 +11,7 @@ from callbacks import secure_callback
 from callbacks._context import catalogue, settings, store, view_time
 from components import ids
 from components.cards import definition_list
-from components.charts import bars_figure, presence_figure, segments_figure
+from components.charts import bars_figure, presence_figure, segments_figure, wall_times
 from components.text import lang, num, t
 from vigie.events import load_events
 from vigie.sectors import UnknownSector
@@ -31,7 +31,8 @@ def series_window(now: float, range_key: str, step: int) -> tuple[int, int]:
 
 
 def _nan_to_none(values: pd.Series) -> list[float | None]:
-    return [None if pd.isna(v) else float(v) for v in values]
+    """A column as a JSON-ready list (NaN, i.e. withheld or missing, becomes a gap)."""
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
 def sector_figures(code: str, range_key: str) -> tuple[Any, ...]:
@@ -41,9 +42,8 @@ def sector_figures(code: str, range_key: str) -> tuple[Any, ...]:
     now, overlay = view_time()
     start, end = series_window(now, range_key, s.slot_minutes * 60)
     frame = sector_series(store(), code, start, end, s, overlay=overlay)
-    times = list(frame["local_time"])
-    events = [(pd.Timestamp(max(e.start, start), unit="s", tz="UTC").tz_convert("Europe/Paris"),
-               pd.Timestamp(min(e.end, end), unit="s", tz="UTC").tz_convert("Europe/Paris"), e.name)
+    times = wall_times(frame["slot"].tolist())
+    events = [(*wall_times([max(e.start, start), min(e.end, end)]), e.name)
               for e in load_events(store(), start, end) if code in e.sectors]
     withheld = [tm for tm, flag in zip(times, frame["suppressed"]) if flag]
     labels = {"title": t("sector.series_title"), "band": t("sector.band"), "usual": t("sector.usual"),

@@ -11,7 +11,7 @@ from callbacks.crisis import ranking, ranking_table
 from callbacks.sector import _nan_to_none, separators
 from callbacks.situation import current_situation, events_panel, headline, map_hideout, map_legend, todays_events
 from components import ids
-from components.charts import presence_figure
+from components.charts import presence_figure, wall_times
 from components.text import num, t
 from pages.wall import VIEWS
 from vigie.situation import sector_series, top_movers
@@ -30,10 +30,10 @@ def series_graphs(codes: list[tuple[str, str, int]]) -> list[Any]:
         frame = sector_series(store(), code, end - 86400, end, s, overlay=overlay)
         labels = {"title": name, "band": t("sector.band"), "usual": t("sector.usual"), "present": t("sector.present"),
                   "residents": t("sector.residents", residents=num(residents)), "suppressed": t("sector.withheld")}
-        figure = presence_figure(list(frame["local_time"]), _nan_to_none(frame["present"]),
+        figure = presence_figure(wall_times(frame["slot"].tolist()), _nan_to_none(frame["present"]),
                                  _nan_to_none(frame["p10"]), _nan_to_none(frame["p90"]), _nan_to_none(frame["usual"]),
                                  float(residents), labels, separators=separators())
-        figure.update_layout(height=300, font={"size": 18})
+        figure["layout"].update(height=300, font={"color": "#eef2f6", "size": 18})
         graphs.append(dcc.Graph(figure=figure, config={"staticPlot": True}))
     return graphs or [html.P(t("wall.no_series"))]
 

@@ -1,67 +1,88 @@
-"""Plotly figures built with go.Figure and no template (a few ms each, unlike px.*)."""
+"""Plotly figures as plain dicts: no figure object, no validation, no deep copies.
+
+go.Figure validates and deep-copies every trace (over 100 ms for a 7-day sector page);
+a dict of lists is what the browser receives anyway, so the figures are built as such.
+Times are local wall-clock strings ("2026-07-14 18:00", Europe/Paris), which Plotly reads
+as dates without any time-zone shift.
+"""
 from __future__ import annotations
 
 from typing import Any, Sequence
-
-import plotly.graph_objects as go
 
 PAPER = "#18212b"
 GRID = "#2e3b49"
 TEXT = "#eef2f6"
 SEGMENT_COLORS = {"residents": "#4e79a7", "tourists_fr": "#f28e2b", "tourists_intl": "#e15759",
                   "excursionists": "#76b7b2"}
+Figure = dict[str, Any]
 
 
-def _layout(fig: go.Figure, title: str, height: int, separators: str) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0.01, "font": {"size": 16}}, height=height, separators=separators,
-        paper_bgcolor=PAPER, plot_bgcolor=PAPER, font={"color": TEXT, "size": 13},
-        margin={"l": 60, "r": 20, "t": 40, "b": 40}, hovermode="x unified",
-        legend={"orientation": "h", "y": -0.15, "x": 0},
+def _layout(title: str, height: int, separators: str) -> dict[str, Any]:
+    return {
+        "title": {"text": title, "x": 0.01, "font": {"size": 16}}, "height": height, "separators": separators,
+        "paper_bgcolor": PAPER, "plot_bgcolor": PAPER, "font": {"color": TEXT, "size": 13},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 40}, "hovermode": "x unified",
+        "legend": {"orientation": "h", "y": -0.15, "x": 0},
         # Day/month numbers and 24-hour times: no English month names in a French interface.
-        xaxis={"gridcolor": GRID, "linecolor": GRID, "tickformat": "%d/%m\n%H:%M", "hoverformat": "%d/%m %H:%M"},
-        yaxis={"gridcolor": GRID, "linecolor": GRID, "rangemode": "tozero"},
-    )
-    return fig
+        "xaxis": {"type": "date", "gridcolor": GRID, "linecolor": GRID, "tickformat": "%d/%m\n%H:%M",
+                  "hoverformat": "%d/%m %H:%M"},
+        "yaxis": {"gridcolor": GRID, "linecolor": GRID, "rangemode": "tozero"},
+        "shapes": [], "annotations": [],
+    }
 
 
-def presence_figure(times: Sequence[Any], present: Sequence[float | None], p10: Sequence[float | None],
+def _line(x: Sequence[str], y: Sequence[float | None], name: str, **style: Any) -> dict[str, Any]:
+    return {"type": "scatter", "mode": "lines", "x": list(x), "y": list(y), "name": name, **style}
+
+
+def presence_figure(times: Sequence[str], present: Sequence[float | None], p10: Sequence[float | None],
                     p90: Sequence[float | None], usual: Sequence[float | None], residents: float | None,
-                    labels: dict[str, str], events: Sequence[tuple[Any, Any, str]] = (),
-                    suppressed: Sequence[Any] = (), separators: str = ", ") -> go.Figure:
+                    labels: dict[str, str], events: Sequence[tuple[str, str, str]] = (),
+                    suppressed: Sequence[str] = (), separators: str = ", ") -> Figure:
     """Present people against the usual band (P10–P90), the usual median and the residents line."""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=list(times), y=list(p90), line={"width": 0}, hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=list(times), y=list(p10), fill="tonexty", fillcolor="rgba(120,144,156,0.35)",
-                             line={"width": 0}, name=labels["band"], hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=list(times), y=list(usual), name=labels["usual"],
-                             line={"color": "#b0bec5", "dash": "dot", "width": 2}))
-    fig.add_trace(go.Scatter(x=list(times), y=list(present), name=labels["present"],
-                             line={"color": "#ffb300", "width": 3}, connectgaps=False))
-    if residents is not None:
-        fig.add_hline(y=residents, line={"color": "#64b5f6", "dash": "dash", "width": 2},
-                      annotation_text=labels["residents"], annotation_position="top left")
+    data = [
+        _line(times, p90, "", line={"width": 0}, hoverinfo="skip", showlegend=False),
+        _line(times, p10, labels["band"], fill="tonexty", fillcolor="rgba(120,144,156,0.35)", line={"width": 0},
+              hoverinfo="skip"),
+        _line(times, usual, labels["usual"], line={"color": "#b0bec5", "dash": "dot", "width": 2}),
+        _line(times, present, labels["present"], line={"color": "#ffb300", "width": 3}, connectgaps=False),
+    ]
     if suppressed:
-        fig.add_trace(go.Scatter(x=list(suppressed), y=[0] * len(suppressed), mode="markers+text",
-                                 text=[labels["suppressed"]] * len(suppressed), textposition="top center",
-                                 marker={"symbol": "x", "color": "#e0e0e0"}, name=labels["suppressed"]))
+        data.append({"type": "scatter", "mode": "markers+text", "x": list(suppressed), "y": [0] * len(suppressed),
+                     "text": [labels["suppressed"]] * len(suppressed), "textposition": "top center",
+                     "marker": {"symbol": "x", "color": "#e0e0e0"}, "name": labels["suppressed"]})
+    layout = _layout(labels["title"], 380, separators)
+    if residents is not None:
+        layout["shapes"].append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": residents, "y1": residents,
+                                 "line": {"color": "#64b5f6", "dash": "dash", "width": 2}})
+        layout["annotations"].append({"xref": "paper", "x": 0, "y": residents, "yanchor": "bottom", "xanchor": "left",
+                                      "text": labels["residents"], "showarrow": False,
+                                      "font": {"color": "#64b5f6"}})
     for start, end, name in events:
-        fig.add_vrect(x0=start, x1=end, fillcolor="rgba(228,87,46,0.18)", line_width=0,
-                      annotation_text=name, annotation_position="top left", annotation_font_size=12)
-    return _layout(fig, labels["title"], 380, separators)
+        layout["shapes"].append({"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
+                                 "y1": 1, "fillcolor": "rgba(228,87,46,0.18)", "line": {"width": 0},
+                                 "layer": "below"})
+        layout["annotations"].append({"xref": "x", "yref": "paper", "x": start, "y": 1, "xanchor": "left",
+                                      "yanchor": "top", "text": name, "showarrow": False, "font": {"size": 12}})
+    return {"data": data, "layout": layout}
 
 
-def segments_figure(times: Sequence[Any], segments: dict[str, Sequence[float | None]], names: dict[str, str],
-                    title: str, separators: str = ", ") -> go.Figure:
+def segments_figure(times: Sequence[str], segments: dict[str, Sequence[float | None]], names: dict[str, str],
+                    title: str, separators: str = ", ") -> Figure:
     """The four segments of presence, stacked."""
-    fig = go.Figure()
-    for key, values in segments.items():
-        fig.add_trace(go.Scatter(x=list(times), y=list(values), name=names[key], stackgroup="seg",
-                                 line={"width": 0.5, "color": SEGMENT_COLORS.get(key)}))
-    return _layout(fig, title, 300, separators)
+    data = [_line(times, values, names[key], stackgroup="seg", line={"width": 0.5, "color": SEGMENT_COLORS.get(key)})
+            for key, values in segments.items()]
+    return {"data": data, "layout": _layout(title, 300, separators)}
 
 
-def bars_figure(times: Sequence[Any], values: Sequence[float | None], name: str, title: str,
-                separators: str = ", ", color: str = "#26a69a") -> go.Figure:
-    fig = go.Figure(go.Bar(x=list(times), y=list(values), name=name, marker={"color": color}))
-    return _layout(fig, title, 260, separators)
+def bars_figure(times: Sequence[str], values: Sequence[float | None], name: str, title: str,
+                separators: str = ", ", color: str = "#26a69a") -> Figure:
+    return {"data": [{"type": "bar", "x": list(times), "y": list(values), "name": name, "marker": {"color": color}}],
+            "layout": _layout(title, 260, separators)}
+
+
+def wall_times(slots: Sequence[int]) -> list[str]:
+    """Epoch seconds as Europe/Paris wall-clock strings, the x values of every time chart."""
+    from vigie.slots import to_local
+
+    return [to_local(int(s)).strftime("%Y-%m-%d %H:%M") for s in slots]
