@@ -15,7 +15,7 @@ from components.sector_map import legend
 from components.text import dec, lang, num, pct, signed, t
 from vigie.events import Event, load_events
 from vigie.i18n import format_time
-from vigie.situation import SectorSituation, Situation, situation_at, top_movers
+from vigie.situation import SectorSituation, Situation, shared_situation_at, situation_at, top_movers
 
 # indicator -> (scale, attribute of SectorSituation)
 INDICATORS = {
@@ -31,6 +31,8 @@ FORMATTERS = {"population": num, "delta_residents": signed, "pct_usual": lambda 
 def current_situation() -> Situation:
     """The situation at the time of this view (live, or the exercise clock)."""
     at, overlay, now = view_slot()
+    if overlay is None:
+        return shared_situation_at(store(), at, settings())
     return situation_at(store(), at, settings(), overlay=overlay, now=int(now))
 
 

@@ -368,6 +368,29 @@ def _guarded_segments(rows: list[list[Any] | None], k: int) -> np.ndarray:
     return guard_segments(raw[:, 0], raw[:, 1:5], k)
 
 
+SHARED_SECONDS = 5.0
+_SHARED: dict[tuple[str, int, int], tuple[float, Situation]] = {}
+
+
+def shared_situation_at(store: Store, t: int, settings: Settings | None = None) -> Situation:
+    """The live situation at t, computed once for every screen that asks within a few seconds.
+
+    Thirty ops-room screens refreshing together ask for the same slot; the answer is shared
+    until a new batch arrives or SHARED_SECONDS pass (freshness is at most that old).
+    """
+    version = int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches"))
+    key = (str(store.path), int(t), version)
+    clock = time.monotonic()
+    hit = _SHARED.get(key)
+    if hit is not None and clock - hit[0] < SHARED_SECONDS:
+        return hit[1]
+    situation = situation_at(store, t, settings)
+    if len(_SHARED) > 32:
+        _SHARED.clear()
+    _SHARED[key] = (clock, situation)
+    return situation
+
+
 def _first(row: list[Any] | None) -> Any:
     """present of a raw row (None when the row is missing)."""
     return None if row is None else row[0]

@@ -12,13 +12,13 @@ from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso, settings, store
 from server.auth import api_route
 from vigie.sectors import UnknownSector
-from vigie.situation import latest_slot, sector_series, situation_at
+from vigie.situation import latest_slot, sector_series, shared_situation_at
 
 MAX_SERIES_DAYS = 400
 
 
 def situation_payload(at: int) -> dict[str, Any]:
-    situation = situation_at(store(), at, settings())
+    situation = shared_situation_at(store(), at, settings())
     sectors = []
     for record in situation.as_records():
         record["suppressed"] = bool(record["suppressed"])

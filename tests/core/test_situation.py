@@ -150,3 +150,22 @@ def test_segment_guard_never_reveals_a_small_count(parts: list[int], k: int) -> 
     hidden_sum = present - shown.sum()
     assert (shown >= k).all()
     assert hidden_sum == 0 or hidden_sum >= k or len(shown) == 0
+
+
+def test_shared_situation_is_reused_until_a_new_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import time as _time
+
+    from vigie.bootstrap import init_database
+    from vigie.config import load_settings
+    from vigie.feed.simulator import Simulator
+    from vigie.feed.worker import publish_until
+    from vigie.situation import latest_slot, shared_situation_at
+
+    settings = load_settings({"data_dir": str(tmp_path), "feed": "simulator", "history_weeks": 1}, environ={})
+    store = init_database(settings)
+    publish_until(store, Simulator.from_settings(settings), settings, _time.time() - 3600)
+    at = latest_slot(store)
+    first = shared_situation_at(store, at, settings)
+    assert shared_situation_at(store, at, settings) is first
+    publish_until(store, Simulator.from_settings(settings), settings, _time.time())  # a new batch arrives
+    assert shared_situation_at(store, at, settings) is not first
