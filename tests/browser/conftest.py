@@ -48,14 +48,17 @@ def start_server(data_dir: Path, **env_extra: str) -> LiveServer:
                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if requests.get(url + "/login", timeout=1).status_code == 200:
-                return LiveServer(url, env, process)
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the Vigie server did not start")
+    try:
+        while time.time() < deadline:
+            try:
+                if requests.get(url + "/login", timeout=2).status_code == 200:
+                    return LiveServer(url, env, process)
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError("the Vigie server did not start within 60 s")
+    except BaseException:
+        stop_server(LiveServer(url, env, process))  # never leave a server behind
+        raise
 
 
 def stop_server(server: LiveServer) -> None:
