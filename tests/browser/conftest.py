@@ -86,6 +86,8 @@ def seed(data_dir: Path, *, weeks: int = 7, end: float | None = None) -> None:
     store = init_database(settings)
     for role in ("display", "operator", "commander", "trainer", "admin"):
         accounts.add_user(store, role, role, PASSWORD)
+        english = accounts.add_user(store, f"{role}-en", role, PASSWORD)  # the same screens in English
+        accounts.set_language(store, english.id, "en")
     load_event_file(store, settings)
     publish_until(store, Simulator.from_settings(settings), settings, time.time() if end is None else end)
     now = int(time.time())
@@ -125,7 +127,8 @@ def browser() -> Iterator[Any]:
 class Session:
     """A logged-in browser page that records console errors and requests."""
 
-    def __init__(self, browser: Any, server: LiveServer, role: str, viewport: tuple[int, int]) -> None:
+    def __init__(self, browser: Any, server: LiveServer, role: str, viewport: tuple[int, int],
+                 username: str | None = None) -> None:
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR",
                                            timezone_id="Europe/Paris")
         self.page = self.context.new_page()
@@ -136,10 +139,11 @@ class Session:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.role = role
+        self.username = username or role
 
     def login(self, next_path: str = "/") -> "Session":
         self.page.goto(f"{self.server.url}/login?next={next_path}")
-        self.page.fill("#username", self.role)
+        self.page.fill("#username", self.username)
         self.page.fill("#password", PASSWORD)
         self.page.click("button[type=submit]")
         self.page.wait_for_url(f"{self.server.url}{next_path}")
@@ -171,8 +175,8 @@ class Session:
 def session_factory(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     opened: list[Session] = []
 
-    def make(role: str = "operator", viewport: str = "desktop") -> Session:
-        session = Session(browser, live_server, role, VIEWPORTS[viewport])
+    def make(role: str = "operator", viewport: str = "desktop", lang: str = "fr") -> Session:
+        session = Session(browser, live_server, role, VIEWPORTS[viewport], role if lang == "fr" else f"{role}-en")
         opened.append(session)
         return session
 

@@ -21,18 +21,22 @@ PAGES = {  # path -> (role that may open it, a selector that proves it rendered)
 SIZES = ("wall", "desktop", "tablet", "phone")
 
 
+@pytest.mark.parametrize("lang", ("fr", "en"))
 @pytest.mark.parametrize("size", SIZES)
-def test_every_page_renders_without_overflow_or_console_error(session_factory: Any, size: str) -> None:
+def test_every_page_renders_without_overflow_or_console_error(session_factory: Any, size: str, lang: str) -> None:
     by_role: dict[str, Any] = {}
     for path, (role, proof) in PAGES.items():
         if role not in by_role:
-            by_role[role] = session_factory(role, size).login()
+            by_role[role] = session_factory(role, size, lang).login()
         s = by_role[role]
         s.goto(path)
         s.page.wait_for_selector(proof, timeout=20_000)
         s.page.wait_for_timeout(800)
         name = path.strip("/").replace("/", "-") or "situation"
-        s.screenshot(f"{name}-{size}")
+        s.screenshot(f"{name}-{size}" if lang == "fr" else f"{name}-{size}-{lang}")
+        if lang == "en":  # no French left on an English screen
+            text = s.page.inner_text("body")
+            assert "Données" not in text and "Déconnexion" not in text and "Secteur" not in text, path
         s.assert_no_horizontal_scroll()
     for s in by_role.values():
         assert s.errors == [], s.errors
