@@ -7,18 +7,20 @@ from vigie import i18n
 
 
 def lang() -> str:
-    """The current user's language, else the configured default, else French."""
-    try:
-        from flask import current_app, has_request_context
-        from flask_login import current_user
+    """The current user's language, else the configured default, else French (resolved once per request)."""
+    from flask import current_app, g, has_request_context
+    from flask_login import current_user
 
-        if has_request_context():
-            if current_user and current_user.is_authenticated:
-                return str(current_user.language)
-            return str(current_app.config["VIGIE_SETTINGS"].language)
-    except (ImportError, KeyError, RuntimeError):
-        pass
-    return "fr"
+    if not has_request_context():
+        return "fr"
+    cached = g.get("vigie_lang")
+    if cached is None:
+        if current_user and current_user.is_authenticated:
+            cached = str(current_user.language)
+        else:
+            cached = str(current_app.config["VIGIE_SETTINGS"].language)
+        g.vigie_lang = cached
+    return str(cached)
 
 
 def t(key: str, **params: Any) -> str:

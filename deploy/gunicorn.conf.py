@@ -35,7 +35,7 @@ keepalive = 5
 # Recycle each worker after about 2000 requests (jitter: never all at once) to bound any slow
 # memory growth of a long-running Dash process.
 max_requests = 2000
-max_requests_jitter = 200
+max_requests_jitter = 1000  # workers must not recycle together (a boot takes ~3 s)
 
 # No preload: each worker must open its own SQLite connections (and build its own app).
 # With preload_app the app — and the connections create_app opens — would be created in the

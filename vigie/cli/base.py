@@ -44,6 +44,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 60)
+            self.cfg.set("keepalive", 5)  # wall screens poll every few seconds: keep their connection
 
         def load(self):  # type: ignore[no-untyped-def]
             from app import create_app
