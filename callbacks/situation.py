@@ -46,18 +46,26 @@ def sector_label(s: SectorSituation) -> str:
     return "\n".join(lines)
 
 
-def map_hideout(situation: Situation, indicator: str, selected: str | None) -> dict[str, Any]:
+def map_hideout(situation: Situation, indicator: str, selected: str | None,
+                events: list[Event] | None = None) -> dict[str, Any]:
+    """Colours and tooltips; sectors with an event under way are outlined and name it."""
     scale_name, attribute = INDICATORS.get(indicator, INDICATORS["present"])
     values = {s.code: getattr(s, attribute) for s in situation.sectors}
     labels = {s.code: sector_label(s) for s in situation.sectors}
-    return build_hideout(values, SCALES[scale_name], labels, selected=selected)
+    current = [e for e in events or [] if e.start <= situation.at + situation.slot_minutes * 60 and e.end > situation.at]
+    for event in current:
+        for code in event.sectors:
+            if code in labels:
+                labels[code] += "\n" + t("situation.tooltip_event", name=event.name)
+    highlight = sorted({code for e in current for code in e.sectors})
+    return build_hideout(values, SCALES[scale_name], labels, selected=selected, highlight=highlight)
 
 
 def map_legend(indicator: str) -> html.Div:
     scale_name, _ = INDICATORS.get(indicator, INDICATORS["present"])
     scale = SCALES[scale_name]
     return legend(t(f"situation.indicator_{indicator}"), list(scale.colors), scale.labels(FORMATTERS[scale_name]),
-                  t("situation.legend_no_data"))
+                  t("situation.legend_no_data"), t("situation.legend_event"))
 
 
 def headline(situation: Situation) -> dbc.Row:
@@ -164,9 +172,10 @@ def card_for(situation: Situation, code: str | None) -> Any:
 
 def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:
     situation = current_situation()
-    return (map_hideout(situation, indicator, selected), map_legend(indicator), headline(situation),
+    events = todays_events(situation)
+    return (map_hideout(situation, indicator, selected, events), map_legend(indicator), headline(situation),
             data_time_line(situation), movers_panel(situation),
-            html.Div([events_panel(todays_events(situation)), html.Div(risks_panel(situation), className="mt-2")]),
+            html.Div([events_panel(events), html.Div(risks_panel(situation), className="mt-2")]),
             card_for(situation, selected))
 
 

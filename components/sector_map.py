@@ -35,11 +35,14 @@ def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str
                   attributionControl=bool(tile_url))
 
 
-def legend(title: str, colors: list[str], labels: list[str], no_data_label: str) -> html.Div:
+def legend(title: str, colors: list[str], labels: list[str], no_data_label: str,
+           outline_label: str | None = None) -> html.Div:
     """A legend with a swatch and a number range per class (readable without colour)."""
     rows = [html.Li([html.Span(className="legend-swatch", style={"background": c}), html.Span(label)])
             for c, label in zip(colors, labels)]
     rows.append(html.Li([html.Span(className="legend-swatch legend-nodata", style={"background": NO_DATA}),
                          html.Span(no_data_label)]))
+    if outline_label:
+        rows.append(html.Li([html.Span(className="legend-swatch legend-outline"), html.Span(outline_label)]))
     return html.Div([html.Div(title, className="legend-title"), html.Ul(rows, className="legend-list")],
                     className="vigie-legend", role="figure", **{"aria-label": title})

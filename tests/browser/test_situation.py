@@ -60,5 +60,8 @@ def test_event_names_are_text_not_html(session_factory: Any) -> None:
     assert "<img" in s.page.inner_text("#situation-events")
     assert s.page.evaluate("window.__x") is None
     assert s.page.locator("#situation-events img").count() == 0
+    # the event is under way: its sector (Arles) is outlined on the map
+    s.page.wait_for_function("() => document.querySelectorAll('#situation-map path[stroke=\"#ff6d00\"]').length >= 1",
+                             timeout=10_000)
 
 
