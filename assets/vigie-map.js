@@ -1,16 +1,28 @@
 /* Leaflet style functions for the sector maps, fed by the GeoJSON `hideout`:
  *   {classes: {code: classIndex|-1}, colors: [...], labels: {code: text},
  *    selected: code|null, highlight: [codes]}
- * Tooltips are built as DOM text nodes: sector names never reach an HTML sink. */
+ * Tooltips and labels are built as DOM text nodes: sector names never reach an HTML sink.
+ *
+ * The geometry arrives from its URL after the first hideout may already have: the last
+ * hideout of each map is kept here (`apply`, called by a clientside callback) and the
+ * polygons take it when they are created, whatever the order. */
 window.vigie = window.vigie || {};
 (function () {
   "use strict";
   var NO_DATA = "#5b6570";
-  var latest = {};
+  var maps = {};  // GeoJSON component id -> {hideout, layers}
 
-  function style(feature, context) {
-    var h = (context && context.hideout) || {};
-    latest = h;
+  function entry(id) {
+    if (!maps[id]) { maps[id] = {hideout: null, layers: []}; }
+    return maps[id];
+  }
+
+  function current(context) {
+    var id = context && context.id;
+    return (id && maps[id] && maps[id].hideout) || (context && context.hideout) || {};
+  }
+
+  function paint(feature, h) {
     var code = feature.properties.code;
     var cls = h.classes ? h.classes[code] : undefined;
     var fill = (cls === undefined || cls === null || cls < 0) ? NO_DATA : h.colors[cls];
@@ -25,13 +37,18 @@ window.vigie = window.vigie || {};
     };
   }
 
+  function style(feature, context) {
+    return paint(feature, current(context));
+  }
+
   function tooltipContent(layer) {
     var p = layer.feature.properties;
+    var h = (maps[layer._vigieMap] && maps[layer._vigieMap].hideout) || {};
     var box = document.createElement("div");
     var name = document.createElement("strong");
     name.textContent = p.name;
     box.appendChild(name);
-    var label = latest.labels && latest.labels[p.code];
+    var label = h.labels && h.labels[p.code];
     if (label) {
       String(label).split("\n").forEach(function (text) {
         var line = document.createElement("div");
@@ -42,15 +59,30 @@ window.vigie = window.vigie || {};
     return box;
   }
 
-  function onEachFeature(feature, layer) {
+  function onEachFeature(feature, layer, context) {
+    var id = context && context.id;
+    layer._vigieMap = id;
+    if (id) {
+      entry(id).layers.push(layer);
+      if (maps[id].hideout) { layer.setStyle(paint(feature, maps[id].hideout)); }
+    }
     layer.bindTooltip(tooltipContent, {sticky: true, direction: "top", className: "vigie-tooltip"});
+  }
+
+  /* Called with every new hideout of a map: remember it and restyle the polygons already there. */
+  function apply(id, hideout) {
+    var e = entry(id);
+    e.hideout = hideout;
+    e.layers = e.layers.filter(function (layer) { return !!layer._map; });
+    e.layers.forEach(function (layer) { layer.setStyle(paint(layer.feature, hideout)); });
+    return e.layers.length;
   }
 
   function hoverStyle() {
     return {weight: 3, color: "#ffd54f"};
   }
 
-  window.vigie.map = {style: style, onEachFeature: onEachFeature, hoverStyle: hoverStyle};
+  window.vigie.map = {style: style, onEachFeature: onEachFeature, hoverStyle: hoverStyle, apply: apply};
 })();
 
 /* Sector names as map labels from zoom 11 on (the offline map's place names).
@@ -69,6 +101,8 @@ window.vigie = window.vigie || {};
     layer.on("add", function () {
       var map = layer._map;
       marker.addTo(map);
+      map._vigieBounds = map._vigieBounds ? map._vigieBounds.extend(layer.getBounds()) : L.latLngBounds(
+        layer.getBounds().getSouthWest(), layer.getBounds().getNorthEast());
       if (!map._vigieLabels) {
         map._vigieLabels = true;
         var toggle = function () {
@@ -76,14 +110,34 @@ window.vigie = window.vigie || {};
         };
         map.on("zoomend", toggle);
         toggle();
+        keepFitted(map);
       }
     });
     layer.on("remove", function () { marker.remove(); });
   }
 
+  /* Panels change size (rotation on the wall, a tablet turned, a side panel filled): keep
+   * the whole département in view until the user pans or zooms the map themselves. */
+  function keepFitted(map) {
+    var container = map.getContainer();
+    var touched = false;
+    ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
+      container.addEventListener(name, function () { touched = true; }, {passive: true});
+    });
+    if (!window.ResizeObserver) { return; }
+    var pending = null;
+    new ResizeObserver(function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () {
+        map.invalidateSize();
+        if (!touched && map._vigieBounds) { map.fitBounds(map._vigieBounds, {animate: false}); }
+      }, 150);
+    }).observe(container);
+  }
+
   var bindTooltip = window.vigie.map.onEachFeature;
-  window.vigie.map.onEachFeature = function (feature, layer) {
-    bindTooltip(feature, layer);
+  window.vigie.map.onEachFeature = function (feature, layer, context) {
+    bindTooltip(feature, layer, context);
     label(feature, layer);
   };
 })();

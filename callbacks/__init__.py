@@ -36,6 +36,17 @@ def clientside(app: Dash, role: str, javascript: str, *args: Any) -> None:
         roles[output] = role
 
 
+def map_styler(app: Dash, geojson_id: str) -> None:
+    """Hand every new hideout of a sector map to assets/vigie-map.js (it restyles in place)."""
+    from dash import Input, Output
+
+    from components.sector_map import applied_id
+
+    clientside(app, "display",
+               "function(hideout) { return String(window.vigie.map.apply(%r, hideout || {})); }" % geojson_id,
+               Output(applied_id(geojson_id), "title"), Input(geojson_id, "hideout"))
+
+
 def register_all(app: Dash) -> None:
     for module in pkgutil.iter_modules(__path__):
         if not module.name.startswith("_"):

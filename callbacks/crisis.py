@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 from dash import Dash, Input, Output, State, html, no_update
 
-from callbacks import secure_callback
+from callbacks import map_styler, secure_callback
 from callbacks._context import current_exercise, settings, store, username, view_slot
 from components import ids
 from components.cards import table
@@ -137,6 +137,7 @@ def validate(plan_data: dict[str, Any] | None, ranked_codes: list[str]) -> Any:
 
 
 def register(app: Dash) -> None:
+    map_styler(app, ids.CRI_GEOJSON)
     filters = (Input(ids.CRI_REFRESH, "n_intervals"), Input(ids.CRI_AUTHORITY, "value"),
                Input(ids.CRI_GROUPEMENT, "value"), Input(ids.CRI_MIN_EXCESS, "value"))
 

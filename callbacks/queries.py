@@ -7,7 +7,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from callbacks import secure_callback
+from callbacks import map_styler, secure_callback
 from callbacks._context import catalogue, current_exercise, settings, store, username
 from components import ids
 from components.cards import kpi, kpi_row, panel, table
@@ -133,6 +133,7 @@ def save(name: str, codes: list[str]) -> Any:
 
 
 def register(app: Dash) -> None:
+    map_styler(app, ids.QRY_GEOJSON)
     @secure_callback(app, "operator", Output(ids.QRY_SECTORS, "options"), Output(ids.QRY_SAVED, "options"),
                      Input(ids.QRY_SECTORS, "id"), Input(ids.QRY_MESSAGE, "children"))
     def _options(_id: str, _message: Any) -> tuple[Any, Any]:

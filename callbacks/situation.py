@@ -6,7 +6,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html, no_update
 
-from callbacks import secure_callback
+from callbacks import map_styler, secure_callback
 from callbacks._context import catalogue, settings, store, view_slot
 from components import ids
 from components.cards import kpi, kpi_row, panel, sector_card, table
@@ -186,6 +186,7 @@ def clicked_code(click: dict[str, Any] | None) -> str | None:
 
 
 def register(app: Dash) -> None:
+    map_styler(app, ids.SIT_GEOJSON)
     @secure_callback(app, "display",
                      Output(ids.SIT_GEOJSON, "hideout"), Output(ids.SIT_LEGEND, "children"),
                      Output(ids.SIT_KPIS, "children"), Output(ids.SIT_DATA_TIME, "children"),

@@ -5,7 +5,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, dcc, html
 
-from callbacks import clientside, secure_callback
+from callbacks import clientside, map_styler, secure_callback
 from callbacks._context import settings, store, view_time
 from callbacks.crisis import ranking, ranking_table
 from callbacks.sector import _nan_to_none, separators
@@ -48,6 +48,7 @@ def wall_data() -> tuple[Any, ...]:
 
 
 def register(app: Dash) -> None:
+    map_styler(app, ids.WALL_MAP_GEOJSON)
     clientside(
         app, "display",
         f"function(n) {{ return 'wall-views wall-active-' + (n % {len(VIEWS)}); }}",

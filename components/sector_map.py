@@ -17,8 +17,14 @@ DIVERGING = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "
 NO_DATA = "#5b6570"
 
 
+def applied_id(geojson_id: str) -> str:
+    """Id of the hidden element the map-styling clientside callback writes to."""
+    return f"{geojson_id}-applied"
+
+
 def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str, Any],
-               tile_url: str = "", attribution: str = "", height: str = "100%") -> dl.Map:
+               tile_url: str = "", attribution: str = "", height: str = "100%",
+               extra_layers: list[Any] | None = None) -> html.Div:
     """A map of the sectors; without a tile URL the polygons sit on the dark map background."""
     layers: list[Any] = []
     if tile_url:
@@ -29,10 +35,12 @@ def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str
         onEachFeature={"variable": "vigie.map.onEachFeature"},
         hoverStyle={"variable": "vigie.map.hoverStyle"},
     ))
-    return dl.Map(layers, id=map_id, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, minZoom=7, maxZoom=14, zoomSnap=0.25,
-                  viewport={"bounds": DEFAULT_BOUNDS, "transition": "fitBounds"},
-                  style={"height": height, "width": "100%"}, className="vigie-map",
-                  attributionControl=bool(tile_url))
+    layers += extra_layers or []
+    leaflet = dl.Map(layers, id=map_id, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, minZoom=7, maxZoom=14,
+                     zoomSnap=0.25, viewport={"bounds": DEFAULT_BOUNDS, "transition": "fitBounds"},
+                     style={"height": height, "width": "100%"}, className="vigie-map",
+                     attributionControl=bool(tile_url))
+    return html.Div([leaflet, html.Span(id=applied_id(geojson_id), hidden=True)], className="vigie-map-box")
 
 
 def legend(title: str, colors: list[str], labels: list[str], no_data_label: str,

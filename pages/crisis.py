@@ -46,8 +46,8 @@ def _what_if() -> html.Div:
 
 def _build() -> html.Div:
     stations = dl.LayerGroup(id=ids.CRI_STATIONS)
-    crisis_map = sector_map(ids.CRI_MAP, ids.CRI_GEOJSON, "/geo/sectors.geojson", hideout={})
-    crisis_map.children.append(stations)
+    crisis_map = sector_map(ids.CRI_MAP, ids.CRI_GEOJSON, "/geo/sectors.geojson", hideout={},
+                            extra_layers=[stations])
     plan = panel(t("crisis.plan"), html.Div(id=ids.CRI_DEMO_NOTE), _what_if(),
                  dcc.Loading(html.Div(id=ids.CRI_PLAN), type="dot"),
                  html.Div([dbc.Button(t("crisis.validate"), id=ids.CRI_VALIDATE, color="danger", size="lg",

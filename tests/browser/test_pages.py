@@ -31,6 +31,10 @@ def test_every_page_renders_without_overflow_or_console_error(session_factory: A
         s = by_role[role]
         s.goto(path)
         s.page.wait_for_selector(proof, timeout=20_000)
+        if path in ("/", "/mur"):  # the map is coloured, whichever of geometry and values arrived first
+            s.page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('path.leaflet-interactive'))"
+                ".filter(e => e.getAttribute('fill') !== '#5b6570').length > 100", timeout=20_000)
         s.page.wait_for_timeout(800)
         name = path.strip("/").replace("/", "-") or "situation"
         s.screenshot(f"{name}-{size}" if lang == "fr" else f"{name}-{size}-{lang}")
