@@ -268,7 +268,7 @@ def bench_map(bench: WebBench, calls: int) -> None:
         "naive_value": naive_stats["p95"], "naive": naive_stats,
         "ratio_to_naive": round(naive_stats["p95"] / real_stats["p95"], 2),
         "naive_p50_over_real_p50": round(time_ratio, 2),
-        "note": "server time of the whole callback (hideout + legend, KPIs, movers, events, card), the live "
+        "note": "server time of the whole callback (hideout, KPIs, movers, events and risks, card; the legend has its own callback), the live "
                 "situation computed at each call (a lone screen's refresh; shared_situation: screens asking the "
                 "same slot within seconds share it); naive = the same callback sending the full sector GeoJSON "
                 "with the values as properties instead of the hideout"})

@@ -173,7 +173,7 @@ def card_for(situation: Situation, code: str | None) -> Any:
 def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:
     situation = current_situation()
     events = todays_events(situation)
-    return (map_hideout(situation, indicator, selected, events), map_legend(indicator), headline(situation),
+    return (map_hideout(situation, indicator, selected, events), headline(situation),
             data_time_line(situation), movers_panel(situation),
             html.Div([events_panel(events), html.Div(risks_panel(situation), className="mt-2")]),
             card_for(situation, selected))
@@ -188,14 +188,18 @@ def clicked_code(click: dict[str, Any] | None) -> str | None:
 def register(app: Dash) -> None:
     map_styler(app, ids.SIT_GEOJSON)
     @secure_callback(app, "display",
-                     Output(ids.SIT_GEOJSON, "hideout"), Output(ids.SIT_LEGEND, "children"),
-                     Output(ids.SIT_KPIS, "children"), Output(ids.SIT_DATA_TIME, "children"),
+                     Output(ids.SIT_GEOJSON, "hideout"), Output(ids.SIT_KPIS, "children"), Output(ids.SIT_DATA_TIME, "children"),
                      Output(ids.SIT_MOVERS, "children"), Output(ids.SIT_EVENTS, "children"),
                      Output(ids.SIT_CARD, "children"),
                      Input(ids.SIT_REFRESH, "n_intervals"), Input(ids.SIT_INDICATOR, "value"),
                      Input("situation-selected", "data"))
     def _refresh(_n: int, indicator: str, selected: str | None) -> tuple[Any, ...]:
         return refresh(indicator if indicator in INDICATORS else "present", selected)
+
+    # The legend changes with the indicator only: it is not resent at every refresh.
+    @secure_callback(app, "display", Output(ids.SIT_LEGEND, "children"), Input(ids.SIT_INDICATOR, "value"))
+    def _legend(indicator: str) -> Any:
+        return map_legend(indicator if indicator in INDICATORS else "present")
 
     @secure_callback(app, "display", Output("situation-selected", "data"), Input(ids.SIT_GEOJSON, "clickData"),
                      State("situation-selected", "data"), prevent_initial_call=True)
