@@ -112,6 +112,7 @@ window.vigie = window.vigie || {};
         toggle();
         keepFitted(map);
       }
+      map._vigieFit();
     });
     layer.on("remove", function () { marker.remove(); });
   }
@@ -124,15 +125,15 @@ window.vigie = window.vigie || {};
     ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
       container.addEventListener(name, function () { touched = true; }, {passive: true});
     });
-    if (!window.ResizeObserver) { return; }
     var pending = null;
-    new ResizeObserver(function () {
+    map._vigieFit = function () {  // also called as polygons arrive: the view fits the data, any département
       clearTimeout(pending);
       pending = setTimeout(function () {
         map.invalidateSize();
         if (!touched && map._vigieBounds) { map.fitBounds(map._vigieBounds, {animate: false}); }
       }, 150);
-    }).observe(container);
+    };
+    if (window.ResizeObserver) { new ResizeObserver(map._vigieFit).observe(container); }
   }
 
   var bindTooltip = window.vigie.map.onEachFeature;

@@ -31,13 +31,22 @@ def user() -> Any:
     return current_user
 
 
+_NONE = object()
+
+
 def current_exercise() -> Any:
-    """The exercise this user has joined, or None (live)."""
+    """The exercise this user has joined, or None (live); looked up once per request."""
+    from flask import g
+
     from vigie.exercises import current_exercise_for
 
     if not current_user.is_authenticated:
         return None
-    return current_exercise_for(store(), current_user.user.id)
+    cached = g.get("vigie_exercise", _NONE)
+    if cached is _NONE:
+        cached = current_exercise_for(store(), current_user.user.id)
+        g.vigie_exercise = cached
+    return cached
 
 
 def view_time() -> tuple[float, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 import dash_leaflet as dl
 from dash import html
 
-# Bouches-du-Rhône: the map opens fitted to the département, whatever the screen.
+# Bouches-du-Rhône: the first view; assets/vigie-map.js then fits the polygons of any département.
 DEFAULT_CENTER = [43.52, 5.08]
 DEFAULT_ZOOM = 9
 DEFAULT_BOUNDS = [[43.15, 4.23], [43.93, 5.82]]

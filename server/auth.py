@@ -1,7 +1,6 @@
 """Login, logout, the deny-by-default guard and role checks on every callback and API route."""
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from functools import wraps
@@ -291,6 +290,3 @@ def init_auth(server: Flask) -> None:
     server.before_request(guard)
     server.config.setdefault("VIGIE_CALLBACK_ROLES", {})
 
-
-def callback_roles_json() -> str:
-    return json.dumps(current_app.config["VIGIE_CALLBACK_ROLES"], sort_keys=True)
