@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -15,9 +16,11 @@ from components.text import lang, t
 from vigie import exercises, scenarios
 from vigie.clock import ExerciseError
 from vigie.i18n import format_time
-from vigie.slots import parse_instant
+from vigie.slots import parse_instant, to_local
 
-CONTROLS = (ids.EXE_PLAY, ids.EXE_PAUSE, ids.EXE_END, ids.EXE_SET_SPEED, ids.EXE_JUMP, ids.EXE_INJECT)
+# "Terminer" goes through a confirmation dialogue: its trigger is the dialogue's submit.
+CONTROLS = (ids.EXE_PLAY, ids.EXE_PAUSE, ids.EXE_SET_SPEED, ids.EXE_JUMP, ids.EXE_INJECT)
+ACTIONS = {**{c: c for c in CONTROLS}, ids.EXE_END_CONFIRM: ids.EXE_END}
 
 
 def _instant(value: Any, what: str) -> int:
@@ -40,21 +43,62 @@ def exercise_options(active_only: bool = True) -> list[dict[str, str]]:
              "value": str(e.id)} for e in exercises.list_exercises(store(), active_only=active_only)]
 
 
+def _scenarios() -> dict[str, scenarios.Scenario]:
+    """The built-in scenarios by file name and by key, read again only when a file changes."""
+    folder = scenarios.default_scenarios_folder()
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file()) \
+        if folder.is_dir() else ()
+    return _scan_scenarios(stamp, tuple(catalogue().codes))
+
+
+@lru_cache(maxsize=4)
+def _scan_scenarios(_stamp: tuple[tuple[str, int], ...], codes: tuple[str, ...]) -> dict[str, scenarios.Scenario]:
+    found, _problems = scenarios.scan_scenarios(None, codes)
+    return {**{s.key: s for s in found}, **{s.path.name: s for s in found}}
+
+
+def scenario_end(exercise: exercises.Exercise) -> int | None:
+    """When the exercise's scenario is over (exercise time), or None without a known scenario."""
+    scenario = _scenarios().get(exercise.scenario or "")
+    return None if scenario is None else exercise.start_at + scenario.duration
+
+
+def _state(exercise: exercises.Exercise, view: float) -> str:
+    end = scenario_end(exercise)
+    over = end is not None and view >= end
+    return t("exercise.state_scenario_over", state=exercise.state_label) if over else exercise.state_label
+
+
+def _exercise_table(found: list[exercises.Exercise], now: float, language: str) -> Any:
+    rows = [[e.name, _state(e, e.clock(now).now()), format_time(e.clock(now).now(), language, with_date=True),
+             f"×{e.speed}", str(len(exercises.participants(store(), e.id)))] for e in found]
+    return table([t("exercise.col_name"), t("exercise.col_state"), t("exercise.col_time"), t("exercise.col_speed"),
+                  t("exercise.col_participants")], rows)
+
+
+def _status(mine: exercises.Exercise | None, now: float, language: str) -> Any:
+    if mine is None:
+        return dbc.Alert(t("exercise.you_are_live"), color="secondary")
+    notes = [html.P(t("exercise.you_are_in", name=mine.name, link=f"/exercice?code={mine.join_code}"), className="mb-0")]
+    end = scenario_end(mine)
+    if end is not None and mine.clock(now).now() >= end:
+        scenario = _scenarios()[mine.scenario or ""]
+        notes.append(html.P(t("exercise.scenario_over", scenario=scenario.name,
+                              end=format_time(end, language, with_date=True)), className="mb-0 mt-1 fw-bold"))
+    return dbc.Alert(notes, color="warning")
+
+
 def list_panel() -> tuple[Any, Any]:
-    """The active exercises table and the user's status line."""
+    """The running and draft exercises (two lists) and the user's status line."""
     language = lang()
     now = time.time()
-    rows = []
-    for e in exercises.list_exercises(store(), active_only=True):
-        view = e.clock(now).now()
-        rows.append([e.name, e.state_label, format_time(view, language, with_date=True), f"×{e.speed}",
-                     str(len(exercises.participants(store(), e.id)))])
-    listing = table([t("exercise.col_name"), t("exercise.col_state"), t("exercise.col_time"), t("exercise.col_speed"),
-                     t("exercise.col_participants")], rows) if rows else html.P(t("exercise.none"))
-    mine = current_exercise()
-    status = (dbc.Alert(t("exercise.you_are_in", name=mine.name, link=f"/exercice?code={mine.join_code}"),
-                        color="warning") if mine is not None else dbc.Alert(t("exercise.you_are_live"), color="secondary"))
-    return listing, status
+    active = exercises.list_exercises(store(), active_only=True)
+    running = [e for e in active if e.state != "draft"]
+    drafts = [e for e in active if e.state == "draft"]
+    listing: list[Any] = [_exercise_table(running, now, language) if running else html.P(t("exercise.none"))]
+    if drafts:
+        listing += [html.H3(t("exercise.drafts"), className="h6 mt-2"), _exercise_table(drafts, now, language)]
+    return html.Div(listing), _status(current_exercise(), now, language)
 
 
 def join_or_leave(action: str | None, chosen: str, code: str) -> tuple[Any, Any]:
@@ -73,21 +117,47 @@ def join_or_leave(action: str | None, chosen: str, code: str) -> tuple[Any, Any]
         return no_update, dbc.Alert(str(exc), color="danger")
 
 
-def create(name: str, scenario_file: str, start: Any, speed: Any) -> Any:
+def _chosen_scenario(scenario_file: str) -> scenarios.Scenario:
+    """A scenario of the built-in list; a name the list does not hold (or a path) is refused."""
+    scenario = _scenarios().get(scenario_file)
+    if scenario is None:
+        raise ExerciseError(t("exercise.scenario_unknown"))
+    return scenario
+
+
+def scenario_defaults(scenario_file: str) -> tuple[Any, Any, Any, Any]:
+    """(name, start, speed, description) the chosen scenario suggests, to fill in the form."""
+    if not scenario_file:
+        return no_update, no_update, no_update, None
+    try:
+        scenario = _chosen_scenario(scenario_file)
+        _first, end = exercises.history_bounds(store(), settings().slot_minutes)
+        start = scenarios.suggested_start(scenario, end)
+    except ExerciseError as exc:
+        return no_update, no_update, no_update, dbc.Alert(str(exc), color="danger")
+    hours, minutes = divmod(scenario.duration // 60, 60)
+    info = dbc.Alert([html.P(scenario.description, className="mb-1"),
+                      html.P(t("exercise.scenario_duration", duration=f"{hours} h {minutes:02d}",
+                               count=len(scenario.injections)), className="mb-0 small")], color="info")
+    return scenario.name, to_local(start).strftime("%Y-%m-%dT%H:%M"), scenario.speed, info
+
+
+def create(name: str, scenario_file: str, start: Any, speed: Any) -> tuple[Any, Any]:
+    """(message, exercise to preselect in the controls)."""
     s = settings()
     try:
+        if not str(start or "").strip():
+            raise ExerciseError(t("exercise.start_missing"))
         start_at = _instant(start, t("exercise.start"))
-        scenario = None
-        if scenario_file:
-            scenario = scenarios.load_scenario(scenarios.default_scenarios_folder() / scenario_file, catalogue().codes)
+        scenario = _chosen_scenario(scenario_file) if scenario_file else None
         exercise = exercises.create_exercise(store(), name, start_at, _number(speed, t("exercise.speed")),
                                              username() or "?", scenario_file or None, slot_minutes=s.slot_minutes)
         if scenario is not None:
             scenarios.apply_scenario(store(), exercise, scenario, username())
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(str(exc), color="danger"), no_update
     return dbc.Alert(t("exercise.created", name=exercise.name, link=f"/exercice?code={exercise.join_code}"),
-                     color="success")
+                     color="success"), str(exercise.id)
 
 
 def control(action: str, target: str, speed: Any, jump_to: Any, sector: str, start: Any, end: Any, delta: Any,
@@ -130,9 +200,8 @@ def timeline(target: str) -> Any:
 
 
 def scenario_options() -> list[dict[str, str]]:
-    found, _problems = scenarios.scan_scenarios(None, catalogue().codes)
-    return [{"label": t("exercise.no_scenario"), "value": ""}] + [
-        {"label": s.name, "value": s.path.name} for s in found]
+    found = sorted({s.path.name: s for s in _scenarios().values()}.values(), key=lambda s: s.path.name)
+    return [{"label": t("exercise.no_scenario"), "value": ""}] + [{"label": s.name, "value": s.path.name} for s in found]
 
 
 def register(app: Dash) -> None:
@@ -156,22 +225,31 @@ def register(app: Dash) -> None:
             return no_update, no_update
         return join_or_leave(action, str(chosen or ""), str(code or ""))
 
+    @secure_callback(app, "trainer", Output(ids.EXE_NAME, "value"), Output(ids.EXE_START, "value"),
+                     Output(ids.EXE_SPEED, "value"), Output(ids.EXE_SCENARIO_INFO, "children"),
+                     Input(ids.EXE_SCENARIO, "value"), prevent_initial_call=True)
+    def _scenario_chosen(scenario_file: Any) -> tuple[Any, Any, Any, Any]:
+        return scenario_defaults(str(scenario_file or ""))
+
     @secure_callback(app, "trainer", Output(ids.EXE_RESULT, "children", allow_duplicate=True),
+                     Output(ids.EXE_TARGET, "value"),
                      Input(ids.EXE_CREATE, "n_clicks"), State(ids.EXE_NAME, "value"), State(ids.EXE_SCENARIO, "value"),
                      State(ids.EXE_START, "value"), State(ids.EXE_SPEED, "value"), prevent_initial_call=True)
-    def _create(_n: Any, name: Any, scenario_file: Any, start: Any, speed: Any) -> Any:
+    def _create(_n: Any, name: Any, scenario_file: Any, start: Any, speed: Any) -> tuple[Any, Any]:
         return create(str(name or ""), str(scenario_file or ""), start, speed)
 
     @secure_callback(app, "trainer", Output(ids.EXE_RESULT, "children", allow_duplicate=True),
-                     *[Input(c, "n_clicks") for c in CONTROLS], State(ids.EXE_TARGET, "value"),
+                     *[Input(c, "n_clicks") for c in CONTROLS], Input(ids.EXE_END_CONFIRM, "submit_n_clicks"),
+                     State(ids.EXE_TARGET, "value"),
                      State(ids.EXE_NEW_SPEED, "value"), State(ids.EXE_JUMP_TO, "value"),
                      State(ids.EXE_INJ_SECTOR, "value"), State(ids.EXE_INJ_FROM, "value"), State(ids.EXE_INJ_TO, "value"),
                      State(ids.EXE_INJ_DELTA, "value"), State(ids.EXE_INJ_NOTE, "value"), prevent_initial_call=True)
     def _control(*args: Any) -> Any:
-        if ctx.triggered_id not in CONTROLS:
+        action = ACTIONS.get(str(ctx.triggered_id))
+        if action is None:
             return no_update
-        target, speed, jump_to, sector, start, end, delta, note = args[len(CONTROLS):]
-        return control(str(ctx.triggered_id), str(target or ""), speed, jump_to, str(sector or ""), start, end,
+        target, speed, jump_to, sector, start, end, delta, note = args[len(ACTIONS):]
+        return control(action, str(target or ""), speed, jump_to, str(sector or ""), start, end,
                        delta, str(note or ""))
 
     @secure_callback(app, "display", Output(ids.EXE_TIMELINE, "children"), Input(ids.EXE_TIMELINE_SELECT, "value"),

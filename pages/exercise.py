@@ -32,6 +32,8 @@ def _create_panel() -> html.Section:
     return panel(t("exercise.create_title"), dbc.Row([
         dbc.Col(_labelled(t("exercise.name"), dbc.Input(id=ids.EXE_NAME, maxLength=80), ids.EXE_NAME), md=6),
         dbc.Col(_labelled(t("exercise.scenario"), dbc.Select(id=ids.EXE_SCENARIO, value=""), ids.EXE_SCENARIO), md=6),
+        dbc.Col(html.Div([html.P(t("exercise.scenario_help"), className="small text-body-secondary mb-1"),
+                          html.Div(id=ids.EXE_SCENARIO_INFO, **{"aria-live": "polite"})]), xs=12),
         dbc.Col(_labelled(t("exercise.start"), dbc.Input(id=ids.EXE_START, type="datetime-local"), ids.EXE_START), md=6),
         dbc.Col(_labelled(t("exercise.speed"), dbc.Input(id=ids.EXE_SPEED, type="number", min=1, max=3600, value=60),
                           ids.EXE_SPEED), md=3),
@@ -44,7 +46,9 @@ def _control_panel() -> html.Section:
                  _labelled(t("exercise.target"), dbc.Select(id=ids.EXE_TARGET), ids.EXE_TARGET),
                  html.Div([dbc.Button(t("exercise.play"), id=ids.EXE_PLAY, color="success"),
                            dbc.Button(t("exercise.pause"), id=ids.EXE_PAUSE, color="warning"),
-                           dbc.Button(t("exercise.end"), id=ids.EXE_END, color="danger", outline=True)],
+                           dcc.ConfirmDialogProvider(
+                               dbc.Button(t("exercise.end"), id=ids.EXE_END, color="danger", outline=True),
+                               id=ids.EXE_END_CONFIRM, message=t("exercise.confirm_end_plain"))],
                           className="d-flex flex-wrap gap-2 mb-2"),
                  dbc.Row([
                      dbc.Col(_labelled(t("exercise.new_speed"), dbc.Input(id=ids.EXE_NEW_SPEED, type="number", min=1,

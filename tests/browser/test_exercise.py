@@ -35,8 +35,10 @@ def _play(session_factory: Any, seeded_data_dir: Any) -> None:
     trainer = session_factory("trainer").login("/exercice")
     page = trainer.page
     page.wait_for_selector("#exercise-scenario option[value='cote-bleue-feu.yaml']", state="attached", timeout=20_000)
-    page.fill("#exercise-name", "Feu Côte Bleue — test")
-    page.select_option("#exercise-scenario", "cote-bleue-feu.yaml")
+    page.select_option("#exercise-scenario", "cote-bleue-feu.yaml")  # fills in name, start and speed ...
+    page.wait_for_function("() => document.querySelector('#exercise-name').value.length > 0", timeout=10_000)
+    assert "Côte Bleue" in page.inner_text("#exercise-scenario-info")     # ... and shows its description
+    page.fill("#exercise-name", "Feu Côte Bleue — test")                   # which the trainer may change
     page.fill("#exercise-start", last_saturday_afternoon().strftime("%Y-%m-%dT%H:%M"))
     page.fill("#exercise-speed", "60")
     page.click("#exercise-create")

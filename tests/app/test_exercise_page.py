@@ -1,0 +1,134 @@
+"""The training page for trainers: scenarios fill the form, drafts apart, confirmation, scenario end notice."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from components import ids
+from vigie import exercises, scenarios
+from vigie.slots import PARIS
+from vigie.store import Store
+
+STEP = 1800
+HISTORY_START = int(datetime(2026, 5, 4, tzinfo=PARIS).timestamp())   # a Monday
+HISTORY_END = int(datetime(2026, 6, 1, tzinfo=PARIS).timestamp())     # four weeks later
+CODES = ("13201", "13208", "13209")
+
+
+def _history(store: Store) -> None:
+    rows = [(code, slot, 20_000, 20_000, 0, 0, 0, 500) for code in CODES for slot in range(HISTORY_START, HISTORY_END, STEP)]
+    with store.write() as tx:
+        tx.conn.executemany("INSERT INTO observations(sector_code, slot, present, residents, tourists_fr, "
+                            "tourists_intl, excursionists, entries) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def call(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, Any]],
+         state: list[tuple[str, str, Any]] = (), changed: str | None = None) -> Any:
+    """Post one callback the way the Dash renderer does; the JSON answer."""
+    output = _registered(client, [f"{i}.{p}" for i, p in outputs])
+    payload = {"output": output, "outputs": [{"id": i, "property": p} for i, p in outputs],
+               "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+               "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+               "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"]}
+    if len(outputs) == 1:
+        payload["outputs"] = payload["outputs"][0]
+    answer = client.post("/_dash-update-component", json=payload)
+    assert answer.status_code in (200, 204), answer.get_data(as_text=True)[:400]
+    return json.loads(answer.get_data(as_text=True) or "{}").get("response", {})
+
+
+def _registered(client: Any, outputs: list[str]) -> str:
+    """The callback's output key as registered (duplicate outputs carry an @hash suffix)."""
+    for key in client.application.config["VIGIE_CALLBACK_ROLES"]:
+        parts = [part.split("@")[0] for part in key.strip(".").split("...")]
+        if parts == outputs:
+            return str(key)
+    raise AssertionError(f"no callback has the outputs {outputs}")
+
+
+@pytest.fixture
+def trainer(client_as: Any, store: Store) -> Any:
+    _history(store)
+    return client_as("trainer")
+
+
+def _text(component: Any) -> str:
+    return json.dumps(component, ensure_ascii=False)
+
+
+def test_choosing_a_scenario_fills_name_start_speed_and_shows_its_questions(trainer: Any) -> None:
+    answer = call(trainer, [(ids.EXE_NAME, "value"), (ids.EXE_START, "value"), (ids.EXE_SPEED, "value"),
+                            (ids.EXE_SCENARIO_INFO, "children")], [(ids.EXE_SCENARIO, "value", "velodrome-orage.yaml")])
+    scenario = scenarios.find_scenario("velodrome-orage")
+    assert answer[ids.EXE_NAME]["value"] == scenario.name
+    assert answer[ids.EXE_SPEED]["value"] == scenario.speed == 10
+    start = datetime.fromisoformat(answer[ids.EXE_START]["value"]).replace(tzinfo=PARIS)
+    assert start.weekday() == 2 and (start.hour, start.minute) == (18, 0)          # "last wednesday 18:00"
+    assert HISTORY_START <= start.timestamp() <= HISTORY_END - scenario.duration
+    shown = _text(answer[ids.EXE_SCENARIO_INFO]["children"])
+    assert "Questions pour la salle" in shown and "8 h 00" in shown
+
+
+def test_a_scenario_outside_the_list_is_refused(trainer: Any) -> None:
+    answer = call(trainer, [(ids.EXE_NAME, "value"), (ids.EXE_START, "value"), (ids.EXE_SPEED, "value"),
+                            (ids.EXE_SCENARIO_INFO, "children")], [(ids.EXE_SCENARIO, "value", "../../etc/passwd")])
+    assert "Scénario inconnu" in _text(answer[ids.EXE_SCENARIO_INFO]["children"])
+    assert ids.EXE_NAME not in answer
+
+
+def _create(client: Any, start: Any, scenario: str = "") -> Any:
+    return call(client, [(ids.EXE_RESULT, "children"), (ids.EXE_TARGET, "value")], [(ids.EXE_CREATE, "n_clicks", 1)],
+                [(ids.EXE_NAME, "value", "Exercice du jeudi"), (ids.EXE_SCENARIO, "value", scenario),
+                 (ids.EXE_START, "value", start), (ids.EXE_SPEED, "value", 60)])
+
+
+def test_a_missing_start_says_what_to_enter(trainer: Any, store: Store) -> None:
+    answer = _create(trainer, None)
+    message = _text(answer[ids.EXE_RESULT]["children"])
+    assert "Début de l'exercice" in message and "14/07/2026 18:00" in message
+    assert not exercises.list_exercises(store)
+
+
+def test_the_new_exercise_is_preselected_and_listed_as_a_draft(trainer: Any, store: Store) -> None:
+    answer = _create(trainer, "2026-05-20T18:00")
+    [created] = exercises.list_exercises(store)
+    assert answer[ids.EXE_TARGET]["value"] == str(created.id)
+    lists = call(trainer, [(ids.EXE_LIST, "children"), (ids.EXE_STATUS, "children"), (ids.EXE_JOIN_SELECT, "options"),
+                           (ids.EXE_TARGET, "options"), (ids.EXE_TIMELINE_SELECT, "options"),
+                           (ids.EXE_SCENARIO, "options"), (ids.EXE_INJ_SECTOR, "options")],
+                 [(ids.EXE_REFRESH, "n_intervals", 1), (ids.EXE_RESULT, "children", None)])
+    listing = _text(lists[ids.EXE_LIST]["children"])
+    assert "Aucun exercice en cours" in listing                 # nothing running yet ...
+    assert listing.index("En préparation") < listing.index("Exercice du jeudi")   # ... the draft is apart
+
+
+def test_ending_goes_through_the_confirmation_dialogue(trainer: Any, store: Store) -> None:
+    _create(trainer, "2026-05-20T18:00")
+    [created] = exercises.list_exercises(store)
+    controls = [(ids.EXE_PLAY, "n_clicks", None), (ids.EXE_PAUSE, "n_clicks", None),
+                (ids.EXE_SET_SPEED, "n_clicks", None), (ids.EXE_JUMP, "n_clicks", None),
+                (ids.EXE_INJECT, "n_clicks", None), (ids.EXE_END_CONFIRM, "submit_n_clicks", 1)]
+    state = [(ids.EXE_TARGET, "value", str(created.id)), (ids.EXE_NEW_SPEED, "value", 60),
+             (ids.EXE_JUMP_TO, "value", None), (ids.EXE_INJ_SECTOR, "value", None), (ids.EXE_INJ_FROM, "value", None),
+             (ids.EXE_INJ_TO, "value", None), (ids.EXE_INJ_DELTA, "value", None), (ids.EXE_INJ_NOTE, "value", None)]
+    call(trainer, [(ids.EXE_RESULT, "children")], controls, state, changed=f"{ids.EXE_END_CONFIRM}.submit_n_clicks")
+    assert exercises.get_exercise(store, created.id).state == "ended"
+
+
+def test_participants_are_told_when_the_scenario_is_over(trainer: Any, store: Store) -> None:
+    _create(trainer, "2026-05-20T18:00", "velodrome-orage.yaml")
+    [created] = exercises.list_exercises(store)
+    trainer_id = int(store.scalar("SELECT id FROM users WHERE username = 'trainer'"))
+    exercises.join(store, created.id, trainer_id)
+    status = lambda: _text(call(trainer, [(ids.EXE_LIST, "children"), (ids.EXE_STATUS, "children"),  # noqa: E731
+                                          (ids.EXE_JOIN_SELECT, "options"), (ids.EXE_TARGET, "options"),
+                                          (ids.EXE_TIMELINE_SELECT, "options"), (ids.EXE_SCENARIO, "options"),
+                                          (ids.EXE_INJ_SECTOR, "options")],
+                                [(ids.EXE_REFRESH, "n_intervals", 1), (ids.EXE_RESULT, "children", None)]))
+    assert "s'est terminé" not in status()
+    exercises.jump(store, created.id, created.start_at + 8 * 3600 + STEP, "trainer")
+    shown = status()
+    assert "s'est terminé à" in shown and "scénario terminé" in shown
