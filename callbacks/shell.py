@@ -7,7 +7,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 
 from callbacks import clientside, secure_callback
-from callbacks._context import settings, store
+from callbacks._context import current_exercise, settings, store, view_slot
 from components import ids
 from components.text import lang, t
 from vigie.i18n import format_time
@@ -23,6 +23,13 @@ def freshness_badge(report: dict[str, Any], language: str) -> tuple[str, str]:
     when = format_time(slot_end, language, with_date=level == "red")
     key = {"fresh": "shell.fresh", "amber": "shell.amber", "red": "shell.red"}.get(level, "shell.fresh")
     return t(key, time=when), f"shell-freshness badge freshness-{level}"
+
+
+def exercise_badge(language: str) -> tuple[str, str]:
+    """The badge inside an exercise: the slot its clock shows, never the live feed's age."""
+    slot, _overlay, _now = view_slot()
+    return (t("shell.exercise_data", time=format_time(slot + settings().slot_minutes * 60, language)),
+            "shell-freshness badge freshness-exercise")
 
 
 def exercise_clock_state(previous: Any) -> Any:
@@ -89,4 +96,36 @@ def register(app: Dash) -> None:
     def _freshness(_n: int) -> tuple[str, str]:
         from vigie.feed.health import status
 
+        if current_exercise() is not None:
+            return exercise_badge(lang())
         return freshness_badge(status(store(), settings(), time.time()), lang())
+
+    # When the exercise this page was built for ends (or the user leaves it elsewhere), the page
+    # reloads at once, live, and says so: exercise figures never stay on screen over live data.
+    clientside(
+        app, "display",
+        """function(ex) {
+            var key = 'vigie-exercise-left';
+            if (ex) { window.vigieExerciseName = ex.name; return window.dash_clientside.no_update; }
+            if (window.vigieExerciseName) {
+                sessionStorage.setItem(key, window.vigieExerciseName);
+                window.location.reload();
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output(ids.SHELL_EXERCISE_LEFT, "data"), Input(ids.SHELL_EXERCISE, "data"),
+    )
+    clientside(
+        app, "display",
+        """function(_path, template) {
+            var name = sessionStorage.getItem('vigie-exercise-left');
+            if (!name) { return [true, '']; }
+            sessionStorage.removeItem('vigie-exercise-left');
+            setTimeout(function() {
+                var note = document.getElementById('shell-notice'); if (note) { note.hidden = true; }
+            }, 20000);
+            return [false, template.replace('{name}', name)];
+        }""",
+        Output(ids.SHELL_NOTICE, "hidden"), Output(ids.SHELL_NOTICE, "children"),
+        Input(ids.URL, "pathname"), State(ids.SHELL_NOTICE_TEXT, "data"),
+    )

@@ -89,6 +89,9 @@ WALL_LEGEND = "wall-legend"
 
 # exercise
 EXE_REFRESH = "exercise-refresh"
+SHELL_EXERCISE_LEFT = "shell-exercise-left"
+SHELL_NOTICE = "shell-notice"
+SHELL_NOTICE_TEXT = "shell-notice-text"
 EXE_CODE = "exercise-join-code"
 EXE_REDIRECT = "exercise-redirect"
 EXE_STATUS = "exercise-status"

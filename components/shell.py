@@ -43,7 +43,7 @@ def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any) 
                          id="shell-collapse", navbar=True, is_open=False),
             user,
         ], fluid=True),
-        color="dark", dark=True, className="shell-navbar", sticky="top",
+        color="dark", dark=True, className="shell-navbar",
     )
 
 
@@ -66,8 +66,11 @@ def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, c
         dcc.Interval(id=ids.CLOCK_TICK, interval=1000, n_intervals=0),
         dcc.Interval(id=ids.SHELL_EXERCISE_POLL, interval=3000, n_intervals=0, disabled=exercise is None),
         dcc.Store(id=ids.SHELL_EXERCISE, data=exercise),
-        exercise_banner(exercise),
-        navbar(pages, username, role, role_ok),
+        dcc.Store(id=ids.SHELL_EXERCISE_LEFT),
+        dcc.Store(id=ids.SHELL_NOTICE_TEXT, data=t("shell.exercise_over")),
+        # One sticky header: the EXERCICE banner never slides over the clock and the badge.
+        html.Header([exercise_banner(exercise), navbar(pages, username, role, role_ok)], className="shell-header"),
         html.Div(t("shell.connection_lost"), id=ids.LOST_BANNER, className="shell-lost", role="alert", hidden=True),
+        html.Div(id=ids.SHELL_NOTICE, className="shell-notice", role="status", hidden=True),
         html.Main(content, className="shell-main"),
     ], id="shell-root", className="shell shell-in-exercise" if exercise else "shell")

@@ -27,8 +27,11 @@ def _report() -> Any:
     settings = current_app.config["VIGIE_SETTINGS"]
     exercise = current_exercise_for(store, current_user.user.id)
     clock, overlay = view_for(store, None if exercise is None else exercise.id)
-    at = slot_to_show(store, clock.now(), settings.slot_minutes)
-    return build_report(store, at, settings, overlay=overlay, exercise=exercise)
+    now = clock.now()
+    at = slot_to_show(store, now, settings.slot_minutes)
+    # The freshness of an exercise report is judged at the exercise clock, like its figures.
+    return build_report(store, at, settings, overlay=overlay, exercise=exercise,
+                        now=None if exercise is None else int(now))
 
 
 @bp.route("/rapport")

@@ -31,9 +31,9 @@ class Report:
 
 
 def build_report(store: Store, at: int, settings: Settings, *, overlay: Overlay | None = None,
-                 exercise: Exercise | None = None) -> Report:
-    """Gather the figures of the report for slot `at` (live, or within an exercise)."""
-    situation = situation_at(store, at, settings, overlay=overlay)
+                 exercise: Exercise | None = None, now: int | None = None) -> Report:
+    """Gather the figures of the report for slot `at` (live, or within an exercise at its clock `now`)."""
+    situation = situation_at(store, at, settings, overlay=overlay, now=now)
     ranked = rank_sectors(store, situation.at, settings, overlay=overlay)[:TOP]
     start, end = local_day_bounds(local_day(situation.at))
     decisions = list_decisions(store, None if exercise is None else exercise.id)

@@ -132,3 +132,12 @@ def test_participants_are_told_when_the_scenario_is_over(trainer: Any, store: St
     exercises.jump(store, created.id, created.start_at + 8 * 3600 + STEP, "trainer")
     shown = status()
     assert "s'est terminé à" in shown and "scénario terminé" in shown
+
+
+def test_the_exercise_report_judges_freshness_at_the_exercise_clock(trainer: Any, store: Store) -> None:
+    _create(trainer, "2026-05-20T18:00")
+    [created] = exercises.list_exercises(store)
+    exercises.join(store, created.id, int(store.scalar("SELECT id FROM users WHERE username = 'trainer'")))
+    page = trainer.get("/rapport").get_data(as_text=True)
+    assert "EXERCICE" in page
+    assert "flux interrompu" not in page and "à jour" in page     # history is complete at 18:00 that day

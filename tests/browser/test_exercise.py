@@ -72,6 +72,23 @@ def _play(session_factory: Any, seeded_data_dir: Any) -> None:
         assert operator.page.is_visible("#shell-exercise-banner"), path
         assert "EXERCICE" in operator.page.inner_text("#shell-exercise-banner")
     operator.screenshot("exercise-situation-desktop")
+    # Badge, clock and figures speak of the exercise time; the banner shares the header's sticky box.
+    assert operator.page.inner_text("#shell-freshness").startswith("Exercice — données")
+    assert operator.page.evaluate("""() => { const b = document.querySelector('#shell-exercise-banner');
+        return b.parentElement.classList.contains('shell-header')
+            && getComputedStyle(b.parentElement).position === 'sticky'
+            && b.parentElement.contains(document.querySelector('#shell-freshness')); }""")
+
+    trainer.goto("/exercice")
+    trainer.page.wait_for_selector(f"#exercise-target option[value='{exercise.id}']", state="attached", timeout=20_000)
+    trainer.page.select_option("#exercise-target", str(exercise.id))
+    trainer.page.once("dialog", lambda dialog: dialog.accept())       # "Terminer" asks for confirmation
+    trainer.page.click("#exercise-end")
+    # Every open page leaves the exercise at its next poll of the exercise clock, and says so.
+    operator.page.wait_for_selector("#shell-notice:not([hidden])", timeout=10_000)
+    assert "est terminé" in operator.page.inner_text("#shell-notice")
+    assert operator.page.is_hidden("#shell-exercise-banner")
+    assert not operator.page.inner_text("#shell-freshness").startswith("Exercice")
 
     live = session_factory("commander").login("/")
     live.page.wait_for_selector("#situation-kpis .kpi", timeout=20_000)
