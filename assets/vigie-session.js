@@ -1,16 +1,62 @@
 /* Keep the operator informed when the server side goes away:
  * - a callback answered 401: the session expired, go to the login page (otherwise the map
  *   would freeze silently);
- * - the server does not answer at all: show the "connexion perdue" banner until it does. */
+ * - a heartbeat asks /healthz every few seconds, so a lost server is noticed within 10 s
+ *   even when nobody touches the page and no refresh is due: the "connexion perdue"
+ *   banner shows, the freshness badge turns grey with the time since the loss;
+ * - when the server answers again, the page reloads, so every panel (map colours, legend,
+ *   figures, clock) comes back together from one consistent state. */
 (function () {
   "use strict";
+  var HEARTBEAT_MS = 4000, TIMEOUT_MS = 4000;
   var originalFetch = window.fetch;
-  var failures = 0;
+  var lostSince = null;
 
-  function banner(show) {
-    var el = document.getElementById("shell-connection-lost");
-    if (el) { el.hidden = !show; }
+  function byId(id) { return document.getElementById(id); }
+
+  function elapsed(ms) {
+    var s = Math.floor(ms / 1000), m = Math.floor(s / 60);
+    return String(m).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
   }
+
+  function showLost() {
+    var banner = byId("shell-connection-lost"), badge = byId("shell-freshness");
+    if (banner) { banner.hidden = false; }
+    if (badge) {
+      var template = badge.getAttribute("data-lost") || "Connexion perdue depuis {elapsed}";
+      badge.textContent = template.replace("{elapsed}", elapsed(Date.now() - lostSince));
+      badge.className = "shell-freshness badge freshness-lost";
+    }
+  }
+
+  function lost() {
+    if (lostSince === null) { lostSince = Date.now(); }
+    showLost();
+  }
+
+  function recovered() {
+    if (lostSince !== null) {
+      lostSince = null;
+      window.location.reload();
+    }
+  }
+
+  function beat() {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
+    // Any answer of the application (even 503: database or feed down) means the server is there;
+    // only no answer, or a gateway error of the reverse proxy, means it is lost.
+    originalFetch.call(window, "/healthz", {cache: "no-store", credentials: "same-origin", signal: controller.signal})
+      .then(function (response) {
+        if (response.status >= 502 && response.status <= 504) { lost(); } else { recovered(); }
+      }, lost)
+      .finally(function () { clearTimeout(timer); });
+  }
+
+  setInterval(function () {
+    beat();
+    if (lostSince !== null) { showLost(); }
+  }, HEARTBEAT_MS);
 
   window.fetch = function (input, init) {
     var url = (typeof input === "string") ? input : (input && input.url) || "";
@@ -20,16 +66,11 @@
         if (response.status === 401) {
           window.location.assign("/login?expired=1");
         }
-        var down = response.status >= 502 && response.status <= 504;
-        failures = down ? failures + 1 : 0;
-        banner(down);
+        if (response.status >= 502 && response.status <= 504) { lost(); }
       }
       return response;
     }, function (error) {
-      if (isDash) {
-        failures += 1;
-        banner(true);
-      }
+      if (isDash) { lost(); }
       throw error;
     });
   };

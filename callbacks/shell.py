@@ -13,16 +13,29 @@ from components.text import lang, t
 from vigie.i18n import format_time
 
 
-def freshness_badge(report: dict[str, Any], language: str) -> tuple[str, str]:
-    """(text, css class) of the freshness badge from a feed health report."""
+def data_age(slot_end: int, now: float) -> str:
+    """How old the newest slot is, in words ("en cours" while the slot is not over)."""
+    if now < slot_end:
+        return t("shell.age_open")
+    minutes = int(now - slot_end) // 60
+    if minutes < 1:
+        return t("shell.age_now")
+    if minutes < 60:
+        return t("shell.age_minutes", minutes=minutes)
+    return t("shell.age_hours", hours=minutes // 60, minutes=minutes % 60)
+
+
+def freshness_badge(report: dict[str, Any], language: str, now: float | None = None) -> tuple[str, str]:
+    """(text, css class) of the freshness badge: the newest slot and its age, never a bare slot end."""
     newest = report.get("newest_slot")
     level = report.get("level") or "none"
     if newest is None:
         return t("shell.no_data"), "shell-freshness badge freshness-none"
     slot_end = newest + settings().slot_minutes * 60
-    when = format_time(slot_end, language, with_date=level == "red")
+    slot = f"{format_time(newest, language, with_date=level == 'red')}–{format_time(slot_end, language)}"
+    age = data_age(slot_end, time.time() if now is None else now)
     key = {"fresh": "shell.fresh", "amber": "shell.amber", "red": "shell.red"}.get(level, "shell.fresh")
-    return t(key, time=when), f"shell-freshness badge freshness-{level}"
+    return t(key, slot=slot, age=age), f"shell-freshness badge freshness-{level}"
 
 
 def exercise_badge(language: str) -> tuple[str, str]:
@@ -98,7 +111,8 @@ def register(app: Dash) -> None:
 
         if current_exercise() is not None:
             return exercise_badge(lang())
-        return freshness_badge(status(store(), settings(), time.time()), lang())
+        now = time.time()
+        return freshness_badge(status(store(), settings(), now), lang(), now)
 
     # When the exercise this page was built for ends (or the user leaves it elsewhere), the page
     # reloads at once, live, and says so: exercise figures never stay on screen over live data.

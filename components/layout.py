@@ -77,10 +77,12 @@ def forbidden() -> html.Div:
 
 def guarded(minimum: str, build: Callable[[], Any]) -> Any:
     """Build a page only for roles that may see it (the callbacks check again on the server)."""
-    from flask import has_request_context
+    from flask import has_request_context, request
 
-    # Dash builds its validation layout once, possibly during an anonymous request: only a
-    # logged-in user with too weak a role gets the refusal.
-    if has_request_context() and _user().is_authenticated and not role_ok(minimum):
+    # Dash builds its validation layout once per worker, during whatever request comes first
+    # (after a restart, often an operator's page): it must hold every page, or the callbacks of
+    # the pages left out fail in every browser. Only the page-routing callback refuses.
+    routing = has_request_context() and request.path.endswith("/_dash-update-component")
+    if routing and _user().is_authenticated and not role_ok(minimum):
         return forbidden()
     return build()

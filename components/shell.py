@@ -24,7 +24,8 @@ def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any) 
                    href="/", className="navbar-brand d-flex align-items-center")
     other = "en" if lang() == "fr" else "fr"
     user = html.Div([
-        html.Span(id=ids.FRESHNESS, className="shell-freshness badge", role="status"),
+        html.Span(id=ids.FRESHNESS, className="shell-freshness badge", role="status",
+                  **{"data-lost": t("shell.lost_since")}),
         html.Span(id=ids.CLOCK, className="shell-clock", **{"aria-label": t("shell.clock")}),
         html.A(other.upper(), id=ids.LANG_LINK, href=f"/langue/{other}?next=/",
                className="btn btn-outline-light btn-sm shell-lang",

@@ -31,7 +31,9 @@ def init_security(server: Flask, script_hashes: Callable[[], list[str]]) -> None
 
     @server.after_request
     def _headers(response: Response) -> Response:
-        if "csp" not in cache:
+        # Dash adds inline scripts when it sets itself up on its first own request, which may come
+        # after the first response (the login page): a page gets the hashes of the scripts it holds.
+        if "csp" not in cache or response.mimetype == "text/html":
             cache["csp"] = content_security_policy(script_hashes())
         response.headers["Content-Security-Policy"] = cache["csp"]
         response.headers["X-Content-Type-Options"] = "nosniff"

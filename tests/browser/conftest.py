@@ -39,11 +39,11 @@ class LiveServer:
         self.url, self.env, self.process = url, env, process
 
 
-def start_server(data_dir: Path, **env_extra: str) -> LiveServer:
+def start_server(data_dir: Path, port: int | None = None, **env_extra: str) -> LiveServer:
     env = {**os.environ, "VIGIE_DATA_DIR": str(data_dir), "VIGIE_FEED": "none",
            "VIGIE_SECRET_KEY": "browser-test-key", "VIGIE_REFRESH_SECONDS": "2",
            "VIGIE_WALL_ROTATION_SECONDS": "2", "VIGIE_LOG_JSON": "false", **env_extra}
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen([sys.executable, "-m", "vigie", "serve", "--port", str(port), "--no-feed"],
                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
