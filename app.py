@@ -21,6 +21,16 @@ ROOT = Path(__file__).resolve().parent
 DASH_PAGE_CALLBACKS = (".._pages_content.children..._pages_store.data..", "_pages_dummy.children")
 
 
+class VigieDash(Dash):
+    """Dash whose page says which language it is in (screen readers, spell checkers, axe's html-has-lang)."""
+
+    def interpolate_index(self, **kwargs: Any) -> str:
+        from components.text import lang
+
+        page: str = super().interpolate_index(**kwargs)
+        return page.replace("<html>", f'<html lang="{lang()}">', 1)
+
+
 def create_server(settings: Any) -> Flask:
     """The Flask side: configuration, login guard, headers, health, API, geometry."""
     from server import api, geo, health, report
@@ -65,7 +75,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     settings = load_settings(overrides)
     configure_logging(settings)
     server = create_server(settings)
-    app = Dash(
+    app = VigieDash(
         __name__, server=server, use_pages=True, pages_folder=str(ROOT / "pages"),
         assets_folder=str(ROOT / "assets"), assets_ignore=r"^(darkly|flatly)\.min\.css$|^(login|report)\.css$",
         external_stylesheets=["/assets/themes/darkly.min.css"],

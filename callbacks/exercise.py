@@ -143,7 +143,7 @@ def scenario_defaults(scenario_file: str) -> tuple[Any, Any, Any, Any]:
 
 
 def create(name: str, scenario_file: str, start: Any, speed: Any) -> tuple[Any, Any]:
-    """(message, exercise to preselect in the controls)."""
+    """(message, id of the new exercise, chosen at once in the controls)."""
     s = settings()
     try:
         if not str(start or "").strip():

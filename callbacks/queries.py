@@ -24,7 +24,7 @@ MAX_SECTORS = 134
 
 
 def period(start_date: Any, end_date: Any) -> tuple[int, int]:
-    """[start of the first local day, end of the last) from the date picker's ISO dates."""
+    """[start of the first local day, end of the last) from the two date fields (ISO dates)."""
     try:
         first, last = date.fromisoformat(str(start_date)[:10]), date.fromisoformat(str(end_date)[:10])
     except ValueError as exc:
@@ -162,8 +162,8 @@ def register(app: Dash) -> None:
 
     @secure_callback(app, "operator", Output(ids.QRY_RESULT, "children"), Output(ids.QRY_STORE, "data"),
                      Output(ids.QRY_MESSAGE, "children", allow_duplicate=True), Input(ids.QRY_RUN, "n_clicks"),
-                     State(ids.QRY_SECTORS, "value"), State(ids.QRY_DATES, "start_date"),
-                     State(ids.QRY_DATES, "end_date"), prevent_initial_call=True)
+                     State(ids.QRY_SECTORS, "value"), State(ids.QRY_FROM, "value"),
+                     State(ids.QRY_TO, "value"), prevent_initial_call=True)
     def _run(_n: Any, codes: Any, start_date: Any, end_date: Any) -> tuple[Any, Any, Any]:
         return run([c for c in (codes or []) if isinstance(c, str)], start_date, end_date)
 

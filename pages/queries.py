@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from components import ids
 from components.cards import panel
+from components.forms import date_input, dropdown
 from components.layout import guarded
 from components.sector_map import sector_map
 from components.text import t
@@ -20,12 +21,12 @@ def _zone_panel() -> html.Section:
         t("queries.zone"),
         html.P(t("queries.zone_help"), className="text-muted mb-1"),
         html.Label(t("queries.sectors"), htmlFor=ids.QRY_SECTORS, className="form-label"),
-        dcc.Dropdown(id=ids.QRY_SECTORS, multi=True, placeholder=t("queries.sectors_placeholder"),
-                     className="vigie-dropdown mb-2"),
+        dropdown(ids.QRY_SECTORS, multi=True, placeholder=t("queries.sectors_placeholder"),
+                 className="vigie-dropdown mb-2"),
         dbc.Row([
             dbc.Col([html.Label(t("queries.saved"), htmlFor=ids.QRY_SAVED, className="form-label"),
-                     dcc.Dropdown(id=ids.QRY_SAVED, placeholder=t("queries.saved_placeholder"),
-                                  className="vigie-dropdown")], md=6),
+                     dropdown(ids.QRY_SAVED, placeholder=t("queries.saved_placeholder"),
+                              className="vigie-dropdown")], md=6),
             dbc.Col([html.Label(t("queries.name"), htmlFor=ids.QRY_NAME, className="form-label"),
                      dbc.InputGroup([dbc.Input(id=ids.QRY_NAME, maxLength=80),
                                      dbc.Button(t("queries.save"), id=ids.QRY_SAVE, color="secondary")])], md=6),
@@ -36,9 +37,12 @@ def _zone_panel() -> html.Section:
 def _period_panel() -> html.Section:
     return panel(
         t("queries.period"),
-        dcc.DatePickerRange(id=ids.QRY_DATES, display_format="DD/MM/YYYY", first_day_of_week=1,
-                            start_date_placeholder_text=t("queries.from"), end_date_placeholder_text=t("queries.to"),
-                            minimum_nights=0, className="mb-2"),
+        dbc.Row([
+            dbc.Col([html.Label(t("queries.from"), htmlFor=ids.QRY_FROM, className="form-label"),
+                     date_input(ids.QRY_FROM)], xs=6),
+            dbc.Col([html.Label(t("queries.to"), htmlFor=ids.QRY_TO, className="form-label"),
+                     date_input(ids.QRY_TO)], xs=6),
+        ], className="g-2 mb-2"),
         html.Div([dbc.Button(t("queries.run"), id=ids.QRY_RUN, color="primary", size="lg"),
                   dbc.Button(t("queries.export"), id=ids.QRY_EXPORT, color="secondary", outline=True, size="lg")],
                  className="d-flex gap-2 flex-wrap"),

@@ -45,3 +45,12 @@ def test_the_layout_dash_validates_against_holds_every_page_whoever_comes_first(
     config = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S)
     assert config is not None, page[:300]
     assert "admin-tokens" in config.group(1) and "exercise-target" in config.group(1)
+
+
+def test_dash_pages_say_their_language(client: Any, auth: Any, store: Any) -> None:
+    from vigie import accounts
+
+    auth.login("operator")
+    assert '<html lang="fr">' in client.get("/").get_data(as_text=True)
+    accounts.set_language(store, accounts.get_user(store, "operator").id, "en")
+    assert '<html lang="en">' in client.get("/crise").get_data(as_text=True)

@@ -28,18 +28,15 @@ def test_build_query_and_export_a_zone(session_factory: Any, seeded_data_dir: Pa
     page.wait_for_function("() => document.querySelectorAll('#query-map path[stroke=\"#ff6d00\"]').length === 4",
                            timeout=10_000)
     first, last = date.today() - timedelta(days=7), date.today() - timedelta(days=1)
-    page.fill("#query-dates", first.strftime("%d/%m/%Y"))
-    page.press("#query-dates", "Enter")
-    page.fill(".dash-datepicker-end-date", last.strftime("%d/%m/%Y"))
-    page.press(".dash-datepicker-end-date", "Enter")
-    page.keyboard.press("Escape")
+    page.fill("#query-from", first.isoformat())         # native date fields, shown jj/mm/aaaa in fr-FR
+    page.fill("#query-to", last.isoformat())
     page.click("#query-run")
     try:
         page.wait_for_selector("#query-result .kpi", timeout=30_000)
     except Exception:
         s.screenshot("requetes-debug")
         raise AssertionError(page.inner_text("#query-message") + " | " + str(page.evaluate(
-            "() => [document.getElementById('query-dates').value, document.querySelector('.dash-datepicker-end-date').value]")))
+            "() => [document.getElementById('query-from').value, document.getElementById('query-to').value]")))
     result = page.inner_text("#query-result")
     assert "VISITEURS UNIQUES" in result.upper() and "ENTRÉES" in result.upper()
     with page.expect_download() as download:
