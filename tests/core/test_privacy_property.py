@@ -8,11 +8,10 @@ count below k, or NULL), everything served must be identical.
 """
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from vigie import exports, zones
@@ -49,7 +48,8 @@ def split(present: int, cuts: list[float]) -> tuple[int, ...]:
 @st.composite
 def tables(draw: Any) -> tuple[dict[Any, Any], dict[Any, Any], dict[Any, int]]:
     """(table, twin with other withheld values, injected deltas)."""
-    table, twin = {}, {}
+    table: dict[Any, Any] = {}
+    twin: dict[Any, Any] = {}
     for cell in CELLS:
         if draw(st.booleans()):
             present = draw(published)
@@ -63,14 +63,14 @@ def tables(draw: Any) -> tuple[dict[Any, Any], dict[Any, Any], dict[Any, int]]:
     return table, twin, injected
 
 
-_STORES: dict[str, Store] = {}
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Store]:
+    """Two real SQLite databases, refilled for every example."""
+    return {name: make_store(tmp_path_factory.mktemp(name), SECTORS) for name in ("table", "twin")}
 
 
-def build(name: str, table: dict[Any, Any]) -> Store:
-    """A real SQLite database (made once per name) now holding the table, with usual values materialised."""
-    if name not in _STORES:
-        _STORES[name] = make_store(Path(tempfile.mkdtemp(prefix="vigie-privacy-")), SECTORS)
-    store = _STORES[name]
+def build(store: Store, table: dict[Any, Any]) -> Store:
+    """The database now holding exactly the table, with usual values materialised."""
     rows = []
     for (code, slot), (present, parts) in table.items():
         segs = parts if parts is not None else ((present, 0, 0, 0) if present is not None else (None,) * 4)
@@ -132,24 +132,24 @@ def first_difference(a: Any, b: Any, path: str = "") -> str:
 
 @hyp_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tables())
-def test_no_withheld_count_can_be_recovered_from_what_is_served(drawn: Any) -> None:
+def test_no_withheld_count_can_be_recovered_from_what_is_served(stores: dict[str, Store], drawn: Any) -> None:
     table, twin, injected = drawn
-    first, second = served(build("table", table), injected), served(build("twin", twin), injected)
+    first = served(build(stores["table"], table), injected)
+    second = served(build(stores["twin"], twin), injected)
     assert same(first, second), "a served value depends on a withheld count: " + first_difference(first, second)
 
 
 @hyp_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tables())
-def test_hidden_segments_always_add_up_to_k_or_more(drawn: Any) -> None:
+def test_hidden_segments_always_add_up_to_k_or_more(stores: dict[str, Store], drawn: Any) -> None:
     table, _, injected = drawn
-    store = build("table", table)
-    if True:
-        for overlay in (None, lambda codes, slots: dict(injected)):
-            for s in situation_at(store, T, SETTINGS, overlay=overlay, now=T).sectors:
-                observed = table.get((s.code, T))
-                if s.present is None or observed is None or observed[1] is None:
-                    continue
-                shown = [v for v in s.segments.values() if v is not None]
-                assert all(v >= K for v in shown)
-                hidden = observed[0] - sum(shown)
-                assert hidden == 0 or hidden >= K, f"{s.code}: the hidden segment(s) add up to {hidden}"
+    store = build(stores["table"], table)
+    for overlay in (None, lambda codes, slots: dict(injected)):
+        for s in situation_at(store, T, SETTINGS, overlay=overlay, now=T).sectors:
+            observed = table.get((s.code, T))
+            if s.present is None or observed is None or observed[1] is None:
+                continue
+            shown = [v for v in s.segments.values() if v is not None]
+            assert all(v >= K for v in shown)
+            hidden = observed[0] - sum(shown)
+            assert hidden == 0 or hidden >= K, f"{s.code}: the hidden segment(s) add up to {hidden}"
