@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-from vigie import audit
+from vigie import audit, privacy
 from vigie.accounts import User
 from vigie.clock import (MAX_SPEED, MIN_SPEED, Clock, ExerciseClock, ExerciseError, TimeSource, clock_for,
                          history_end, time_source_for)
@@ -386,12 +386,15 @@ def profile_weight(slot: int, start: int, end: int, step: int, ramp_up: int = 0,
     return max(0.0, min(1.0, weight))
 
 
-def _observed_present(store: Store, codes: list[str], slots: list[int]) -> dict[tuple[str, int], int]:
-    """Historical `present` for a multiplier (suppressed or missing cells are absent)."""
+def _observed_present(store: Store, codes: list[str], slots: list[int], k: int) -> dict[tuple[str, int], int]:
+    """Historical `present` for a multiplier; withheld cells (suppressed, missing or below k) are absent.
+
+    A multiplier applied to a withheld count would put that count into the logged change.
+    """
     marks = ",".join("?" * len(codes))
     rows = store.db.execute(f"SELECT sector_code, slot, present FROM observations WHERE sector_code IN ({marks}) "
-                            "AND slot >= ? AND slot <= ? AND present IS NOT NULL",
-                            [*codes, min(slots), max(slots)])
+                            "AND slot >= ? AND slot <= ? AND present IS NOT NULL AND present >= ?",
+                            [*codes, min(slots), max(slots), int(k)])
     return {(code, slot): int(present) for code, slot, present in rows}
 
 
@@ -408,9 +411,10 @@ def _check_change(delta: int | None, multiplier: float | None) -> None:
 
 
 def _expand(store: Store, codes: list[str], slots: list[int], start: int, end: int, step: int,
-            delta: int | None, multiplier: float | None, ramps: tuple[int, int]) -> list[tuple[str, int, int]]:
+            delta: int | None, multiplier: float | None, ramps: tuple[int, int],
+            k: int = privacy.DEFAULT_K) -> list[tuple[str, int, int]]:
     """(sector, slot, delta) rows of one injection; rows of zero change are left out."""
-    observed = _observed_present(store, codes, slots) if multiplier is not None else {}
+    observed = _observed_present(store, codes, slots, k) if multiplier is not None else {}
     rows = []
     for code in codes:
         for slot in slots:
@@ -439,10 +443,11 @@ def _injection_slots(start: int, end: int, step: int, ramps: tuple[int, int]) ->
 def add_injection(store: Store, exercise_id: int, sector_code: str | Sequence[str], start: int, end: int, *,
                   delta: int | None = None, multiplier: float | None = None, note: str = "",
                   username: str, ramp_up: int = 0, ramp_down: int = 0, source: str = "trainer",
-                  wall_now: Wall = None) -> dict[str, Any]:
+                  wall_now: Wall = None, k: int = privacy.DEFAULT_K) -> dict[str, Any]:
     """Inject a change of people present into sectors over [start, end); return what was logged.
 
-    `delta` adds people (negative: removes them); `multiplier` scales the historical value.
+    `delta` adds people (negative: removes them); `multiplier` scales the historical value
+    (only where it is published, >= k: a withheld cell gets no change).
     The change rises over `ramp_up` seconds and falls over the last `ramp_down` seconds.
     """
     if source not in ("trainer", "scenario"):
@@ -458,7 +463,7 @@ def add_injection(store: Store, exercise_id: int, sector_code: str | Sequence[st
         slots = _injection_slots(start, end, step, (ramp_up, ramp_down))
         _check_instant(store, start, exercise.start_at, exercise.slot_minutes, "le début de l'injection")
         _check_instant(store, end - 1, exercise.start_at, exercise.slot_minutes, "la fin de l'injection")
-        rows = _expand(store, codes, slots, start, end, step, delta, multiplier, (ramp_up, ramp_down))
+        rows = _expand(store, codes, slots, start, end, step, delta, multiplier, (ramp_up, ramp_down), k)
         clean = _clean(note, MAX_NOTE)
         detail = {"sectors": codes, "from": start, "to": end, "delta": delta, "multiplier": multiplier,
                   "ramp_up": ramp_up, "ramp_down": ramp_down, "note": clean, "source": source, "rows": len(rows),

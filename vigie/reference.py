@@ -12,6 +12,11 @@ Sector-days flagged in `reference_exclusions` (events, crises) are left out: a b
 that overlaps a crisis hides part of it. With fewer than MIN_WEEKS usable weeks there is
 no usual value: `usual` is None and the reason is INSUFFICIENT_HISTORY.
 
+Privacy rule: a week whose count is below k (or NULL, suppressed by the operator) is
+withheld, and a withheld count never feeds a statistic: it is left out before the
+median, MAD, P10 and P90 are taken (`robust_stats(..., k=...)`), exactly like a missing
+week. Every usual value, spread and band is therefore a function of published counts only.
+
 Rows are materialised in the `reference` table: `update_reference` after each batch,
 `rebuild_reference` for everything (vectorised: one matrix of slots x sectors, six
 lagged views, sorted once).
@@ -27,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vigie.privacy import DEFAULT_K
 from vigie.slots import PARIS, local_day_bounds, parse_instant, slot_range, to_local
 from vigie.store import Store
 
@@ -108,8 +114,9 @@ def _quantile_sorted(ordered: np.ndarray, counts: np.ndarray, q: float) -> np.nd
     return low + (h - lo) * (high - low)
 
 
-def robust_stats(values: np.ndarray, min_weeks: int = MIN_WEEKS) -> dict[str, np.ndarray]:
-    """Median, 1.4826 x MAD, P10, P90 and n over axis 0 (NaN = unusable week)."""
+def robust_stats(values: np.ndarray, min_weeks: int = MIN_WEEKS, k: int = DEFAULT_K) -> dict[str, np.ndarray]:
+    """Median, 1.4826 x MAD, P10, P90 and n over axis 0 (NaN = unusable week; counts below k are left out)."""
+    values = np.where(values < k, np.nan, values)  # privacy: a withheld count feeds no statistic
     counts = np.sum(~np.isnan(values), axis=0)
     ordered = np.sort(values, axis=0)
     median = _quantile_sorted(ordered, counts, 0.5)
@@ -224,18 +231,19 @@ def _day_span(targets: np.ndarray) -> tuple[str, str]:
     return first.isoformat(), last.isoformat()
 
 
-def compute_reference(store: Store, targets: Sequence[int], codes: list[str] | None = None) -> dict[str, np.ndarray]:
+def compute_reference(store: Store, targets: Sequence[int], codes: list[str] | None = None,
+                      k: int = DEFAULT_K) -> dict[str, np.ndarray]:
     """Usual values for the target slots (not stored): arrays of shape (targets, sectors)."""
     codes = sector_codes(store) if codes is None else codes
     stamps = np.asarray(sorted(set(int(t) for t in targets)), dtype="int64")
     if not len(stamps):
-        return {"slots": stamps, **robust_stats(np.full((WEEKS, 0, len(codes)), np.nan))}
+        return {"slots": stamps, **robust_stats(np.full((WEEKS, 0, len(codes)), np.nan), k=k)}
     flagged = _exclusions(store, *_day_span(stamps))
     parts = []
     for i in range(0, len(stamps), CHUNK_TARGETS):
         chunk = stamps[i:i + CHUNK_TARGETS]
         grid, matrix = _presence_for_slots(store, source_slots(chunk).ravel(), codes)
-        parts.append(robust_stats(_lagged_values(chunk, grid, matrix, codes, flagged)))
+        parts.append(robust_stats(_lagged_values(chunk, grid, matrix, codes, flagged), k=k))
     return {"slots": stamps, **_concat(parts)}
 
 
@@ -281,7 +289,7 @@ def _materialised(store: Store, slots: Sequence[int]) -> list[int]:
     return sorted(out)
 
 
-def update_reference(store: Store, slots: Iterable[int], *, dependents: bool = True) -> int:
+def update_reference(store: Store, slots: Iterable[int], *, dependents: bool = True, k: int = DEFAULT_K) -> int:
     """Compute and store the usual values of these target slots for every sector; return rows.
 
     With `dependents`, materialised targets 1..6 weeks later that read these slots are
@@ -291,7 +299,7 @@ def update_reference(store: Store, slots: Iterable[int], *, dependents: bool = T
     if dependents and targets:
         targets = sorted(set(targets) | set(_materialised(store, dependent_slots(targets).tolist())))
     codes = sector_codes(store)
-    stats = compute_reference(store, targets, codes)
+    stats = compute_reference(store, targets, codes, k)
     rows = _rows(codes, stats)
     if rows:
         with store.write() as tx:
@@ -306,7 +314,7 @@ def _observed_bounds(store: Store) -> tuple[int | None, int | None]:
 
 
 def rebuild_reference(store: Store, start: int | None = None, end: int | None = None,
-                      slot_minutes: int = 30) -> RebuildReport:
+                      slot_minutes: int = 30, k: int = DEFAULT_K) -> RebuildReport:
     """Recompute every usual value for target slots in [start, end) (default: all observed)."""
     began = time.perf_counter()
     first, last = _observed_bounds(store)
@@ -319,18 +327,19 @@ def rebuild_reference(store: Store, start: int | None = None, end: int | None = 
     targets = np.asarray(slot_range(lo, hi, slot_minutes), dtype="int64")
     if not len(targets):
         return RebuildReport(0, len(codes), 0, time.perf_counter() - began)
-    stats = _rebuild_stats(store, targets, codes, step)
+    stats = _rebuild_stats(store, targets, codes, step, k)
     rows = _write_rebuild(store, codes, stats, int(targets[0]), int(targets[-1]) + step)
     return RebuildReport(len(targets), len(codes), rows, time.perf_counter() - began)
 
 
-def _rebuild_stats(store: Store, targets: np.ndarray, codes: list[str], step: int) -> dict[str, np.ndarray]:
+def _rebuild_stats(store: Store, targets: np.ndarray, codes: list[str], step: int,
+                   k: int = DEFAULT_K) -> dict[str, np.ndarray]:
     """Statistics for all targets, computed by chunks over one matrix of the whole span."""
     read_from = int(targets[0]) - (7 * WEEKS + 1) * 86400
     read_from = read_from - read_from % step
     grid, matrix = _presence_for_range(store, read_from, int(targets[-1]), step, codes)
     flagged = _exclusions(store, *_day_span(targets))
-    parts = [robust_stats(_lagged_values(targets[i:i + CHUNK_TARGETS], grid, matrix, codes, flagged))
+    parts = [robust_stats(_lagged_values(targets[i:i + CHUNK_TARGETS], grid, matrix, codes, flagged), k=k)
              for i in range(0, len(targets), CHUNK_TARGETS)]
     return {"slots": targets, **_concat(parts)}
 
@@ -353,7 +362,7 @@ def _usual(row: Sequence[Any]) -> Usual:
     return Usual(row[0], row[1], row[2], row[3], int(row[4]))
 
 
-def read_reference(store: Store, slots: Iterable[int]) -> dict[int, dict[str, Usual]]:
+def read_reference(store: Store, slots: Iterable[int], k: int = DEFAULT_K) -> dict[int, dict[str, Usual]]:
     """Usual values per slot and sector; slots never materialised are computed on the fly."""
     wanted = sorted(set(int(s) for s in slots))
     found: dict[int, dict[str, Usual]] = {s: {} for s in wanted}
@@ -368,7 +377,7 @@ def read_reference(store: Store, slots: Iterable[int]) -> dict[int, dict[str, Us
     missing = [s for s in wanted if not found[s]]
     if missing:
         codes = sector_codes(store)
-        stats = compute_reference(store, missing, codes)
+        stats = compute_reference(store, missing, codes, k)
         for i, slot in enumerate(stats["slots"].tolist()):
             found[slot] = {code: _usual([_none(stats[k][i, j]) for k in ("usual", "spread", "p10", "p90")]
                                         + [stats["n"][i, j]]) for j, code in enumerate(codes)}

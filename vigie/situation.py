@@ -7,8 +7,10 @@ so no total can be subtracted back to a hidden sector; the number left out is re
 
 Training mode adds injected presence at read time through `overlay`: a callable
 `overlay(codes, slots) -> {(code, slot): delta}` whose deltas are added to `present`
-before the privacy rule (a cell the operator suppressed stays suppressed; a result below
-zero reads 0). Live observations are never modified.
+before the privacy rule. A withheld cell (below k, or suppressed by the operator) stays
+withheld whatever is injected, since the injected delta is known to the trainees; a
+result below zero reads 0. Segments are always guarded on the observed counts, never on
+the injected present. Live observations are never modified.
 """
 from __future__ import annotations
 
@@ -167,21 +169,23 @@ def _step(settings: Settings | None) -> int:
 
 
 def _apply_overlay(rows: dict[int, dict[str, list[Any]]], codes: list[str], slots: list[int],
-                   overlay: Overlay | None) -> None:
-    """Add injected deltas to `present` in place (suppressed cells stay suppressed)."""
+                   overlay: Overlay | None, k: int) -> None:
+    """Add injected deltas to `present` in place; a withheld base (None or below k) stays withheld."""
     if overlay is None:
         return
     for (code, slot), delta in overlay(codes, slots).items():
         row = rows.get(slot, {}).get(code)
-        if row is None:
+        if row is None:  # no observation: the injection alone, nothing to hide
             rows.setdefault(slot, {})[code] = row = [None] * 7
-            row[0] = 0
-        if row[0] is not None:
+            row[0] = max(0, int(round(delta)))
+        elif privacy.is_suppressed(row[0], k):
+            row[0] = None  # base + known delta would give the base back
+        else:
             row[0] = max(0, int(round(row[0] + delta)))
 
 
-def observations_at(store: Store, slots: Iterable[int], codes: list[str],
-                    overlay: Overlay | None = None) -> dict[int, dict[str, list[Any]]]:
+def observations_at(store: Store, slots: Iterable[int], codes: list[str], overlay: Overlay | None = None,
+                    k: int = privacy.DEFAULT_K) -> dict[int, dict[str, list[Any]]]:
     """Raw rows [present, residents, tourists_fr, tourists_intl, excursionists, entries, batch] per slot."""
     wanted = sorted(set(int(s) for s in slots))
     rows: dict[int, dict[str, list[Any]]] = {s: {} for s in wanted}
@@ -192,7 +196,7 @@ def observations_at(store: Store, slots: Iterable[int], codes: list[str],
             "SELECT sector_code, slot, present, residents, tourists_fr, tourists_intl, excursionists, entries, "
             f"batch_id FROM observations WHERE slot IN ({marks})", wanted):
         rows[slot][code] = values
-    _apply_overlay(rows, codes, wanted, overlay)
+    _apply_overlay(rows, codes, wanted, overlay, k)
     return rows
 
 
@@ -211,7 +215,9 @@ def guard_segments(present: float | np.ndarray, segments: np.ndarray, k: int) ->
     """Segments (rows x 4) with small cells hidden, plus the smallest others until the hidden sum is >= k.
 
     The four segments add up to `present`: hiding one small cell alone would let anyone
-    read it back as present minus the others (secondary suppression).
+    read it back as present minus the others (secondary suppression). `present` must be
+    the observed count, never one with an exercise injection added: the observed count is
+    public in the live view, so the hidden cells are judged against it.
     """
     out = np.where(segments < k, np.nan, segments).astype("float64")
     totals = np.broadcast_to(np.asarray(present, dtype="float64"), out.shape[:1])
@@ -349,9 +355,10 @@ def situation_at(store: Store, t: int, settings: Settings | None = None, *, over
     sectors = active_sectors(store, t)
     codes = [s.code for s in sectors]
     history = _history_slots(t, step)
-    rows = observations_at(store, history, codes, overlay)
-    refs = read_reference(store, [t])[t]
-    guarded = _guarded_segments([rows[t].get(code) for code in codes], k)
+    rows = observations_at(store, history, codes)
+    guarded = _guarded_segments([rows[t].get(code) for code in codes], k)  # on observed counts
+    _apply_overlay(rows, codes, history, overlay, k)
+    refs = read_reference(store, [t], k)[t]
     built = [_sector(info, rows[t].get(info.code), refs.get(info.code),
                      [_shown(_first(rows[h].get(info.code)), k) for h in history], step, k, guarded[i])
              for i, info in enumerate(sectors)]
@@ -402,8 +409,8 @@ def significance_at(store: Store, slots: Iterable[int], settings: Settings | Non
     k = _k(settings)
     wanted = sorted(set(int(s) for s in slots))
     codes = [s.code for s in sector_infos(store)]
-    rows = observations_at(store, wanted, codes, overlay)
-    refs = read_reference(store, wanted)
+    rows = observations_at(store, wanted, codes, overlay, k)
+    refs = read_reference(store, wanted, k)
     out: dict[int, dict[str, tuple[int, float]]] = {}
     for slot in wanted:
         out[slot] = {}
@@ -446,25 +453,27 @@ def sector_series(store: Store, code: str, start: int, end: int, settings: Setti
         raw[pos] = data[:, 1:]
         seen[pos] = True
         has_ref[pos] = ~np.isnan(data[:, 10])
-    _fill_missing_reference(store, code, slots, seen & ~has_ref, raw)
+    _fill_missing_reference(store, code, slots, seen & ~has_ref, raw, k)
+    observed = raw[:, 0].copy()
     if overlay is not None:
-        _overlay_series(raw, seen, slots, code, overlay)
-    return _series_frame(slots, raw, seen, info.population, k)
+        _overlay_series(raw, seen, slots, code, overlay, k)
+    return _series_frame(slots, raw, seen, observed, info.population, k)
 
 
 def _fill_missing_reference(store: Store, code: str, slots: np.ndarray, missing: np.ndarray,
-                            raw: np.ndarray) -> None:
+                            raw: np.ndarray, k: int) -> None:
     """Compute usual/p10/p90 on the fly for observed slots not materialised yet."""
     if not missing.any():
         return
-    stats = compute_reference(store, slots[missing].tolist(), [code])
+    stats = compute_reference(store, slots[missing].tolist(), [code], k)
     raw[missing, 6] = stats["usual"][:, 0]
     raw[missing, 7] = stats["p10"][:, 0]
     raw[missing, 8] = stats["p90"][:, 0]
 
 
-def _overlay_series(raw: np.ndarray, seen: np.ndarray, slots: np.ndarray, code: str, overlay: Overlay) -> None:
-    """Add injected deltas to present (column 0) in place."""
+def _overlay_series(raw: np.ndarray, seen: np.ndarray, slots: np.ndarray, code: str, overlay: Overlay,
+                    k: int) -> None:
+    """Add injected deltas to present (column 0) in place; a withheld base stays withheld."""
     deltas = overlay([code], slots.tolist())
     index = {int(s): i for i, s in enumerate(slots)}
     for (sector, slot), delta in deltas.items():
@@ -472,17 +481,20 @@ def _overlay_series(raw: np.ndarray, seen: np.ndarray, slots: np.ndarray, code: 
         if sector != code or i is None:
             continue
         if not seen[i]:
-            seen[i], raw[i, 0] = True, 0.0
-        if not np.isnan(raw[i, 0]):
+            seen[i], raw[i, 0] = True, max(0.0, round(delta))
+        elif np.isnan(raw[i, 0]) or raw[i, 0] < k:
+            raw[i, 0] = np.nan
+        else:
             raw[i, 0] = max(0.0, round(raw[i, 0] + delta))
 
 
-def _series_frame(slots: np.ndarray, raw: np.ndarray, seen: np.ndarray, population: int, k: int) -> pd.DataFrame:
-    """Apply the privacy rule column by column and build the frame."""
+def _series_frame(slots: np.ndarray, raw: np.ndarray, seen: np.ndarray, observed: np.ndarray, population: int,
+                  k: int) -> pd.DataFrame:
+    """Apply the privacy rule column by column and build the frame (segments guarded on observed present)."""
     counts = raw[:, :9].copy()
     counts[counts < k] = np.nan
     suppressed = seen & np.isnan(counts[:, 0])
-    counts[:, 1:5] = guard_segments(counts[:, 0], raw[:, 1:5], k)
+    counts[:, 1:5] = guard_segments(observed, raw[:, 1:5], k)
     counts[suppressed, 1:6] = np.nan
     local = pd.to_datetime(slots, unit="s", utc=True).tz_convert(PARIS)
     frame = pd.DataFrame({

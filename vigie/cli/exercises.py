@@ -167,7 +167,8 @@ def inject(ctx: click.Context, exercise_id: int, sectors: tuple[str, ...], start
     up, down = _offset(ramp_up, "--ramp-up"), _offset(ramp_down, "--ramp-down")
     with _refusals():
         detail = exercises.add_injection(store, exercise_id, list(sectors), lo, hi, delta=delta, multiplier=multiplier,
-                                         note=note, username=username, ramp_up=up, ramp_down=down)
+                                         note=note, username=username, ramp_up=up, ramp_down=down,
+                                         k=int(settings_from_ctx(ctx).privacy_k))
     click.echo(f"injected into {' '.join(detail['sectors'])}: {detail['rows']} slot rows, peak {detail['peak']:+d}")
 
 

@@ -256,7 +256,8 @@ def refresh_reference(store: Store, result: IngestResult, settings: Mapping[str,
     if result.status != "accepted" or result.first_slot is None or result.last_slot is None:
         return 0
     step = int(settings.get("slot_minutes", 30)) * 60
-    return update_reference(store, list(range(result.first_slot, result.last_slot + step, step)))
+    return update_reference(store, list(range(result.first_slot, result.last_slot + step, step)),
+                            k=int(settings.get("privacy_k", 20)))
 
 
 def table_digest(observations: ObservationTable | None, visitors: VisitorTable | None) -> str:

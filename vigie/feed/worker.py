@@ -106,7 +106,8 @@ def _refresh_references(store: Store, results: list[IngestResult], settings: Map
     from vigie.reference import rebuild_reference
 
     if len(results) > 2:
-        rebuild_reference(store, slot_minutes=int(settings.get("slot_minutes", 30)))
+        rebuild_reference(store, slot_minutes=int(settings.get("slot_minutes", 30)),
+                          k=int(settings.get("privacy_k", 20)))
         return
     for result in results:
         refresh_reference(store, result, settings)

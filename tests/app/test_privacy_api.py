@@ -1,0 +1,48 @@
+"""Issue 12, item 1 through the real API: a withheld count pushed by the operator feeds no served statistic."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from vigie.reference import source_slots
+from vigie.slots import parse_instant
+from vigie.tokens import create_token
+
+HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
+TARGET = parse_instant("2026-11-29T10:00:00Z")
+WEEKS = [14, 779, 790, 800, 810, 820]  # 1..6 weeks before TARGET, same local wall time
+
+
+def _bearer(store: Any, scope: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {create_token(store, f'{scope}{int(time.time() * 1e6)}', scope)}"}
+
+
+def _iso(slot: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(slot))
+
+
+def test_series_band_is_not_built_from_a_withheld_count(app: Any, store: Any) -> None:
+    client = app.server.test_client()
+    lags = [int(s) for s in source_slots([TARGET])[:, 0]]
+    lines = [HEADER] + [f"13090,{_iso(slot)},{v},{v},0,0,0,3" for slot, v in zip(lags, WEEKS)]
+    assert lines[1] == "13090,2026-11-22T10:00:00Z,14,14,0,0,0,3", "the row of the issue"
+    lines.append(f"13090,{_iso(TARGET)},779,779,0,0,0,3")
+    pushed = client.post("/api/v1/observations", data="\n".join(lines) + "\n", content_type="text/csv",
+                         headers=_bearer(store, "ingest"))
+    assert pushed.status_code == 200, pushed.get_json()
+    read = _bearer(store, "read")
+    body = client.get(f"/api/v1/sectors/13090/series?from={_iso(TARGET)}&to={_iso(TARGET + 1800)}",
+                      headers=read).get_json()
+    point = body["points"][0]
+    shown = np.array(WEEKS[1:], dtype=float)
+    assert point["p10"] != 396, "2 x 396 - 779 = 13 gives the withheld 14 back"
+    assert (point["usual"], point["p10"], point["p90"]) == (
+        round(float(np.median(shown))), round(float(np.percentile(shown, 10))), round(float(np.percentile(shown, 90))))
+    sector = next(s for s in client.get(f"/api/v1/situation?at={_iso(TARGET)}", headers=read).get_json()["sectors"]
+                  if s["code"] == "13090")
+    assert (sector["usual"], sector["p10"], sector["n"]) == (point["usual"], point["p10"], 5)
+    week_before = client.get(f"/api/v1/sectors/13090/series?from={_iso(lags[0])}&to={_iso(lags[0] + 1800)}",
+                             headers=read).get_json()["points"][0]
+    assert week_before["suppressed"] and week_before["present"] is None

@@ -1,0 +1,158 @@
+"""Issue 12 (items 1-3): no statistic is derived from a withheld count, with or without an exercise overlay."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vigie import exercises
+from vigie.config import load_settings
+from vigie.crisis import rank_sectors
+from vigie.reference import MAD_SCALE, rebuild_reference, robust_stats, source_slots, update_reference
+from vigie.situation import SEGMENTS, guard_segments, sector_series, situation_at
+from vigie.store import Store
+from tests.core.test_reference import WEEK, local, make_store
+
+SECTORS = [
+    ("13090", "Saint-Paul-lès-Durance", 900, "SDIS13", 5.71, 43.69),
+    ("13008", "Aurons", 600, "SDIS13", 5.16, 43.68),
+    ("13001", "Aix-en-Provence", 1000, "SDIS13", 5.44, 43.53),
+]
+SETTINGS = load_settings({"data_dir": "unused"}, environ={})
+T = local("2026-11-29T11:00")             # 10:00 UTC, a week after the withheld count of the issue
+STEP = 1800
+WEEKS_13090 = [14, 779, 790, 800, 810, 820]   # 1..6 weeks before T; 14 is withheld (k = 20)
+SHOWN = WEEKS_13090[1:]
+LAGS = [int(s) for s in source_slots([T])[:, 0]]   # same local wall time (one week is before the DST change)
+
+
+def write(store: Store, code: str, slot: int, present: int | None, segments: tuple[int, ...] | None = None) -> None:
+    """One observation row; segments default to all residents."""
+    parts = segments if segments is not None else (present, 0, 0, 0)
+    with store.write() as tx:
+        tx.conn.execute("INSERT OR REPLACE INTO observations(sector_code, slot, present, residents, tourists_fr, "
+                        "tourists_intl, excursionists, entries) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [code, slot, present, *parts, None])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """13090 with a withheld week in its baseline; 13008 with two small segments; flat 13001."""
+    db = make_store(tmp_path, SECTORS)
+    for lag, value in zip(LAGS, WEEKS_13090):
+        write(db, "13090", lag, value)
+        write(db, "13008", lag, 832, (473, 22, 14, 323))
+        write(db, "13001", lag, 1000)
+    for slot in (T - 3600, T - 1800):
+        write(db, "13090", slot, 800)
+        write(db, "13008", slot, 832, (473, 22, 14, 323))
+        write(db, "13001", slot, 1000)
+    write(db, "13090", T, 800)
+    write(db, "13008", T, 832, (473, 22, 14, 323))
+    write(db, "13001", T, 1000)
+    return db
+
+
+def expected_band() -> dict[str, float]:
+    """Usual, spread and band over the published weeks only."""
+    usual = float(np.median(SHOWN))
+    return {"usual": usual, "spread": MAD_SCALE * float(np.median(np.abs(np.array(SHOWN) - usual))),
+            "p10": float(np.percentile(SHOWN, 10)), "p90": float(np.percentile(SHOWN, 90))}
+
+
+# -- item 1: usual value and band -----------------------------------------------------------------
+def test_robust_stats_leave_out_counts_below_k() -> None:
+    values = np.array(WEEKS_13090, dtype="float64").reshape(6, 1)
+    stats = robust_stats(values, k=20)
+    want = expected_band()
+    assert stats["n"][0] == 5
+    for key, value in want.items():
+        assert stats[key][0] == pytest.approx(value)
+    assert robust_stats(values, k=1)["p10"][0] == pytest.approx(396.5), "k = 1: every week is published"
+
+
+@pytest.mark.parametrize("materialise", ["update", "rebuild", "on_the_fly"])
+def test_usual_and_band_are_computed_from_published_counts_only(store: Store, materialise: str) -> None:
+    if materialise == "update":
+        update_reference(store, [T])
+    elif materialise == "rebuild":
+        rebuild_reference(store, T - 3600, T + STEP)
+    want = expected_band()
+    s = situation_at(store, T, SETTINGS, now=T).by_code()["13090"]
+    assert (s.usual, s.p10, s.p90, s.n) == (round(want["usual"]), round(want["p10"]), round(want["p90"]), 5)
+    assert s.spread == pytest.approx(want["spread"])
+    assert s.p10 != 396, "2 x 396 - 779 = 13 gave the withheld 14 back"
+    row = sector_series(store, "13090", T, T + STEP, SETTINGS).iloc[0]
+    assert (row["usual"], row["p10"], row["p90"]) == (round(want["usual"]), round(want["p10"]), round(want["p90"]))
+    withheld = sector_series(store, "13090", T - WEEK, T - WEEK + STEP, SETTINGS).iloc[0]
+    assert withheld["suppressed"] and np.isnan(withheld["present"])
+
+
+# -- item 2: an injection on a withheld cell ------------------------------------------------------------
+def _exercise(store: Store) -> exercises.Exercise:
+    return exercises.create_exercise(store, "Feux de forêt", T - 3600, 1, "trainer", wall_now=1_800_000_000.0)
+
+
+def test_an_injection_on_a_withheld_cell_stays_withheld(store: Store) -> None:
+    write(store, "13090", T, 14)
+    exercise = _exercise(store)
+    exercises.add_injection(store, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
+                            wall_now=1_800_000_000.0)
+    overlay = exercises.overlay_for(store, exercise.id)
+    s = situation_at(store, T, SETTINGS, overlay=overlay, now=T).by_code()["13090"]
+    assert s.present is None and s.suppressed, "114 - 100 gives the withheld 14 back"
+    assert all(v is None for v in (s.excess, s.z, s.pct, s.trend, s.slope, s.delta_residents, s.ratio_usual))
+    assert all(v is None for v in s.segments.values())
+    later = situation_at(store, T + STEP, SETTINGS, overlay=overlay, now=T).by_code()["13090"]
+    assert later.trend is None, "the hour's trend reads the withheld slot"
+    row = sector_series(store, "13090", T, T + STEP, SETTINGS, overlay=overlay).iloc[0]
+    assert row["suppressed"] and np.isnan(row["present"])
+    assert "13090" not in {r.code for r in rank_sectors(store, T, SETTINGS, overlay=overlay, min_excess=0)}
+    timeline = exercises.after_action_timeline(store, exercise.id, SETTINGS, wall_now=1_800_000_100.0)
+    assert not any("114" in entry["text"] for entry in timeline)
+    assert [e["kind"] for e in timeline if "Saint-Paul" in e["text"]] == ["injection"], "no ranking change"
+
+
+def test_an_injection_on_a_published_cell_is_shown(store: Store) -> None:
+    exercise = _exercise(store)
+    exercises.add_injection(store, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
+                            wall_now=1_800_000_000.0)
+    s = situation_at(store, T, SETTINGS, overlay=exercises.overlay_for(store, exercise.id), now=T).by_code()["13090"]
+    assert s.present == 900 and s.trend == 100
+
+
+def test_a_multiplier_takes_nothing_from_a_withheld_cell(store: Store) -> None:
+    write(store, "13090", T, 14)
+    exercise = _exercise(store)
+    detail = exercises.add_injection(store, exercise.id, ["13090", "13001"], T, T + STEP, multiplier=2.0,
+                                     username="trainer", wall_now=1_800_000_000.0)
+    rows = {r["sector_code"]: r["delta_present"] for r in exercises.list_injections(store, exercise.id)}
+    assert rows == {"13001": 1000}, "a change of +14 would log the withheld count"
+    assert detail["peak"] == 1000
+
+
+# -- item 3: complementary suppression of segments after an overlay -------------------------------------
+def test_segments_are_judged_on_the_observed_count_after_an_injection(store: Store) -> None:
+    exercise = _exercise(store)
+    exercises.add_injection(store, exercise.id, "13008", T, T + STEP, delta=1000, username="trainer",
+                            wall_now=1_800_000_000.0)
+    overlay = exercises.overlay_for(store, exercise.id)
+    live = situation_at(store, T, SETTINGS, now=T).by_code()["13008"]
+    drill = situation_at(store, T, SETTINGS, overlay=overlay, now=T).by_code()["13008"]
+    assert live.present == 832 and drill.present == 1832
+    for shown in (live.segments, drill.segments):
+        assert shown["tourists_intl"] is None and shown["tourists_fr"] is None, \
+            "832 - 473 - 22 - 323 = 14 otherwise"
+        assert live.present - sum(v for v in shown.values() if v is not None) >= 20
+    row = sector_series(store, "13008", T, T + STEP, SETTINGS, overlay=overlay).iloc[0]
+    assert row["present"] == 1832 and np.isnan(row["tourists_fr"]) and np.isnan(row["tourists_intl"])
+
+
+def test_guard_segments_hides_the_second_small_segment() -> None:
+    observed = np.array([[473, 22, 14, 323]], dtype="float64")
+    guarded = guard_segments(832, observed, 20)[0]
+    assert np.isnan(guarded[1]) and np.isnan(guarded[2]) and guarded[0] == 473 and guarded[3] == 323
+    assert list(SEGMENTS) == ["residents", "tourists_fr", "tourists_intl", "excursionists"]
+
