@@ -333,10 +333,10 @@ class Simulator:
         shopping = 1.5 if reg.weekday == 5 and not reg.holiday else 1.0
         if reg.christmas or (12, 14) <= (day.month, day.day) <= (12, 23):
             shopping *= 1.4
-        pull = self._leisure_pull(beach * weather, fire_season, shopping)
+        pull = self._leisure_pull(beach * weather ** 1.5, fire_season, shopping)
         return {
             "away": away, "work": self._work(reg, summer, day), "occupancy": self._occupancy(reg, doy, summer),
-            "leisure": _leisure(reg) * (0.5 + 0.5 * beach) * (0.75 + 0.25 * sky),
+            "leisure": _leisure(reg) * (0.5 + 0.5 * beach) * sky, "sky": sky,
             "vfr": cal.vfr_base + 0.016 * _bell(doy, 218, 25) + 0.005 * (reg.school and not summer)
             + 0.003 * reg.other_zones * (not summer) + 0.018 * reg.christmas + 0.006 * reg.long_weekend,
             "trippers": cal.day_trippers_base + cal.day_trippers * beach * sky * (1.0 if off else 0.45),
@@ -401,7 +401,7 @@ class Simulator:
         night_shift = 400.0 * self.features["industrial"]
         strollers = (home - commuters) * leisure
         lodged = self.capacity * day["occupancy"] + self.residents * day["vfr"]
-        tourists_out = lodged * cal.tourist_out * np.interp(hours, *_H_TOURIST)[:, None]
+        tourists_out = lodged * cal.tourist_out * (0.7 + 0.3 * day["sky"]) * np.interp(hours, *_H_TOURIST)[:, None]
         trippers = np.interp(hours, *_H_TRIPPERS)[:, None] * day["trippers"]
         external = cal.commute_external * work * (self.job_pull / self.job_pull.sum())
         seg = np.empty((len(hours), len(self.codes), 4))
