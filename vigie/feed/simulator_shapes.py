@@ -104,24 +104,25 @@ def beach_weather(seed: int, day: date, east: np.ndarray, summer_weekend: bool, 
 # -- event shapes ----------------------------------------------------------------------------
 
 # Short events (<= 12 h): activity against the relative time r in [0, 1] of the event.
-_SHORT = {
+Curve = tuple[list[float], list[float]]
+_SHORT: dict[str, Curve] = {
     "match": ([0, 0.15, 0.42, 0.86, 0.93, 1.0], [0.1, 0.35, 1.0, 1.0, 0.4, 0.08]),      # arrival, game, exit
     "fireworks": ([0, 0.3, 0.55, 0.7, 0.78, 1.0], [0.1, 0.4, 0.9, 1.0, 0.5, 0.1]),      # build-up, show, dispersal
     "race": ([0, 0.1, 0.3, 0.6, 1.0], [0.3, 1.0, 0.9, 0.5, 0.15]),                     # start, then thinning
     "concert": ([0, 0.25, 0.6, 0.85, 1.0], [0.25, 0.55, 1.0, 0.8, 0.3]),
 }
-_SHORT_DEFAULT = ([0, 0.08, 0.92, 1.0], [0.5, 1.0, 1.0, 0.5])
+_SHORT_DEFAULT: Curve = ([0, 0.08, 0.92, 1.0], [0.5, 1.0, 1.0, 0.5])
 # Events where the whole attendance is present at once (one session) rather than spread.
 SESSION = {"match": 1.0, "fireworks": 0.95, "race": 0.8}
 # Long events: activity against the local hour; `None` window = the curve runs day and night.
-_LONG = {
+_LONG: dict[str, Curve] = {
     "feria": ([0, 2, 4, 6, 10, 12, 17, 19, 22, 23.5, 24], [0.7, 0.45, 0.12, 0.05, 0.35, 0.55, 0.8, 0.7, 1.0, 1.0, 0.8]),
     "pilgrimage": ([0, 6, 9, 11, 13, 15, 17, 20, 24], [0.3, 0.25, 0.5, 0.9, 0.8, 1.0, 0.8, 0.5, 0.35]),
     "concert": ([0, 17, 19, 21, 23, 24], [0.2, 0.1, 0.4, 1.0, 0.8, 0.4]),
     "festival": ([0, 10, 12, 16, 19, 21, 23, 24], [0.2, 0.5, 0.8, 0.9, 1.0, 1.0, 0.6, 0.3]),
     "fair": ([0, 10, 12, 15, 17, 19, 20, 24], [0.0, 0.4, 0.8, 1.0, 0.9, 0.5, 0.2, 0.0]),
 }
-_LONG_DEFAULT = ([0, 2, 9, 10, 23, 24], [0.4, 0.05, 0.05, 1.0, 1.0, 0.4])
+_LONG_DEFAULT: Curve = ([0, 2, 9, 10, 23, 24], [0.4, 0.05, 0.05, 1.0, 1.0, 0.4])
 _ROUND_THE_CLOCK = {"feria", "pilgrimage"}
 DWELL_HOURS = {"feria": 6.0, "pilgrimage": 14.0, "festival": 3.0, "concert": 3.0, "fair": 2.5, "other": 3.5}
 LOCAL_SHARE = {"match": 0.8, "fireworks": 0.85, "race": 0.7, "feria": 0.5, "pilgrimage": 0.3, "festival": 0.55,
