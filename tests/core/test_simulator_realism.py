@@ -114,3 +114,10 @@ def test_same_seed_same_weather_in_any_order() -> None:
     weather_state.cache_clear()
     backward = [weather_state(99, d.toordinal()) for d in reversed(days)][::-1]
     assert forward == backward
+
+
+def test_families_leave_over_the_first_weekend_of_the_holidays(sim: Simulator) -> None:
+    def at_home(day: str) -> float:
+        return float(sim.slot(parse_instant(f"{day}T03:00:00+02:00")).segments[0, :, 0].sum())
+    first_saturday, tuesday = at_home("2026-07-04"), at_home("2026-07-07")  # summer holidays from Sat 4 July
+    assert first_saturday > tuesday + 15_000

@@ -326,8 +326,8 @@ class Simulator:
         beach = 0.15 + 0.85 * _bell(doy, 212, 35)
         weather = beach_weather(self.seed, day, self.east, off and 6 <= day.month <= 8, cal.weather_sd)
         sky = float(weather.mean())
-        away = cal.away_base + (cal.away_school * reg.school if not summer else
-                                0.05 + cal.away_summer * _bell(doy, 222, 14))
+        away = cal.away_base + reg.departures * (cal.away_school * reg.school if not summer else
+                                                 0.05 + cal.away_summer * _bell(doy, 222, 14))
         away += 0.04 * reg.christmas + 0.015 * reg.long_weekend
         fire_season = (6, 15) <= (day.month, day.day) <= (9, 15)
         shopping = 1.5 if reg.weekday == 5 and not reg.holiday else 1.0
@@ -363,7 +363,7 @@ class Simulator:
     def _occupancy(reg: Any, doy: int, summer: bool) -> float:
         """Occupancy of tourist beds: season, shoulder seasons, school holidays of all zones, long weekends."""
         rate = (0.11 + 0.56 * _bell(doy, 214, 32) + 0.16 * _bell(doy, 122, 28) + 0.14 * _bell(doy, 272, 28)
-                + 0.035 * (reg.school and not summer) + 0.01 * reg.other_zones * (not summer)
+                + 0.035 * (reg.school and not summer) * reg.departures + 0.01 * reg.other_zones * (not summer)
                 + 0.10 * reg.long_weekend + 0.05 * reg.christmas)
         return min(0.95, rate * (1.10 if reg.weekday in (4, 5) else 1.0))
 

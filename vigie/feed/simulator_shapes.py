@@ -32,6 +32,7 @@ class DayRegime:
     long_weekend: bool     # part of three or more days off in a row
     school: bool           # zone B (Aix-Marseille) school holidays
     other_zones: int       # how many of zones A and C are on holiday (0, 1, 2)
+    departures: float = 1.0  # share of the holiday's departures done (first weekend) or not yet back (last day)
 
     @property
     def day_off(self) -> bool:
@@ -69,8 +70,13 @@ def _long_weekend(day: date) -> bool:
 def day_regime(day: date, school: Sequence[HolidayPeriod], others: Sequence[Sequence[HolidayPeriod]]) -> DayRegime:
     """The regime of a local day given zone B periods and the other zones' periods."""
     christmas = (day.month, day.day) >= (12, 24) or (day.month, day.day) <= (1, 1)
+    period = next((p for p in school if day in p), None)
+    departures = 1.0
+    if period is not None:  # families leave over the first weekend and come back the last day
+        last_day = day == period.end - timedelta(days=1)
+        departures = min(1.0, 0.5 + 0.25 * (day - period.start).days, 0.5 if last_day else 1.0)
     return DayRegime(day.weekday(), is_public_holiday(day), is_bridge(day), christmas, _long_weekend(day),
-                     any(day in p for p in school), sum(any(day in p for p in zone) for zone in others))
+                     period is not None, sum(any(day in p for p in zone) for zone in others), departures)
 
 
 # -- beach weather ---------------------------------------------------------------------------
