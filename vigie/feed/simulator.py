@@ -16,7 +16,6 @@ the same numbers whatever order or batch size slots are generated in.
 """
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,8 +27,8 @@ import numpy as np
 from vigie.events import Event, default_events_path, read_events
 from vigie.feed.calendar import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
 from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, VisitorTable
-from vigie.feed.simulator_shapes import (LOCAL_SHARE, beach_weather, day_regime, event_activity, event_crowd,
-                                         local_clock, sampling_noise)
+from vigie.feed.simulator_shapes import (LOCAL_SHARE, beach_weather, bell, day_regime, event_activity, event_crowd,
+                                         leisure_share, local_clock, occupancy, sampling_noise, work_share)
 from vigie.sectors import Catalogue, SectorProfile, default_catalogue_path, default_profiles_path, load_catalogue
 from vigie.slots import PARIS, local_day_bounds, to_local
 
@@ -323,11 +322,11 @@ class Simulator:
         off = reg.day_off or reg.bridge
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, _DAY_STREAM, day.toordinal()]))
         sector_effect = np.exp(rng.normal(0, cal.noise_day, len(self.codes)))
-        beach = 0.15 + 0.85 * _bell(doy, 212, 35)
+        beach = 0.15 + 0.85 * bell(doy, 212, 35)
         weather = beach_weather(self.seed, day, self.east, off and 6 <= day.month <= 8, cal.weather_sd)
         sky = float(weather.mean())
         away = cal.away_base + reg.departures * (cal.away_school * reg.school if not summer else
-                                                 0.05 + cal.away_summer * _bell(doy, 222, 14))
+                                                 0.05 + cal.away_summer * bell(doy, 222, 14))
         away += 0.04 * reg.christmas + 0.015 * reg.long_weekend
         fire_season = (6, 15) <= (day.month, day.day) <= (9, 15)
         shopping = 1.5 if reg.weekday == 5 and not reg.holiday else 1.0
@@ -335,37 +334,15 @@ class Simulator:
             shopping *= 1.4
         pull = self._leisure_pull(beach * weather ** 1.5, fire_season, shopping)
         return {
-            "away": away, "work": self._work(reg, summer, day), "occupancy": self._occupancy(reg, doy, summer),
-            "leisure": _leisure(reg) * (0.5 + 0.5 * beach) * sky, "sky": sky,
-            "vfr": cal.vfr_base + 0.016 * _bell(doy, 218, 25) + 0.005 * (reg.school and not summer)
+            "away": away, "work": work_share(reg, summer, day), "occupancy": occupancy(reg, doy, summer),
+            "leisure": leisure_share(reg) * (0.5 + 0.5 * beach) * sky, "sky": sky,
+            "vfr": cal.vfr_base + 0.016 * bell(doy, 218, 25) + 0.005 * (reg.school and not summer)
             + 0.003 * reg.other_zones * (not summer) + 0.018 * reg.christmas + 0.006 * reg.long_weekend,
             "trippers": cal.day_trippers_base + cal.day_trippers * beach * sky * (1.0 if off else 0.45),
-            "effect": sector_effect, "pull": pull, "day_off": reg.day_off,
+            "effect": sector_effect, "pull": pull,
             "leisure_matrix": _gravity(pull, self.distance, cal.leisure_decay_km),
             "tourist_matrix": _gravity(pull, self.distance, cal.tourist_decay_km),
         }
-
-    @staticmethod
-    def _work(reg: Any, summer: bool, day: date) -> float:
-        """Share of the usual commuting that happens: Sundays and holidays alike, bridges half."""
-        work = 1.0 if not reg.day_off else (0.22 if reg.weekday == 5 and not reg.holiday else 0.08)
-        if reg.bridge:
-            work = 0.55
-        if reg.christmas and not reg.day_off:
-            work *= 0.65
-        if summer:
-            work *= 0.68 if (7, 15) <= (day.month, day.day) <= (8, 20) else 0.8
-        elif reg.school:
-            work *= 0.88
-        return work
-
-    @staticmethod
-    def _occupancy(reg: Any, doy: int, summer: bool) -> float:
-        """Occupancy of tourist beds: season, shoulder seasons, school holidays of all zones, long weekends."""
-        rate = (0.11 + 0.56 * _bell(doy, 214, 32) + 0.16 * _bell(doy, 122, 28) + 0.14 * _bell(doy, 272, 28)
-                + 0.035 * (reg.school and not summer) * reg.departures + 0.01 * reg.other_zones * (not summer)
-                + 0.10 * reg.long_weekend + 0.05 * reg.christmas)
-        return min(0.95, rate * (1.10 if reg.weekday in (4, 5) else 1.0))
 
     def _leisure_pull(self, beach: np.ndarray, fire_season: bool, shopping: float) -> np.ndarray:
         """How strongly each sector draws people out for leisure that day (beach = season x weather)."""
@@ -480,19 +457,6 @@ class Simulator:
         rate = np.array(self.cal.turnover) * (self.step / 1800)
         churn = np.rint(np.minimum(previous, current) * rate).astype(np.int64)
         return (np.maximum(current - previous, 0) + churn).sum(axis=2)
-
-
-def _bell(doy: int, centre: int, width: float) -> float:
-    return math.exp(-(((doy - centre) / width) ** 2))
-
-
-def _leisure(reg: Any) -> float:
-    """Leisure outings relative to a weekend: bridges and Christmas weekdays come close."""
-    if reg.day_off:
-        return 1.0
-    if reg.bridge:
-        return 0.8
-    return 0.7 if reg.christmas else (0.55 if reg.school else 0.35)
 
 
 @lru_cache(maxsize=4096)

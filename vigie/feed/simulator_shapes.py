@@ -79,6 +79,42 @@ def day_regime(day: date, school: Sequence[HolidayPeriod], others: Sequence[Sequ
                      period is not None, sum(any(day in p for p in zone) for zone in others), departures)
 
 
+def bell(doy: int, centre: int, width: float) -> float:
+    """A seasonal bump: 1 on day-of-year `centre`, e^-1 at +-`width` days."""
+    return math.exp(-(((doy - centre) / width) ** 2))
+
+
+def leisure_share(reg: DayRegime) -> float:
+    """Leisure outings relative to a weekend: bridges and Christmas weekdays come close."""
+    if reg.day_off:
+        return 1.0
+    if reg.bridge:
+        return 0.8
+    return 0.7 if reg.christmas else (0.55 if reg.school else 0.35)
+
+
+def work_share(reg: DayRegime, summer: bool, day: date) -> float:
+    """Share of the usual commuting that happens: Sundays and holidays alike, bridges half."""
+    work = 1.0 if not reg.day_off else (0.22 if reg.weekday == 5 and not reg.holiday else 0.08)
+    if reg.bridge:
+        work = 0.55
+    if reg.christmas and not reg.day_off:
+        work *= 0.65
+    if summer:
+        work *= 0.68 if (7, 15) <= (day.month, day.day) <= (8, 20) else 0.8
+    elif reg.school:
+        work *= 0.88
+    return work
+
+
+def occupancy(reg: DayRegime, doy: int, summer: bool) -> float:
+    """Occupancy of tourist beds: season, shoulder seasons, school holidays of all zones, long weekends."""
+    rate = (0.11 + 0.56 * bell(doy, 214, 32) + 0.16 * bell(doy, 122, 28) + 0.14 * bell(doy, 272, 28)
+            + 0.035 * (reg.school and not summer) * reg.departures + 0.01 * reg.other_zones * (not summer)
+            + 0.10 * reg.long_weekend + 0.05 * reg.christmas)
+    return min(0.95, rate * (1.10 if reg.weekday in (4, 5) else 1.0))
+
+
 # -- beach weather ---------------------------------------------------------------------------
 
 @lru_cache(maxsize=8192)
@@ -206,5 +242,5 @@ def sampling_noise(true: np.ndarray, draws: np.ndarray, share: float, multiplica
     return np.maximum(sampled, 0.0) * np.exp(multiplicative * draws[..., 1])
 
 
-__all__ = ["DayRegime", "LOCAL_SHARE", "beach_weather", "day_regime", "event_activity", "event_crowd",
-           "is_bridge", "local_clock", "sampling_noise", "weather_state"]
+__all__ = ["DayRegime", "LOCAL_SHARE", "beach_weather", "bell", "day_regime", "event_activity", "event_crowd",
+           "is_bridge", "leisure_share", "local_clock", "occupancy", "sampling_noise", "weather_state", "work_share"]
