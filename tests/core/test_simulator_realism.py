@@ -36,6 +36,8 @@ def test_weather_persists_and_moves_the_beaches_together(sim: Simulator) -> None
     first = date(2026, 1, 1).toordinal()
     index = np.array([weather_state(13, first + i)[0] for i in range(365)])
     assert np.corrcoef(index[:-1], index[1:])[0, 1] > 0.5
+    year = np.array([sim.beach_weather(date(2026, 1, 1) + timedelta(days=i)) for i in range(365)])
+    assert 0.9 < year.mean() < 1.1 and np.log(year).std() > 0.2
     days = [d for d in range(6, 31) if date(2026, 7, d).weekday() < 5]
     cassis, sausset = sim.codes.index("13022"), sim.codes.index("13104")
     frames = [sim.slot(parse_instant(f"2026-07-{d:02d}T16:00:00+02:00")) for d in days]
@@ -51,6 +53,8 @@ def test_public_holidays_behave_like_sundays_and_bridges_like_half_holidays(sim:
     ascension = _at(sim, "2026-05-14T11:00:00+02:00", vitrolles)
     bridge = _at(sim, "2026-05-15T11:00:00+02:00", vitrolles)
     assert is_bridge(date(2026, 5, 15)) and not is_bridge(date(2026, 5, 12))
+    assert sim.regime(date(2026, 5, 15)).bridge and sim.regime(date(2026, 5, 14)).holiday
+    assert sim.regime(date(2026, 5, 16)).long_weekend  # Thursday to Sunday off
     assert abs(ascension - sunday) < 0.1 * sunday and tuesday > 1.4 * ascension
     assert ascension < bridge < tuesday
 

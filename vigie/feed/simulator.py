@@ -27,8 +27,9 @@ import numpy as np
 from vigie.events import Event, default_events_path, read_events
 from vigie.feed.calendar import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
 from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, VisitorTable
-from vigie.feed.simulator_shapes import (LOCAL_SHARE, beach_weather, bell, day_regime, event_activity, event_crowd,
-                                         leisure_share, local_clock, occupancy, sampling_noise, work_share)
+from vigie.feed.simulator_shapes import (LOCAL_SHARE, DayRegime, beach_weather, bell, day_regime, event_activity,
+                                         event_crowd, leisure_share, local_clock, occupancy, sampling_noise,
+                                         work_share)
 from vigie.sectors import Catalogue, SectorProfile, default_catalogue_path, default_profiles_path, load_catalogue
 from vigie.slots import PARIS, local_day_bounds, to_local
 
@@ -284,6 +285,16 @@ class Simulator:
         return VisitorTable(list(self.codes), [day.isoformat()] * n, values.astype(np.int64), np.zeros(n, bool),
                             np.arange(2, n + 2, dtype=np.int64))
 
+    def regime(self, day: date) -> DayRegime:
+        """What kind of day a local date is for the model (holiday, bridge, school zones...)."""
+        return day_regime(day, self.holidays, self.other_zones)
+
+    def beach_weather(self, day: date) -> np.ndarray:
+        """The day's beach weather factor per sector (mean 1; the coast follows it)."""
+        regime = self.regime(day)
+        summer_off = (regime.day_off or regime.bridge) and 6 <= day.month <= 8
+        return beach_weather(self.seed, day, self.east, summer_off, self.cal.weather_sd)
+
     # -- time features ---------------------------------------------------------------------
     def _slots(self, start: int, end: int) -> np.ndarray:
         first = -(-int(start) // self.step) * self.step
@@ -317,13 +328,13 @@ class Simulator:
         """Day factors: regime, season, weather, tourists and the leisure gravity matrices."""
         cal = self.cal
         doy = day.timetuple().tm_yday
-        reg = day_regime(day, self.holidays, self.other_zones)
+        reg = self.regime(day)
         summer = reg.school and day.month in (7, 8)
         off = reg.day_off or reg.bridge
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, _DAY_STREAM, day.toordinal()]))
         sector_effect = np.exp(rng.normal(0, cal.noise_day, len(self.codes)))
         beach = 0.15 + 0.85 * bell(doy, 212, 35)
-        weather = beach_weather(self.seed, day, self.east, off and 6 <= day.month <= 8, cal.weather_sd)
+        weather = self.beach_weather(day)
         sky = float(weather.mean())
         away = cal.away_base + reg.departures * (cal.away_school * reg.school if not summer else
                                                  0.05 + cal.away_summer * bell(doy, 222, 14))
