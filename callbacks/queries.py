@@ -4,6 +4,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import re
+import unicodedata
+
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
@@ -17,7 +20,7 @@ from vigie import zones
 from vigie.exercises import stamp
 from vigie.exports import zone_csv
 from vigie.i18n import format_time
-from vigie.slots import local_day_bounds
+from vigie.slots import local_day_bounds, to_local
 
 ZONE_COLORS = ["#3b4a59", "#ffb300"]
 MAX_SECTORS = 134
@@ -100,7 +103,18 @@ def result_view(result: zones.ZoneResult) -> html.Div:
     ])
 
 
-def run(codes: list[str], start_date: Any, end_date: Any) -> tuple[Any, Any, Any]:
+def _zone_name(saved: Any, codes: list[str]) -> str | None:
+    """The saved zone's name when the sectors queried are exactly that zone's."""
+    if not isinstance(saved, str) or not saved:
+        return None
+    try:
+        zone = zones.get_zone(store(), saved, username())
+    except zones.ZoneError:
+        return None
+    return zone.name if set(zone.sectors) == set(codes) else None
+
+
+def run(codes: list[str], start_date: Any, end_date: Any, saved: Any = None) -> tuple[Any, Any, Any]:
     """(result view, stored query, message)."""
     from flask import request
 
@@ -110,18 +124,32 @@ def run(codes: list[str], start_date: Any, end_date: Any) -> tuple[Any, Any, Any
     except zones.ZoneError as exc:
         return no_update, no_update, dbc.Alert(str(exc), color="warning")
     zones.audit_zone_query(store(), result, username(), address=request.remote_addr)
-    return result_view(result), {"codes": list(result.codes), "start": start, "end": end}, None
+    query = {"codes": list(result.codes), "start": start, "end": end, "name": _zone_name(saved, list(result.codes))}
+    return result_view(result), query, None
 
 
-def export(query: dict[str, Any] | None) -> Any:
+TABLES = ("summary", "sectors", "series")
+
+
+def export_name(query: dict[str, Any], table: str) -> str:
+    """vigie-<zone>-<first day>_<last day>-<table>.csv: what a spreadsheet user looks for."""
+    zone = str(query.get("name") or "-".join(query["codes"][:4]) + ("-etc" if len(query["codes"]) > 4 else ""))
+    slug = re.sub(r"[^0-9A-Za-z]+", "-", unicodedata.normalize("NFKD", zone).encode("ascii", "ignore").decode())
+    first = to_local(int(query["start"])).date().isoformat()
+    last = to_local(int(query["end"]) - 1).date().isoformat()
+    return f"vigie-{slug.strip('-')[:60] or 'zone'}-{first}_{last}-{table}.csv"
+
+
+def export(query: dict[str, Any] | None, table: str = "summary") -> Any:
     from flask import request
 
     if not query:
         return no_update
+    table = table if table in TABLES else "summary"
     result = zones.query_zone(store(), query["codes"], int(query["start"]), int(query["end"]), settings(), provider())
     zones.audit_zone_query(store(), result, username(), address=request.remote_addr, action="zone.export")
-    body = zone_csv(result, "summary", stamp=stamp(current_exercise()) or None)
-    return dcc.send_bytes(body, f"vigie-zone-{query['start']}.csv")
+    body = zone_csv(result, table, stamp=stamp(current_exercise()) or None)
+    return dcc.send_bytes(body, export_name(query, table))
 
 
 def save(name: str, codes: list[str]) -> Any:
@@ -163,11 +191,11 @@ def register(app: Dash) -> None:
     @secure_callback(app, "operator", Output(ids.QRY_RESULT, "children"), Output(ids.QRY_STORE, "data"),
                      Output(ids.QRY_MESSAGE, "children", allow_duplicate=True), Input(ids.QRY_RUN, "n_clicks"),
                      State(ids.QRY_SECTORS, "value"), State(ids.QRY_FROM, "value"),
-                     State(ids.QRY_TO, "value"), prevent_initial_call=True)
-    def _run(_n: Any, codes: Any, start_date: Any, end_date: Any) -> tuple[Any, Any, Any]:
-        return run([c for c in (codes or []) if isinstance(c, str)], start_date, end_date)
+                     State(ids.QRY_TO, "value"), State(ids.QRY_SAVED, "value"), prevent_initial_call=True)
+    def _run(_n: Any, codes: Any, start_date: Any, end_date: Any, saved: Any) -> tuple[Any, Any, Any]:
+        return run([c for c in (codes or []) if isinstance(c, str)], start_date, end_date, saved)
 
     @secure_callback(app, "operator", Output(ids.QRY_DOWNLOAD, "data"), Input(ids.QRY_EXPORT, "n_clicks"),
-                     State(ids.QRY_STORE, "data"), prevent_initial_call=True)
-    def _export(_n: Any, query: Any) -> Any:
-        return export(query if isinstance(query, dict) else None)
+                     State(ids.QRY_STORE, "data"), State(ids.QRY_EXPORT_TABLE, "value"), prevent_initial_call=True)
+    def _export(_n: Any, query: Any, table: Any) -> Any:
+        return export(query if isinstance(query, dict) else None, str(table or "summary"))

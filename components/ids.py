@@ -141,6 +141,7 @@ QRY_RUN = "query-run"
 QRY_RESULT = "query-result"
 QRY_MESSAGE = "query-message"
 QRY_EXPORT = "query-export"
+QRY_EXPORT_TABLE = "query-export-table"
 QRY_DOWNLOAD = "query-download"
 QRY_STORE = "query-last"
 

@@ -44,8 +44,12 @@ def _period_panel() -> html.Section:
                      date_input(ids.QRY_TO)], xs=6),
         ], className="g-2 mb-2"),
         html.Div([dbc.Button(t("queries.run"), id=ids.QRY_RUN, color="primary", size="lg"),
+                  html.Div([html.Label(t("queries.export_table"), htmlFor=ids.QRY_EXPORT_TABLE, className="visually-hidden"),
+                            dbc.Select(id=ids.QRY_EXPORT_TABLE, value="summary", options=[
+                                {"label": t(f"queries.table_{table}"), "value": table}
+                                for table in ("summary", "sectors", "series")])]),
                   dbc.Button(t("queries.export"), id=ids.QRY_EXPORT, color="secondary", outline=True, size="lg")],
-                 className="d-flex gap-2 flex-wrap"),
+                 className="d-flex gap-2 flex-wrap align-items-center"),
         dcc.Download(id=ids.QRY_DOWNLOAD),
     )
 

@@ -5,9 +5,10 @@ reads UTF-8 as Windows-1252), `;` as separator and `,` as decimal mark (what Exc
 French locale expects when a file is double-clicked), CRLF line ends, RFC 4180 quoting.
 `sep=","` gives the international dialect (`.` decimals).
 
-Formula injection (SECURITY.md #12): every cell whose text starts with = + - @, a tab or a
-carriage return is prefixed with `'`, so a spreadsheet shows it as text and never runs it.
-This includes negative numbers (`'-12`): the sign stays readable, Excel treats the cell as text.
+Formula injection (SECURITY.md #12): every text cell (and header, and the stamp line) that
+starts with = + - @, a tab or a carriage return is prefixed with `'`, so a spreadsheet shows
+it as text and never runs it. Numbers are written by Vigie itself (digits, sign, decimal mark
+only) and stay plain, so a spreadsheet reads -12 as the number -12, not as the text '-12.
 
 Privacy: columns of kind "count" show None and values below k as "< k".
 """
@@ -113,8 +114,15 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str | Column], s
         writer.writerow([escape_cell(line)])
     writer.writerow([escape_cell(c.title) for c in cols])
     for row in rows:
-        writer.writerow([escape_cell(format_cell(row.get(c.key), c, k=k, decimal=decimal, lang=lang)) for c in cols])
+        writer.writerow([_cell(row.get(c.key), c, k, decimal, lang) for c in cols])
     return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def _cell(value: Any, column: Column, k: int, decimal: str, lang: str) -> str:
+    """A written cell: numbers plain (they cannot hold a formula), any text guarded."""
+    text = format_cell(value, column, k=k, decimal=decimal, lang=lang)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return text if number else escape_cell(text)
 
 
 def exercise_stamp(name: str | None = None) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,19 @@ def test_build_query_and_export_a_zone(session_factory: Any, seeded_data_dir: Pa
         page.click("#query-export")
     body = Path(download.value.path()).read_bytes()
     assert body.startswith(b"\xef\xbb\xbf") and b";" in body.splitlines()[0]
-    assert not [line for line in body.decode("utf-8-sig").splitlines()
-                for cell in line.split(";") if cell[:1] in ("=", "+", "-", "@")]
+    number = re.compile(r"-?\d+(,\d+)?")                 # numbers stay numbers for the spreadsheet
+    assert not [cell for line in body.decode("utf-8-sig").splitlines() for cell in line.split(";")
+                if cell[:1] in ("=", "+", "-", "@") and not number.fullmatch(cell)]
+    assert re.fullmatch(rf"vigie-(\d{{5}}-){{4}}{first.isoformat()}_{last.isoformat()}-summary\.csv",
+                        download.value.suggested_filename), download.value.suggested_filename
     actions = [r["action"] for r in Store(seeded_data_dir / "vigie.db").query(
         "SELECT action FROM audit WHERE username = 'operator' AND action LIKE 'zone.%' ORDER BY id")]
     assert actions[-2:] == ["zone.query", "zone.export"]
+    page.select_option("#query-export-table", "series")          # the time series, one slot per line
+    with page.expect_download() as series:
+        page.click("#query-export")
+    assert series.value.suggested_filename.endswith(f"-{first.isoformat()}_{last.isoformat()}-series.csv")
+    lines = Path(series.value.path()).read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("créneau") and len(lines) > 7 * 48
     s.screenshot("requetes-result-desktop")
     assert s.errors == [], s.errors
