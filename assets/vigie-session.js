@@ -64,7 +64,11 @@
     return originalFetch.apply(this, arguments).then(function (response) {
       if (isDash) {
         if (response.status === 401) {
-          window.location.assign("/login?expired=1");
+          // The session is over: leave for the login page, keeping where the user was, and give
+          // Dash nothing to process meanwhile (it would report the refused answer as an error).
+          var back = window.location.pathname + window.location.search;
+          window.location.assign("/login?expired=1&next=" + encodeURIComponent(back));
+          return new Promise(function () {});
         }
         if (response.status >= 502 && response.status <= 504) { lost(); }
       }
