@@ -47,7 +47,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str | 
     ])
     parts: list[Any] = [html.Caption(caption)] if caption else []
     return html.Div(dbc.Table(parts + [head, body], size="sm", striped=True, hover=True, className="vigie-table mb-0"),
-                    className="table-responsive")
+                    className="table-responsive", tabIndex="0")   # a scrolling region the keyboard reaches
 
 
 def panel(title: str, *children: Any, panel_id: str | None = None) -> html.Section:

@@ -23,7 +23,7 @@ def _indicator_picker() -> dbc.Select:
     )
 
 
-def _build() -> dbc.Row:
+def _build() -> html.Div:
     map_panel = html.Div([
         sector_map(ids.SIT_MAP, ids.SIT_GEOJSON, "/geo/sectors.geojson", hideout={}),
         html.Div(id=ids.SIT_LEGEND),
@@ -40,7 +40,8 @@ def _build() -> dbc.Row:
         dcc.Store(id="situation-selected"),
         refresh_interval(ids.SIT_REFRESH),
     ])
-    return dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"), dbc.Col(side, xl=4)], className="g-2")
+    return html.Div([html.H1(t("situation.heading"), className="visually-hidden"),
+                     dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"), dbc.Col(side, xl=4)], className="g-2")])
 
 
 def layout(**_query: str) -> object:

@@ -30,6 +30,7 @@ def _view(name: str, *children: object) -> html.Section:
 
 def _build() -> html.Div:
     return html.Div([
+        html.H1(t("wall.heading"), className="visually-hidden"),
         refresh_interval(ids.WALL_REFRESH),
         dcc.Interval(id=ids.WALL_ROTATE, interval=rotation_ms(), n_intervals=0),
         html.Div(id=ids.WALL_KPIS, className="wall-kpis"),
