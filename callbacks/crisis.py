@@ -103,7 +103,7 @@ def plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> tuple[
     moves = [html.Li(m.text(language)) for m in result.moves]
     kept = [html.Li(m.text(language)) for m in result.on_site]
     short = [html.Li(f.text(language)) for f in result.shortfalls]
-    body = [html.P(result.summary(language), className="fw-bold")]
+    body: list[Any] = [html.P(result.summary(language), className="fw-bold")]
     if moves:
         body += [html.H3(t("crisis.moves"), className="h6"), html.Ul(moves, className="plan-moves")]
     if kept:

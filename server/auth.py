@@ -106,15 +106,17 @@ def _bearer() -> bool:
 def foreign_origin() -> str | None:
     """Why a state-changing request did not come from one of our own pages (None when it did).
 
-    Browsers send Sec-Fetch-Site and Origin on every POST; "same-site" is refused too, since
-    another port of the same host is another origin. A request without either header (a
-    script, a test client) is left to the CSRF token and content-type checks.
+    Sec-Fetch-Site decides when the browser sends it (HTTPS and localhost): "same-site" is
+    refused too, since another port of the same host is another origin. Otherwise a real
+    Origin must be ours. `Origin: null` (our own forms send it under Referrer-Policy:
+    no-referrer) and requests without either header are left to the CSRF token of the forms
+    and to the JSON-only bodies of the Dash and API routes, which no cross-origin page can send.
     """
     fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        return f"Sec-Fetch-Site: {fetch_site[:20]}"
+    if fetch_site is not None:
+        return None if fetch_site in ("same-origin", "none") else f"Sec-Fetch-Site: {fetch_site[:20]}"
     origin = request.headers.get("Origin")
-    if origin is not None and urlsplit(origin).netloc != request.host:
+    if origin is not None and origin != "null" and urlsplit(origin).netloc != request.host:
         return "Origin is not this site"
     return None
 

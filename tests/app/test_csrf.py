@@ -64,8 +64,9 @@ def _callback(client: Any, headers: dict[str, str]) -> Any:
     return client.post("/_dash-update-component", json=body, headers=headers)
 
 
-@pytest.mark.parametrize("headers", [OTHER_PORT, CROSS_SITE, {"Origin": "null"}, {"Sec-Fetch-Site": "same-site"}],
-                         ids=["other-port", "cross-site", "opaque-origin", "fetch-site-only"])
+@pytest.mark.parametrize("headers", [OTHER_PORT, CROSS_SITE, {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site"}, {"Origin": "http://localhost:8051"}],
+                         ids=["other-port", "cross-site", "opaque-origin", "fetch-site-only", "origin-only"])
 def test_dash_callbacks_from_another_origin_are_refused(auth: Any, client: Any, headers: dict[str, str]) -> None:
     auth.login("operator")
     assert _callback(client, headers).status_code == 403
@@ -79,6 +80,14 @@ def test_dash_callbacks_from_our_own_pages_run(auth: Any, client: Any, app: Any)
                                           {"id": "shell-freshness", "property": "className"}],
             "inputs": [{"id": "refresh", "property": "n_intervals", "value": 1}], "changedPropIds": ["refresh.n_intervals"]}
     assert client.post("/_dash-update-component", json=body, headers=OWN).status_code == 200
+
+
+def test_callback_without_a_json_body_is_refused(auth: Any, client: Any) -> None:
+    """What a form of an opaque origin (Origin: null, no Sec-Fetch-Site) can send is not a callback."""
+    auth.login("operator")
+    body = '{"output": "shell-freshness.children", "inputs": [], "changedPropIds": []}'
+    answer = client.post("/_dash-update-component", data=body, content_type="text/plain", headers={"Origin": "null"})
+    assert answer.status_code == 400
 
 
 def test_cross_site_login_post_is_refused(auth: Any, client: Any) -> None:
