@@ -15,8 +15,8 @@ from components.cards import table
 from components.hideout import SCALES, build_hideout
 from components.text import dec, lang, num, pct, signed, t
 from vigie import audit
-from vigie.allocation import AllocationError, AllocationProblem, Ratios, load_ratios
-from vigie.crisis import RankedSector, rank_sectors
+from vigie.allocation import AllocationError, AllocationProblem, AllocationResult, Ratios, load_ratios
+from vigie.crisis import RankedSector, plan_fingerprint, plan_record, rank_sectors
 from vigie.exercises import ExerciseError, list_decisions, record_decision
 from vigie.i18n import format_time
 from vigie.stations import load_stations, stations_are_demo
@@ -62,31 +62,55 @@ def what_if_ratios(vsav: Any, fpt: Any) -> Ratios:
     return dataclasses.replace(base, resources=resources)
 
 
-def plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> tuple[Any, dict[str, Any] | None]:
-    """The plan panel and the plan (as data, for validation)."""
+def plan_minutes(target: Any) -> int:
+    """The what-if response target (5-120 min), else the setting."""
+    return int(target) if isinstance(target, (int, float)) and 5 <= target <= 120 else settings().response_target_minutes
+
+
+def solve_plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> AllocationResult:
+    """The plan the server computes for this ranking and these what-if values (raises AllocationError)."""
     s = settings()
-    minutes = int(target) if isinstance(target, (int, float)) and 5 <= target <= 120 else s.response_target_minutes
-    tuned = s.__class__({**s, "response_target_minutes": minutes})
+    tuned = s.__class__({**s, "response_target_minutes": plan_minutes(target)})
+    problem = AllocationProblem.from_situation(ranked, load_stations(store(), s.dept), tuned,
+                                               ratios=what_if_ratios(vsav, fpt))
+    return problem.solve()
+
+
+def plan_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """The filters and what-if values as the server applies them (out-of-range values fall back)."""
+    ratios = {r.key: r.people_per_unit for r in what_if_ratios(params.get("vsav"), params.get("fpt")).resources}
+    min_excess = params.get("min_excess")
+    return {"authority": params.get("authority") if params.get("authority") in ("SDIS13", "BMPM") else "all",
+            "groupement": str(params.get("groupement") or "all")[:80],
+            "min_excess": int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None,
+            "target_minutes": plan_minutes(params.get("target")),
+            "people_per_vsav": ratios.get("vsav"), "people_per_fpt": ratios.get("fpt")}
+
+
+def plan_request(at: int, result: AllocationResult, ranked: list[RankedSector], params: dict[str, Any]) -> dict[str, Any]:
+    """What the browser keeps to ask for validation: the slot, the what-if values, a fingerprint of the figures."""
+    record = plan_record(result, ranked, at, plan_parameters(params))
+    return {"at": at, **params, "fingerprint": plan_fingerprint(record)}
+
+
+def plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> tuple[Any, AllocationResult | None]:
+    """The plan panel and the plan the server computed (None when it cannot be computed)."""
     try:
-        problem = AllocationProblem.from_situation(ranked, load_stations(store(), s.dept), tuned,
-                                                   ratios=what_if_ratios(vsav, fpt))
-        result = problem.solve()
+        result = solve_plan(ranked, target, vsav, fpt)
     except AllocationError as exc:
         return dbc.Alert(str(exc), color="warning"), None
     language = lang()
     moves = [html.Li(m.text(language)) for m in result.moves]
     kept = [html.Li(m.text(language)) for m in result.on_site]
     short = [html.Li(f.text(language)) for f in result.shortfalls]
-    body = [html.P(result.summary(language), className="fw-bold")]
+    body: list[Any] = [html.P(result.summary(language), className="fw-bold")]
     if moves:
         body += [html.H3(t("crisis.moves"), className="h6"), html.Ul(moves, className="plan-moves")]
     if kept:
         body += [html.H3(t("crisis.on_site"), className="h6"), html.Ul(kept)]
     if short:
         body += [html.H3(t("crisis.shortfalls"), className="h6"), html.Ul(short, className="plan-shortfalls")]
-    data = {"summary": result.summary("fr"), "texts": result.explain("fr"), "target_minutes": minutes,
-            "ranked": [r.code for r in ranked], "status": result.status}
-    return html.Div(body), data
+    return html.Div(body), result
 
 
 def demo_note() -> Any:
@@ -120,19 +144,43 @@ def decisions_table() -> Any:
     return table([t("crisis.col_when"), t("crisis.col_who"), t("crisis.col_plan")], body)
 
 
-def validate(plan_data: dict[str, Any] | None, ranked_codes: list[str]) -> Any:
-    if not plan_data:
-        return dbc.Alert(t("crisis.no_plan"), color="warning")
-    exercise = current_exercise()
-    at, _overlay, _now = view_slot()
-    snapshot = {"at": at, "ranked": ranked_codes}
+PARAMS = ("authority", "groupement", "min_excess", "target", "vsav", "fpt")
+
+
+def recompute(request: dict[str, Any]) -> tuple[int, list[RankedSector], AllocationResult] | str:
+    """The server's own plan for the slot and what-if values of a validation request, or why it moved on."""
+    params = {k: request.get(k) for k in PARAMS}
+    at, ranked = ranking(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
+    if request.get("at") != at:
+        return t("crisis.plan_moved_on")
     try:
-        record_decision(store(), username() or "?", plan_data, snapshot,
+        result = solve_plan(ranked, params["target"], params["vsav"], params["fpt"])
+    except AllocationError as exc:
+        return str(exc)
+    expected = plan_request(at, result, ranked, params)["fingerprint"]
+    if not isinstance(request.get("fingerprint"), str) or request["fingerprint"] != expected:
+        return t("crisis.plan_moved_on")
+    return at, ranked, result
+
+
+def validate(request: dict[str, Any] | None) -> Any:
+    """Record the plan the server recomputes (never what the browser sends), if its figures still match."""
+    if not request:
+        return dbc.Alert(t("crisis.no_plan"), color="warning")
+    found = recompute(request)
+    if isinstance(found, str):
+        return dbc.Alert(found, color="warning")
+    at, ranked, result = found
+    record = plan_record(result, ranked, at, plan_parameters(request))
+    exercise = current_exercise()
+    snapshot = {"at": at, "ranked": record["ranked"], "fingerprint": plan_fingerprint(record)}
+    try:
+        record_decision(store(), username() or "?", record, snapshot,
                         exercise_id=None if exercise is None else exercise.id)
     except ExerciseError as exc:
         return dbc.Alert(str(exc), color="danger")
     audit.record(store(), "plan.validate", username=username(), exercise=exercise.id if exercise else "live",
-                 summary=plan_data.get("summary", ""))
+                 summary=record["summary"])
     return dbc.Alert(t("crisis.validated"), color="success")
 
 
@@ -148,7 +196,9 @@ def register(app: Dash) -> None:
     def _refresh(_n: int, authority: str, groupement: str, min_excess: Any, target: Any, vsav: Any,
                  fpt: Any) -> tuple[Any, ...]:
         at, ranked = ranking(str(authority or "all"), str(groupement or ""), min_excess)
-        panel, data = plan(ranked, target, vsav, fpt)
+        panel, result = plan(ranked, target, vsav, fpt)
+        params = dict(zip(PARAMS, (authority, groupement, min_excess, target, vsav, fpt)))
+        data = None if result is None else plan_request(at, result, ranked, params)
         when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
         return ranking_table(ranked), ranking_hideout(ranked), when, panel, data
 
@@ -167,5 +217,4 @@ def register(app: Dash) -> None:
     def _validate(clicks: int | None, plan_data: Any) -> Any:
         if not clicks:
             return no_update
-        data = plan_data if isinstance(plan_data, dict) else None
-        return validate(data, list((data or {}).get("ranked", [])))
+        return validate(plan_data if isinstance(plan_data, dict) else None)

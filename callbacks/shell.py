@@ -90,8 +90,8 @@ def register(app: Dash) -> None:
 
     clientside(
         app, "display",
-        "function(path, href) { return href.split('?')[0] + '?next=' + encodeURIComponent(path || '/'); }",
-        Output(ids.LANG_LINK, "href"), Input(ids.URL, "pathname"), State(ids.LANG_LINK, "href"),
+        "function(path) { return path || '/'; }",
+        Output(ids.LANG_NEXT, "value"), Input(ids.URL, "pathname"),
     )
     clientside(
         app, "display",

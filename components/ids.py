@@ -11,6 +11,7 @@ EXERCISE_BANNER = "shell-exercise-banner"
 ALERT = "shell-alert"
 THEME_TOGGLE = "shell-theme-toggle"
 LANG_LINK = "shell-language"
+LANG_NEXT = "shell-language-next"
 
 # situation
 SIT_REFRESH = "situation-refresh"

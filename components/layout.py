@@ -28,11 +28,14 @@ def root_layout() -> html.Div:
 
     if not has_request_context():  # layout validation at start-up
         return shell([], "", "display", lambda _r: False, dash.page_container, 60000)
+    from server.auth import csrf_token
+
     user = _user()
     pages = list(dash.page_registry.values())
     username = user.username if user.is_authenticated else ""
     role = user.role if user.is_authenticated else "display"
-    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms(), exercise_state())
+    csrf = csrf_token() if user.is_authenticated else ""
+    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms(), exercise_state(), csrf)
 
 
 def exercise_state() -> dict[str, Any] | None:

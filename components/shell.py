@@ -19,7 +19,15 @@ def nav_links(pages: list[dict[str, Any]], role_ok: Any) -> list[Any]:
     ]
 
 
-def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any) -> dbc.Navbar:
+def post_button(action: str, label: str, csrf: str, class_name: str, extra: list[Any] | None = None,
+                **attrs: Any) -> html.Form:
+    """A small same-origin form posting the session's CSRF token (state changes never ride on GET)."""
+    fields = [dcc.Input(type="hidden", name="csrf", value=csrf), *(extra or [])]
+    return html.Form([*fields, html.Button(label, type="submit", className=class_name, **attrs)],
+                     action=action, method="POST", className="shell-form m-0")
+
+
+def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, csrf: str = "") -> dbc.Navbar:
     brand = html.A([html.Img(src="/assets/logo.svg", height="34", alt=""), html.Span("Vigie", className="ms-2")],
                    href="/", className="navbar-brand d-flex align-items-center")
     other = "en" if lang() == "fr" else "fr"
@@ -27,14 +35,14 @@ def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any) 
         html.Span(id=ids.FRESHNESS, className="shell-freshness badge", role="status",
                   **{"data-lost": t("shell.lost_since")}),
         html.Span(id=ids.CLOCK, className="shell-clock", **{"aria-label": t("shell.clock")}),
-        html.A(other.upper(), id=ids.LANG_LINK, href=f"/langue/{other}?next=/",
-               className="btn btn-outline-light btn-sm shell-lang",
-               title=t("shell.language"), **{"aria-label": t("shell.language")}),
+        post_button(f"/langue/{other}", other.upper(), csrf, "btn btn-outline-light btn-sm shell-lang",
+                    [dcc.Input(id=ids.LANG_NEXT, type="hidden", name="next", value="/")],
+                    id=ids.LANG_LINK, title=t("shell.language"), **{"aria-label": t("shell.language")}),
         html.Button(t("shell.theme_icon"), id=ids.THEME_TOGGLE, className="btn btn-outline-light btn-sm shell-theme",
                     title=t("shell.theme_help"), **{"aria-label": t("shell.theme")}),
         html.Span([html.Span(username, className="fw-bold"), html.Span(t(f"roles.{role}"), className="shell-role")],
                   className="shell-user"),
-        html.A(t("shell.logout"), href="/logout", className="btn btn-outline-light btn-sm shell-logout"),
+        post_button("/logout", t("shell.logout"), csrf, "btn btn-outline-light btn-sm shell-logout"),
     ], className="d-flex align-items-center gap-3 flex-wrap")
     return dbc.Navbar(
         dbc.Container([
@@ -59,7 +67,7 @@ def exercise_banner(state: dict[str, Any] | None) -> html.Div:
 
 
 def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, content: Any,
-          refresh_ms: int, exercise: dict[str, Any] | None = None) -> html.Div:
+          refresh_ms: int, exercise: dict[str, Any] | None = None, csrf: str = "") -> html.Div:
     """Navbar + banners + the page container + the shared refresh interval."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
@@ -70,7 +78,8 @@ def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, c
         dcc.Store(id=ids.SHELL_EXERCISE_LEFT),
         dcc.Store(id=ids.SHELL_NOTICE_TEXT, data=t("shell.exercise_over")),
         # One sticky header: the EXERCICE banner never slides over the clock and the badge.
-        html.Header([exercise_banner(exercise), navbar(pages, username, role, role_ok)], className="shell-header"),
+        html.Header([exercise_banner(exercise), navbar(pages, username, role, role_ok, csrf)],
+                    className="shell-header"),
         html.Div(t("shell.connection_lost"), id=ids.LOST_BANNER, className="shell-lost", role="alert", hidden=True),
         html.Div(id=ids.SHELL_NOTICE, className="shell-notice", role="status", hidden=True),
         html.Main(content, className="shell-main"),

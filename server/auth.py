@@ -1,6 +1,8 @@
 """Login, logout, the deny-by-default guard and role checks on every callback and API route."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from functools import wraps
@@ -24,6 +26,7 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
 # The only files the login page needs; every other asset is behind the login.
 PUBLIC_ASSETS = frozenset({"/assets/themes/darkly.min.css", "/assets/login.css", "/assets/logo.svg"})
 TOUCH_EVERY_S = 30  # record user activity at most this often (spares the writer)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]
@@ -96,9 +99,49 @@ def _unauthorised() -> Response:
     return redirect(url_for("auth.login", next=target))
 
 
+def _bearer() -> bool:
+    return request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def foreign_origin() -> str | None:
+    """Why a state-changing request did not come from one of our own pages (None when it did).
+
+    Sec-Fetch-Site decides when the browser sends it (HTTPS and localhost): "same-site" is
+    refused too, since another port of the same host is another origin. Otherwise a real
+    Origin must be ours. `Origin: null` (our own forms send it under Referrer-Policy:
+    no-referrer) and requests without either header are left to the CSRF token of the forms
+    and to the JSON-only bodies of the Dash and API routes, which no cross-origin page can send.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return None if fetch_site in ("same-origin", "none") else f"Sec-Fetch-Site: {fetch_site[:20]}"
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != "null" and urlsplit(origin).netloc != request.host:
+        return "Origin is not this site"
+    return None
+
+
+def csrf_token() -> str:
+    """The CSRF token of the current session: an HMAC of its server-side id (nothing stored)."""
+    key = str(current_app.config.get("SECRET_KEY") or "").encode()
+    return hmac.new(key, f"csrf:{current_user.token}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_ok() -> bool:
+    """True when the posted form carries the session's CSRF token."""
+    sent = str(request.form.get("csrf", ""))
+    return current_user.is_authenticated and bool(sent) and secrets.compare_digest(sent, csrf_token())
+
+
 def guard() -> Response | None:
     """Deny by default: only the login page, /healthz and the login page's files are public."""
     path = request.path
+    if request.method not in SAFE_METHODS and not _bearer():
+        reason = foreign_origin()
+        if reason is not None:
+            audit.record(store(), "csrf", username=getattr(current_user, "username", None),
+                         address=client_address(), outcome="refused", path=path[:200], reason=reason)
+            return _json_error(403, "cross-origin request refused: " + reason)
     if path in PUBLIC_PATHS or path in PUBLIC_ASSETS or path.startswith("/enrol/"):
         return None
     if path.startswith("/api/"):
@@ -167,8 +210,9 @@ def _touch_unless_polling() -> None:
 
 
 # -- role checks for API routes --------------------------------------------------------
-def api_route(*, role: str = "operator", scope: str | None = "read") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Allow a session with at least `role`, or a bearer token of `scope` (None: sessions only)."""
+def api_route(*, role: str = "operator", scope: str | None = "read",
+              sessions: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Allow a session with at least `role` (unless not `sessions`), or a bearer token of `scope` (None: sessions only)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -179,12 +223,15 @@ def api_route(*, role: str = "operator", scope: str | None = "read") -> Callable
                     audit.record(store(), "api.scope", username=f"token:{token.name}", address=client_address(),
                                  outcome="forbidden", path=request.path)
                     return _json_error(403, f"this token's scope ({token.scope}) does not allow {request.path}")
+            elif not sessions:
+                return _json_error(401, f"{request.path} takes a bearer token only (Authorization: Bearer ...)")
             elif not current_user.is_authenticated or not current_user.has_role(role):
                 return _json_error(403, "forbidden for this role")
             return view(*args, **kwargs)
 
         wrapped.vigie_role = role  # type: ignore[attr-defined]
         wrapped.vigie_scope = scope  # type: ignore[attr-defined]
+        wrapped.vigie_sessions = sessions  # type: ignore[attr-defined]
         return wrapped
 
     return decorate
@@ -248,8 +295,18 @@ def login() -> Any:
     return redirect(safe_next(request.form.get("next")))
 
 
+def _post_only() -> None:
+    """Answer 405 to a GET (rather than let the page shell answer it): these routes change state."""
+    if request.method != "POST":
+        abort(405, valid_methods=["POST"])
+
+
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Any:
+    """End the session (a form posting the CSRF token; GET answers 405)."""
+    _post_only()
+    if not csrf_ok():
+        return redirect("/")
     if current_user.is_authenticated:
         audit.record(store(), "logout", username=current_user.username, address=client_address())
         accounts.close_session(store(), current_user.token)
@@ -272,16 +329,19 @@ def enrol(token: str) -> Any:
     return redirect("/mur")
 
 
-@bp.route("/langue/<language>")
+@bp.route("/langue/<language>", methods=["GET", "POST"])
 def set_language(language: str) -> Any:
-    """Switch the interface language of the current user, then go back where they were."""
+    """Switch the interface language of the current user (a form posting the CSRF token), then go back."""
+    _post_only()
     if not current_user.is_authenticated:
         return _unauthorised()
+    if not csrf_ok():
+        abort(400)
     try:
         accounts.set_language(store(), current_user.user.id, language)
     except accounts.AccountError:
         abort(400)
-    return redirect(safe_next(request.args.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 def init_auth(server: Flask) -> None:

@@ -62,8 +62,17 @@ class AuthActions:
         return self.client.post("/login", data={"username": username, "password": password,
                                                 "csrf": self.csrf(), "next": next_url})
 
+    def session_csrf(self) -> str:
+        """The CSRF token the navbar's forms carry (read from the served layout)."""
+        layout = self.client.get("/_dash-layout").get_data(as_text=True)
+        match = re.search(r'"name":\s*"csrf",\s*"type":\s*"hidden",\s*"value":\s*"([0-9a-f]+)"', layout) \
+            or re.search(r'"value":\s*"([0-9a-f]{64})"', layout)
+        assert match, "the navbar carries no CSRF token"
+        return match.group(1)
+
     def logout(self) -> Any:
-        return self.client.get("/logout")
+        """Press the navbar's sign-out button (a form POSTing the session's CSRF token)."""
+        return self.client.post("/logout", data={"csrf": self.session_csrf()})
 
 
 @pytest.fixture

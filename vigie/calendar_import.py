@@ -25,12 +25,13 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 from vigie import events as events_mod
 from vigie import reference
 from vigie.events import CATEGORIES, COLUMNS, Event, InvalidEvents, make_event
-from vigie.overlays import ImportRefused, Problem, decode
+from vigie.overlays import MAX_CELL_CHARS, ImportRefused, Problem, csv_refusal, decode
 from vigie.slots import PARIS, local_day_bounds
 from vigie.store import Store
 
 SectorsResolver = Callable[[str], Sequence[str]]
 MAX_PROBLEMS = 50
+MAX_NAME_CHARS = 200  # event names (an iCalendar SUMMARY is cut there)
 CATEGORY_ALIASES = {"feria": "feria", "festival": "festival", "match": "match", "fireworks": "fireworks",
                     "feu d artifice": "fireworks", "feux d artifice": "fireworks", "pelerinage": "pilgrimage",
                     "pilgrimage": "pilgrimage", "course": "race", "race": "race", "concert": "concert",
@@ -232,15 +233,18 @@ def import_events_csv(store: Store, data: bytes, username: str, *, max_bytes: in
     text = decode(data, what, max_bytes)
     first = text.split("\n", 1)[0]
     reader = csv.DictReader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
-    header = [h.strip() for h in reader.fieldnames or []]
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise csv_refusal(exc, what) from None
     if sorted(header) != sorted(COLUMNS):
         _refuse([Problem(1, f"l'en-tête doit être {','.join(COLUMNS)}", f"the header must be {','.join(COLUMNS)}")], what)
     known = _known(store)
     problems: list[Problem] = []
     parsed: list[Event] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
         try:
@@ -268,6 +272,11 @@ def _csv_event(row: Mapping[str, Any], known: Collection[str], username: str) ->
         raise _Refusal("plus de champs que de colonnes (mettez entre guillemets les noms qui contiennent une virgule)",
                        "more fields than columns (quote names that hold a comma)")
     cell = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+    for name, value in cell.items():
+        limit = MAX_NAME_CHARS if name == "name" else MAX_CELL_CHARS
+        if len(value) > limit:
+            raise _Refusal(f"champ {name[:40]} trop long ({len(value)} caractères, {limit} au plus)",
+                           f"field {name[:40]}: too long ({len(value)} characters, at most {limit})")
     for name in ("event_id", "name", "sectors", "start", "end", "expected_attendance", "category"):
         if not cell.get(name):
             raise _Refusal(f"champ {name} vide : remplissez-le", f"field {name}: empty; fill it in")
@@ -374,6 +383,11 @@ def _ics_event(vevent: Any, resolver: SectorsResolver, known: Collection[str], u
     if vevent.get("RRULE") is not None or vevent.get("RECURRENCE-ID") is not None:
         raise _Refusal("événement récurrent (RRULE) : exportez les occurrences une à une",
                        "recurring event (RRULE): export each occurrence")
+    for prop in ("LOCATION", "CATEGORIES", "X-VIGIE-SECTORS", "X-VIGIE-ATTENDANCE", "X-VIGIE-CATEGORY"):
+        size = sum(len(text) for text in _text(vevent.get(prop)))
+        if size > MAX_CELL_CHARS:
+            raise _Refusal(f"{prop} trop long ({size} caractères, {MAX_CELL_CHARS} au plus)",
+                           f"{prop}: too long ({size} characters, at most {MAX_CELL_CHARS})")
     start, end = _times(vevent)
     name = " ".join(str(vevent.get("SUMMARY") or "").split())
     if not name:
@@ -384,7 +398,7 @@ def _ics_event(vevent: Any, resolver: SectorsResolver, known: Collection[str], u
                        "de la commune", "no sector recognised: add X-VIGIE-SECTORS (INSEE codes) or a LOCATION "
                        "naming the commune")
     attendance = _text(vevent.get("X-VIGIE-ATTENDANCE"))
-    return make_event(_uid(vevent, start), name[:200], sectors, start, end, attendance[0] if attendance else 0,
+    return make_event(_uid(vevent, start), name[:MAX_NAME_CHARS], sectors, start, end, attendance[0] if attendance else 0,
                       _category(vevent), source[:200], origin="user", created_by=username, where="",
                       known_sectors=known)
 

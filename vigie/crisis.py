@@ -9,8 +9,13 @@ under the threshold and leaves at the second.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
+
+from vigie.allocation import AllocationResult
 
 from vigie.config import Settings
 from vigie.events import Event, load_events
@@ -152,3 +157,18 @@ def rank_sectors(store: Store, t: int, settings: Settings, *, authority: str | N
     candidates.sort(key=lambda pair: (-(pair[0].excess or 0), pair[0].code))
     events = events_near(store, situation.at) if candidates else []
     return [_ranked(i, s, groups.get(s.code), events, sig) for i, (s, sig) in enumerate(candidates, start=1)]
+
+
+# -- validated plans ---------------------------------------------------------------------------------------
+def plan_record(result: AllocationResult, ranked: Sequence[RankedSector], at: int,
+                parameters: dict[str, Any]) -> dict[str, Any]:
+    """What the decision log keeps of a plan: only what the server computed, and the what-if values it used."""
+    return {"summary": result.summary("fr"), "texts": result.explain("fr"),
+            "target_minutes": int(parameters.get("target_minutes", 0)), "parameters": dict(parameters),
+            "ranked": [r.code for r in ranked], "status": result.status, "at": int(at),
+            "figures": [[r.code, r.present, r.excess] for r in ranked]}
+
+
+def plan_fingerprint(record: dict[str, Any]) -> str:
+    """A digest of a plan record: two plans with the same fingerprint show the same figures."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

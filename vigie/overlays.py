@@ -37,6 +37,7 @@ MASSIF_PUBLICATION = dtime(17, 0)
 FLOOD_PUBLICATION = dtime(16, 0)
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PROBLEMS = 50
+MAX_CELL_CHARS = 500  # no legitimate cell is longer; checked before any pattern runs on it
 _FR_DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 
 
@@ -111,15 +112,25 @@ def read_rows(text: str, required: Sequence[str], what: tuple[str, str]) -> list
     try:
         return _read_rows(text, required, what)
     except csv.Error as exc:
-        raise ImportRefused(what, [Problem(None, f"CSV illisible ({exc}) : vérifiez les guillemets et les fins de ligne",
-                                           f"unreadable CSV ({exc}): check quotes and line ends")]) from None
+        raise csv_refusal(exc, what) from None
+
+
+def csv_refusal(exc: csv.Error, what: tuple[str, str]) -> ImportRefused:
+    """The refusal of a file the csv module could not read (a cell past its limit, a stray quote)."""
+    if "field larger than field limit" in str(exc):
+        return ImportRefused(what, [Problem(None, f"une cellule dépasse {csv.field_size_limit()} caractères "
+                                                  f"({MAX_CELL_CHARS} au plus) : vérifiez les guillemets",
+                                            f"a cell exceeds {csv.field_size_limit()} characters "
+                                            f"(at most {MAX_CELL_CHARS}): check the quotes")])
+    return ImportRefused(what, [Problem(None, f"CSV illisible ({exc}) : vérifiez les guillemets et les fins de ligne",
+                                        f"unreadable CSV ({exc}): check quotes and line ends")])
 
 
 def _read_rows(text: str, required: Sequence[str], what: tuple[str, str]) -> list[tuple[int, dict[str, str]]]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader, [])]
+    header = [h.strip().lower()[:40] for h in next(reader, [])]
     missing = [c for c in required if c not in header]
     extra = [c for c in header if c not in required and c not in OPTIONAL_COLUMNS]
     if missing or extra or len(set(header)) != len(header):
@@ -128,15 +139,25 @@ def _read_rows(text: str, required: Sequence[str], what: tuple[str, str]) -> lis
                                            f"the header must be {','.join(required)} (missing: "
                                            f"{', '.join(missing) or '-'}; unexpected: {', '.join(extra) or '-'})")])
     rows = []
+    long_cells: list[Problem] = []
     for cells in reader:
         line = reader.line_num
+        long_cells += [cell_too_long(line, name, len(value))
+                       for name, value in zip(header, cells) if len(value) > MAX_CELL_CHARS]
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
             rows.append((line, {"__width__": str(len(cells))}))
             continue
         rows.append((line, {name: value.strip() for name, value in zip(header, cells)}))
+    if long_cells:
+        raise ImportRefused(what, long_cells[:MAX_PROBLEMS])
     return rows
+
+
+def cell_too_long(line: int, column: str, size: int, limit: int = MAX_CELL_CHARS) -> Problem:
+    """The problem of a cell longer than any legitimate value (its text is not echoed)."""
+    return Problem(line, f"{column[:40]} : {size} caractères, {limit} au plus", f"{column[:40]}: {size} characters, at most {limit}")
 
 
 def parse_day(text: str) -> date:

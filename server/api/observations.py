@@ -1,4 +1,4 @@
-"""Push API: POST /api/v1/observations (CSV or JSON body), for an `ingest` token."""
+"""Push API: POST /api/v1/observations (CSV or JSON body), for an `ingest` bearer token only (no session)."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,17 +13,16 @@ from vigie.feed.formats import BatchTooLarge
 from vigie.store import StorageFull
 from vigie.feed.ingest import ingest_bytes, refresh_reference
 
-ACCEPTED_TYPES = ("text/csv", "application/json", "text/plain")
+ACCEPTED_TYPES = ("text/csv", "application/json")
 
 
 @bp.route("/observations", methods=["POST"])
-@api_route(role="admin", scope="ingest")
+@api_route(role="admin", scope="ingest", sessions=False)
 def post_observations() -> Any:
     mimetype = request.mimetype or ""
     if mimetype not in ACCEPTED_TYPES:
         return error(415, "send the batch as text/csv (feed format) or application/json")
-    token = g.get("api_token")
-    source = f"api:{token.name}" if token is not None else "api:session"
+    source = f"api:{g.api_token.name}"
     try:
         result = ingest_bytes(store(), request.get_data(cache=False), source, settings())
     except BatchTooLarge as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from vigie.bootstrap import init_database
 from vigie.config import Settings
-from vigie.feed.formats import MAX_PROBLEMS, ProblemLog, classify_count, parse_batch
+from vigie.feed.formats import MAX_CELL_CHARS, MAX_PROBLEMS, ProblemLog, classify_count, parse_batch
 from vigie.feed.ingest import ingest_bytes
 from vigie.store import Store
 
@@ -110,8 +111,9 @@ def test_slot_with_offset_and_without() -> None:
     assert [p.code for p in naive.problems.problems] == ["no_offset"]
 
 
-@pytest.mark.parametrize("cell", ["1000000000", "99999999999999999999", "18446744073709551617", "1" + "0" * 5000])
+@pytest.mark.parametrize("cell", ["1000000000", "99999999999999999999", "18446744073709551617", "1" + "0" * 60])
 def test_huge_counts_are_refused_not_wrapped(cell: str) -> None:
+    """Counts past MAX_COUNT (up to the cell bound) are refused as too large, never wrapped."""
     batch = parse_batch(f"{HEADER}\n13001,2026-07-14T18:00:00Z,{cell},1,0,0,0,0\n".encode())
     assert [(p.column, p.code) for p in batch.problems.problems] == [("present", "count_too_large")]
     ok = parse_batch(f"{HEADER}\n13001,2026-07-14T18:00:00Z,999999999,0000000000001,0,0,0,0\n".encode())
@@ -206,3 +208,39 @@ def test_near_valid_csv_is_accepted_or_refused_with_reasons(store: Store, settin
         assert after == before
     else:
         assert result.problems == [] and after - before == result.inserted
+
+
+LONG_CELLS = {
+    "count": f"{HEADER}\n13001,2026-07-14T18:00:00Z,{'1' * 1_000_000},1,0,0,0,0\n",
+    "spaced count": f"{HEADER}\n13001,2026-07-14T18:00:00Z,{'1 ' * 500_000}x,1,0,0,0,0\n",
+    "instant": f"{HEADER}\n13001,2026-07-14T18:00:00Z{'0' * 1_000_000},1,1,0,0,0,0\n",
+    "sector": f"{HEADER}\n{'1' * 1_000_000},2026-07-14T18:00:00Z,1,1,0,0,0,0\n",
+    "json count": json.dumps([{"sector_id": "13001", "slot_start": "2026-07-14T18:00:00Z", "present": "9" * 1_000_000,
+                               "residents": 1, "tourists_fr": 0, "tourists_intl": 0, "excursionists": 0, "entries": 0}]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LONG_CELLS))
+def test_one_megabyte_cell_is_refused_at_once(kind: str) -> None:
+    """A 1 MB cell is refused by its length, before any pattern runs (was quadratic: 16 000 digits took 1.7 s)."""
+    started = time.perf_counter()
+    batch = parse_batch(LONG_CELLS[kind].encode())
+    assert time.perf_counter() - started < 0.25
+    assert [p.code for p in batch.problems.problems] == ["cell_too_long"]
+    assert f"at most {MAX_CELL_CHARS}" in batch.problems.problems[0].message_en
+    assert batch.observations is None
+
+
+def test_one_megabyte_header_is_refused_at_once() -> None:
+    started = time.perf_counter()
+    batch = parse_batch(("sector_id," * 100_000 + "\n").encode())
+    assert time.perf_counter() - started < 0.25
+    assert [p.code for p in batch.problems.problems] == ["header_too_long"]
+
+
+@pytest.mark.parametrize("cell", ["1" * 60 + "x", "-" + " " * 60 + "x", " " * 60 + "1x", "1 " * 30 + "x", "." * 60])
+def test_count_patterns_are_linear(cell: str) -> None:
+    """The classifying patterns stay linear even on cells far past the bound (no backtracking blow-up)."""
+    started = time.perf_counter()
+    assert classify_count(cell * 3000) in ("not_a_number", "spaces", "decimal", "negative")
+    assert time.perf_counter() - started < 0.25

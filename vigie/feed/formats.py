@@ -34,6 +34,7 @@ SEGMENT_COLUMNS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
 VISITOR_COLUMNS = ("sector_id", "day", "unique_visitors")
 MAX_COUNT = 999_999_999
 MAX_PROBLEMS = 100
+MAX_CELL_CHARS = 64  # the longest legitimate cell (an instant with offset) is 32 characters
 SEPARATORS = (",", ";")
 
 _D = "[0-9]"
@@ -41,9 +42,10 @@ _INSTANT = re.compile(rf"{_D}{{4}}-{_D}{{2}}-{_D}{{2}}[T ]{_D}{{2}}:{_D}{{2}}(?:
                       rf"(?:[Zz]|[+-]{_D}{{2}}:?{_D}{{2}})")
 _NAIVE = re.compile(rf"{_D}{{4}}-{_D}{{2}}-{_D}{{2}}[T ]{_D}{{2}}:{_D}{{2}}(?::{_D}{{2}}(?:\.{_D}{{1,6}})?)?")
 _DAY = re.compile(rf"{_D}{{4}}-{_D}{{2}}-{_D}{{2}}")
-_NEGATIVE = re.compile(r"\s*-\s*[0-9.,\s]*[0-9][0-9.,\s]*")
-_DECIMAL = re.compile(r"[0-9\s\u00a0\u202f]*[0-9][0-9\s\u00a0\u202f]*[.,][0-9]*|[.,][0-9]+")
-_SPACED = re.compile(r"[0-9\s\u00a0\u202f']*[0-9][0-9\s\u00a0\u202f']*")
+# Linear patterns: the part before the first digit cannot match a digit, so no backtracking.
+_NEGATIVE = re.compile(r"\s*-[.,\s]*[0-9][0-9.,\s]*")
+_DECIMAL = re.compile(r"[\s\u00a0\u202f]*[0-9][0-9\s\u00a0\u202f]*[.,][0-9]*|[.,][0-9]+")
+_SPACED = re.compile(r"[\s\u00a0\u202f']*[0-9][0-9\s\u00a0\u202f']*")
 
 
 class FeedFormatError(ValueError):
@@ -236,6 +238,9 @@ def _parse_csv(text: str, batch: ParsedBatch) -> None:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     header_line, _, body = text.partition("\n")
     delimiter = ";" if ";" in header_line and "," not in header_line else ","
+    if len(header_line) > 2 * len(",".join(OBSERVATION_COLUMNS)):
+        batch.problems.add(1, None, "header_too_long", value=len(header_line), expected=",".join(OBSERVATION_COLUMNS))
+        return
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter), [])]
     kind = _check_header(header, batch.problems)
     if kind is None:
@@ -248,6 +253,8 @@ def _parse_csv(text: str, batch: ParsedBatch) -> None:
         batch.problems.add(None, None, "no_rows")
         return
     named = dict(zip(header, columns))
+    if not cells_bounded(named, lines, batch.problems):
+        return
     if kind == "observations":
         batch.observations = build_observations(named, lines, batch.problems)
     else:
@@ -378,6 +385,8 @@ def _parse_json(text: str, batch: ParsedBatch) -> None:
         expected = OBSERVATION_COLUMNS if kind == "observations" else VISITOR_COLUMNS
         columns, lines = _json_columns(items, expected, batch.problems)
         named = dict(zip(expected, columns))
+        if not cells_bounded(named, lines, batch.problems):
+            continue
         if kind == "observations":
             batch.observations = build_observations(named, lines, batch.problems)
         else:
@@ -427,6 +436,19 @@ def _json_cell(value: Any, position: int, name: str, log: ProblemLog) -> str | N
 
 
 # -- typing the columns --------------------------------------------------------------
+
+def cells_bounded(named: dict[str, list[str]], lines: np.ndarray, log: ProblemLog) -> bool:
+    """True when no cell exceeds MAX_CELL_CHARS; each longer cell is reported (checked before any pattern)."""
+    bounded = True
+    for name, cells in named.items():
+        if not cells or max(map(len, cells)) <= MAX_CELL_CHARS:
+            continue
+        bounded = False
+        lengths = np.fromiter(map(len, cells), np.int64, len(cells))
+        idx = np.flatnonzero(lengths > MAX_CELL_CHARS)
+        log.add_rows(lines[idx], name, "cell_too_long", lambda i: int(lengths[idx[i]]), expected=MAX_CELL_CHARS)
+    return bounded
+
 
 def build_observations(named: dict[str, list[str]], lines: np.ndarray, log: ProblemLog) -> ObservationTable:
     """Typed observation columns; bad cells are reported (see ObservationTable)."""

@@ -63,6 +63,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "La colonne « {value} » apparaît deux fois dans l'en-tête : gardez-en une.",
         "Column \"{value}\" appears twice in the header: keep one.",
     ),
+    "cell_too_long": (
+        "Cellule de {value} caractères : {column} en admet au plus {expected} ; vérifiez le séparateur et les fins de ligne.",
+        "Cell of {value} characters: {column} allows at most {expected}; check the separator and line endings.",
+    ),
+    "header_too_long": (
+        "En-tête de {value} caractères : la première ligne doit être l'en-tête {expected}.",
+        "Header of {value} characters: the first line must be the header {expected}.",
+    ),
     "field_count": (
         "{value} champs au lieu de {expected}{hint_fr} : chaque ligne doit avoir autant de champs que l'en-tête.",
         "{value} fields instead of {expected}{hint_en}: every line must have as many fields as the header.",
