@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.alerts import alert_bar
 from components.text import lang, t
 
 
@@ -58,7 +59,7 @@ def exercise_banner(state: dict[str, Any] | None) -> html.Div:
 
 
 def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, content: Any,
-          refresh_ms: int, exercise: dict[str, Any] | None = None) -> html.Div:
+          refresh_ms: int, exercise: dict[str, Any] | None = None, sound_default: bool = True) -> html.Div:
     """Navbar + banners + the page container + the shared refresh interval."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
@@ -68,6 +69,7 @@ def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, c
         dcc.Store(id=ids.SHELL_EXERCISE, data=exercise),
         exercise_banner(exercise),
         navbar(pages, username, role, role_ok),
+        alert_bar(sound_default),
         html.Div(t("shell.connection_lost"), id=ids.LOST_BANNER, className="shell-lost", role="alert", hidden=True),
         html.Main(content, className="shell-main"),
     ], id="shell-root", className="shell shell-in-exercise" if exercise else "shell")
