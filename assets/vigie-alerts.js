@@ -1,7 +1,7 @@
 /* Attention for new alerts: a short bundled chime and, when allowed, a browser notification.
  *
  * - The sound is on or off per device (localStorage "vigie-alert-sound"); a device that never
- *   chose gets the default the server wrote on the bar's toggle (off on display accounts
+ *   chose gets the default the server wrote on the shell's marker (off on display accounts
  *   unless an administrator enabled it).
  * - Browsers play sound only after one user gesture on the page: until then the shell shows
  *   a notice (see noticeHidden) and the first click or key press unlocks the audio.
@@ -26,7 +26,7 @@ window.vigie = window.vigie || {};
   }
 
   function serverDefault() {
-    var toggle = document.getElementById("shell-alert-sound");
+    var toggle = document.getElementById("shell-alert-announced");
     return toggle && toggle.getAttribute("data-sound-default") === "on";
   }
 

@@ -30,18 +30,19 @@ class AlertLine:
     exercise: bool
 
 
-def sound_toggle(sound_default: bool) -> html.Button:
-    """The per-device sound switch; `data-sound-default` is used until the device chooses."""
-    return html.Button(t("alert_screen.sound_on"), id=ids.ALERT_SOUND, n_clicks=0,
-                       className="btn btn-outline-light btn-sm shell-alert-sound",
+def sound_toggle(toggle_id: str) -> html.Button:
+    """The per-device sound switch (its label is set in the browser from the device's choice)."""
+    return html.Button(t("alert_screen.sound_off"), id=toggle_id, n_clicks=0, className="btn btn-outline-light",
                        title=t("alert_screen.sound_help"),
-                       **{"data-sound-default": "on" if sound_default else "off",
-                          "data-label-on": t("alert_screen.sound_on"), "data-label-off": t("alert_screen.sound_off"),
-                          "aria-label": t("alert_screen.sound_help")})
+                       **{"data-label-on": t("alert_screen.sound_on"), "data-label-off": t("alert_screen.sound_off"),
+                          "aria-pressed": "false"})
 
 
 def alert_bar(sound_default: bool) -> html.Div:
-    """The strip under the navbar: open alerts and the newest one (filled by callbacks), sound, notice."""
+    """The strip under the navbar: active alerts and the newest one (filled by callbacks), the gesture notice.
+
+    `data-sound-default` on the hidden marker is the sound setting of a device that never chose.
+    """
     bar = html.Div([
         dcc.Link([html.Span(id=ids.ALERT_COUNT, className="badge shell-alert-count"),
                   html.Span(id=ids.ALERT_TEXT, className="shell-alert-text")],
@@ -50,9 +51,8 @@ def alert_bar(sound_default: bool) -> html.Div:
     ], id=ids.ALERT_BAR, className="shell-alert-bar", hidden=True, role="status", **{"aria-live": "polite"})
     gesture = html.Div(t("alert_screen.gesture_notice"), id=ids.ALERT_GESTURE, className="shell-alert-gesture",
                        hidden=True)
-    return html.Div([bar, html.Div([gesture, sound_toggle(sound_default)], className="shell-alert-controls"),
-                     dcc.Store(id=ids.ALERT_NEWEST), html.Span(id=ids.ALERT_ANNOUNCED, hidden=True)],
-                    className="shell-alerts")
+    marker = html.Span(id=ids.ALERT_ANNOUNCED, hidden=True, **{"data-sound-default": "on" if sound_default else "off"})
+    return html.Div([bar, gesture, dcc.Store(id=ids.ALERT_NEWEST), marker], className="shell-alerts")
 
 
 def state_badge(state: str) -> dbc.Badge:
@@ -82,15 +82,20 @@ def alerts_table(lines: Sequence[AlertLine]) -> Any:
                     className="table-responsive")
 
 
+TICKER_LINES = 3
+
+
 def wall_ticker(lines: Sequence[AlertLine]) -> list[Any]:
-    """The wall's large ticker: every alert not yet acknowledged (nothing when there is none)."""
+    """The wall's large ticker: the alerts nobody acknowledged yet, newest first (nothing when none)."""
     if not lines:
         return []
-    items = [html.Span(([exercise_badge(), " "] if a.exercise else []) + [a.summary, " — ", a.opened],
-                       className=f"wall-ticker-item wall-ticker-{a.severity}") for a in lines]
+    items: list[Any] = [html.Div(([exercise_badge(), " "] if a.exercise else []) + [a.summary],
+                                 className=f"wall-ticker-item wall-ticker-{a.severity}") for a in lines[:TICKER_LINES]]
+    if len(lines) > TICKER_LINES:
+        items.append(html.Div(t("alert_screen.ticker_more", count=len(lines) - TICKER_LINES),
+                              className="wall-ticker-more"))
     return [html.Div([html.Span(t("alert_screen.ticker_label", count=len(lines)), className="wall-ticker-label"),
-                      html.Div(html.Div(items, className="wall-ticker-track"), className="wall-ticker-window")],
-                     className="wall-ticker-band")]
+                      html.Div(items, className="wall-ticker-window")], className="wall-ticker-band")]
 
 
 def situation_header(count: int, exercise: bool) -> dcc.Link:

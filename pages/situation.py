@@ -30,6 +30,7 @@ def _build() -> dbc.Row:
     ], className="panel map-panel")
     side = html.Div([
         html.Div(id=ids.SIT_ERROR),
+        html.Div(id=ids.SIT_HEADER, className="mb-2", role="status"),
         html.Div(id=ids.SIT_KPIS, className="mb-2"),
         html.Div([html.Label(t("situation.indicator"), htmlFor=ids.SIT_INDICATOR, className="form-label"),
                   _indicator_picker()], className="mb-2"),

@@ -50,6 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secret_key", "", "Flask session key; generated and kept in DATA_DIR/secret_key when empty.", str),
     Setting("refresh_seconds", 60, "How often the situation views refresh themselves, in seconds.", int),
     Setting("wall_rotation_seconds", 20, "How long the wall display (/mur) shows each view before the next.", int),
+    Setting("alert_sound_on_display", False, "Alert sound on by default on `display` accounts (wall screens); each device may still turn it off.", _bool),
     Setting("tile_url", "", "Map tile URL template (e.g. a local tile server); empty draws the sectors on a plain background.", str),
     Setting("tile_attribution", "", "Attribution text shown for the map tiles.", str),
     Setting("session_idle_minutes", 30, "A session ends after this many minutes without a user action.", int),
