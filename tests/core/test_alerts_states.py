@@ -14,7 +14,7 @@ from vigie.store import Store
 from tests.core.test_reference import make_store
 
 T = 1_785_000_000
-SUMMARY = Summary("crisis", (("excess", 18400), ("name", "Saintes-Maries-de-la-Mer"), ("since", T), ("z", 7.3)))
+SUMMARY = Summary("crisis", (("excess", 18400), ("name", "Saintes-Maries-de-la-Mer"), ("z", 7.3)))
 
 
 @pytest.fixture

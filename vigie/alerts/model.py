@@ -36,9 +36,9 @@ class Summary:
     key: str
     params: tuple[tuple[str, Any], ...] = ()
 
-    def text(self, lang: str = "fr") -> str:
-        """The summary in `lang`, numbers and times in its format."""
-        values = dict(self.params)
+    def text(self, lang: str = "fr", **defaults: Any) -> str:
+        """The summary in `lang`, numbers and times in its format; `defaults` fill absent parameters."""
+        values = {**defaults, **dict(self.params)}
         shown = {name: _format(name, value, lang) for name, value in values.items()}
         return translate(f"alerts.{self.key}", lang, **shown)
 
@@ -53,7 +53,7 @@ def _format(name: str, value: Any, lang: str) -> str:
         return "?"
     if name in ("excess", "delta"):
         return format_signed(value, lang)
-    if name in ("present", "usual", "minutes"):
+    if name in ("present", "usual", "minutes", "deficit"):
         return format_int(value, lang)
     if name == "z":
         return format_decimal(float(value), 1, lang)
@@ -102,7 +102,7 @@ class Alert:
         record: dict[str, Any] = {name: getattr(self, name) for name in API_FIELDS if name != "summary"}
         for name in ("opened_at", "acknowledged_at", "closed_at"):
             record[name] = None if record[name] is None else iso_z(record[name])
-        record["summary"] = self.summary.text(lang)
+        record["summary"] = self.summary.text(lang, since=self.slot)
         return record
 
 

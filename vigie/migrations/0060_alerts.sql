@@ -78,3 +78,11 @@ CREATE TABLE alert_deliveries (
     UNIQUE (outbox_id, channel, target)
 );
 CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at) WHERE delivered_at IS NULL;
+
+-- What the rules were last evaluated on ("live" or "exercise:<id>"), so that the sender
+-- evaluates again only when a batch or an exercise clock brought something new.
+CREATE TABLE alert_evaluations (
+    scope TEXT PRIMARY KEY,
+    mark TEXT NOT NULL,               -- newest accepted batch id, or exercise slot and injections
+    at REAL NOT NULL
+) WITHOUT ROWID;
