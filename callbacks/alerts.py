@@ -117,13 +117,13 @@ def page_view(state: Any, sector: Any, start_date: Any, end_date: Any) -> tuple[
     except ValueError:
         return dbc.Alert(t("alert_screen.bad_dates"), color="warning"), no_update
     current = alerts.list_alerts(store(), state="active", exercise_id=viewer_exercise(), limit=PAGE_MAX)
-    options = [{"label": f"n° {a.id} — {a.summary.text(language)}", "value": a.id} for a in current]
+    options = [{"label": f"n° {a.id} — {a.summary.text(language)}", "value": str(a.id)} for a in current]
     return alerts_table([alert_line(a, language, now) for a in found]), options
 
 
 def act(action: str, alert_id: Any, text: Any) -> tuple[Any, Any]:
     """Acknowledge with a comment or close with a reason; (message, change marker)."""
-    if not isinstance(alert_id, int) or isinstance(alert_id, bool):
+    if not isinstance(alert_id, str) or not alert_id.isdigit() or len(alert_id) > 12:
         return dbc.Alert(t("alert_screen.need_target"), color="warning"), no_update
     note = text.strip() if isinstance(text, str) else ""
     if not note or len(note) > alerts.states.COMMENT_LIMIT:
@@ -132,9 +132,9 @@ def act(action: str, alert_id: Any, text: Any) -> tuple[Any, Any]:
     who = username() or "?"
     try:
         if action == "acknowledge":
-            done = alerts.acknowledge(store(), alert_id, who, note, exercise_id=viewer_exercise())
+            done = alerts.acknowledge(store(), int(alert_id), who, note, exercise_id=viewer_exercise())
         else:
-            done = alerts.close(store(), alert_id, who, note, exercise_id=viewer_exercise())
+            done = alerts.close(store(), int(alert_id), who, note, exercise_id=viewer_exercise())
     except alerts.AlertError as exc:
         return dbc.Alert(str(exc), color="danger"), no_update
     key = "alert_screen.acknowledged_ok" if action == "acknowledge" else "alert_screen.closed_ok"

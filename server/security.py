@@ -31,8 +31,11 @@ def init_security(server: Flask, script_hashes: Callable[[], list[str]]) -> None
 
     @server.after_request
     def _headers(response: Response) -> Response:
-        if "csp" not in cache:
-            cache["csp"] = content_security_policy(script_hashes())
+        # Dash adds inline scripts of its own (the page-title callback) at its first page request,
+        # which may come after the first response: rebuild the policy when the list grows.
+        hashes = script_hashes()
+        if cache.get("count") != str(len(hashes)):
+            cache["csp"], cache["count"] = content_security_policy(hashes), str(len(hashes))
         response.headers["Content-Security-Policy"] = cache["csp"]
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"

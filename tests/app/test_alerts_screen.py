@@ -108,18 +108,18 @@ def act(client: Any, button: str, target: Any, comment: Any = None, reason: Any 
 def test_acknowledge_with_a_comment_then_close_with_a_reason(client_as: Any, store: Any) -> None:
     alert = surge(store)
     client = client_as("operator")
-    assert table(client)["alerts-target.options"][0]["value"] == alert.id
-    refused = values(act(client, "alerts-acknowledge", alert.id, comment="  "))
+    assert table(client)["alerts-target.options"][0]["value"] == str(alert.id)
+    refused = values(act(client, "alerts-acknowledge", str(alert.id), comment="  "))
     assert "commentaire" in text_of(refused["alerts-result.children"])
     assert get_alert(store, alert.id).state == "open"
-    done = values(act(client, "alerts-acknowledge", alert.id, comment="VSAV Arles engagé"))
+    done = values(act(client, "alerts-acknowledge", str(alert.id), comment="VSAV Arles engagé"))
     assert "prise en compte" in text_of(done["alerts-result.children"])
     acknowledged = get_alert(store, alert.id)
     assert (acknowledged.state, acknowledged.acknowledged_by, acknowledged.comment) == \
         ("acknowledged", "operator", "VSAV Arles engagé")
     shown = text_of(table(client)["alerts-table.children"])
     assert "operator à" in shown and "VSAV Arles engagé" in shown and "(en cours)" in shown
-    values(act(client, "alerts-close", alert.id, reason="foule dispersée"))
+    values(act(client, "alerts-close", str(alert.id), reason="foule dispersée"))
     closed = get_alert(store, alert.id)
     assert closed.state == "closed" and closed.close_reason == "foule dispersée" and closed.closed_by == "operator"
     assert table(client)["alerts-target.options"] == []
@@ -131,7 +131,7 @@ def test_display_may_read_but_not_acknowledge(client_as: Any, store: Any) -> Non
     alert = surge(store)
     client = client_as("display")
     assert "Saintes-Maries" in text_of(table(client)["alerts-table.children"])
-    assert act(client, "alerts-acknowledge", alert.id, comment="moi").status_code == 403
+    assert act(client, "alerts-acknowledge", str(alert.id), comment="moi").status_code == 403
     assert get_alert(store, alert.id).state == "open"
 
 
