@@ -18,6 +18,13 @@ from vigie.config import Settings, rule_recipients, split_list
 from vigie.store import Store
 
 
+_DUE = ("SELECT id, channel, target, idempotency_key, body, attempts FROM alert_deliveries d "
+        "WHERE delivered_at IS NULL AND next_attempt_at <= :now AND leased_until <= :now AND NOT EXISTS ("
+        "  SELECT 1 FROM alert_deliveries e WHERE e.channel = d.channel AND e.target = d.target "
+        "  AND e.delivered_at IS NULL AND e.id < d.id AND (e.next_attempt_at > :now OR e.leased_until > :now)) "
+        "ORDER BY id LIMIT :limit")
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One message to send to one recipient."""
@@ -78,13 +85,11 @@ def dispatch(store: Store, settings: Settings, now: float | None = None, limit: 
 
 def claim(store: Store, now: float, lease_seconds: float, limit: int = 50) -> list[Delivery]:
     """Lease the deliveries due now, oldest first, skipping a recipient whose earlier message waits to be retried."""
+    if not store.scalar("SELECT 1 FROM alert_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= ? LIMIT 1",
+                        [now]):
+        return []  # the common case: nothing to send, no write lock taken
     with store.write() as tx:
-        rows = list(tx.query(
-            "SELECT id, channel, target, idempotency_key, body, attempts FROM alert_deliveries d "
-            "WHERE delivered_at IS NULL AND next_attempt_at <= :now AND leased_until <= :now AND NOT EXISTS ("
-            "  SELECT 1 FROM alert_deliveries e WHERE e.channel = d.channel AND e.target = d.target "
-            "  AND e.delivered_at IS NULL AND e.id < d.id AND (e.next_attempt_at > :now OR e.leased_until > :now)) "
-            "ORDER BY id LIMIT :limit", {"now": now, "limit": limit}))
+        rows = list(tx.query(_DUE, {"now": now, "limit": limit}))
         tx.conn.executemany("UPDATE alert_deliveries SET leased_until = ? WHERE id = ?",
                             [(now + lease_seconds, r["id"]) for r in rows])
     return [Delivery(**r) for r in rows]
