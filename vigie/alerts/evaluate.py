@@ -144,7 +144,9 @@ def _apply(rule: Rule, findings: dict[str | None, Summary], view: View) -> list[
     for alert in _active(view.store, rule.id, view.exercise_id):
         if alert.sector in findings:
             continue
-        if not rule.enabled or hold == 0 or int(view.t or 0) - alert.last_seen_slot >= hold:
+        if not rule.enabled:
+            changes.append(Change(close_automatically(view.store, alert.id, view.now, "rule_disabled"), "closed"))
+        elif hold == 0 or int(view.t or 0) - alert.last_seen_slot >= hold:
             changes.append(Change(close_automatically(view.store, alert.id, view.now), "closed"))
     return changes
 

@@ -92,11 +92,11 @@ def _close(tx: sqlite_utils.Database, alert_id: int, at: float, user: str | None
     return _record(tx, alert_id, "closed", user, at)
 
 
-def close_automatically(store: Store, alert_id: int, now: float) -> Alert:
-    """Close an alert whose condition has been gone for the hysteresis."""
+def close_automatically(store: Store, alert_id: int, now: float, reason: str = "condition_gone") -> Alert:
+    """Close an alert whose condition has been gone for the hysteresis (or whose exercise ended)."""
     with store.write() as tx:
-        alert = _close(tx, alert_id, now, None, "condition_gone")
-        _audit(store, "alert.close", alert, None, reason="condition_gone")
+        alert = _close(tx, alert_id, now, None, reason)
+        _audit(store, "alert.close", alert, None, reason=reason)
     return alert
 
 
