@@ -48,6 +48,11 @@ def duration_text(seconds: float) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d}"
 
 
+def summary_text(alert: alerts.Alert, language: str) -> str:
+    """The alert's sentence ("… depuis 17:30": the data time, or the exercise clock, it was first seen at)."""
+    return alert.summary.text(language, since=alert.slot)
+
+
 def sector_name(code: str | None) -> str:
     if code is None:
         return t("alert_screen.whole_feed")
@@ -67,7 +72,7 @@ def alert_line(alert: alerts.Alert, language: str, now: float) -> AlertLine:
         at = format_time(alert.closed_at, language, with_date=True)
         closed = t("alert_screen.closed_auto", time=at) if alert.closed_by is None else t(
             "alert_screen.closed_by", time=at, user=alert.closed_by, reason=alert.close_reason or "")
-    return AlertLine(alert.id, alert.state, alert.severity, sector_name(alert.sector), alert.summary.text(language),
+    return AlertLine(alert.id, alert.state, alert.severity, sector_name(alert.sector), summary_text(alert, language),
                      when, duration if alert.closed_at is not None else t("alert_screen.running", duration=duration),
                      acknowledged, alert.comment or "", closed, alert.exercise_id is not None)
 
@@ -81,7 +86,7 @@ def bar_view(exercise_id: int | None, language: str) -> tuple[bool, str, str, st
     count = alerts.active_alert_count(store(), exercise_id)
     alert = newest[0]
     badge = t("alert_screen.count_one") if count == 1 else t("alert_screen.count_many", count=count)
-    text = alert.summary.text(language)
+    text = summary_text(alert, language)
     if exercise_id is not None:
         badge = f"{t('shell.exercise_mark')} · {badge}"
     tone = f"shell-alert-bar shell-alert-{alert.state}" + (" shell-alert-exercise" if exercise_id is not None else "")
@@ -117,7 +122,7 @@ def page_view(state: Any, sector: Any, start_date: Any, end_date: Any) -> tuple[
     except ValueError:
         return dbc.Alert(t("alert_screen.bad_dates"), color="warning"), no_update
     current = alerts.list_alerts(store(), state="active", exercise_id=viewer_exercise(), limit=PAGE_MAX)
-    options = [{"label": f"n° {a.id} — {a.summary.text(language)}", "value": str(a.id)} for a in current]
+    options = [{"label": f"n° {a.id} — {summary_text(a, language)}", "value": str(a.id)} for a in current]
     return alerts_table([alert_line(a, language, now) for a in found]), options
 
 
@@ -145,7 +150,7 @@ def csv_rows(found: list[alerts.Alert]) -> list[dict[str, Any]]:
     """One CSV line per alert (French texts: the exports' language)."""
     return [{**{c.key: getattr(a, c.key, None) for c in CSV_COLUMNS if hasattr(a, c.key)},
              "exercise": "EXERCICE" if a.exercise_id is not None else "",
-             "sector_name": sector_name(a.sector) if a.sector else "", "summary": a.summary.text("fr"),
+             "sector_name": sector_name(a.sector) if a.sector else "", "summary": summary_text(a, "fr"),
              "duration_minutes": None if a.duration_seconds is None else a.duration_seconds // 60} for a in found]
 
 
