@@ -31,8 +31,8 @@ def _filters() -> html.Section:
                                      start_date_placeholder_text=t("alert_screen.from"),
                                      end_date_placeholder_text=t("alert_screen.to"), minimum_nights=0,
                                      clearable=True)], md=4),
-        dbc.Col([dbc.Button(t("alert_screen.export"), id=ids.ALR_EXPORT, color="secondary", outline=True,
-                            className="mt-md-4"), dcc.Download(id=ids.ALR_DOWNLOAD)], md=2),
+        dbc.Col([html.Button(t("alert_screen.export"), id=ids.ALR_EXPORT, className="btn btn-outline-light mt-md-4"),
+                 dcc.Download(id=ids.ALR_DOWNLOAD)], md=2),
     ], className="g-2 align-items-start"))
 
 
@@ -44,13 +44,13 @@ def _actions() -> html.Section:
         html.Label(t("alert_screen.target"), htmlFor=ids.ALR_TARGET, className="form-label"),
         dbc.Select(id=ids.ALR_TARGET, placeholder=t("alert_screen.target_placeholder"), className="mb-2",
                    disabled=not allowed),
-        html.Label(t("alert_screen.comment"), htmlFor=ids.ALR_COMMENT, className="form-label"),
-        dbc.Textarea(id=ids.ALR_COMMENT, maxLength=500, rows=2, disabled=not allowed, className="mb-2"),
-        dbc.Button(t("alert_screen.acknowledge"), id=ids.ALR_ACK, color="warning", disabled=not allowed,
-                   className="mb-3"),
-        html.Label(t("alert_screen.reason"), htmlFor=ids.ALR_REASON, className="form-label"),
-        dbc.Input(id=ids.ALR_REASON, maxLength=500, disabled=not allowed, className="mb-2"),
-        dbc.Button(t("alert_screen.close"), id=ids.ALR_CLOSE, color="secondary", disabled=not allowed),
+        html.Div([html.Label(t("alert_screen.comment"), htmlFor=ids.ALR_COMMENT, className="form-label"),
+                  dbc.Textarea(id=ids.ALR_COMMENT, maxLength=500, rows=2, disabled=not allowed, className="mb-2"),
+                  dbc.Button(t("alert_screen.acknowledge"), id=ids.ALR_ACK, color="warning", disabled=not allowed)],
+                 className="mb-3"),
+        html.Div([html.Label(t("alert_screen.reason"), htmlFor=ids.ALR_REASON, className="form-label"),
+                  dbc.Input(id=ids.ALR_REASON, maxLength=500, disabled=not allowed, className="mb-2"),
+                  dbc.Button(t("alert_screen.close"), id=ids.ALR_CLOSE, color="secondary", disabled=not allowed)]),
         html.Div(id=ids.ALR_RESULT, role="status", className="mt-2", **{"aria-live": "polite"}),
     )
 
@@ -60,8 +60,8 @@ def _device() -> html.Section:
         t("alert_screen.device"),
         html.P(t("alert_screen.device_help"), className="text-muted mb-2"),
         html.Div([sound_toggle(ids.ALR_SOUND),
-                  dbc.Button(t("alert_screen.sound_test"), id=ids.ALR_SOUND_TEST, color="secondary", outline=True),
-                  dbc.Button(t("alert_screen.notify"), id=ids.ALR_NOTIFY, color="secondary", outline=True)],
+                  html.Button(t("alert_screen.sound_test"), id=ids.ALR_SOUND_TEST, className="btn btn-outline-light"),
+                  html.Button(t("alert_screen.notify"), id=ids.ALR_NOTIFY, className="btn btn-outline-light")],
                  className="d-flex gap-2 flex-wrap mb-2"),
         html.P(id=ids.ALR_SOUND_STATE, className="mb-1", **{"data-state-on": t("alert_screen.sound_state_on"),
                                                             "data-state-off": t("alert_screen.sound_state_off")}),

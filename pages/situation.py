@@ -23,14 +23,13 @@ def _indicator_picker() -> dbc.Select:
     )
 
 
-def _build() -> dbc.Row:
+def _build() -> html.Div:
     map_panel = html.Div([
         sector_map(ids.SIT_MAP, ids.SIT_GEOJSON, "/geo/sectors.geojson", hideout={}),
         html.Div(id=ids.SIT_LEGEND),
     ], className="panel map-panel")
     side = html.Div([
         html.Div(id=ids.SIT_ERROR),
-        html.Div(id=ids.SIT_HEADER, className="mb-2", role="status"),
         html.Div(id=ids.SIT_KPIS, className="mb-2"),
         html.Div([html.Label(t("situation.indicator"), htmlFor=ids.SIT_INDICATOR, className="form-label"),
                   _indicator_picker()], className="mb-2"),
@@ -41,7 +40,8 @@ def _build() -> dbc.Row:
         dcc.Store(id="situation-selected"),
         refresh_interval(ids.SIT_REFRESH),
     ])
-    return dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"), dbc.Col(side, xl=4)], className="g-2")
+    return html.Div([html.Div(id=ids.SIT_HEADER, className="mb-2", role="status"),
+                     dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"), dbc.Col(side, xl=4)], className="g-2")])
 
 
 def layout(**_query: str) -> object:

@@ -64,6 +64,12 @@ def clear_alerts(data_dir: Path) -> None:
         close(store, alert.id, "test", "remise à zéro du test")
 
 
+def wait_for_colours(page: Any) -> None:
+    """The wall's map has its colours (the screenshot shows the data, not the bare polygons)."""
+    page.wait_for_function("() => new Set(Array.from(document.querySelectorAll('#wall-map path.leaflet-interactive'))"
+                           ".map(e => e.getAttribute('fill'))).size > 3", timeout=20_000)
+
+
 def bar_text(page: Any) -> str:
     page.wait_for_selector("#shell-alert-bar:not([hidden])", timeout=15_000)
     return str(page.inner_text("#shell-alert-bar"))
@@ -92,6 +98,7 @@ def test_acknowledgement_reaches_a_second_browser_within_one_refresh(sessions: A
     wall = sessions("display", "desktop").login("/mur")
     wall.page.wait_for_selector(".wall-ticker-band", timeout=15_000)
     assert "Martigues" in wall.page.inner_text("#wall-alert-ticker")
+    wait_for_colours(wall.page)
     wall.screenshot("alerts-wall-desktop")
     tablet = sessions("commander", "tablet").login("/alertes")
     page = tablet.page
@@ -164,6 +171,7 @@ def test_wall_ticker_at_tablet_size(sessions: Any, alert_server: Any) -> None:
     surge(alert_server, "13022", 120_000)  # La Ciotat
     wall = sessions("display", "tablet").login("/mur")
     wall.page.wait_for_selector(".wall-ticker-band", timeout=15_000)
+    wait_for_colours(wall.page)
     wall.screenshot("alerts-wall-tablet")
     wall.assert_no_horizontal_scroll()
     assert wall.errors == [], wall.errors
