@@ -52,6 +52,8 @@ def test_surge_opens_one_crisis_alert_per_sector_then_refreshes_then_closes(stor
     assert first["13002"].as_api()["summary"].startswith("Allauch +9\u00a0000 au-dessus de l'habituel (z 36,0)")
     assert _evaluate(store, T) == []                     # seen again: nothing new, nothing sent
     assert _evaluate(store, T + STEP) == []              # held one slot by the ranking's hysteresis
+    held = {a.sector: a for a in list_alerts(store)}["13002"]
+    assert held.summary == first["13002"].summary and held.last_seen_slot == T + STEP  # keeps the figures it had
     assert sorted(_evaluate(store, T + 2 * STEP)) == [("closed", "13001"), ("closed", "13002"), ("closed", "13201")]
     assert list_alerts(store) == [] and {a.close_reason for a in list_alerts(store, state="closed")} == {"condition_gone"}
 

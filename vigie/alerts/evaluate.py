@@ -74,7 +74,7 @@ def _crisis(rule: Rule, view: View) -> dict[str | None, Summary]:
     minimum = dict(rule.params).get("min_excess")
     ranked = view.ranking(None if minimum is None else int(minimum))
     keep = rule_sectors(view.store, rule, {r.code: r.groupement or "" for r in ranked})
-    return {r.code: Summary("crisis", (("excess", r.excess), ("name", r.name), ("z", round(r.z, 1))))
+    return {r.code: Summary("crisis", (("excess", r.excess), ("name", r.name), ("z", round(r.z, 1))), held=r.holding)
             for r in ranked if keep is None or r.code in keep}
 
 
@@ -137,7 +137,7 @@ def _apply(rule: Rule, findings: dict[str | None, Summary], view: View) -> list[
     for sector, summary in findings.items():
         alert, what = raise_alert(view.store, rule=rule.id, kind=rule.kind, severity=rule.severity, sector=sector,
                                   slot=int(view.t or 0), summary=summary, exercise_id=view.exercise_id,
-                                  now=view.now, reopen_seconds=reopen)
+                                  now=view.now, reopen_seconds=reopen, keep_summary=summary.held)
         if what != "seen":
             changes.append(Change(alert, what))
     hold = hold_slots(rule.kind, view.settings) * view.step

@@ -31,10 +31,15 @@ class AlertNotFound(AlertError):
 
 @dataclass(frozen=True)
 class Summary:
-    """A message key of vigie/locales/alerts.json and its parameters; the edge renders it."""
+    """A message key of vigie/locales/alerts.json and its parameters; the edge renders it.
+
+    `held` marks the figures of a sector only held by the ranking's hysteresis (back under the
+    threshold): they do not replace the figures an open alert already shows.
+    """
 
     key: str
     params: tuple[tuple[str, Any], ...] = ()
+    held: bool = False
 
     def text(self, lang: str = "fr", **defaults: Any) -> str:
         """The summary in `lang`, numbers and times in its format; `defaults` fill absent parameters."""

@@ -101,10 +101,12 @@ def close_automatically(store: Store, alert_id: int, now: float, reason: str = "
 
 
 def raise_alert(store: Store, *, rule: str, kind: str, severity: str, sector: str | None, slot: int,
-                summary: Summary, exercise_id: int | None, now: float, reopen_seconds: int) -> tuple[Alert, str]:
+                summary: Summary, exercise_id: int | None, now: float, reopen_seconds: int,
+                keep_summary: bool = False) -> tuple[Alert, str]:
     """Open an alert, or refresh the live one, or reopen one closed less than reopen_seconds ago.
 
-    Returns the alert and what happened: "opened", "reopened" or "seen".
+    Returns the alert and what happened: "opened", "reopened" or "seen". With keep_summary,
+    a live alert keeps the summary it has.
     """
     params = json.dumps(dict(summary.params), ensure_ascii=False, sort_keys=True)
     key = [rule, sector, exercise_id]
@@ -113,8 +115,9 @@ def raise_alert(store: Store, *, rule: str, kind: str, severity: str, sector: st
                           "AND state != 'closed'", key).fetchone()
         if live is not None:
             tx.execute("UPDATE alerts SET last_seen_at = ?, last_seen_slot = max(last_seen_slot, ?), severity = ?, "
-                       "summary_key = ?, summary_params = ? WHERE id = ?",
-                       [int(now), slot, severity, summary.key, params, live[0]])
+                       "summary_key = CASE WHEN ? THEN summary_key ELSE ? END, "
+                       "summary_params = CASE WHEN ? THEN summary_params ELSE ? END WHERE id = ?",
+                       [int(now), slot, severity, keep_summary, summary.key, keep_summary, params, live[0]])
             row = _row(tx, live[0])
             assert row is not None
             return alert_from_row(row), "seen"
