@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import Dash, Input, Output, State, dcc, no_update
 
 from callbacks import clientside, secure_callback
 from callbacks._context import catalogue, current_exercise, settings, store, username, view_slot
@@ -241,11 +241,17 @@ def register_page(app: Dash) -> None:
         return [{"label": f"{s.name} ({s.code})", "value": s.code} for s in catalogue()]
 
     @secure_callback(app, "operator", Output(ids.ALR_RESULT, "children"), Output(ids.ALR_CHANGED, "data"),
-                     Input(ids.ALR_ACK, "n_clicks"), Input(ids.ALR_CLOSE, "n_clicks"), State(ids.ALR_TARGET, "value"),
-                     State(ids.ALR_COMMENT, "value"), State(ids.ALR_REASON, "value"), prevent_initial_call=True)
-    def _act(_ack: Any, _close: Any, target: Any, comment: Any, reason: Any) -> tuple[Any, Any]:
-        closing = ctx.triggered_id == ids.ALR_CLOSE
-        return act("close" if closing else "acknowledge", target, reason if closing else comment)
+                     Input(ids.ALR_ACK, "n_clicks"), State(ids.ALR_TARGET, "value"), State(ids.ALR_COMMENT, "value"),
+                     prevent_initial_call=True)
+    def _acknowledge(_n: Any, target: Any, comment: Any) -> tuple[Any, Any]:
+        return act("acknowledge", target, comment)
+
+    # Closing by hand is a commander's decision, as in the API.
+    @secure_callback(app, "commander", Output(ids.ALR_RESULT, "children", allow_duplicate=True),
+                     Output(ids.ALR_CHANGED, "data", allow_duplicate=True), Input(ids.ALR_CLOSE, "n_clicks"),
+                     State(ids.ALR_TARGET, "value"), State(ids.ALR_REASON, "value"), prevent_initial_call=True)
+    def _close(_n: Any, target: Any, reason: Any) -> tuple[Any, Any]:
+        return act("close", target, reason)
 
     @secure_callback(app, "display", Output(ids.ALR_DOWNLOAD, "data"), Input(ids.ALR_EXPORT, "n_clicks"),
                      State(ids.ALR_STATE, "value"), State(ids.ALR_SECTOR, "value"), State(ids.ALR_DATES, "start_date"),

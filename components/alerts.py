@@ -64,6 +64,11 @@ def exercise_badge() -> html.Span:
     return html.Span(t("shell.exercise_mark"), className="badge alert-exercise")
 
 
+def exercise_mark(exercise: bool) -> list[Any]:
+    """The EXERCICE badge and a space before a text, or nothing."""
+    return [exercise_badge(), " "] if exercise else []
+
+
 def alerts_table(lines: Sequence[AlertLine]) -> Any:
     """Open and past alerts, newest first; every text is plain text (no HTML sink)."""
     if not lines:
@@ -89,7 +94,7 @@ def wall_ticker(lines: Sequence[AlertLine]) -> list[Any]:
     """The wall's large ticker: the alerts nobody acknowledged yet, newest first (nothing when none)."""
     if not lines:
         return []
-    items: list[Any] = [html.Div(([exercise_badge(), " "] if a.exercise else []) + [a.summary],
+    items: list[Any] = [html.Div(exercise_mark(a.exercise) + [a.summary],
                                  className=f"wall-ticker-item wall-ticker-{a.severity}") for a in lines[:TICKER_LINES]]
     if len(lines) > TICKER_LINES:
         items.append(html.Div(t("alert_screen.ticker_more", count=len(lines) - TICKER_LINES),
@@ -103,5 +108,4 @@ def situation_header(count: int, exercise: bool) -> dcc.Link:
     text = t("alert_screen.calm") if count == 0 else t("alert_screen.in_crisis", count=count) if count > 1 \
         else t("alert_screen.in_crisis_one")
     tone = "situation-header-calm" if count == 0 else "situation-header-crisis"
-    mark = [exercise_badge(), " "] if exercise else []
-    return dcc.Link(mark + [html.Span(text)], href="/crise", className=f"situation-header {tone}")
+    return dcc.Link(exercise_mark(exercise) + [html.Span(text)], href="/crise", className=f"situation-header {tone}")

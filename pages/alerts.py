@@ -37,7 +37,7 @@ def _filters() -> html.Section:
 
 
 def _actions() -> html.Section:
-    allowed = role_ok("operator")
+    allowed, closing = role_ok("operator"), role_ok("commander")
     return panel(
         t("alert_screen.act"),
         html.P(t("alert_screen.act_help"), className="text-muted mb-2"),
@@ -49,8 +49,8 @@ def _actions() -> html.Section:
                   dbc.Button(t("alert_screen.acknowledge"), id=ids.ALR_ACK, color="warning", disabled=not allowed)],
                  className="mb-3"),
         html.Div([html.Label(t("alert_screen.reason"), htmlFor=ids.ALR_REASON, className="form-label"),
-                  dbc.Input(id=ids.ALR_REASON, maxLength=500, disabled=not allowed, className="mb-2"),
-                  dbc.Button(t("alert_screen.close"), id=ids.ALR_CLOSE, color="secondary", disabled=not allowed)]),
+                  dbc.Input(id=ids.ALR_REASON, maxLength=500, disabled=not closing, className="mb-2"),
+                  dbc.Button(t("alert_screen.close"), id=ids.ALR_CLOSE, color="secondary", disabled=not closing)]),
         html.Div(id=ids.ALR_RESULT, role="status", className="mt-2", **{"aria-live": "polite"}),
     )
 
