@@ -177,6 +177,9 @@ SOUND_LABEL = """function(n) {
 }"""
 
 
+_LAST_COUNT: list[tuple[Any, int]] = []
+
+
 def crisis_count() -> int:
     """Sectors the crisis ranking lists at the slot shown (significant now or held by the hysteresis)."""
     from callbacks.situation import current_situation
@@ -184,8 +187,10 @@ def crisis_count() -> int:
     from vigie.situation import significance_at
 
     _at, overlay, _now = view_slot()
-    limits = thresholds(settings())
     situation = current_situation()
+    if overlay is None and _LAST_COUNT and _LAST_COUNT[0][0] is situation:
+        return _LAST_COUNT[0][1]  # the live situation is shared by every screen until a new batch arrives
+    limits = thresholds(settings())
     shown = {s.code: s for s in situation.sectors if s.excess is not None and s.z is not None}
     now = {code for code, s in shown.items() if limits.significant(s.excess, s.z)}
     step = settings().slot_minutes * 60
@@ -193,7 +198,10 @@ def crisis_count() -> int:
     found = significance_at(store(), previous, settings(), overlay) if previous else {}
     held = {code for per_slot in found.values() for code, (excess, z) in per_slot.items()
             if limits.significant(excess, z)}
-    return len(now | (held & set(shown)))
+    count = len(now | (held & set(shown)))
+    if overlay is None:
+        _LAST_COUNT[:] = [(situation, count)]
+    return count
 
 
 def register(app: Dash) -> None:
