@@ -97,7 +97,8 @@ def wall_ticker(lines: Sequence[AlertLine]) -> list[Any]:
     items: list[Any] = [html.Div(exercise_mark(a.exercise) + [a.summary],
                                  className=f"wall-ticker-item wall-ticker-{a.severity}") for a in lines[:TICKER_LINES]]
     if len(lines) > TICKER_LINES:
-        items.append(html.Div(t("alert_screen.ticker_more", count=len(lines) - TICKER_LINES),
+        more = len(lines) - TICKER_LINES
+        items.append(html.Div(t("alert_screen.ticker_more_one") if more == 1 else t("alert_screen.ticker_more", count=more),
                               className="wall-ticker-more"))
     return [html.Div([html.Span(t("alert_screen.ticker_label", count=len(lines)), className="wall-ticker-label"),
                       html.Div(items, className="wall-ticker-window")], className="wall-ticker-band")]

@@ -228,3 +228,11 @@ def test_sound_default_is_off_on_display_accounts_unless_enabled(app: Any, clien
     app.server.config["VIGIE_SETTINGS"] = app.server.config["VIGIE_SETTINGS"].__class__(
         {**app.server.config["VIGIE_SETTINGS"], "alert_sound_on_display": True})
     assert default("display") == "on"
+
+
+def test_wall_ticker_shows_three_lines_then_how_many_more(client_as: Any, store: Any) -> None:
+    for code, name in (("13004", "Arles"), ("13056", "Martigues"), ("13022", "La Ciotat"), ("13096", "Saintes")):
+        surge(store, code, name, 5000)
+    shown = text_of(values(call(client_as("display"), TICKER, [("wall-refresh", "n_intervals", 1)]))
+                    ["wall-alert-ticker.children"])
+    assert "ALERTES (4)" in shown and "et 1 autre :" in shown and "Arles" not in shown  # the oldest is summed up
