@@ -93,6 +93,7 @@ def _email_lines(alert: dict[str, object], title: str, lang: str) -> list[str]:
 def send_email(delivery: Delivery, settings: Settings) -> None:
     """Send one e-mail; STARTTLS (certificate checked) unless smtp_starttls is off."""
     timeout = float(settings.get("alert_send_timeout_seconds", 10.0))
+    message = email_message(delivery, settings)  # built first: a bad message never opens a connection
     try:
         with smtplib.SMTP(str(settings["smtp_host"]), int(settings.get("smtp_port", 587)), timeout=timeout) as smtp:
             smtp.ehlo()
@@ -102,7 +103,7 @@ def send_email(delivery: Delivery, settings: Settings) -> None:
                 smtp.ehlo()
             if settings.get("smtp_user"):
                 smtp.login(str(settings["smtp_user"]), str(settings.get("smtp_password", "")))
-            smtp.send_message(email_message(delivery, settings))
+            smtp.send_message(message)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         raise DeliveryFailed(f"e-mail to {delivery.target} via {settings['smtp_host']}: {exc}") from exc
 
