@@ -98,6 +98,9 @@ def _feed_stopped(rule: Rule, view: View) -> dict[str | None, Summary]:
     report = health.status(view.store, view.settings, view.now)
     if report["level"] != "red" or report["newest_slot"] is None:
         return {}
+    received = [s["last_received_at"] for s in report["sources"] if s["last_received_at"] is not None]
+    if received and view.now - max(received) <= int(view.settings.get("stale_red_minutes", 60)) * 60:
+        return {}  # batches keep coming (a backfill of old slots, say): the feed has not stopped
     since = int(report["newest_slot"]) + view.step
     return {None: Summary("feed_stopped", (("minutes", int(view.now - since) // 60), ("since", since)))}
 
