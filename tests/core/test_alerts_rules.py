@@ -126,3 +126,12 @@ def test_forecast_rule_is_a_no_op_without_forecasts(store: Store) -> None:
     assert forecast_crossings(store, T, SETTINGS, horizon_slots=4, min_excess=500) == []
     _only(store, "forecast")
     assert _evaluate(store, T, ("forecast",)) == []
+
+
+def test_the_hook_after_a_batch_evaluates_unless_the_batch_is_too_old_to_matter(store: Store) -> None:
+    from vigie.alerts.evaluate import evaluate_after_batch
+
+    _only(store, "crisis")
+    put(store, "13001", [T + 5 * STEP], 20000)         # the newest slot: a surge
+    assert evaluate_after_batch(store, SETTINGS, T - 8 * WEEK) == []   # a year-old correction: skipped
+    assert [c.alert.sector for c in evaluate_after_batch(store, SETTINGS, T + 5 * STEP)] == ["13001"]

@@ -20,6 +20,7 @@ from vigie.alerts.states import close_automatically, raise_alert
 from vigie.config import Settings
 from vigie.crisis import RankedSector, groupements, rank_sectors
 from vigie.feed import health
+from vigie.reference import WEEKS as REFERENCE_WEEKS
 from vigie.situation import Overlay, Situation, latest_slot, situation_at, slot_to_show
 from vigie.store import Store
 
@@ -206,8 +207,15 @@ def last_mark(store: Store, scope: str) -> str | None:
     return None if value is None else str(value)
 
 
-def evaluate_after_batch(store: Store, settings: Mapping[str, Any]) -> list[Change]:
-    """The hook after an accepted batch: evaluate the live rules; a failure is logged, never the batch's."""
+def evaluate_after_batch(store: Store, settings: Mapping[str, Any], last_slot: int | None = None) -> list[Change]:
+    """The hook after an accepted batch: evaluate the live rules; a failure is logged, never the batch's.
+
+    A batch whose newest slot is older than the usual values read at the newest slot (the
+    reference window, plus one week) cannot change what the rules see: it is skipped.
+    """
+    newest = latest_slot(store)
+    if last_slot is not None and newest is not None and last_slot < newest - (REFERENCE_WEEKS + 1) * 7 * 86400:
+        return []
     try:
         return evaluate_live(store, settings if isinstance(settings, Settings) else Settings(settings))
     except Exception:  # the batch is stored; the sender evaluates again on its next turn
