@@ -135,3 +135,9 @@ def test_the_hook_after_a_batch_evaluates_unless_the_batch_is_too_old_to_matter(
     put(store, "13001", [T + 5 * STEP], 20000)         # the newest slot: a surge
     assert evaluate_after_batch(store, SETTINGS, T - 8 * WEEK) == []   # a year-old correction: skipped
     assert [c.alert.sector for c in evaluate_after_batch(store, SETTINGS, T + 5 * STEP)] == ["13001"]
+
+
+def test_forecast_horizon_is_the_shortest_covering_the_rule() -> None:
+    from vigie.alerts.forecast_adapter import horizon_key
+
+    assert [horizon_key(n) for n in (1, 2, 3, 4, 6, 7, 12, 40)] == ["1h", "1h", "2h", "2h", "3h", "peak", "peak", "peak"]
