@@ -117,3 +117,15 @@ def test_exercise_alert_opens_when_its_clock_reaches_the_injection_and_closes_wh
     assert closed.close_reason == "exercise_ended"
 
 
+
+
+def test_a_message_that_cannot_be_built_is_retried_and_blocks_no_other_recipient(rules_store: Store) -> None:  # noqa: F811
+    settings = _settings(alert_webhooks="", smtp_host="127.0.0.1", smtp_port=1)
+    _raise(rules_store, None)
+    dispatch(rules_store, settings, now=float(T))  # type: ignore[arg-type]
+    with rules_store.write() as tx:  # a body no e-mail can be made of (a key is missing)
+        tx.execute("UPDATE alert_deliveries SET body = ? WHERE target = 'codis@sdis13.example'", ['{"event": "opened"}'])
+    result = Sender(rules_store, settings, clock=lambda: float(T)).tick()  # type: ignore[arg-type]
+    assert (result["sent"], result["failed"]) == (0, 2)   # both attempted: one broken, one refused by the server
+    errors = [r["last_error"] for r in rules_store.query("SELECT last_error FROM alert_deliveries ORDER BY id")]
+    assert errors[0] == "'alert'" and "127.0.0.1" in errors[1]

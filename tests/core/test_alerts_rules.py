@@ -112,12 +112,32 @@ def test_feed_stopped_opens_when_data_is_older_than_red_and_closes_when_it_flows
     changes = evaluate_live(store, SETTINGS, kinds=("feed_stopped",), now=newest + STEP + 61 * 60)
     assert [(c.what, c.alert.sector, c.alert.rule) for c in changes] == [("opened", None, "flux-arrete")]
     assert "aucune donnée depuis" in changes[0].alert.as_api()["summary"]
-    put(store, "13001", [newest + 3 * STEP], 10000)
-    changes = evaluate_live(store, SETTINGS, kinds=("feed_stopped",), now=newest + 3 * STEP + 60)
+    with store.write() as tx:  # batches arrive again (a backfill of old slots): the feed has not stopped
+        tx.execute("INSERT INTO feed_health(source, last_slot, last_received_at, updated_at) VALUES ('sim', ?, ?, ?)",
+                   [newest, newest + STEP + 62 * 60, newest + STEP + 62 * 60])
+    changes = evaluate_live(store, SETTINGS, kinds=("feed_stopped",), now=newest + STEP + 63 * 60)
     assert [c.what for c in changes] == ["closed"]
+    assert evaluate_live(store, SETTINGS, kinds=("feed_stopped",), now=newest + STEP + 90 * 60) == []
+    assert [c.what for c in evaluate_live(store, SETTINGS, kinds=("feed_stopped",), now=newest + 4 * 3600)] == [
+        "opened"]                                         # nothing received for over an hour: stopped again
 
 
 def test_forecast_rule_is_a_no_op_without_forecasts(store: Store) -> None:
     assert forecast_crossings(store, T, SETTINGS, horizon_slots=4, min_excess=500) == []
     _only(store, "forecast")
     assert _evaluate(store, T, ("forecast",)) == []
+
+
+def test_the_hook_after_a_batch_evaluates_unless_the_batch_is_too_old_to_matter(store: Store) -> None:
+    from vigie.alerts.evaluate import evaluate_after_batch
+
+    _only(store, "crisis")
+    put(store, "13001", [T + 5 * STEP], 20000)         # the newest slot: a surge
+    assert evaluate_after_batch(store, SETTINGS, T - 8 * WEEK) == []   # a year-old correction: skipped
+    assert [c.alert.sector for c in evaluate_after_batch(store, SETTINGS, T + 5 * STEP)] == ["13001"]
+
+
+def test_forecast_horizon_is_the_shortest_covering_the_rule() -> None:
+    from vigie.alerts.forecast_adapter import horizon_key
+
+    assert [horizon_key(n) for n in (1, 2, 3, 4, 6, 7, 12, 40)] == ["1h", "1h", "2h", "2h", "3h", "peak", "peak", "peak"]

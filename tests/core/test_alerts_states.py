@@ -109,3 +109,12 @@ def test_api_form_has_the_api_fields_and_a_summary_in_either_language(store: Sto
     assert record["opened_at"] == "2026-07-25T17:20:00Z"
     assert record["summary"].startswith("Saintes-Maries-de-la-Mer +18\u00a0400 au-dessus de l'habituel (z 7,3), depuis ")
     assert get_alert(store, alert_id).as_api("en")["summary"].startswith("Saintes-Maries-de-la-Mer +18,400 above usual")
+
+
+def test_since_keeps_alerts_opened_after_it_or_still_running_then(store: Store) -> None:
+    early, _ = _raise(store, T)
+    close_automatically(store, early, T + 600)
+    running, _ = _raise(store, T + 60, sector="13002")
+    late, _ = _raise(store, T + 7200, sector="13003")
+    assert [a.id for a in list_alerts(store, state="all", since=T + 3600)] == [late, running]
+    assert [a.id for a in list_alerts(store, state="all", since=T + 300)] == [late, running, early]

@@ -241,3 +241,41 @@ def test_systemd_unit_runs_the_sender() -> None:
     assert (service["User"], service["EnvironmentFile"], service["Restart"]) == ("vigie", "/etc/vigie/vigie.env", "always")
     assert (service["NoNewPrivileges"], service["ProtectSystem"], service["ReadWritePaths"]) == ("true", "strict",
                                                                                                  "/var/lib/vigie")
+
+
+def test_a_redirect_is_a_failed_delivery_not_a_silent_get(installation: Store) -> None:
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            hits.append("POST")
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append("GET")
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = load_settings(fault_overrides(installation.path.parent, webhook_secret=SECRET,
+                                                 alert_webhooks=f"http://127.0.0.1:{server.server_address[1]}/h"),
+                                 environ={})
+        _three_changes(installation)
+        result = Sender(installation, settings).tick()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (result["sent"], result["failed"]) == (0, 1) and hits == ["POST"]
+    assert "answered 302" in installation.scalar("SELECT last_error FROM alert_deliveries ORDER BY id LIMIT 1")

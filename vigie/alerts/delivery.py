@@ -18,6 +18,16 @@ from vigie.i18n import translate
 SIGNATURE_HEADER = "X-Vigie-Signature"
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuse redirects: urllib would follow a POST's 301/302 with a body-less GET and call it delivered."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 class DeliveryFailed(RuntimeError):
     """The receiver did not take the message; it will be retried."""
 
@@ -42,7 +52,7 @@ def send_webhook(delivery: Delivery, settings: Settings) -> None:
         SIGNATURE_HEADER: signature(body, str(settings.get("webhook_secret", "")))})
     timeout = float(settings.get("alert_send_timeout_seconds", 10.0))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http/https checked in config)
+        with _OPENER.open(request, timeout=timeout) as response:  # http(s) only: checked in config
             status = response.status
     except urllib.error.HTTPError as exc:
         raise DeliveryFailed(f"webhook {where(delivery.target)} answered {exc.code}") from exc
@@ -83,6 +93,7 @@ def _email_lines(alert: dict[str, object], title: str, lang: str) -> list[str]:
 def send_email(delivery: Delivery, settings: Settings) -> None:
     """Send one e-mail; STARTTLS (certificate checked) unless smtp_starttls is off."""
     timeout = float(settings.get("alert_send_timeout_seconds", 10.0))
+    message = email_message(delivery, settings)  # built first: a bad message never opens a connection
     try:
         with smtplib.SMTP(str(settings["smtp_host"]), int(settings.get("smtp_port", 587)), timeout=timeout) as smtp:
             smtp.ehlo()
@@ -92,7 +103,7 @@ def send_email(delivery: Delivery, settings: Settings) -> None:
                 smtp.ehlo()
             if settings.get("smtp_user"):
                 smtp.login(str(settings["smtp_user"]), str(settings.get("smtp_password", "")))
-            smtp.send_message(email_message(delivery, settings))
+            smtp.send_message(message)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         raise DeliveryFailed(f"e-mail to {delivery.target} via {settings['smtp_host']}: {exc}") from exc
 

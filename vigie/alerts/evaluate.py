@@ -11,15 +11,17 @@ import logging
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from vigie.alerts.forecast_adapter import forecast_crossings
 from vigie.alerts.model import COLUMNS, KINDS, Alert, Summary, alert_from_row
 from vigie.alerts.rules import Rule, below_usual_limits, load_rules, rule_sectors
 from vigie.alerts.states import close_automatically, raise_alert
 from vigie.config import Settings
+from vigie import crisis
 from vigie.crisis import RankedSector, groupements, rank_sectors
 from vigie.feed import health
+from vigie.reference import WEEKS as REFERENCE_WEEKS
 from vigie.situation import Overlay, Situation, latest_slot, situation_at, slot_to_show
 from vigie.store import Store
 
@@ -84,12 +86,25 @@ def below_usual_sectors(situation: Situation, min_z: float, min_excess: float) -
             and s.excess <= -min_excess and s.z <= -min_z]
 
 
+def shared_below_usual(rule: Rule) -> Callable[..., list[RankedSector]] | None:
+    """vigie.crisis.below_usual (the screens' below-usual list) when it exists and the rule sets no threshold."""
+    found = getattr(crisis, "below_usual", None)
+    return found if callable(found) and not rule.params else None
+
+
 def _below_usual(rule: Rule, view: View) -> dict[str | None, Summary]:
-    min_z, min_excess = below_usual_limits(rule, view.settings)
-    found = below_usual_sectors(view.situation, min_z, min_excess)
+    shared = shared_below_usual(rule)
+    if shared is not None:
+        assert view.t is not None
+        listed = shared(view.store, view.t, view.settings, overlay=view.overlay, now=int(view.now))
+        found = [(r.code, r.name, r.excess, r.z, r.holding) for r in listed]
+    else:
+        min_z, min_excess = below_usual_limits(rule, view.settings)
+        found = [(s.code, s.name, s.excess or 0, s.z or 0.0, False)
+                 for s in below_usual_sectors(view.situation, min_z, min_excess)]
     keep = rule_sectors(view.store, rule, view.groupements) if found else None
-    return {s.code: Summary("below_usual", (("deficit", -(s.excess or 0)), ("name", s.name), ("z", round(s.z or 0.0, 1))))
-            for s in found if keep is None or s.code in keep}
+    return {code: Summary("below_usual", (("deficit", -excess), ("name", name), ("z", round(z, 1))), held=held)
+            for code, name, excess, z, held in found if keep is None or code in keep}
 
 
 def _feed_stopped(rule: Rule, view: View) -> dict[str | None, Summary]:
@@ -98,6 +113,9 @@ def _feed_stopped(rule: Rule, view: View) -> dict[str | None, Summary]:
     report = health.status(view.store, view.settings, view.now)
     if report["level"] != "red" or report["newest_slot"] is None:
         return {}
+    received = [s["last_received_at"] for s in report["sources"] if s["last_received_at"] is not None]
+    if received and view.now - max(received) <= int(view.settings.get("stale_red_minutes", 60)) * 60:
+        return {}  # batches keep coming (a backfill of old slots, say): the feed has not stopped
     since = int(report["newest_slot"]) + view.step
     return {None: Summary("feed_stopped", (("minutes", int(view.now - since) // 60), ("since", since)))}
 
@@ -116,11 +134,11 @@ def _forecast(rule: Rule, view: View) -> dict[str | None, Summary]:
 CONDITIONS = {"crisis": _crisis, "below_usual": _below_usual, "feed_stopped": _feed_stopped, "forecast": _forecast}
 
 
-def hold_slots(kind: str, settings: Mapping[str, Any]) -> int:
-    """Slots a condition must stay gone before its alert closes (0: as soon as it is gone)."""
-    if kind == "below_usual":
+def hold_slots(rule: Rule, settings: Mapping[str, Any]) -> int:
+    """Slots a condition must stay gone before its alert closes (0: as soon as it is gone; 1: its list holds it)."""
+    if rule.kind == "below_usual" and shared_below_usual(rule) is None:
         return max(1, int(settings.get("crisis_hysteresis_slots", 2)))
-    return 0 if kind == "feed_stopped" else 1
+    return 0 if rule.kind == "feed_stopped" else 1
 
 
 # -- evaluation -------------------------------------------------------------------------------------
@@ -140,7 +158,7 @@ def _apply(rule: Rule, findings: dict[str | None, Summary], view: View) -> list[
                                   now=view.now, reopen_seconds=reopen, keep_summary=summary.held)
         if what != "seen":
             changes.append(Change(alert, what))
-    hold = hold_slots(rule.kind, view.settings) * view.step
+    hold = hold_slots(rule, view.settings) * view.step
     for alert in _active(view.store, rule.id, view.exercise_id):
         if alert.sector in findings:
             continue
@@ -203,8 +221,15 @@ def last_mark(store: Store, scope: str) -> str | None:
     return None if value is None else str(value)
 
 
-def evaluate_after_batch(store: Store, settings: Mapping[str, Any]) -> list[Change]:
-    """The hook after an accepted batch: evaluate the live rules; a failure is logged, never the batch's."""
+def evaluate_after_batch(store: Store, settings: Mapping[str, Any], last_slot: int | None = None) -> list[Change]:
+    """The hook after an accepted batch: evaluate the live rules; a failure is logged, never the batch's.
+
+    A batch whose newest slot is older than the usual values read at the newest slot (the
+    reference window, plus one week) cannot change what the rules see: it is skipped.
+    """
+    newest = latest_slot(store)
+    if last_slot is not None and newest is not None and last_slot < newest - (REFERENCE_WEEKS + 1) * 7 * 86400:
+        return []
     try:
         return evaluate_live(store, settings if isinstance(settings, Settings) else Settings(settings))
     except Exception:  # the batch is stored; the sender evaluates again on its next turn

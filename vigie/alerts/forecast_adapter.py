@@ -1,8 +1,8 @@
-"""The one place alerts read forecasts from: a no-op until vigie.forecast provides `crossings`.
+"""The one place alerts read forecasts from; a no-op while Vigie has no forecast module.
 
-Contract: `vigie.forecast.crossings(store, t, settings, *, horizon_slots, min_excess, overlay)` returns
-(sector code, forecast slot, expected excess) for every sector whose forecast crosses the crisis
-thresholds within `horizon_slots` slots after t. Without that function, no forecast alert opens.
+It uses `vigie.forecast.horizon.rank_ahead` (the crisis ranking on a horizon): a sector not
+significant now whose forecast crosses the crisis thresholds within the rule's horizon is a
+crossing, reported at the slot it crosses with the expected excess at its peak.
 """
 from __future__ import annotations
 
@@ -13,22 +13,29 @@ from vigie.config import Settings
 from vigie.situation import Overlay
 from vigie.store import Store
 
+HORIZON_KEYS = ((2, "1h"), (4, "2h"), (6, "3h"), (12, "peak"))
 
-def _crossings_function() -> Callable[..., Any] | None:
-    """vigie.forecast.crossings when the module and the function exist."""
+
+def _rank_ahead() -> Callable[..., Any] | None:
+    """vigie.forecast.horizon.rank_ahead when the module and the function exist."""
     try:
-        module = importlib.import_module("vigie.forecast")
+        module = importlib.import_module("vigie.forecast.horizon")
     except ImportError:
         return None
-    found = getattr(module, "crossings", None)
+    found = getattr(module, "rank_ahead", None)
     return found if callable(found) else None
+
+
+def horizon_key(horizon_slots: int) -> str:
+    """The shortest forecast horizon covering `horizon_slots` slots."""
+    return next((key for slots, key in HORIZON_KEYS if slots >= horizon_slots), "peak")
 
 
 def forecast_crossings(store: Store, t: int, settings: Settings, *, horizon_slots: int, min_excess: int,
                        overlay: Overlay | None = None) -> list[tuple[str, int, int]]:
-    """(sector, slot, expected excess) of the forecast crossings after t; [] without forecasts."""
-    crossings = _crossings_function()
-    if crossings is None:
+    """(sector, slot it crosses at, expected peak excess) of the forecast crossings after t; [] without forecasts."""
+    rank_ahead = _rank_ahead()
+    if rank_ahead is None:
         return []
-    found = crossings(store, t, settings, horizon_slots=horizon_slots, min_excess=min_excess, overlay=overlay)
-    return [(str(code), int(slot), int(excess)) for code, slot, excess in found]
+    ahead = rank_ahead(store, t, settings, horizon_key(horizon_slots), min_excess=min_excess, overlay=overlay)
+    return [(str(a.code), int(a.crosses_at), int(a.excess)) for a in ahead if not a.significant_now]

@@ -74,8 +74,10 @@ class Sender:
                 continue
             try:
                 deliver(delivery, self.settings)
-            except DeliveryFailed as exc:
-                retry_at = mark_failed(self.store, delivery, str(exc), self.settings, self.clock())
+            except Exception as exc:  # a refused message must not block the others: retried with backoff
+                if not isinstance(exc, DeliveryFailed):
+                    log.exception("alert delivery %s could not be built or sent", delivery.idempotency_key)
+                retry_at = mark_failed(self.store, delivery, str(exc) or type(exc).__name__, self.settings, self.clock())
                 blocked.add((delivery.channel, delivery.target))
                 failed += 1
                 log.warning("alert delivery %s failed (%s); retry in %.0f s", delivery.idempotency_key, exc,

@@ -258,7 +258,7 @@ def refresh_reference(store: Store, result: IngestResult, settings: Mapping[str,
         return 0
     step = int(settings.get("slot_minutes", 30)) * 60
     updated = update_reference(store, list(range(result.first_slot, result.last_slot + step, step)))
-    evaluate_after_batch(store, settings)  # alert rules, after every accepted batch whatever the door
+    evaluate_after_batch(store, settings, result.last_slot)  # alert rules, after every accepted batch, any door
     return updated
 
 
