@@ -15,7 +15,7 @@ from components.sector_map import legend
 from components.text import dec, lang, num, pct, signed, t
 from vigie.events import Event, load_events
 from vigie.i18n import format_time
-from vigie.situation import SectorSituation, Situation, shared_situation_at, situation_at, top_movers
+from vigie.situation import SectorSituation, Situation, shared_situation_at, situation_at
 
 # indicator -> (scale, attribute of SectorSituation)
 INDICATORS = {
@@ -94,13 +94,37 @@ def data_time_line(situation: Situation) -> str:
              end=format_time(situation.data_time + step, lang()))
 
 
+WATCH_Z = 2.0
+WATCH_ROWS = 3
+
+
+def above_usual(situation: Situation) -> tuple[list[SectorSituation], list[SectorSituation]]:
+    """(sectors over the crisis thresholds, sectors to watch: z >= WATCH_Z and the excess floor), by excess."""
+    from vigie.crisis import thresholds
+
+    limits = thresholds(settings())
+    ranked = sorted((s for s in situation.sectors if s.excess is not None and s.z is not None),
+                    key=lambda s: (-(s.excess or 0), s.code))
+    over = [s for s in ranked if limits.significant(s.excess, s.z)]
+    watch = [s for s in ranked if s not in over and (s.z or 0) >= WATCH_Z and (s.excess or 0) >= limits.min_excess]
+    return over, watch[:WATCH_ROWS]
+
+
 def movers_panel(situation: Situation) -> html.Section:
-    movers = top_movers(situation, 6)
-    rows = [[s.name, num(s.present), signed(s.excess), pct(s.pct), dec(s.z, 1)] for s in movers.above_usual]
+    """Only what crosses the crisis thresholds (as /crise, by excess), then a few sectors to watch, muted."""
+    over, watch = above_usual(situation)
     headers = [t("situation.col_sector"), t("situation.col_present"), t("situation.col_excess"),
                t("situation.col_pct"), t("situation.col_z")]
-    body = table(headers, rows, numeric=(1, 2, 3, 4)) if rows else html.P(t("situation.nothing_above"))
-    return panel(t("situation.movers"), body)
+
+    def rows(sectors: list[SectorSituation]) -> list[list[str]]:
+        return [[s.name, num(s.present), signed(s.excess), pct(s.pct), dec(s.z, 1)] for s in sectors]
+
+    body: list[Any] = [table(headers, rows(over), numeric=(1, 2, 3, 4)) if over
+                       else html.P(t("situation.nothing_above"), className="mb-1")]
+    if watch:
+        body += [html.H3(t("alert_screen.watch"), className="h6 text-muted mt-2 mb-1"),
+                 html.Div(table(headers, rows(watch), numeric=(1, 2, 3, 4)), className="movers-watch")]
+    return panel(t("situation.movers"), *body)
 
 
 def events_panel(events: list[Event]) -> html.Section:

@@ -35,7 +35,15 @@ def root_layout() -> html.Div:
     username = user.username if user.is_authenticated else ""
     role = user.role if user.is_authenticated else "display"
     csrf = csrf_token() if user.is_authenticated else ""
-    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms(), exercise_state(), csrf)
+    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms(), exercise_state(), csrf,
+                 sound_default(role))
+
+
+def sound_default(role: str) -> bool:
+    """Alert sound of a device that never chose: off on display accounts unless an admin enabled it."""
+    from flask import current_app
+
+    return role != "display" or bool(current_app.config["VIGIE_SETTINGS"].get("alert_sound_on_display", False))
 
 
 def exercise_state() -> dict[str, Any] | None:

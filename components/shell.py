@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.alerts import alert_bar
 from components.text import lang, t
 
 
@@ -67,7 +68,8 @@ def exercise_banner(state: dict[str, Any] | None) -> html.Div:
 
 
 def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, content: Any,
-          refresh_ms: int, exercise: dict[str, Any] | None = None, csrf: str = "") -> html.Div:
+          refresh_ms: int, exercise: dict[str, Any] | None = None, csrf: str = "",
+          sound_default: bool = True) -> html.Div:
     """Navbar + banners + the page container + the shared refresh interval."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
@@ -77,9 +79,10 @@ def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, c
         dcc.Store(id=ids.SHELL_EXERCISE, data=exercise),
         dcc.Store(id=ids.SHELL_EXERCISE_LEFT),
         dcc.Store(id=ids.SHELL_NOTICE_TEXT, data=t("shell.exercise_over")),
-        # One sticky header: the EXERCICE banner never slides over the clock and the badge.
-        html.Header([exercise_banner(exercise), navbar(pages, username, role, role_ok, csrf)],
-                    className="shell-header"),
+        # One sticky header: the EXERCICE banner never slides over the clock and the badge, and the
+        # alert bar stays in sight while the page scrolls.
+        html.Header([exercise_banner(exercise), navbar(pages, username, role, role_ok, csrf),
+                     alert_bar(sound_default)], className="shell-header"),
         html.Div(t("shell.connection_lost"), id=ids.LOST_BANNER, className="shell-lost", role="alert", hidden=True),
         html.Div(id=ids.SHELL_NOTICE, className="shell-notice", role="status", hidden=True),
         html.Main(content, className="shell-main"),

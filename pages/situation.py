@@ -41,6 +41,7 @@ def _build() -> html.Div:
         refresh_interval(ids.SIT_REFRESH),
     ])
     return html.Div([html.H1(t("situation.heading"), className="visually-hidden"),
+                     html.Div(id=ids.SIT_HEADER, className="mb-2", role="status"),
                      dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"), dbc.Col(side, xl=4)], className="g-2")])
 
 

@@ -33,6 +33,7 @@ def _build() -> html.Div:
         html.H1(t("wall.heading"), className="visually-hidden"),
         refresh_interval(ids.WALL_REFRESH),
         dcc.Interval(id=ids.WALL_ROTATE, interval=rotation_ms(), n_intervals=0),
+        html.Div(id=ids.WALL_TICKER, className="wall-ticker", role="alert", **{"aria-live": "assertive"}),
         html.Div(id=ids.WALL_KPIS, className="wall-kpis"),
         html.Div([
             _view("map", html.Div([sector_map(ids.WALL_MAP, ids.WALL_MAP_GEOJSON, "/geo/sectors.geojson", hideout={}),

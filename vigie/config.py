@@ -50,6 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secret_key", "", "Flask session key; generated and kept in DATA_DIR/secret_key when empty.", str),
     Setting("refresh_seconds", 60, "How often the situation views refresh themselves, in seconds.", int),
     Setting("wall_rotation_seconds", 20, "How long the wall display (/mur) shows each view before the next.", int),
+    Setting("alert_sound_on_display", False, "Alert sound on by default on `display` accounts (wall screens); each device may still turn it off.", _bool),
     Setting("tile_url", "", "Map tile URL template (e.g. a local tile server); empty draws the sectors on a plain background.", str),
     Setting("tile_attribution", "", "Attribution text shown for the map tiles.", str),
     Setting("session_idle_minutes", 30, "A session ends after this many minutes without a user action.", int),
@@ -65,6 +66,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crisis_min_z", 3.0, "Crisis ranking: smallest z-score of a significant excess.", float),
     Setting("crisis_min_excess", 500, "Crisis ranking: smallest excess (people over the usual value).", int),
     Setting("crisis_hysteresis_slots", 2, "Crisis ranking: slots under the threshold before a sector leaves the list.", int),
+    Setting("alert_reopen_minutes", 60, "Alerts: a condition back within this many minutes of its alert closing reopens that alert.", int),
+    Setting("alert_recipients", "", "Alerts: comma-separated e-mail addresses that receive every live alert.", str),
+    Setting("alert_rule_recipients", "", "Alerts: recipients per rule, `rule=a@x b@y; rule2=c@z` (added to VIGIE_ALERT_RECIPIENTS).", str),
+    Setting("alert_webhooks", "", "Alerts: comma-separated webhook URLs that receive every live alert (JSON POST, signed).", str),
+    Setting("webhook_secret", "", "Alerts: key of the `X-Vigie-Signature` HMAC-SHA256 of each webhook body (required with webhooks).", str),
+    Setting("alert_exercise_recipients", "", "Alerts: e-mail addresses that receive exercise alerts (none by default: exercises stay inside Vigie).", str),
+    Setting("alert_exercise_webhooks", "", "Alerts: webhook URLs that receive exercise alerts (none by default).", str),
+    Setting("alert_poll_seconds", 1.0, "Alert sender: how often it looks for notifications to send and rules to evaluate, in seconds.", float),
+    Setting("alert_retry_base_seconds", 5.0, "Alert sender: first retry delay after a failed delivery; doubled at each failure.", float),
+    Setting("alert_retry_max_seconds", 120.0, "Alert sender: longest delay between two attempts (deliveries are retried until they succeed).", float),
+    Setting("alert_lease_seconds", 60.0, "Alert sender: how long a delivery being sent is reserved before another sender may retry it.", float),
+    Setting("alert_send_timeout_seconds", 10.0, "Alert sender: timeout of one SMTP or webhook exchange, in seconds.", float),
+    Setting("smtp_host", "", "Alert e-mail: SMTP server (empty: no e-mail is sent).", str),
+    Setting("smtp_port", 587, "Alert e-mail: SMTP port.", int),
+    Setting("smtp_starttls", True, "Alert e-mail: upgrade the SMTP connection with STARTTLS (refuse to send without it).", _bool),
+    Setting("smtp_ca_file", "", "Alert e-mail: CA bundle that signs the SMTP server certificate (empty: the system's).", str),
+    Setting("smtp_user", "", "Alert e-mail: SMTP login (empty: no authentication).", str),
+    Setting("smtp_password", "", "Alert e-mail: SMTP password.", str),
+    Setting("smtp_sender", "vigie@localhost", "Alert e-mail: From address.", str),
     Setting("response_target_minutes", 20, "Allocation: response-time target (SDACR), in minutes.", int),
     Setting("mutual_aid", False, "Allocation: allow SDIS and BMPM resources to cross into each other's sectors.", _bool),
     Setting("zone_query_max_days", 400, "Longest period a zone query may cover, in days.", int),
@@ -129,6 +149,42 @@ def _check(values: Mapping[str, Any]) -> None:
         raise InvalidSetting("VIGIE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     if values["language"] not in {"fr", "en"}:
         raise InvalidSetting("VIGIE_LANGUAGE must be fr or en")
+    _check_alerts(values)
+
+
+def split_list(raw: str) -> list[str]:
+    """Items of a comma-separated setting, blanks dropped."""
+    return [item.strip() for item in str(raw).split(",") if item.strip()]
+
+
+def rule_recipients(raw: str) -> dict[str, list[str]]:
+    """VIGIE_ALERT_RULE_RECIPIENTS as {rule: [addresses]}."""
+    out: dict[str, list[str]] = {}
+    for part in str(raw).split(";"):
+        if not part.strip():
+            continue
+        rule, sep, addresses = part.partition("=")
+        if not sep or not rule.strip():
+            raise InvalidSetting(f"VIGIE_ALERT_RULE_RECIPIENTS: expected rule=a@x b@y, got {part.strip()!r}")
+        out[rule.strip()] = addresses.replace(",", " ").split()
+    return out
+
+
+def _check_alerts(values: Mapping[str, Any]) -> None:
+    """Webhook URLs are http(s) and signed; addresses look like addresses."""
+    for name in ("alert_webhooks", "alert_exercise_webhooks"):
+        for url in split_list(values[name]):
+            if not url.startswith(("http://", "https://")):
+                raise InvalidSetting(f"VIGIE_{name.upper()}: {url!r} is not an http:// or https:// URL")
+    if (split_list(values["alert_webhooks"]) or split_list(values["alert_exercise_webhooks"])) and not values["webhook_secret"]:
+        raise InvalidSetting("VIGIE_WEBHOOK_SECRET must be set when webhooks are: receivers check the signature with it")
+    addresses = [*split_list(values["alert_recipients"]), *split_list(values["alert_exercise_recipients"])]
+    addresses += [a for group in rule_recipients(values["alert_rule_recipients"]).values() for a in group]
+    for address in addresses:
+        if "@" not in address or any(ch.isspace() or ch in "<>" for ch in address):
+            raise InvalidSetting(f"alert recipients: {address!r} is not an e-mail address")
+    if float(values["alert_poll_seconds"]) <= 0 or float(values["alert_retry_base_seconds"]) <= 0:
+        raise InvalidSetting("VIGIE_ALERT_POLL_SECONDS and VIGIE_ALERT_RETRY_BASE_SECONDS must be more than 0")
 
 
 def ensure_secret_key(settings: Settings) -> str:

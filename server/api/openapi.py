@@ -32,6 +32,35 @@ RANKED = {"type": "object", "required": ["code", "name", "present", "usual", "re
                          "usual": {"type": "integer"}, "residents": {"type": "integer"}, "excess": {"type": "integer"},
                          "ratio": {"type": "number"}, "z": {"type": "number"}, "event": {"type": "string"}}}
 
+ALERT = {"type": "object", "required": ["id", "rule", "kind", "sector", "severity", "opened_at", "state", "acknowledged_by",
+                                      "acknowledged_at", "comment", "closed_at", "exercise_id", "summary"],
+         "properties": {"id": {"type": "integer"}, "rule": {"type": "string"},
+                        "kind": {"enum": ["crisis", "below_usual", "feed_stopped", "forecast"]},
+                        "sector": {"type": ["string", "null"]}, "severity": {"enum": ["info", "warning", "critical"]},
+                        "opened_at": {"type": "string", "format": "date-time"},
+                        "state": {"enum": ["open", "acknowledged", "closed"]},
+                        "acknowledged_by": {"type": ["string", "null"]},
+                        "acknowledged_at": {"type": ["string", "null"], "format": "date-time"},
+                        "comment": {"type": ["string", "null"]},
+                        "closed_at": {"type": ["string", "null"], "format": "date-time"},
+                        "exercise_id": {"type": ["integer", "null"], "description": "set: an EXERCICE alert"},
+                        "summary": {"type": "string", "description": "French, or English with ?lang=en"}}}
+ALERT_ID = {"name": "alert_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"},
+        "description": "the session's token, from the X-CSRF-Token header of GET /api/v1/alerts"}
+
+
+def _alert_action(summary: str, field: str) -> dict[str, Any]:
+    return {"post": {"summary": summary, "parameters": [ALERT_ID, CSRF], "security": [{"session": []}],
+                     "requestBody": {"content": {"application/json": {"schema": {
+                         "type": "object", "properties": {field: {"type": "string", "maxLength": 500}}}}}},
+                     "responses": {"200": {"description": "The alert after the change", "content": {
+                         "application/json": {"schema": {"type": "object", "required": ["alert"],
+                                                         "properties": {"alert": ALERT}}}}},
+                                   "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+                                   "409": {**ERROR, "description": "Already acknowledged or closed"}}}}
+
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Vigie API", "version": "1",
@@ -69,6 +98,17 @@ SPEC: dict[str, Any] = {
             "responses": {"200": {"description": "Accepted (or already received)"}, "401": ERROR, "403": ERROR,
                           "413": ERROR, "415": ERROR,
                           "422": {"description": "Rejected whole, with the reason of every line"}}}},
+        "/api/v1/alerts": _get(
+            "Alerts, newest first (live ones, and the exercise's for its participants)",
+            {"type": "object", "required": ["alerts"], "properties": {"alerts": {"type": "array", "items": ALERT}}},
+            [{"name": "state", "in": "query", "required": False,
+              "schema": {"enum": ["open", "acknowledged", "closed", "active", "all"], "default": "open"},
+              "description": "open (not yet acknowledged), acknowledged, closed, active (not closed) or all"},
+             {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["fr", "en"]}}]),
+        "/api/v1/alerts/{alert_id}/acknowledge": _alert_action(
+            "Acknowledge an alert (prise en compte), with a comment (session of an operator or above)", "comment"),
+        "/api/v1/alerts/{alert_id}/close": _alert_action(
+            "Close an alert by hand, with a reason (session of a commander or above)", "reason"),
         "/api/v1/openapi.json": _get("This document", {"type": "object"}),
     },
 }

@@ -26,9 +26,10 @@ def init(ctx: click.Context) -> None:
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--no-feed", is_flag=True, help="Do not start the feed worker beside the server.")
+@click.option("--no-alerts", is_flag=True, help="Do not start the alert sender beside the server.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, no_feed: bool) -> None:
-    """Serve Vigie with gunicorn, and run the configured feed in a worker process."""
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, no_feed: bool, no_alerts: bool) -> None:
+    """Serve Vigie with gunicorn, run the configured feed in a worker process and the alert sender in another."""
     from gunicorn.app.base import BaseApplication
 
     settings = settings_from_ctx(ctx)
@@ -36,6 +37,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     feed = None
     if not no_feed and settings.feed != "none":
         feed = subprocess.Popen([sys.executable, "-m", "vigie", "feed", "run"], env=os.environ.copy())
+    sender = None if no_alerts else subprocess.Popen([sys.executable, "-m", "vigie", "alerts", "send"],
+                                                     env=os.environ.copy())
 
     class _App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -55,9 +58,10 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     try:
         _App().run()
     finally:
-        if feed is not None:
-            feed.terminate()
-            feed.wait(timeout=10)
+        for child in (feed, sender):
+            if child is not None:
+                child.terminate()
+                child.wait(timeout=10)
 
 
 @click.command("settings-doc")

@@ -1,0 +1,117 @@
+"""Alerts over the API: the list (read scope) and acknowledgement or closing by a session (CSRF-checked).
+
+Live alerts are visible to every reader; an exercise's alerts only to its current participants,
+who see them beside the live ones (`exercise_id` marks them). A session gets its CSRF token in
+the `X-CSRF-Token` header of GET /api/v1/alerts and sends it back on POST.
+"""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import g, jsonify, request, session
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from server.api import bp
+from server.api._common import error, store
+from server.auth import api_route, client_address
+from vigie import alerts as core
+from vigie import audit
+from vigie.exercises import current_exercise_for
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def _lang() -> str:
+    """French unless the request asks English (?lang=en, or Accept-Language preferring en)."""
+    asked = request.args.get("lang")
+    if asked in ("fr", "en"):
+        return asked
+    return request.accept_languages.best_match(["fr", "en"], default="fr") or "fr"
+
+
+def _exercise_id() -> int | None:
+    """The exercise the session's user is in (None for tokens and users outside any exercise)."""
+    if g.get("api_token") is not None or not current_user.is_authenticated:
+        return None
+    exercise = current_exercise_for(store(), current_user.user.id)
+    return None if exercise is None else exercise.id
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use)."""
+    if not session.get("csrf"):
+        session["csrf"] = secrets.token_urlsafe(24)
+    return str(session["csrf"])
+
+
+def _csrf_refusal() -> tuple[Response, int] | None:
+    """A 403 unless the request carries the session's CSRF token (header or form field)."""
+    expected = str(session.get("csrf", ""))
+    sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf", "")
+    if expected and secrets.compare_digest(str(sent), expected):
+        return None
+    audit.record(store(), "alert.csrf", username=current_user.username, address=client_address(),
+                 outcome="forbidden", path=request.path)
+    return error(403, f"missing or wrong CSRF token: send the {CSRF_HEADER} header given by GET /api/v1/alerts")
+
+
+@bp.route("/alerts")
+@api_route(role="display", scope="read")
+def list_alerts() -> Any:
+    state = request.args.get("state", "open")
+    if state not in core.FILTERS:
+        return error(400, f"state: expected one of {', '.join(core.FILTERS)}, got {state[:20]!r}")
+    lang, exercise_id = _lang(), _exercise_id()
+    found = core.list_alerts(store(), state=state)
+    if exercise_id is not None:
+        found = sorted(found + core.list_alerts(store(), state=state, exercise_id=exercise_id),
+                       key=lambda a: (a.opened_at, a.id), reverse=True)
+    response = jsonify(alerts=[a.as_api(lang) for a in found])
+    if g.get("api_token") is None:
+        response.headers[CSRF_HEADER] = csrf_token()
+    return response
+
+
+def _change(alert_id: int, text_field: str, action: Any) -> Any:
+    """Run an acknowledge or close action for the session's user, on an alert they can see."""
+    refusal = _csrf_refusal()
+    if refusal is not None:
+        return refusal
+    body = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    text = body.get(text_field, "") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        return error(400, f'send {{"{text_field}": "..."}} (a string)')
+    exercise_id = _exercise_id()
+    try:
+        scope = None if _visible(alert_id) is None else exercise_id
+        alert = action(store(), alert_id, current_user.username, text, exercise_id=scope)
+    except core.AlertNotFound as exc:
+        return error(404, str(exc))
+    except core.AlertError as exc:
+        return error(409, str(exc))
+    return jsonify(alert=alert.as_api(_lang()))
+
+
+def _visible(alert_id: int) -> int | None:
+    """The exercise id of an alert when it belongs to the user's exercise, else None (live or not visible)."""
+    exercise_id = _exercise_id()
+    if exercise_id is None:
+        return None
+    try:
+        return core.get_alert(store(), alert_id, exercise_id).exercise_id
+    except core.AlertNotFound:
+        return None
+
+
+@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@api_route(role="operator", scope=None)
+def acknowledge_alert(alert_id: int) -> Any:
+    return _change(alert_id, "comment", core.acknowledge)
+
+
+@bp.route("/alerts/<int:alert_id>/close", methods=["POST"])
+@api_route(role="commander", scope=None)
+def close_alert(alert_id: int) -> Any:
+    return _change(alert_id, "reason", core.close)

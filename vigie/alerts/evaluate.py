@@ -1,0 +1,237 @@
+"""Evaluate the rules at one instant, live or in an exercise, and open, refresh or close alerts.
+
+Live, the rules run after every accepted batch (`evaluate_after_batch`, called by the ingestion
+path whatever the door) at the newest slot. In an exercise they run at the exercise's clock over
+its injections (the sender does it as the clock moves). A condition seen again refreshes its
+alert; a condition gone for the rule's hold closes it (the crisis ranking holds sectors itself).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Mapping
+
+from vigie.alerts.forecast_adapter import forecast_crossings
+from vigie.alerts.model import COLUMNS, KINDS, Alert, Summary, alert_from_row
+from vigie.alerts.rules import Rule, below_usual_limits, load_rules, rule_sectors
+from vigie.alerts.states import close_automatically, raise_alert
+from vigie.config import Settings
+from vigie import crisis
+from vigie.crisis import RankedSector, groupements, rank_sectors
+from vigie.feed import health
+from vigie.reference import WEEKS as REFERENCE_WEEKS
+from vigie.situation import Overlay, Situation, latest_slot, situation_at, slot_to_show
+from vigie.store import Store
+
+log = logging.getLogger("vigie.alerts")
+DATA_KINDS = ("crisis", "below_usual", "forecast")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an evaluation did to one alert: "opened", "reopened" or "closed"."""
+
+    alert: Alert
+    what: str
+
+
+@dataclass
+class View:
+    """The instant the rules are evaluated at and the data they read, computed once per evaluation."""
+
+    store: Store
+    settings: Settings
+    t: int | None
+    now: float
+    exercise_id: int | None = None
+    overlay: Overlay | None = None
+    _rankings: dict[int | None, list[RankedSector]] = field(default_factory=dict)
+
+    def ranking(self, min_excess: int | None = None) -> list[RankedSector]:
+        """The crisis ranking at t (with a rule's own smallest excess, if it has one)."""
+        if min_excess not in self._rankings:
+            assert self.t is not None
+            self._rankings[min_excess] = rank_sectors(self.store, self.t, self.settings, min_excess=min_excess,
+                                                      overlay=self.overlay, now=int(self.now))
+        return self._rankings[min_excess]
+
+    @cached_property
+    def situation(self) -> Situation:
+        assert self.t is not None
+        return situation_at(self.store, self.t, self.settings, overlay=self.overlay, now=int(self.now))
+
+    @cached_property
+    def groupements(self) -> dict[str, str]:
+        return groupements(self.store, self.situation, self.settings)
+
+    @property
+    def step(self) -> int:
+        return int(self.settings.get("slot_minutes", 30)) * 60
+
+
+# -- conditions --------------------------------------------------------------------------------------
+def _crisis(rule: Rule, view: View) -> dict[str | None, Summary]:
+    minimum = dict(rule.params).get("min_excess")
+    ranked = view.ranking(None if minimum is None else int(minimum))
+    keep = rule_sectors(view.store, rule, {r.code: r.groupement or "" for r in ranked})
+    return {r.code: Summary("crisis", (("excess", r.excess), ("name", r.name), ("z", round(r.z, 1))), held=r.holding)
+            for r in ranked if keep is None or r.code in keep}
+
+
+def below_usual_sectors(situation: Situation, min_z: float, min_excess: float) -> list[Any]:
+    """Sectors of the situation far below their usual value (both thresholds passed)."""
+    return [s for s in situation.sectors if s.excess is not None and s.z is not None
+            and s.excess <= -min_excess and s.z <= -min_z]
+
+
+def shared_below_usual(rule: Rule) -> Callable[..., list[RankedSector]] | None:
+    """vigie.crisis.below_usual (the screens' below-usual list) when it exists and the rule sets no threshold."""
+    found = getattr(crisis, "below_usual", None)
+    return found if callable(found) and not rule.params else None
+
+
+def _below_usual(rule: Rule, view: View) -> dict[str | None, Summary]:
+    shared = shared_below_usual(rule)
+    if shared is not None:
+        assert view.t is not None
+        listed = shared(view.store, view.t, view.settings, overlay=view.overlay, now=int(view.now))
+        found = [(r.code, r.name, r.excess, r.z, r.holding) for r in listed]
+    else:
+        min_z, min_excess = below_usual_limits(rule, view.settings)
+        found = [(s.code, s.name, s.excess or 0, s.z or 0.0, False)
+                 for s in below_usual_sectors(view.situation, min_z, min_excess)]
+    keep = rule_sectors(view.store, rule, view.groupements) if found else None
+    return {code: Summary("below_usual", (("deficit", -excess), ("name", name), ("z", round(z, 1))), held=held)
+            for code, name, excess, z, held in found if keep is None or code in keep}
+
+
+def _feed_stopped(rule: Rule, view: View) -> dict[str | None, Summary]:
+    if view.exercise_id is not None:
+        return {}
+    report = health.status(view.store, view.settings, view.now)
+    if report["level"] != "red" or report["newest_slot"] is None:
+        return {}
+    received = [s["last_received_at"] for s in report["sources"] if s["last_received_at"] is not None]
+    if received and view.now - max(received) <= int(view.settings.get("stale_red_minutes", 60)) * 60:
+        return {}  # batches keep coming (a backfill of old slots, say): the feed has not stopped
+    since = int(report["newest_slot"]) + view.step
+    return {None: Summary("feed_stopped", (("minutes", int(view.now - since) // 60), ("since", since)))}
+
+
+def _forecast(rule: Rule, view: View) -> dict[str | None, Summary]:
+    assert view.t is not None
+    found = forecast_crossings(view.store, view.t, view.settings, horizon_slots=int(rule.param("horizon_slots", 4)),
+                               min_excess=int(rule.param("min_excess", float(view.settings.get("crisis_min_excess", 500)))),
+                               overlay=view.overlay)
+    keep = rule_sectors(view.store, rule, view.groupements) if found else None
+    names = {s.code: s.name for s in view.situation.sectors} if found else {}
+    return {code: Summary("forecast", (("excess", excess), ("name", names.get(code, code)), ("slot", slot)))
+            for code, slot, excess in found if keep is None or code in keep}
+
+
+CONDITIONS = {"crisis": _crisis, "below_usual": _below_usual, "feed_stopped": _feed_stopped, "forecast": _forecast}
+
+
+def hold_slots(rule: Rule, settings: Mapping[str, Any]) -> int:
+    """Slots a condition must stay gone before its alert closes (0: as soon as it is gone; 1: its list holds it)."""
+    if rule.kind == "below_usual" and shared_below_usual(rule) is None:
+        return max(1, int(settings.get("crisis_hysteresis_slots", 2)))
+    return 0 if rule.kind == "feed_stopped" else 1
+
+
+# -- evaluation -------------------------------------------------------------------------------------
+def _active(store: Store, rule_id: str, exercise_id: int | None) -> list[Alert]:
+    return [alert_from_row(r) for r in store.query(
+        f"SELECT {COLUMNS} FROM alerts WHERE rule = ? AND exercise_id IS ? AND state != 'closed'",
+        [rule_id, exercise_id])]
+
+
+def _apply(rule: Rule, findings: dict[str | None, Summary], view: View) -> list[Change]:
+    """Open or refresh the alerts of the findings, close those whose condition is gone long enough."""
+    changes = []
+    reopen = int(view.settings.get("alert_reopen_minutes", 60)) * 60
+    for sector, summary in findings.items():
+        alert, what = raise_alert(view.store, rule=rule.id, kind=rule.kind, severity=rule.severity, sector=sector,
+                                  slot=int(view.t or 0), summary=summary, exercise_id=view.exercise_id,
+                                  now=view.now, reopen_seconds=reopen, keep_summary=summary.held)
+        if what != "seen":
+            changes.append(Change(alert, what))
+    hold = hold_slots(rule, view.settings) * view.step
+    for alert in _active(view.store, rule.id, view.exercise_id):
+        if alert.sector in findings:
+            continue
+        if not rule.enabled:
+            changes.append(Change(close_automatically(view.store, alert.id, view.now, "rule_disabled"), "closed"))
+        elif hold == 0 or int(view.t or 0) - alert.last_seen_slot >= hold:
+            changes.append(Change(close_automatically(view.store, alert.id, view.now), "closed"))
+    return changes
+
+
+def evaluate_view(view: View, kinds: tuple[str, ...] = KINDS) -> list[Change]:
+    """Evaluate every rule of `kinds` at the view's instant (disabled rules close their alerts)."""
+    changes: list[Change] = []
+    for rule in load_rules(view.store):
+        if rule.kind not in kinds or (view.t is None and rule.kind in DATA_KINDS):
+            continue
+        findings = CONDITIONS[rule.kind](rule, view) if rule.enabled else {}
+        changes += _apply(rule, findings, view)
+    return changes
+
+
+def evaluate_live(store: Store, settings: Settings, *, kinds: tuple[str, ...] = KINDS,
+                  now: float | None = None) -> list[Change]:
+    """Evaluate the live rules at the newest slot and remember which batch they saw."""
+    now = time.time() if now is None else now
+    mark = str(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))
+    changes = evaluate_view(View(store, settings, latest_slot(store), now), kinds)
+    if set(DATA_KINDS) <= set(kinds):
+        remember(store, "live", mark, now)
+    return changes
+
+
+def exercise_view(store: Store, settings: Settings, exercise_id: int, now: float) -> View:
+    """The view of an exercise at wall time `now`: its clock's slot and its injections."""
+    from vigie.clock import history_end
+    from vigie.exercises import get_exercise, overlay_for
+
+    exercise = get_exercise(store, exercise_id)
+    view_time = exercise.clock(now, history_end(store, exercise.slot_minutes)).now()
+    t = slot_to_show(store, view_time, exercise.slot_minutes)
+    return View(store, settings, t, now, exercise.id, overlay_for(store, exercise.id))
+
+
+def evaluate_exercise(store: Store, settings: Settings, exercise_id: int, now: float | None = None) -> list[Change]:
+    """Evaluate the data rules in an exercise at its clock (its alerts carry its id)."""
+    now = time.time() if now is None else now
+    return evaluate_view(exercise_view(store, settings, exercise_id, now), DATA_KINDS)
+
+
+def remember(store: Store, scope: str, mark: str, now: float) -> None:
+    """Record what the rules of `scope` were last evaluated on."""
+    with store.write() as tx:
+        tx.execute("INSERT INTO alert_evaluations(scope, mark, at) VALUES (?, ?, ?) ON CONFLICT(scope) DO UPDATE "
+                   "SET mark = excluded.mark, at = excluded.at", [scope, mark, now])
+
+
+def last_mark(store: Store, scope: str) -> str | None:
+    """What the rules of `scope` were last evaluated on (None: never)."""
+    value = store.scalar("SELECT mark FROM alert_evaluations WHERE scope = ?", [scope])
+    return None if value is None else str(value)
+
+
+def evaluate_after_batch(store: Store, settings: Mapping[str, Any], last_slot: int | None = None) -> list[Change]:
+    """The hook after an accepted batch: evaluate the live rules; a failure is logged, never the batch's.
+
+    A batch whose newest slot is older than the usual values read at the newest slot (the
+    reference window, plus one week) cannot change what the rules see: it is skipped.
+    """
+    newest = latest_slot(store)
+    if last_slot is not None and newest is not None and last_slot < newest - (REFERENCE_WEEKS + 1) * 7 * 86400:
+        return []
+    try:
+        return evaluate_live(store, settings if isinstance(settings, Settings) else Settings(settings))
+    except Exception:  # the batch is stored; the sender evaluates again on its next turn
+        log.exception("alert evaluation after a batch failed; the alert sender will retry")
+        return []
