@@ -29,7 +29,7 @@ def period(start_date: Any, end_date: Any) -> tuple[int, int]:
         first, last = date.fromisoformat(str(start_date)[:10]), date.fromisoformat(str(end_date)[:10])
     except ValueError as exc:
         raise zones.ZoneError(t("queries.bad_period")) from exc
-    if last < first:
+    if last < first or first.year < 1970 or last.year > 2099:
         raise zones.ZoneError(t("queries.bad_period"))
     return local_day_bounds(first)[0], local_day_bounds(last)[1]
 

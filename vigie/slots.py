@@ -41,15 +41,31 @@ def iso_z(ts: float) -> str:
     return to_utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Instants outside these bounds are refused wherever they are parsed (no overflow further down).
+EARLIEST_INSTANT = 0  # 1970-01-01T00:00:00Z
+LATEST_INSTANT = 4102444799  # 2099-12-31T23:59:59Z
+INSTANT_RANGE = "1970-01-01T00:00:00Z to 2099-12-31T23:59:59Z"
+
+
+class InstantOutOfRange(ValueError):
+    """A well-formed instant outside [EARLIEST_INSTANT, LATEST_INSTANT]."""
+
+
 def parse_instant(text: str) -> int:
-    """Parse an ISO 8601 instant (Z, offset, or naive = Europe/Paris) to epoch seconds."""
+    """Parse an ISO 8601 instant (Z, offset, or naive = Europe/Paris) to epoch seconds, range-checked."""
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
     moment = datetime.fromisoformat(raw)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=PARIS)
-    return int(moment.timestamp())
+    try:
+        ts = int(moment.timestamp())
+    except (OverflowError, OSError) as exc:
+        raise InstantOutOfRange(f"{text[:40]!r} is outside the accepted range, {INSTANT_RANGE}") from exc
+    if not EARLIEST_INSTANT <= ts <= LATEST_INSTANT:
+        raise InstantOutOfRange(f"{text[:40]!r} is outside the accepted range, {INSTANT_RANGE}")
+    return ts
 
 
 def local_day_bounds(day: date) -> tuple[int, int]:
