@@ -75,3 +75,63 @@ def test_far_dates_on_the_queries_page_are_refused_not_crashed() -> None:
     for start, end in (("0001-01-01", "0001-01-02"), ("2026-07-01", "9999-12-31")):
         with pytest.raises(ZoneError):
             period(start, end)
+
+
+# -- item 11: private zones ------------------------------------------------------------
+PERIOD = {"from": "2026-07-14T10:00:00Z", "to": "2026-07-14T12:00:00Z"}
+
+
+def _zone_options(client: Any) -> list[str]:
+    """The saved-zone choices the Dash queries page offers this client."""
+    body = {"output": "..query-sectors.options...query-saved.options..",
+            "outputs": [{"id": "query-sectors", "property": "options"}, {"id": "query-saved", "property": "options"}],
+            "inputs": [{"id": "query-sectors", "property": "id", "value": "query-sectors"},
+                       {"id": "query-message", "property": "children", "value": None}],
+            "changedPropIds": [], "state": []}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return [o["value"] for o in response.get_json()["response"]["query-saved"]["options"]]
+
+
+def test_a_private_zone_is_seen_by_its_author_and_admins_only(app: Any, store: Any, client_as: Any,
+                                                               tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from vigie import zones
+    from vigie.cli import main
+
+    runner = CliRunner(env={"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"})
+    saved = runner.invoke(main, ["zones", "save", "Secret CLI", "13201", "13202", "--private"])
+    assert saved.exit_code == 0, saved.output
+    assert "Secret CLI" in runner.invoke(main, ["zones", "list"]).output  # the CLI is the server's administrator
+    zones.save_zone(store, "Mine", ["13203"], "operator", shared=False)
+    zones.save_zone(store, "Public", ["13204"], "commander")
+    token = _bearer(store, "read")
+    anonymous_token = app.server.test_client()
+    listed = anonymous_token.get("/api/v1/zones", headers=token).get_json()["zones"]
+    assert [z["name"] for z in listed] == ["Public"]
+    for name in ("Secret CLI", "Mine"):
+        assert anonymous_token.get("/api/v1/zones/query", headers=token,
+                                   query_string={"zone": name, **PERIOD}).status_code == 404
+    operator, commander, admin = client_as("operator"), client_as("commander"), client_as("admin")
+    assert [z["name"] for z in operator.get("/api/v1/zones").get_json()["zones"]] == ["Mine", "Public"]
+    assert [z["name"] for z in commander.get("/api/v1/zones").get_json()["zones"]] == ["Public"]
+    assert [z["name"] for z in admin.get("/api/v1/zones").get_json()["zones"]] == ["Mine", "Public", "Secret CLI"]
+    assert operator.get("/api/v1/zones/query", query_string={"zone": "Secret CLI", **PERIOD}).status_code == 404
+    assert commander.get("/api/v1/zones/query", query_string={"zone": "mine", **PERIOD}).status_code == 404
+    assert operator.get("/api/v1/zones/query", query_string={"zone": "mine", **PERIOD}).status_code == 200
+    assert admin.get("/api/v1/zones/query", query_string={"zone": "Secret CLI", **PERIOD}).status_code == 200
+    assert _zone_options(operator) == ["Mine", "Public"]
+    assert _zone_options(commander) == ["Public"]
+    assert _zone_options(admin) == ["Mine", "Public", "Secret CLI"]
+
+
+def test_saving_over_a_private_zone_neither_reveals_nor_publishes_it(client_as: Any, store: Any) -> None:
+    from vigie import zones
+
+    zones.save_zone(store, "Mine", ["13203"], "operator", shared=False)
+    response = client_as("commander").post("/api/v1/zones", json={"name": "mine", "sectors": ["13204"]})
+    assert response.status_code == 422 and "operator" not in response.get_json()["error"]
+    assert client_as("operator").post("/api/v1/zones", json={"name": "Mine", "sectors": ["13205"]}).status_code == 201
+    assert zones.get_zone(store, "Mine", "operator") == zones.get_zone(store, "Mine", None, admin=True)
+    assert not zones.get_zone(store, "Mine", "operator").shared
