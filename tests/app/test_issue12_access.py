@@ -135,3 +135,42 @@ def test_saving_over_a_private_zone_neither_reveals_nor_publishes_it(client_as: 
     assert client_as("operator").post("/api/v1/zones", json={"name": "Mine", "sectors": ["13205"]}).status_code == 201
     assert zones.get_zone(store, "Mine", "operator") == zones.get_zone(store, "Mine", None, admin=True)
     assert not zones.get_zone(store, "Mine", "operator").shared
+
+
+# -- item 10: the Dash page shell for registered pages only ------------------------------
+SHELL_MARK = "_dash-renderer"  # present in Dash's index page only
+UNKNOWN = ["/favicon.ico/x", "/enrol/%2e%2e/x", "/enrol/..%2fx", "/nope", "/secteur/13004/extra", "/assets",
+           "/mur/", "/_dash-nope", "/api/v1/nope", "/api/v1/zones/nope", "/api/v2/situation", "/api/"]
+
+
+def test_anonymous_clients_never_get_the_page_shell(client: Any) -> None:
+    for path in [*UNKNOWN, "/favicon.ico", "/", "/secteur/13004"]:
+        response = client.get(path)
+        assert SHELL_MARK.encode() not in response.get_data(), path
+        assert response.status_code in (200, 302, 401, 404), (path, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/login"), path
+
+
+def test_favicon_is_a_real_icon_served_to_anyone(client: Any) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/x-icon"
+    body = response.get_data()
+    assert body[:4] == b"\x00\x00\x01\x00" and b"PNG" in body[:40] and len(body) < 4096
+
+
+def test_unknown_paths_are_404_for_tokens_and_sessions(app: Any, store: Any, client_as: Any) -> None:
+    token = app.server.test_client()
+    for scope in ("read", "ingest"):
+        headers = _bearer(store, scope)
+        for path in UNKNOWN:
+            response = token.get(path, headers=headers)
+            assert SHELL_MARK not in response.get_data(as_text=True), (scope, path)
+            if path.startswith("/api/"):
+                assert response.status_code == 404 and "error" in response.get_json(), (scope, path)
+    admin = client_as("admin")
+    for path in UNKNOWN:
+        response = admin.get(path)
+        assert response.status_code == 404 and SHELL_MARK not in response.get_data(as_text=True), path
+    for page in ("/", "/mur", "/secteur/13004", "/secteur/anything", "/crise", "/requetes", "/admin"):
+        assert SHELL_MARK in admin.get(page).get_data(as_text=True), page
