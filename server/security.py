@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from flask import Flask, abort, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 DASH_SHELL_RULES = frozenset({"/", "/<path:path>"})  # Dash's catch-all routes serve the index page
@@ -62,7 +63,7 @@ def page_pattern(templates: Iterable[str]) -> re.Pattern[str]:
 
 def init_page_shell(server: Flask, page_templates: Callable[[], Iterable[str]], favicon: Path) -> None:
     """Only the registered pages' paths get the Dash index page; any other path is a 404. Serve /favicon.ico."""
-    cache: dict[str, re.Pattern[str]] = {}
+    cache: dict[str, Any] = {}
 
     @server.before_request
     def _known_pages_only() -> Response | None:
@@ -77,6 +78,17 @@ def init_page_shell(server: Flask, page_templates: Callable[[], Iterable[str]], 
             abort(404)
         response = jsonify(error="no such API route; see /api/v1/openapi.json")
         response.status_code = 404
+        return response
+
+    @server.after_request
+    def _api_allow_header(response: Response) -> Response:
+        """Under /api/, Allow lists the API route's methods, not those of Dash's catch-all."""
+        if "Allow" in response.headers and request.path.startswith("/api/"):
+            if "api" not in cache:
+                cache["api"] = Map([Rule(r.rule, methods=r.methods, endpoint=r.endpoint)
+                                    for r in server.url_map.iter_rules() if r.rule.startswith("/api/")])
+            allowed = cache["api"].bind("localhost").allowed_methods(request.path)  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(sorted(allowed))
         return response
 
     @server.route("/favicon.ico")

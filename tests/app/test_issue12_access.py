@@ -174,3 +174,40 @@ def test_unknown_paths_are_404_for_tokens_and_sessions(app: Any, store: Any, cli
         assert response.status_code == 404 and SHELL_MARK not in response.get_data(as_text=True), path
     for page in ("/", "/mur", "/secteur/13004", "/secteur/anything", "/crise", "/requetes", "/admin"):
         assert SHELL_MARK in admin.get(page).get_data(as_text=True), page
+
+
+# -- item 13: what the description says is what the code does ------------------------------
+def test_empty_instants_are_refused_as_the_description_says(app: Any, store: Any) -> None:
+    client, headers = app.server.test_client(), _bearer(store, "read")
+    for path, name in INSTANT_PARAMS:
+        response = client.get(path, headers=headers, query_string={"sectors": "13201", "from": "2026-07-01T00:00:00Z",
+                                                                   "to": "2026-07-02T00:00:00Z", name: ""})
+        assert response.status_code == 400 and response.get_json()["error"].startswith(f"{name}:"), (path, name)
+
+
+def test_offsets_and_leap_seconds_are_accepted_on_series(app: Any, store: Any) -> None:
+    client, headers = app.server.test_client(), _bearer(store, "read")
+    for query in ({"to": "2026-07-14T10:00:00-08:16"}, {"from": "2026-07-14T10:00:00-08:16", "to": "2026-07-15T10:00:00Z"},
+                  {"to": "2026-06-30T23:59:60Z"}):
+        assert client.get("/api/v1/sectors/13201/series", headers=headers, query_string=query).status_code == 200
+
+
+def test_zone_query_period_is_required_in_the_description_and_the_code(app: Any, store: Any) -> None:
+    from server.api.openapi import SPEC
+
+    params = {p["name"]: p for p in SPEC["paths"]["/api/v1/zones/query"]["get"]["parameters"]}
+    assert params["from"]["required"] and params["to"]["required"]
+    response = app.server.test_client().get("/api/v1/zones/query?sectors=13201", headers=_bearer(store, "read"))
+    assert response.status_code == 400
+
+
+def test_options_advertises_only_the_api_methods(app: Any, store: Any) -> None:
+    client = app.server.test_client()
+    for scope in ("read", "ingest"):
+        headers = _bearer(store, scope)
+        assert set(client.options("/api/v1/observations", headers=headers).headers["Allow"].split(", ")) == {
+            "OPTIONS", "POST"}
+        assert set(client.options("/api/v1/zones", headers=headers).headers["Allow"].split(", ")) == {
+            "GET", "HEAD", "OPTIONS", "POST"}
+        refused = client.put("/api/v1/observations", headers=headers)
+        assert refused.status_code == 405 and "GET" not in refused.headers["Allow"]
