@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from dash.exceptions import DependencyException
 from flask import Flask, abort, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -50,6 +51,8 @@ def init_security(server: Flask, script_hashes: Callable[[], list[str]]) -> None
     def _error(exc: Exception) -> tuple[Response, int] | HTTPException:
         if isinstance(exc, HTTPException):
             return exc
+        if isinstance(exc, DependencyException):  # an unknown file under /_dash-component-suites/
+            return jsonify(error="no such file"), 404
         server.logger.exception("unhandled error on %s", request.path)
         status = 400 if request.path.endswith("/_dash-update-component") else 500
         return jsonify(error="la requête n'a pas pu être traitée" if status == 400 else "erreur interne"), status
