@@ -35,7 +35,8 @@ def instant_param(name: str, default: int | None = None) -> int | None:
     except InstantOutOfRange as exc:
         raise BadParameter(f"{name}: {raw!r} is outside the accepted range, {INSTANT_RANGE}") from exc
     except ValueError as exc:
-        raise BadParameter(f"{name}: expected an ISO 8601 instant such as 2026-07-14T18:00:00Z, got {raw[:40]!r}") from exc
+        raise BadParameter(f"{name}: expected an ISO 8601 instant such as 2026-07-14T18:00:00Z, "
+                           f"got {raw[:40]!r}") from exc
 
 
 def error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
