@@ -77,7 +77,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     server.config["VIGIE_CALLBACK_ROLES"].update(dict.fromkeys(DASH_PAGE_CALLBACKS, "display"))
     init_security(server, app.csp_hashes)
     init_page_shell(server, lambda: [p.get("path_template") or p["path"] for p in dash.page_registry.values()],
-                    ROOT / "assets" / "favicon.ico")
+                    ROOT / "server" / "favicon.ico")
     return app
 
 
