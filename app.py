@@ -68,7 +68,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     """Build the whole application (Flask server + Dash pages + callbacks)."""
     import callbacks
     from components.layout import root_layout
-    from server.security import init_security
+    from server.security import init_page_shell, init_security
 
     from vigie.logs import configure_logging
 
@@ -86,6 +86,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     # Dash's own page-routing callbacks (added on the first request); each page checks its role.
     server.config["VIGIE_CALLBACK_ROLES"].update(dict.fromkeys(DASH_PAGE_CALLBACKS, "display"))
     init_security(server, app.csp_hashes)
+    init_page_shell(server, lambda: [p.get("path_template") or p["path"] for p in dash.page_registry.values()],
+                    ROOT / "server" / "favicon.ico")
     return app
 
 

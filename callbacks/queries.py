@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks import map_styler, secure_callback
-from callbacks._context import catalogue, current_exercise, settings, store, username
+from callbacks._context import catalogue, current_exercise, settings, store, user, username
 from components import ids
 from components.cards import kpi, kpi_row, panel, table
 from components.charts import bars_figure, wall_times
@@ -26,13 +26,18 @@ ZONE_COLORS = ["#3b4a59", "#ffb300"]
 MAX_SECTORS = 134
 
 
+def is_admin() -> bool:
+    """Admins see every saved zone, private ones included."""
+    return bool(user().is_authenticated and user().has_role("admin"))
+
+
 def period(start_date: Any, end_date: Any) -> tuple[int, int]:
     """[start of the first local day, end of the last) from the two date fields (ISO dates)."""
     try:
         first, last = date.fromisoformat(str(start_date)[:10]), date.fromisoformat(str(end_date)[:10])
     except ValueError as exc:
         raise zones.ZoneError(t("queries.bad_period")) from exc
-    if last < first:
+    if last < first or first.year < 1970 or last.year > 2099:
         raise zones.ZoneError(t("queries.bad_period"))
     return local_day_bounds(first)[0], local_day_bounds(last)[1]
 
@@ -166,7 +171,7 @@ def register(app: Dash) -> None:
                      Input(ids.QRY_SECTORS, "id"), Input(ids.QRY_MESSAGE, "children"))
     def _options(_id: str, _message: Any) -> tuple[Any, Any]:
         sectors = [{"label": f"{s.name} ({s.code})", "value": s.code} for s in catalogue()]
-        saved = [{"label": z.name, "value": z.name} for z in zones.list_zones(store(), username())]
+        saved = [{"label": z.name, "value": z.name} for z in zones.list_zones(store(), username(), admin=is_admin())]
         return sectors, saved
 
     @secure_callback(app, "operator", Output(ids.QRY_SECTORS, "value"), Input(ids.QRY_GEOJSON, "clickData"),
@@ -174,7 +179,7 @@ def register(app: Dash) -> None:
     def _pick(click: Any, saved: Any, codes: Any) -> Any:
         if ctx.triggered_id == ids.QRY_SAVED and isinstance(saved, str):
             try:
-                return list(zones.get_zone(store(), saved, username()).sectors)
+                return list(zones.get_zone(store(), saved, username(), admin=is_admin()).sectors)
             except zones.ZoneError:
                 return no_update
         return toggled(codes if isinstance(codes, list) else [], click)

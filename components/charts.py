@@ -4,9 +4,13 @@ go.Figure validates and deep-copies every trace (over 100 ms for a 7-day sector 
 a dict of lists is what the browser receives anyway, so the figures are built as such.
 Times are local wall-clock strings ("2026-07-14 18:00", Europe/Paris), which Plotly reads
 as dates without any time-zone shift.
+
+Plotly reads titles, names and annotations as a subset of HTML (links, bold, styles), so every
+label goes through `plain` here: outside text (event, sector, station names) shows as typed.
 """
 from __future__ import annotations
 
+from html import escape
 from typing import Any, Sequence
 
 PAPER = "#18212b"
@@ -17,9 +21,14 @@ SEGMENT_COLORS = {"residents": "#4e79a7", "tourists_fr": "#f28e2b", "tourists_in
 Figure = dict[str, Any]
 
 
+def plain(text: str) -> str:
+    """Text for a Plotly label: `&`, `<` and `>` escaped, so no markup or link is interpreted."""
+    return escape(str(text), quote=False)
+
+
 def _layout(title: str, height: int, separators: str) -> dict[str, Any]:
     return {
-        "title": {"text": title, "x": 0.01, "font": {"size": 16}}, "height": height, "separators": separators,
+        "title": {"text": plain(title), "x": 0.01, "font": {"size": 16}}, "height": height, "separators": separators,
         "paper_bgcolor": PAPER, "plot_bgcolor": PAPER, "font": {"color": TEXT, "size": 13},
         "margin": {"l": 60, "r": 20, "t": 40, "b": 40}, "hovermode": "x unified",
         "legend": {"orientation": "h", "y": -0.15, "x": 0},
@@ -32,7 +41,7 @@ def _layout(title: str, height: int, separators: str) -> dict[str, Any]:
 
 
 def _line(x: Sequence[str], y: Sequence[float | None], name: str, **style: Any) -> dict[str, Any]:
-    return {"type": "scatter", "mode": "lines", "x": list(x), "y": list(y), "name": name, **style}
+    return {"type": "scatter", "mode": "lines", "x": list(x), "y": list(y), "name": plain(name), **style}
 
 
 def presence_figure(times: Sequence[str], present: Sequence[float | None], p10: Sequence[float | None],
@@ -49,21 +58,21 @@ def presence_figure(times: Sequence[str], present: Sequence[float | None], p10: 
     ]
     if suppressed:
         data.append({"type": "scatter", "mode": "markers+text", "x": list(suppressed), "y": [0] * len(suppressed),
-                     "text": [labels["suppressed"]] * len(suppressed), "textposition": "top center",
-                     "marker": {"symbol": "x", "color": "#e0e0e0"}, "name": labels["suppressed"]})
+                     "text": [plain(labels["suppressed"])] * len(suppressed), "textposition": "top center",
+                     "marker": {"symbol": "x", "color": "#e0e0e0"}, "name": plain(labels["suppressed"])})
     layout = _layout(labels["title"], 380, separators)
     if residents is not None:
         layout["shapes"].append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": residents, "y1": residents,
                                  "line": {"color": "#64b5f6", "dash": "dash", "width": 2}})
         layout["annotations"].append({"xref": "paper", "x": 0, "y": residents, "yanchor": "bottom", "xanchor": "left",
-                                      "text": labels["residents"], "showarrow": False,
+                                      "text": plain(labels["residents"]), "showarrow": False,
                                       "font": {"color": "#64b5f6"}})
     for start, end, name in events:
         layout["shapes"].append({"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
                                  "y1": 1, "fillcolor": "rgba(228,87,46,0.18)", "line": {"width": 0},
                                  "layer": "below"})
         layout["annotations"].append({"xref": "x", "yref": "paper", "x": start, "y": 1, "xanchor": "left",
-                                      "yanchor": "top", "text": name, "showarrow": False, "font": {"size": 12}})
+                                      "yanchor": "top", "text": plain(name), "showarrow": False, "font": {"size": 12}})
     return {"data": data, "layout": layout}
 
 
@@ -77,7 +86,7 @@ def segments_figure(times: Sequence[str], segments: dict[str, Sequence[float | N
 
 def bars_figure(times: Sequence[str], values: Sequence[float | None], name: str, title: str,
                 separators: str = ", ", color: str = "#26a69a") -> Figure:
-    return {"data": [{"type": "bar", "x": list(times), "y": list(values), "name": name, "marker": {"color": color}}],
+    return {"data": [{"type": "bar", "x": list(times), "y": list(values), "name": plain(name), "marker": {"color": color}}],
             "layout": _layout(title, 260, separators)}
 
 

@@ -1,11 +1,17 @@
-"""Security headers on every response, and no tracebacks for users."""
+"""Security headers on every response, no tracebacks for users, the page shell for known pages only."""
 from __future__ import annotations
 
-from typing import Callable
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
-from flask import Flask, jsonify, request
+from dash.exceptions import DependencyException
+from flask import Flask, abort, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
+
+DASH_SHELL_RULES = frozenset({"/", "/<path:path>"})  # Dash's catch-all routes serve the index page
 
 
 def content_security_policy(script_hashes: list[str]) -> str:
@@ -47,6 +53,49 @@ def init_security(server: Flask, script_hashes: Callable[[], list[str]]) -> None
     def _error(exc: Exception) -> tuple[Response, int] | HTTPException:
         if isinstance(exc, HTTPException):
             return exc
+        if isinstance(exc, DependencyException):  # an unknown file under /_dash-component-suites/
+            return jsonify(error="no such file"), 404
         server.logger.exception("unhandled error on %s", request.path)
         status = 400 if request.path.endswith("/_dash-update-component") else 500
         return jsonify(error="la requête n'a pas pu être traitée" if status == 400 else "erreur interne"), status
+
+
+def page_pattern(templates: Iterable[str]) -> re.Pattern[str]:
+    """A pattern matching the paths of the registered pages (`<name>` stands for one path segment)."""
+    parts = ["[^/]+".join(re.escape(piece) for piece in re.split(r"<[^/<>]+>", t)) for t in templates]
+    return re.compile("|".join(sorted(parts)) or "(?!)")
+
+
+def init_page_shell(server: Flask, page_templates: Callable[[], Iterable[str]], favicon: Path) -> None:
+    """Only the registered pages' paths get the Dash index page; any other path is a 404. Serve /favicon.ico."""
+    cache: dict[str, Any] = {}
+
+    @server.before_request
+    def _known_pages_only() -> Response | None:
+        rule = request.url_rule
+        if rule is None or rule.rule not in DASH_SHELL_RULES:
+            return None
+        if "pattern" not in cache:
+            cache["pattern"] = page_pattern(page_templates())
+        if cache["pattern"].fullmatch(request.path):
+            return None
+        if not request.path.startswith("/api/"):
+            abort(404)
+        response = jsonify(error="no such API route; see /api/v1/openapi.json")
+        response.status_code = 404
+        return response
+
+    @server.after_request
+    def _api_allow_header(response: Response) -> Response:
+        """Under /api/, Allow lists the API route's methods, not those of Dash's catch-all."""
+        if "Allow" in response.headers and request.path.startswith("/api/"):
+            if "api" not in cache:
+                cache["api"] = Map([Rule(r.rule, methods=r.methods, endpoint=r.endpoint)
+                                    for r in server.url_map.iter_rules() if r.rule.startswith("/api/")])
+            allowed = cache["api"].bind("localhost").allowed_methods(request.path)  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
+
+    @server.route("/favicon.ico")
+    def favicon_ico() -> Response:
+        return send_file(favicon, mimetype="image/x-icon", max_age=86400)

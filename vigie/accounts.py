@@ -154,24 +154,32 @@ def failures(store: Store, username: str, address: str, window_s: int, now: floa
                             [username, address, since]))
 
 
+def _reserve_attempt(store: Store, username: str, address: str, max_failures: int, window_s: int) -> None:
+    """Count and decide in one write transaction: a granted attempt is recorded as a failure up front."""
+    now = int(time.time())
+    with store.write() as tx:
+        recent = tx.execute("SELECT count(*) FROM login_failures WHERE username = ? AND address = ? AND at > ?",
+                            [username[:64], address, now - window_s]).fetchone()[0]
+        if recent >= max_failures:
+            raise LoginThrottled("trop de tentatives, réessayez dans 15 minutes")
+        tx.execute("INSERT INTO login_failures(username, address, at) VALUES (?, ?, ?)", [username[:64], address, now])
+
+
 def authenticate(store: Store, username: str, password: str, address: str, *,
                  max_failures: int = 5, window_s: int = 900) -> User | None:
     """Check credentials; None on failure (same answer for unknown user and wrong password).
 
-    Raises LoginThrottled when this account and address failed too often recently.
+    Raises LoginThrottled when this account and address failed too often recently. The attempt
+    is counted before the password is checked, so parallel attempts cannot pass the limit.
     """
-    if failures(store, username, address, window_s) >= max_failures:
-        raise LoginThrottled("trop de tentatives, réessayez dans 15 minutes")
+    _reserve_attempt(store, username, address, max_failures, window_s)
     rows = store.query("SELECT * FROM users WHERE username = ?", [username])
     stored = rows[0]["password_hash"] if rows else _DUMMY_HASH
     ok = verify_password(stored, password) and bool(rows) and bool(rows[0]["active"])
     if not ok:
-        with store.write() as tx:
-            tx.execute("INSERT INTO login_failures(username, address, at) VALUES (?, ?, ?)",
-                       [username[:64], address, int(time.time())])
         return None
     with store.write() as tx:
-        tx.execute("DELETE FROM login_failures WHERE username = ? AND address = ?", [username, address])
+        tx.execute("DELETE FROM login_failures WHERE username = ? AND address = ?", [username[:64], address])
     return _row_to_user(rows[0])
 
 

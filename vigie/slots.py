@@ -5,6 +5,7 @@ half-hour slots on DST change days; iterating in UTC never loses or doubles one.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -41,15 +42,29 @@ def iso_z(ts: float) -> str:
     return to_utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Instants written with a year outside these bounds are refused wherever they are parsed
+# (no overflow further down); the OpenAPI description states the same range.
+FIRST_YEAR, LAST_YEAR = 1970, 2099
+INSTANT_RANGE = "1970-01-01T00:00:00Z to 2099-12-31T23:59:59Z"
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d):60(?=[.,+\-Zz]|$)", re.IGNORECASE)
+
+
+class InstantOutOfRange(ValueError):
+    """A well-formed instant whose year is outside FIRST_YEAR..LAST_YEAR."""
+
+
 def parse_instant(text: str) -> int:
-    """Parse an ISO 8601 instant (Z, offset, or naive = Europe/Paris) to epoch seconds."""
+    """Parse an ISO 8601 instant (Z, offset, or naive = Europe/Paris) to epoch seconds, range-checked."""
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
+    raw, leap = _LEAP_SECOND.subn(r"\1:59", raw, count=1)  # RFC 3339 leap second: the next second
     moment = datetime.fromisoformat(raw)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InstantOutOfRange(f"{text[:40]!r} is outside the accepted range, {INSTANT_RANGE}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=PARIS)
-    return int(moment.timestamp())
+    return int(moment.timestamp()) + leap
 
 
 def local_day_bounds(day: date) -> tuple[int, int]:

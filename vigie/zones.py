@@ -112,16 +112,21 @@ def _zone_rows(store: Store, where: str, params: list[Any]) -> list[Zone]:
                  r["updated_at"], bool(r["shared"])) for r in rows]
 
 
-def list_zones(store: Store, username: str | None = None) -> list[Zone]:
-    """Zones visible to `username` (shared ones and their own); every zone when username is None."""
-    if username is None:
+def list_zones(store: Store, username: str | None, *, admin: bool = False) -> list[Zone]:
+    """Zones `username` may see: shared ones and their own private ones; every zone for an admin.
+
+    username None (an API token, nobody in particular) sees the shared zones only.
+    """
+    if admin:
         return _zone_rows(store, "1", [])
+    if username is None:
+        return _zone_rows(store, "shared = 1", [])
     return _zone_rows(store, "shared = 1 OR created_by = ? COLLATE NOCASE", [username])
 
 
-def get_zone(store: Store, name: str, username: str | None = None) -> Zone:
-    """The zone named `name` (any case) visible to `username`, or ZoneNotFound."""
-    for zone in list_zones(store, username):
+def get_zone(store: Store, name: str, username: str | None, *, admin: bool = False) -> Zone:
+    """The zone named `name` (any case) visible to `username` (see list_zones), or ZoneNotFound."""
+    for zone in list_zones(store, username, admin=admin):
         if zone.name.casefold() == (name or "").strip().casefold():
             return zone
     raise ZoneNotFound(f"Aucune zone « {(name or '').strip()[:NAME_MAX]} » : vérifiez le nom (liste des zones).")
@@ -134,27 +139,40 @@ def _owned(zone_row: Mapping[str, Any], username: str, override_owner: bool) -> 
                         "seul son auteur (ou un administrateur) peut la modifier.")
 
 
-def save_zone(store: Store, name: str, codes: Sequence[str], username: str, *, shared: bool = True,
+def _may_replace(existing: Sequence[Any], username: str, replace: bool, override_owner: bool) -> None:
+    """Raise ZoneError unless `username` may replace the zone row (id, name, created_by, shared)."""
+    hidden = not existing[3] and not override_owner and str(existing[2]).casefold() != username.casefold()
+    if hidden:  # someone else's private zone: do not reveal its name or author
+        raise ZoneError("Ce nom de zone est déjà pris : choisissez-en un autre.")
+    if not replace:
+        raise ZoneError(f"Une zone « {existing[1]} » existe déjà : choisissez un autre nom ou remplacez-la.")
+    _owned({"name": existing[1], "created_by": existing[2]}, username, override_owner)
+
+
+def save_zone(store: Store, name: str, codes: Sequence[str], username: str, *, shared: bool | None = None,
               replace: bool = False, override_owner: bool = False) -> Zone:
-    """Create a zone, or replace one of the same name (replace=True, own zone or override_owner)."""
+    """Create a zone, or replace one of the same name (replace=True, own zone or override_owner).
+
+    shared None: a new zone is shared, a replaced zone keeps its visibility (a private zone stays private).
+    """
     text, sectors = check_name(name), check_sectors(store, codes)
     now = int(time.time())
     with store.write() as tx:
-        existing = tx.execute("SELECT id, name, created_by FROM zones WHERE name = ? COLLATE NOCASE", [text]).fetchone()
+        existing = tx.execute("SELECT id, name, created_by, shared FROM zones WHERE name = ? COLLATE NOCASE",
+                              [text]).fetchone()
         if existing is not None:
-            if not replace:
-                raise ZoneError(f"Une zone « {existing[1]} » existe déjà : choisissez un autre nom ou remplacez-la.")
-            _owned({"name": existing[1], "created_by": existing[2]}, username, override_owner)
+            _may_replace(existing, username, replace, override_owner)
             zone_id = existing[0]
+            keep = bool(existing[3]) if shared is None else shared
             tx.execute("UPDATE zones SET name = ?, shared = ?, updated_at = ? WHERE id = ?",
-                       [text, int(shared), now, zone_id])
+                       [text, int(keep), now, zone_id])
             tx.execute("DELETE FROM zone_sectors WHERE zone_id = ?", [zone_id])
         else:
             zone_id = tx.execute("INSERT INTO zones(name, created_by, created_at, updated_at, shared) "
-                                 "VALUES (?, ?, ?, ?, ?)", [text, username, now, now, int(shared)]).lastrowid
+                                 "VALUES (?, ?, ?, ?, ?)", [text, username, now, now, int(shared is not False)]).lastrowid
         tx.conn.executemany("INSERT INTO zone_sectors(zone_id, sector_code) VALUES (?, ?)",
                             [(zone_id, c) for c in sectors])
-    return get_zone(store, text)
+    return get_zone(store, text, None, admin=True)
 
 
 def delete_zone(store: Store, name: str, username: str, *, override_owner: bool = False) -> bool:
@@ -655,9 +673,10 @@ def query_zone(store: Store, codes: Sequence[str], start: int, end: int, setting
 
 
 def query_saved_zone(store: Store, name: str, start: int, end: int, settings: Settings,
-                     provider: ZoneVisitorProvider | None = None, username: str | None = None) -> ZoneResult:
-    """query_zone for a saved zone visible to `username`."""
-    return query_zone(store, get_zone(store, name, username).sectors, start, end, settings, provider)
+                     provider: ZoneVisitorProvider | None = None, username: str | None = None, *,
+                     admin: bool = False) -> ZoneResult:
+    """query_zone for a saved zone visible to `username` (see list_zones)."""
+    return query_zone(store, get_zone(store, name, username, admin=admin).sectors, start, end, settings, provider)
 
 
 def audit_zone_query(store: Store, result: ZoneResult, username: str | None, *, address: str | None = None,

@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from vigie.config import Settings
-from vigie.slots import iso_z, parse_instant
+from vigie.slots import INSTANT_RANGE, InstantOutOfRange, iso_z, parse_instant
 from vigie.store import Store
 
 
@@ -24,13 +24,19 @@ def settings() -> Settings:
 
 
 def instant_param(name: str, default: int | None = None) -> int | None:
+    """The query parameter `name` as epoch seconds (default when absent); BadParameter says what to fix."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    if len(raw) > 64:
+        raise BadParameter(f"{name}: expected an ISO 8601 instant such as 2026-07-14T18:00:00Z (64 characters at most)")
     try:
         return parse_instant(raw)
+    except InstantOutOfRange as exc:
+        raise BadParameter(f"{name}: {raw!r} is outside the accepted range, {INSTANT_RANGE}") from exc
     except ValueError as exc:
-        raise BadParameter(f"{name}: expected an ISO 8601 instant such as 2026-07-14T18:00:00Z, got {raw[:40]!r}") from exc
+        raise BadParameter(f"{name}: expected an ISO 8601 instant such as 2026-07-14T18:00:00Z, "
+                           f"got {raw[:40]!r}") from exc
 
 
 def error(status: int, message: str, **extra: Any) -> tuple[Response, int]:

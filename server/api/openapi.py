@@ -8,19 +8,34 @@ from flask import jsonify
 from server.api import bp
 from server.auth import api_route
 
-AT = {"name": "at", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"},
-      "description": "Instant (ISO 8601, Z or offset); the latest slot when omitted."}
-FROM_TO = [{"name": n, "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}}
-           for n in ("from", "to")]
+RANGE = "written with a year from 1970 to 2099 (400 otherwise)"
+# RFC 3339 date-time whose year is 1970-2099 (the pattern lets generators build valid values directly).
+INSTANT_PATTERN = (r"^(19[7-9][0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3])"
+                   r":[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+INSTANT = {"type": "string", "format": "date-time", "maxLength": 64, "pattern": INSTANT_PATTERN}
+AT = {"name": "at", "in": "query", "required": False, "schema": INSTANT,
+      "description": f"Instant (ISO 8601, Z or offset), {RANGE}; the latest slot when omitted."}
+
+
+def from_to(required: bool = False) -> list[dict[str, Any]]:
+    """The `from` and `to` instants of a period."""
+    return [{"name": n, "in": "query", "required": required, "schema": INSTANT, "description": f"Instant, {RANGE}."}
+            for n in ("from", "to")]
+
+
+FROM_TO = from_to()
 COUNT = {"type": ["integer", "null"], "description": "null when withheld (below k) or unknown"}
 ERROR = {"description": "Error", "content": {"application/json": {"schema": {
     "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}}
 
 
-def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]] | None = None,
+         errors: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A read route: 200 with `schema`; 400 bad parameter, 401 no credentials, 403 role or token scope."""
+    responses = {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
+                 **{code: ERROR for code in ("400", "401", "403", *errors)}}
     return {"get": {"summary": summary, "parameters": params or [], "security": [{"bearer": []}, {"session": []}],
-                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
-                                  "400": ERROR, "401": ERROR, "403": ERROR}}}
+                    "responses": responses}}
 
 
 SECTOR_SITUATION = {"type": "object", "required": ["code", "present", "residents", "usual", "excess", "z", "suppressed"],
@@ -75,29 +90,41 @@ SPEC: dict[str, Any] = {
                                                   "sectors": {"type": "array", "items": SECTOR_SITUATION}}}, [AT]),
         "/api/v1/sectors": _get("Sector catalogue", {"type": "object", "required": ["sectors"]}),
         "/api/v1/sectors/{code}/series": _get(
-            "Time series of a sector", {"type": "object", "required": ["code", "points"]},
-            [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}, *FROM_TO]),
+            "Time series of a sector (404: unknown sector; 422: from not before to, or over 400 days)",
+            {"type": "object", "required": ["code", "points"]},
+            [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}, *FROM_TO], ("404", "422")),
         "/api/v1/crisis": _get("Crisis ranking, first to last",
                                {"type": "object", "required": ["at", "sectors"],
                                 "properties": {"sectors": {"type": "array", "items": RANKED}}}, [AT]),
-        "/api/v1/allocation": _get("Suggested allocation of resources", {"type": "object", "required": ["at"]}, [AT]),
-        "/api/v1/zones": {**_get("Saved zones", {"type": "object", "required": ["zones"]}),
-                          "post": {"summary": "Save a zone (session of an operator or above)",
-                                   "requestBody": {"content": {"application/json": {"schema": {
-                                       "type": "object", "required": ["name", "sectors"]}}}},
-                                   "responses": {"201": {"description": "Saved"}, "400": ERROR, "422": ERROR}}},
+        "/api/v1/allocation": _get("Suggested allocation of resources (409: no feasible allocation)",
+                                   {"type": "object", "required": ["at"]}, [AT], ("409",)),
+        "/api/v1/zones": {**_get("Saved zones visible to the caller (a token sees the shared ones)",
+                                 {"type": "object", "required": ["zones"]}),
+                          "post": {"summary": "Save a zone (session of an operator or above; tokens get 403)",
+                                   "security": [{"session": []}],
+                                   "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                                       "type": "object", "required": ["name", "sectors"],
+                                       "properties": {"name": {"type": "string"},
+                                                      "sectors": {"type": "array", "items": {"type": "string"}}}}}}},
+                                   "responses": {"201": {"description": "Saved", "content": {"application/json": {
+                                       "schema": {"type": "object", "required": ["name", "sectors"]}}}},
+                                       "400": ERROR, "401": ERROR, "403": ERROR, "422": ERROR}}},
         "/api/v1/zones/query": _get(
-            "Unique visitors, entries, presence of a zone over a period", {"type": "object"},
+            "Unique visitors, entries, presence of a zone over a period (404: no such zone visible to the caller; "
+            "422: the sectors or the period cannot be used)", {"type": "object"},
             [{"name": "sectors", "in": "query", "schema": {"type": "string"}, "description": "comma-separated codes"},
-             {"name": "zone", "in": "query", "schema": {"type": "string"}}, *FROM_TO]),
+             {"name": "zone", "in": "query", "schema": {"type": "string"}}, *from_to(required=True)], ("404", "422")),
         "/api/v1/events": _get("Events calendar", {"type": "object", "required": ["events"]}, FROM_TO),
         "/api/v1/observations": {"post": {
             "summary": "Push a batch in the feed format (token of scope ingest)",
-            "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}},
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}},
                                         "application/json": {"schema": {"type": "array"}}}},
-            "responses": {"200": {"description": "Accepted (or already received)"}, "401": ERROR, "403": ERROR,
-                          "413": ERROR, "415": ERROR,
-                          "422": {"description": "Rejected whole, with the reason of every line"}}}},
+            "security": [{"bearer": []}],
+            "responses": {"200": {"description": "Accepted (or already received)",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "401": ERROR, "403": ERROR, "413": ERROR, "415": ERROR, "507": ERROR,
+                          "422": {"description": "Rejected whole, with the reason of every line",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         "/api/v1/alerts": _get(
             "Alerts, newest first (live ones, and the exercise's for its participants)",
             {"type": "object", "required": ["alerts"], "properties": {"alerts": {"type": "array", "items": ALERT}}},

@@ -58,9 +58,9 @@ def series(code: str) -> Any:
     except BadParameter as exc:
         return error(400, str(exc))
     if start >= end:
-        return error(400, "from must be before to")
+        return error(422, "from must be before to")
     if end - start > MAX_SERIES_DAYS * 86400:
-        return error(400, f"the period may not exceed {MAX_SERIES_DAYS} days")
+        return error(422, f"the period may not exceed {MAX_SERIES_DAYS} days")
     try:
         frame = sector_series(store(), code, start, end, settings())
     except UnknownSector:

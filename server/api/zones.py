@@ -13,6 +13,13 @@ from vigie import zones
 from vigie.events import load_events
 
 
+def _viewer() -> tuple[str | None, bool]:
+    """(username, admin) for zone visibility: a token is nobody in particular and sees shared zones only."""
+    if g.get("api_token") is not None:
+        return None, False
+    return str(current_user.username), bool(current_user.has_role("admin"))
+
+
 def _who() -> str:
     token = g.get("api_token")
     return f"token:{token.name}" if token is not None else str(current_user.username)
@@ -21,8 +28,9 @@ def _who() -> str:
 @bp.route("/zones")
 @api_route(role="operator", scope="read")
 def list_zones() -> Any:
-    return jsonify(zones=[{"name": z.name, "sectors": list(z.sectors), "created_by": z.created_by}
-                          for z in zones.list_zones(store(), None if g.get("api_token") else current_user.username)])
+    username, admin = _viewer()
+    return jsonify(zones=[{"name": z.name, "sectors": list(z.sectors), "created_by": z.created_by, "shared": z.shared}
+                          for z in zones.list_zones(store(), username, admin=admin)])
 
 
 @bp.route("/zones", methods=["POST"])
@@ -48,10 +56,13 @@ def query_zone() -> Any:
         if start is None or end is None:
             raise BadParameter("from and to are required (ISO 8601 instants)")
         if name:
-            codes = list(zones.get_zone(store(), name).sectors)
+            username, admin = _viewer()
+            codes = list(zones.get_zone(store(), name, username, admin=admin).sectors)
         result = zones.query_zone(store(), codes, start, end, settings(), zones.default_provider(settings()))
     except BadParameter as exc:
         return error(400, str(exc))
+    except zones.ZoneNotFound as exc:
+        return error(404, str(exc))
     except zones.ZoneError as exc:
         return error(422, str(exc))
     zones.audit_zone_query(store(), result, _who(), address=client_address(), zone_name=name)

@@ -9,8 +9,8 @@ import pytest
 from tests.conftest import PASSWORD
 
 # /enrol/<token> is public by design: the one-time token is the credential (tested below).
-PUBLIC = {"/login", "/healthz", "/assets/themes/darkly.min.css", "/assets/login.css", "/assets/logo.svg",
-          "/enrol/<token>"}
+PUBLIC = {"/login", "/healthz", "/favicon.ico", "/assets/themes/darkly.min.css", "/assets/login.css",
+          "/assets/logo.svg", "/enrol/<token>"}
 
 
 def _fill(rule: Any) -> str:

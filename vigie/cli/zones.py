@@ -45,7 +45,7 @@ def _group(main: click.Group, name: str, help_text: str) -> click.Group:
 @click.pass_context
 def zones_list(ctx: click.Context) -> None:
     """List the saved zones."""
-    for zone in zones.list_zones(open_store(ctx)):
+    for zone in zones.list_zones(open_store(ctx), CLI_USER, admin=True):
         shared = "partagée" if zone.shared else "privée"
         click.echo(f"{zone.name}\t{len(zone.sectors)} secteur(s)\t{shared}\t{zone.created_by}\t{' '.join(zone.sectors)}")
 
@@ -150,7 +150,7 @@ def query(ctx: click.Context, zone_name: str | None, sectors: str | None, start:
     store, settings = open_store(ctx), settings_from_ctx(ctx)
     begin, finish = _instant(start, "--from"), _instant(end, "--to")
     try:
-        codes = zones.get_zone(store, zone_name).sectors if zone_name else sectors.replace(",", " ").split()  # type: ignore[union-attr]
+        codes = zones.get_zone(store, zone_name, CLI_USER, admin=True).sectors if zone_name else sectors.replace(",", " ").split()  # type: ignore[union-attr]
         result = zones.query_zone(store, codes, begin, finish, settings, _provider(settings))  # type: ignore[arg-type]
     except zones.ZoneError as exc:
         raise click.ClickException(str(exc)) from exc
