@@ -127,9 +127,12 @@ def csrf_token() -> str:
     return hmac.new(key, f"csrf:{current_user.token}".encode(), hashlib.sha256).hexdigest()
 
 
+CSRF_HEADER = "X-CSRF-Token"
+
+
 def csrf_ok() -> bool:
-    """True when the posted form carries the session's CSRF token."""
-    sent = str(request.form.get("csrf", ""))
+    """True when the request carries the session's CSRF token (form field `csrf`, or the X-CSRF-Token header)."""
+    sent = str(request.headers.get(CSRF_HEADER) or request.form.get("csrf", ""))
     return current_user.is_authenticated and bool(sent) and secrets.compare_digest(sent, csrf_token())
 
 

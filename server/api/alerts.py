@@ -6,21 +6,18 @@ the `X-CSRF-Token` header of GET /api/v1/alerts and sends it back on POST.
 """
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from flask import g, jsonify, request, session
+from flask import g, jsonify, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from server.api import bp
 from server.api._common import error, store
-from server.auth import api_route, client_address
+from server.auth import CSRF_HEADER, api_route, client_address, csrf_ok, csrf_token
 from vigie import alerts as core
 from vigie import audit
 from vigie.exercises import current_exercise_for
-
-CSRF_HEADER = "X-CSRF-Token"
 
 
 def _lang() -> str:
@@ -39,22 +36,13 @@ def _exercise_id() -> int | None:
     return None if exercise is None else exercise.id
 
 
-def csrf_token() -> str:
-    """This session's CSRF token (created on first use)."""
-    if not session.get("csrf"):
-        session["csrf"] = secrets.token_urlsafe(24)
-    return str(session["csrf"])
-
-
 def _csrf_refusal() -> tuple[Response, int] | None:
-    """A 403 unless the request carries the session's CSRF token (header or form field)."""
-    expected = str(session.get("csrf", ""))
-    sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf", "")
-    if expected and secrets.compare_digest(str(sent), expected):
+    """A 400 unless the request carries the session's CSRF token (the one every form of Vigie uses)."""
+    if csrf_ok():
         return None
     audit.record(store(), "alert.csrf", username=current_user.username, address=client_address(),
                  outcome="forbidden", path=request.path)
-    return error(403, f"missing or wrong CSRF token: send the {CSRF_HEADER} header given by GET /api/v1/alerts")
+    return error(400, f"missing or wrong CSRF token: send the {CSRF_HEADER} header given by GET /api/v1/alerts")
 
 
 @bp.route("/alerts")
@@ -63,6 +51,8 @@ def list_alerts() -> Any:
     state = request.args.get("state", "open")
     if state not in core.FILTERS:
         return error(400, f"state: expected one of {', '.join(core.FILTERS)}, got {state[:20]!r}")
+    if request.args.getlist("lang") not in ([], ["fr"], ["en"]):
+        return error(400, "lang: give fr or en, once")
     lang, exercise_id = _lang(), _exercise_id()
     found = core.list_alerts(store(), state=state)
     if exercise_id is not None:
@@ -105,13 +95,20 @@ def _visible(alert_id: int) -> int | None:
         return None
 
 
-@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+def _alert_id(text: str) -> int | None:
+    """The id in the path when it is a positive whole number (any other path names no alert: 404)."""
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 12 else None
+
+
+@bp.route("/alerts/<alert_id>/acknowledge", methods=["POST"])
 @api_route(role="operator", scope=None)
-def acknowledge_alert(alert_id: int) -> Any:
-    return _change(alert_id, "comment", core.acknowledge)
+def acknowledge_alert(alert_id: str) -> Any:
+    number = _alert_id(alert_id)
+    return error(404, f"no alert {alert_id[:20]!r}") if number is None else _change(number, "comment", core.acknowledge)
 
 
-@bp.route("/alerts/<int:alert_id>/close", methods=["POST"])
+@bp.route("/alerts/<alert_id>/close", methods=["POST"])
 @api_route(role="commander", scope=None)
-def close_alert(alert_id: int) -> Any:
-    return _change(alert_id, "reason", core.close)
+def close_alert(alert_id: str) -> Any:
+    number = _alert_id(alert_id)
+    return error(404, f"no alert {alert_id[:20]!r}") if number is None else _change(number, "reason", core.close)

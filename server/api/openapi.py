@@ -60,7 +60,7 @@ ALERT = {"type": "object", "required": ["id", "rule", "kind", "sector", "severit
                         "closed_at": {"type": ["string", "null"], "format": "date-time"},
                         "exercise_id": {"type": ["integer", "null"], "description": "set: an EXERCICE alert"},
                         "summary": {"type": "string", "description": "French, or English with ?lang=en"}}}
-ALERT_ID = {"name": "alert_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+ALERT_ID = {"name": "alert_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"},
         "description": "the session's token, from the X-CSRF-Token header of GET /api/v1/alerts"}
 
