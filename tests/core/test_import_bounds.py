@@ -24,7 +24,7 @@ def _refused_at_once(call: object) -> str:
     started = time.perf_counter()
     with pytest.raises(ImportRefused) as refused:
         call()  # type: ignore[operator]
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2.0  # quadratic work on these sizes takes minutes; a loaded CI stays far below
     text = refused.value.message("en")
     assert LONG[:200] not in text and len(text) < 2000  # the cell is measured, not echoed
     return text
