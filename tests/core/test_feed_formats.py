@@ -225,7 +225,7 @@ def test_one_megabyte_cell_is_refused_at_once(kind: str) -> None:
     """A 1 MB cell is refused by its length, before any pattern runs (was quadratic: 16 000 digits took 1.7 s)."""
     started = time.perf_counter()
     batch = parse_batch(LONG_CELLS[kind].encode())
-    assert time.perf_counter() - started < 0.25
+    assert time.perf_counter() - started < 1.0  # linear: milliseconds; quadratic: minutes
     assert [p.code for p in batch.problems.problems] == ["cell_too_long"]
     assert f"at most {MAX_CELL_CHARS}" in batch.problems.problems[0].message_en
     assert batch.observations is None
@@ -234,7 +234,7 @@ def test_one_megabyte_cell_is_refused_at_once(kind: str) -> None:
 def test_one_megabyte_header_is_refused_at_once() -> None:
     started = time.perf_counter()
     batch = parse_batch(("sector_id," * 100_000 + "\n").encode())
-    assert time.perf_counter() - started < 0.25
+    assert time.perf_counter() - started < 1.0  # linear: milliseconds; quadratic: minutes
     assert [p.code for p in batch.problems.problems] == ["header_too_long"]
 
 
@@ -243,4 +243,4 @@ def test_count_patterns_are_linear(cell: str) -> None:
     """The classifying patterns stay linear even on cells far past the bound (no backtracking blow-up)."""
     started = time.perf_counter()
     assert classify_count(cell * 3000) in ("not_a_number", "spaces", "decimal", "negative")
-    assert time.perf_counter() - started < 0.25
+    assert time.perf_counter() - started < 1.0  # linear: milliseconds; quadratic: minutes
