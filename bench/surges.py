@@ -88,7 +88,8 @@ def plan_surges(slots: np.ndarray, codes: Sequence[str], present: np.ndarray, ha
         else:
             continue
         weights = shape(start, end, slots[rows])
-        peak_row = int(rows[int(np.argmax(weights))])
+        plateau = np.nonzero(weights == weights.max())[0]
+        peak_row = int(rows[plateau[len(plateau) // 2]])  # the middle of the plateau
         pct = float(rng.uniform(*PCT_RANGE))
         delta = max(int(round(pct * present[peak_row, j])), MIN_PEOPLE)
         taken[max(0, rows[0] - 8):rows[-1] + 9, j] = True  # 4 hours apart at least

@@ -15,7 +15,8 @@ from tests.core.test_reference import WEEK, local, make_store, put
 
 T = local("2026-08-15T21:00")
 STEP = 1800
-SETTINGS = load_settings({"data_dir": "unused"}, environ={})
+SETTINGS = load_settings({"data_dir": "unused", "crisis_min_z": 3.0, "crisis_min_excess": 500, "crisis_entry_slots": 1},
+                         environ={})  # the mechanism; the defaults are set by bench/bench_alarms.py
 USUAL = {"13001": 10000, "13002": 5000, "13201": 5000, "13003": 2000}
 SURGE = {"13001": 4000, "13002": 9000, "13201": 1500, "13003": 300}   # 13003: under 500 people
 
@@ -52,7 +53,8 @@ def test_planted_surge_comes_first_in_order(store: Store) -> None:
 
 
 def test_z_threshold(store: Store) -> None:
-    strict = load_settings({"data_dir": "unused", "crisis_min_z": 7.0}, environ={})
+    strict = load_settings({"data_dir": "unused", "crisis_min_z": 7.0, "crisis_min_excess": 500,
+                            "crisis_entry_slots": 1}, environ={})
     # 13201: 1500 / max(0, 250, 20) = 6 -> out; 13001: 4000 / 500 = 8 -> in
     assert [r.code for r in rank_sectors(store, T, strict, now=T)] == ["13002", "13001"]
 
