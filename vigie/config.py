@@ -62,7 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("future_tolerance_minutes", 5, "How far in the future a slot may start and still be accepted.", int),
     Setting("stale_amber_slots", 2, "Data older than this many slots turns the freshness indicator amber.", int),
     Setting("stale_red_minutes", 60, "Data older than this many minutes turns the freshness indicator red.", int),
-    Setting("crisis_min_z", 4.5, "Crisis ranking: smallest z-score of a significant excess.", float),
+    Setting("crisis_min_z", 4.0, "Crisis ranking: smallest z-score of a significant excess.", float),
     Setting("crisis_min_excess", 1000, "Crisis ranking: smallest excess (people over the usual value).", int),
     Setting("crisis_entry_slots", 2, "Crisis ranking: consecutive significant slots before a sector enters the list.", int),
     Setting("crisis_min_deficit", 2000, "Below-usual list: smallest shortfall (people under the usual value).", int),

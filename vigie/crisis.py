@@ -199,6 +199,30 @@ def _candidates(store: Store, situation: Situation, settings: Settings, limits: 
     return out
 
 
+@dataclass(frozen=True)
+class CrisisLists:
+    """The two lists at one slot: above the usual value (the ranking) and far below it."""
+
+    above: list[RankedSector]
+    below: list[RankedSector]
+
+
+def crisis_lists(store: Store, t: int, settings: Settings, *, authority: str | None = None,
+                 groupement: str | None = None, min_excess: int | None = None,
+                 overlay: Overlay | None = None, now: int | None = None) -> CrisisLists:
+    """Both lists from one situation: by excess (descending) and by shortfall (largest first)."""
+    limits = thresholds(settings, min_excess)
+    situation = situation_at(store, t, settings, overlay=overlay, now=now)
+    groups = groupements(store, situation, settings)
+    out = []
+    for test in ("above", "below"):
+        found = _candidates(store, situation, settings, limits, overlay, test, authority, groupement, groups)
+        found.sort(key=lambda pair: ((-1 if test == "above" else 1) * (pair[0].excess or 0), pair[0].code))
+        events = events_near(store, situation.at) if found else []
+        out.append([_ranked(i, s, groups.get(s.code), events, sig) for i, (s, sig) in enumerate(found, start=1)])
+    return CrisisLists(out[0], out[1])
+
+
 def rank_sectors(store: Store, t: int, settings: Settings, *, authority: str | None = None,
                  groupement: str | None = None, min_excess: int | None = None,
                  overlay: Overlay | None = None, now: int | None = None) -> list[RankedSector]:
@@ -216,10 +240,5 @@ def below_usual(store: Store, t: int, settings: Settings, *, authority: str | No
                 groupement: str | None = None, overlay: Overlay | None = None,
                 now: int | None = None) -> list[RankedSector]:
     """Sectors far below their usual value at slot t, largest shortfall first ("en dessous de l'habituel")."""
-    limits = thresholds(settings)
-    situation = situation_at(store, t, settings, overlay=overlay, now=now)
-    groups = groupements(store, situation, settings)
-    candidates = _candidates(store, situation, settings, limits, overlay, "below", authority, groupement, groups)
-    candidates.sort(key=lambda pair: (pair[0].excess or 0, pair[0].code))
-    events = events_near(store, situation.at) if candidates else []
-    return [_ranked(i, s, groups.get(s.code), events, sig) for i, (s, sig) in enumerate(candidates, start=1)]
+    return crisis_lists(store, t, settings, authority=authority, groupement=groupement, overlay=overlay,
+                        now=now).below

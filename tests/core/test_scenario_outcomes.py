@@ -17,7 +17,7 @@ from vigie.store import Store
 
 EXPECTED = {  # scenario -> (hours after its start, sectors that must be ranked)
     # Sausset-les-Pins; Martigues (+9 300, +19 % of about 51 000) stays under the default
-    # threshold (z about 4.3 < 4.5 over two slots): smaller than the surges the false-alarm
+    # threshold (z under 4 over two slots): smaller than the surges the false-alarm
     # benchmark requires to find (bench/bench_alarms.py, +30 % at least)
     "cote-bleue-feu.yaml": (3, {"13104"}),
     "velodrome-orage.yaml": (3, {"13208"}),              # Marseille 8e (Orange Vélodrome)

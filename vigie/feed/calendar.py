@@ -22,10 +22,11 @@ ZONES = ("A", "B", "C")
 LOCAL_ZONE = "B"
 # day kinds: Monday-Thursday, Friday, Saturday, Sunday (with public holidays and bridges)
 WEEKDAY, FRIDAY, SATURDAY, SUNDAY = range(4)
-# regimes: school term, school holidays of the local zone, summer holidays, Christmas week
-TERM, HOLIDAYS, SUMMER, CHRISTMAS = range(4)
+# regimes: school term, school holidays of the local zone, summer holidays, Christmas week,
+# term time here while zone A or C is on holiday (visitors, but local commuting as usual)
+TERM, HOLIDAYS, SUMMER, CHRISTMAS, OTHER_ZONES = range(5)
 KIND_NAMES = ("lundis-jeudis", "vendredis", "samedis", "dimanches et fériés")
-REGIME_NAMES = ("période scolaire", "vacances scolaires", "été", "semaine de Noël")
+REGIME_NAMES = ("période scolaire", "vacances scolaires", "été", "semaine de Noël", "vacances d'autres zones")
 
 
 class InvalidCalendar(ValueError):
@@ -117,17 +118,14 @@ def day_kind(day: date) -> int:
 
 @lru_cache(maxsize=4096)
 def day_regime(day: date) -> int:
-    """TERM, HOLIDAYS (local zone, or another zone's winter and spring), SUMMER or CHRISTMAS."""
+    """TERM, HOLIDAYS (local zone), SUMMER, CHRISTMAS or OTHER_ZONES (zone A or C only)."""
     if is_christmas_week(day):
         return CHRISTMAS
     if day.month in (7, 8) and is_school_holiday(day):
         return SUMMER
-    return HOLIDAYS if is_school_holiday(day) or any_zone_on_holiday(day) else TERM
-
-
-def day_type(day: date) -> int:
-    """kind + 4 x regime: days of the same type are compared with each other."""
-    return day_kind(day) + 4 * day_regime(day)
+    if is_school_holiday(day):
+        return HOLIDAYS
+    return OTHER_ZONES if any_zone_on_holiday(day) else TERM
 
 
 def day_type_name(kind: int, regime: int) -> str:

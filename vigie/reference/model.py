@@ -37,10 +37,12 @@ POOL = 3                 # candidates per tier: POOL x K most recent days
 LEVEL_DAYS = 9
 LEVEL_LOOKBACK = 21
 LEVEL_CLIP = (0.5, 2.0)
+TREND_AGE, TREND_FADE = 21, 14  # days
 SPREAD_DAYS = 28
 MIN_RESIDUALS = 96
 DEFAULT_SPREAD_SHARE = 0.05
 MAD_SCALE = 1.4826
+TAIL_Q, TAIL_Z = 0.99, 2.326    # the upper P99 of a normal variable is 2.326 standard deviations
 HISTORY_DAYS = 400       # the furthest a source day may be
 # basis: which tier the sources came from
 SAME_TYPE, SAME_KIND, POOLED = range(3)
@@ -165,7 +167,12 @@ def _day_ratio(values: np.ndarray, raw: np.ndarray) -> np.ndarray:
 
 
 def _level(growth: np.ndarray, age: np.ndarray) -> np.ndarray:
-    """exp(age x the median of the last LEVEL_DAYS known daily growth rates (rows most recent last)); 1 when none."""
+    """exp(horizon x the median of the last LEVEL_DAYS daily growth rates (rows most recent last)); 1 when none.
+
+    The horizon is the source age, faded out between TREND_AGE and TREND_AGE + TREND_FADE days:
+    sources that old come from another period (a regime change) and no recent trend describes
+    the gap.
+    """
     if not len(growth):
         return np.ones(growth.shape[1])
     known = ~np.isnan(growth[::-1])
@@ -173,18 +180,24 @@ def _level(growth: np.ndarray, age: np.ndarray) -> np.ndarray:
     chosen = np.where(pick, growth[::-1], np.nan)
     counts = pick.sum(axis=0)
     rate = _sorted_quantile(np.sort(chosen, axis=0), counts, 0.5)
-    return np.clip(np.where(counts > 0, np.exp(rate * age), 1.0), *LEVEL_CLIP)
+    horizon = age * np.clip((TREND_AGE + TREND_FADE - age) / TREND_FADE, 0.0, 1.0)
+    return np.clip(np.where(counts > 0, np.exp(rate * horizon), 1.0), *LEVEL_CLIP)
 
 
 def _spread(residuals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(1.4826 x MAD, P10, P90) of relative residuals pooled over days and slots (rows x S)."""
+    """(spread, P10, P90) of relative residuals pooled over days and slots (rows x S).
+
+    spread = max(1.4826 x MAD, (P99 - median) / 2.326): the MAD alone ignores the heavy
+    upper tail that day effects give, so z >= 3 would come far more often than 0.13 %.
+    """
     counts = np.sum(~np.isnan(residuals), axis=0)
     ordered = np.sort(residuals, axis=0)
     median = _sorted_quantile(ordered, counts, 0.5)
     mad = _sorted_quantile(np.sort(np.abs(residuals - median), axis=0), counts, 0.5)
     q10, q90 = _sorted_quantile(ordered, counts, 0.1), _sorted_quantile(ordered, counts, 0.9)
+    tail = (_sorted_quantile(ordered, counts, TAIL_Q) - median) / TAIL_Z
     few = counts < MIN_RESIDUALS
-    spread = np.where(few, DEFAULT_SPREAD_SHARE, np.maximum(MAD_SCALE * mad, 1e-3))
+    spread = np.where(few, DEFAULT_SPREAD_SHARE, np.maximum(np.maximum(MAD_SCALE * mad, tail), 1e-3))
     return spread, np.where(few, -1.2816 * spread, q10), np.where(few, 1.2816 * spread, q90)
 
 
