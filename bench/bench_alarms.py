@@ -89,7 +89,7 @@ def event_masks(events: list[Event], slots: np.ndarray, codes: list[str]) -> tup
     for e in events:
         cols = [col[c] for c in e.sectors if c in col]
         rows = (slots >= e.start - EVENT_LEAD_SECONDS) & (slots < e.end + EVENT_TAIL_SECONDS)
-        explained[np.ix_(rows, cols)] = True
+        explained[np.ix_(rows, np.asarray(cols, dtype="int64"))] = True
         days = event_days(e.start, e.end)
         if e.expected_attendance / len(days) >= EVENT_MIN_DAILY_ATTENDANCE:
             for day in days:
@@ -247,7 +247,7 @@ def debug(surges: list[Surge], slots: np.ndarray, codes: list[str], present: np.
     days = np.array([to_local(int(s)).date().isoformat() for s in slots])
     per_day: dict[str, int] = {}
     for i in np.nonzero(false.any(axis=1))[0]:
-        per_day[days[i]] = per_day.get(days[i], 0) + int(false[i].sum())
+        per_day[str(days[i])] = per_day.get(str(days[i]), 0) + int(false[i].sum())
     print("false by day", sorted(per_day.items(), key=lambda kv: -kv[1])[:15])
 
 

@@ -8,6 +8,7 @@ after it. `rebuild_reference` recomputes everything in one pass over one cube.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -150,7 +151,8 @@ def compute_reference(store: Store, targets: Sequence[int], codes: list[str] | N
 
 def _none(values: np.ndarray) -> list[Any]:
     """Floats with NaN as None."""
-    return np.where(np.isnan(values.astype("float64")), None, values).tolist()
+    floats = values.astype("float64")
+    return [None if np.isnan(v) else float(v) for v in floats.tolist()]
 
 
 def _sector_rows(code: str, j: int, stats: dict[str, np.ndarray]) -> list[tuple[Any, ...]]:
@@ -259,10 +261,17 @@ def _usual(values: Sequence[Any], day: Sequence[Any] | None, slot: int) -> Usual
     clean = [None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v) for v in values[:4]]
     extra = [None] * 4 if day is None else [None if v is None or (isinstance(v, float) and np.isnan(v)) else v
                                             for v in day]
-    local = to_local(slot).date()
-    return Usual(*clean, int(values[4] or 0), None if extra[0] is None else float(extra[0]),
-                 *(None if v is None or v < 0 else int(v) for v in extra[1:2]), day_kind(local), day_regime(local),
-                 *(None if v is None or v < 0 or v >= 10 ** 6 else int(v) for v in extra[2:]))
+    local = _local_day(slot)
+    basis, newest, oldest = (None if v is None or v < 0 or v >= 10 ** 6 else int(v) for v in extra[1:4])
+    return Usual(clean[0], clean[1], clean[2], clean[3], int(values[4] or 0),
+                 None if extra[0] is None else float(extra[0]), basis, day_kind(local), day_regime(local),
+                 newest, oldest)
+
+
+@lru_cache(maxsize=4096)
+def _local_day(slot: int) -> date:
+    """The local day of a slot."""
+    return to_local(slot).date()
 
 
 def _days_of(store: Store, slots: list[int]) -> dict[tuple[str, str], tuple[Any, ...]]:
@@ -270,7 +279,8 @@ def _days_of(store: Store, slots: list[int]) -> dict[tuple[str, str], tuple[Any,
     days = sorted({to_local(s).date().isoformat() for s in slots})
     marks = ",".join("?" * len(days))
     return {(r[0], r[1]): tuple(r[2:]) for r in store.db.execute(
-        f"SELECT sector_code, day, {', '.join(DAY_COLUMNS)} FROM reference_days WHERE day IN ({marks})", days)}
+        f"SELECT sector_code, day, {', '.join(DAY_COLUMNS)} FROM reference_days "
+        f"WHERE sector_code IN (SELECT code FROM sectors) AND day IN ({marks})", days)}
 
 
 def read_reference(store: Store, slots: Iterable[int]) -> dict[int, dict[str, Usual]]:
@@ -281,11 +291,12 @@ def read_reference(store: Store, slots: Iterable[int]) -> dict[int, dict[str, Us
         return found
     marks = ",".join("?" * len(wanted))
     days = _days_of(store, wanted)
+    day_of = {s: to_local(s).date().isoformat() for s in wanted}
     # the primary key is (sector_code, slot): one lookup per sector and slot
     for code, slot, *values in store.db.execute(
             f"SELECT sector_code, slot, {', '.join(COLUMNS)} FROM reference "
             f"WHERE sector_code IN (SELECT code FROM sectors) AND slot IN ({marks})", wanted):
-        found[slot][code] = _usual(values, days.get((code, to_local(slot).date().isoformat())), slot)
+        found[slot][code] = _usual(values, days.get((code, day_of[slot])), slot)
     missing = [s for s in wanted if not found[s]]
     if missing:
         codes = sector_codes(store)

@@ -1,6 +1,7 @@
 """What a usual value was compared with, in plain French (shown beside each ranked sector)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from vigie.feed.calendar import KIND_NAMES, REGIME_NAMES
@@ -25,14 +26,22 @@ def describe(ref: Usual | None) -> str | None:
     """E.g. 'habituel des dimanches et fériés (vacances scolaires), ajusté à la saison ×1,35, 5 jours, semaines 1–5'."""
     if ref is None or ref.usual is None or ref.kind is None or ref.regime is None:
         return None
-    kind = KIND_NAMES[ref.kind]
-    regime = REGIME_NAMES[ref.regime]
-    if ref.basis == POOLED:
+    level = None if ref.level is None else round(ref.level, 2)
+    return _text(ref.kind, ref.regime, ref.basis, level, ref.n, ref.newest, ref.oldest)
+
+
+@lru_cache(maxsize=4096)
+def _text(kind_code: int, regime_code: int, basis: int | None, level_value: float | None, n: int,
+          newest: int | None, oldest: int | None) -> str:
+    """The sentence for one combination (cached: a situation asks for 134 of them)."""
+    kind = KIND_NAMES[kind_code]
+    regime = REGIME_NAMES[regime_code]
+    if basis == POOLED:
         head = "habituel reconstitué (profil commun, trop peu de jours comparables)"
-    elif ref.basis == SAME_KIND:
+    elif basis == SAME_KIND:
         head = f"habituel reconstitué : {kind} d'une autre période que « {regime} »"
     else:
         head = f"habituel des {kind} ({regime})"
-    level = f", ajusté à la saison ×{_number(ref.level)}" if ref.level is not None else ""
-    span = f", {_weeks(ref.newest, ref.oldest)}" if ref.newest is not None and ref.oldest is not None else ""
-    return f"{head}{level}, {ref.n} jours{span}"
+    level = f", ajusté à la saison ×{_number(level_value)}" if level_value is not None else ""
+    span = f", {_weeks(newest, oldest)}" if newest is not None and oldest is not None else ""
+    return f"{head}{level}, {n} jours{span}"
