@@ -144,7 +144,11 @@ def compute_reference(store: Store, targets: Sequence[int], codes: list[str] | N
     if not len(stamps) or not codes:
         return {"slots": stamps, **{c: np.full((len(stamps), len(codes)), np.nan) for c in COLUMNS + DAY_COLUMNS}}
     first_day, last_day = to_local(int(stamps[0])).date(), to_local(int(stamps[-1])).date()
-    cube = _cube(store, first_day - timedelta(days=READ_DAYS), last_day, codes, k)
+    observed = store.scalar("SELECT min(slot) FROM observations")
+    read_from = first_day - timedelta(days=READ_DAYS)
+    if observed is not None:  # nothing to read before the first observation
+        read_from = min(first_day, max(read_from, to_local(int(observed)).date()))
+    cube = _cube(store, read_from, last_day, codes, k)
     wanted = np.unique(positions(stamps, cube.first, STEP)[0])
     return _arrays(cube, model_days(cube, wanted), stamps)
 
@@ -256,16 +260,24 @@ def rebuild_reference(store: Store, start: int | None = None, end: int | None = 
     return RebuildReport(len(targets), len(codes), rows, time.perf_counter() - began)
 
 
-def _usual(values: Sequence[Any], day: Sequence[Any] | None, slot: int) -> Usual:
-    """A Usual from (usual, spread, p10, p90, n) and the day's (level, basis, newest, oldest)."""
-    clean = [None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v) for v in values[:4]]
-    extra = [None] * 4 if day is None else [None if v is None or (isinstance(v, float) and np.isnan(v)) else v
-                                            for v in day]
-    local = _local_day(slot)
-    basis, newest, oldest = (None if v is None or v < 0 or v >= 10 ** 6 else int(v) for v in extra[1:4])
-    return Usual(clean[0], clean[1], clean[2], clean[3], int(values[4] or 0),
-                 None if extra[0] is None else float(extra[0]), basis, day_kind(local), day_regime(local),
-                 newest, oldest)
+def _real(value: Any) -> float | None:
+    """A float, or None for NULL and NaN."""
+    return None if value is None or value != value else float(value)
+
+
+def _day_int(value: Any) -> int | None:
+    """basis, newest or oldest: None when unknown (negative, or the no-source marker)."""
+    return None if value is None or value < 0 or value >= 10 ** 6 else int(value)
+
+
+def _usual(values: Sequence[Any], day: Sequence[Any] | None, kind: int, regime: int) -> Usual:
+    """A Usual from (usual, spread, p10, p90, n), the day's (level, basis, newest, oldest) and its type."""
+    usual, spread, p10, p90, n = values
+    if day is None:
+        return Usual(_real(usual), _real(spread), _real(p10), _real(p90), int(n or 0), None, None, kind, regime)
+    level, basis, newest, oldest = day
+    return Usual(_real(usual), _real(spread), _real(p10), _real(p90), int(n or 0), _real(level), _day_int(basis),
+                 kind, regime, _day_int(newest), _day_int(oldest))
 
 
 @lru_cache(maxsize=4096)
@@ -276,7 +288,7 @@ def _local_day(slot: int) -> date:
 
 def _days_of(store: Store, slots: list[int]) -> dict[tuple[str, str], tuple[Any, ...]]:
     """reference_days rows of the local days of these slots, keyed by (sector, day)."""
-    days = sorted({to_local(s).date().isoformat() for s in slots})
+    days = sorted({_local_day(s).isoformat() for s in slots})
     marks = ",".join("?" * len(days))
     return {(r[0], r[1]): tuple(r[2:]) for r in store.db.execute(
         f"SELECT sector_code, day, {', '.join(DAY_COLUMNS)} FROM reference_days "
@@ -291,17 +303,20 @@ def read_reference(store: Store, slots: Iterable[int]) -> dict[int, dict[str, Us
         return found
     marks = ",".join("?" * len(wanted))
     days = _days_of(store, wanted)
-    day_of = {s: to_local(s).date().isoformat() for s in wanted}
+    day_of = {s: _local_day(s) for s in wanted}
+    text_of = {s: d.isoformat() for s, d in day_of.items()}
+    type_of = {s: (day_kind(d), day_regime(d)) for s, d in day_of.items()}
     # the primary key is (sector_code, slot): one lookup per sector and slot
     for code, slot, *values in store.db.execute(
             f"SELECT sector_code, slot, {', '.join(COLUMNS)} FROM reference "
             f"WHERE sector_code IN (SELECT code FROM sectors) AND slot IN ({marks})", wanted):
-        found[slot][code] = _usual(values, days.get((code, day_of[slot])), slot)
+        found[slot][code] = _usual(values, days.get((code, text_of[slot])), *type_of[slot])
     missing = [s for s in wanted if not found[s]]
     if missing:
         codes = sector_codes(store)
         stats = compute_reference(store, missing, codes)
         for i, slot in enumerate(stats["slots"].tolist()):
-            found[slot] = {code: _usual([stats[c][i, j] for c in COLUMNS], [stats[c][i, j] for c in DAY_COLUMNS], slot)
-                           for j, code in enumerate(codes)}
+            local = _local_day(slot)
+            found[slot] = {code: _usual([stats[c][i, j] for c in COLUMNS], [stats[c][i, j] for c in DAY_COLUMNS],
+                                        day_kind(local), day_regime(local)) for j, code in enumerate(codes)}
     return found
