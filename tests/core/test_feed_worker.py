@@ -24,7 +24,7 @@ def sim() -> Simulator:
     return Simulator.from_settings({"dept": "13", "simulator_seed": 13})
 
 
-def _wait_for(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
