@@ -173,3 +173,17 @@ def test_an_ordinary_simulated_day_shows_no_unexplained_sector(tmp_path: Path) -
     unexplained = [(r.code, r.excess) for t in day for r in rank_sectors(db, t, settings, now=t)
                    if r.explanation == UNEXPLAINED]
     assert unexplained == []
+
+
+def test_a_deserted_sector_is_listed_below_usual(store: Store) -> None:
+    from vigie.crisis import below_usual, crisis_lists
+
+    put(store, "13001", [T - STEP, T], 2000)                      # usual 10 000: evacuated
+    put(store, "13201", [T], 4000)                                # 1 000 under: too small a shortfall
+    two_slots = load_settings({"data_dir": "unused", "crisis_min_z": 3.0, "crisis_entry_slots": 2}, environ={})
+    below = below_usual(store, T, two_slots, now=T)
+    assert [(r.rank, r.code, r.excess) for r in below] == [(1, "13001", -8000)]
+    assert below[0].z < -3 and below[0].compared_with is not None
+    lists = crisis_lists(store, T, two_slots, now=T)
+    assert [r.code for r in lists.below] == ["13001"] and "13001" not in {r.code for r in lists.above}
+    assert below_usual(store, T - STEP, two_slots, now=T) == []  # one slot under is not enough to enter
