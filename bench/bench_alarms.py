@@ -246,8 +246,8 @@ def debug(surges: list[Surge], slots: np.ndarray, codes: list[str], present: np.
     print("false by sector", [(codes[j], int(by_sector[j])) for j in top])
     days = np.array([to_local(int(s)).date().isoformat() for s in slots])
     per_day: dict[str, int] = {}
-    for i in np.nonzero(false.any(axis=1))[0]:
-        per_day[str(days[i])] = per_day.get(str(days[i]), 0) + int(false[i].sum())
+    for row in np.nonzero(false.any(axis=1))[0].tolist():
+        per_day[str(days[row])] = per_day.get(str(days[row]), 0) + int(false[row].sum())
     print("false by day", sorted(per_day.items(), key=lambda kv: -kv[1])[:15])
 
 
