@@ -38,14 +38,18 @@ def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]] | No
                     "responses": responses}}
 
 
+COMPARED = ("what the usual value rests on, in French, e.g. \"habituel des dimanches et fériés (été), "
+            "ajusté à la saison ×1,35, 5 jours, semaines 1–5\"")
 SECTOR_SITUATION = {"type": "object", "required": ["code", "present", "residents", "usual", "excess", "z", "suppressed"],
                     "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "present": COUNT,
                                    "residents": {"type": "integer"}, "usual": COUNT, "excess": COUNT,
-                                   "z": {"type": ["number", "null"]}, "suppressed": {"type": "boolean"}}}
+                                   "z": {"type": ["number", "null"]}, "suppressed": {"type": "boolean"},
+                                   "compared_with": {"type": ["string", "null"], "description": COMPARED}}}
 RANKED = {"type": "object", "required": ["code", "name", "present", "usual", "residents", "excess", "ratio", "z", "event"],
           "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "present": {"type": "integer"},
                          "usual": {"type": "integer"}, "residents": {"type": "integer"}, "excess": {"type": "integer"},
-                         "ratio": {"type": "number"}, "z": {"type": "number"}, "event": {"type": "string"}}}
+                         "ratio": {"type": "number"}, "z": {"type": "number"}, "event": {"type": "string"},
+                         "compared_with": {"type": ["string", "null"], "description": COMPARED}}}
 
 ALERT = {"type": "object", "required": ["id", "rule", "kind", "sector", "severity", "opened_at", "state", "acknowledged_by",
                                       "acknowledged_at", "comment", "closed_at", "exercise_id", "summary"],
@@ -93,9 +97,10 @@ SPEC: dict[str, Any] = {
             "Time series of a sector (404: unknown sector; 422: from not before to, or over 400 days)",
             {"type": "object", "required": ["code", "points"]},
             [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}, *FROM_TO], ("404", "422")),
-        "/api/v1/crisis": _get("Crisis ranking, first to last",
+        "/api/v1/crisis": _get("Crisis ranking, first to last; `below`: sectors far below their usual value",
                                {"type": "object", "required": ["at", "sectors"],
-                                "properties": {"sectors": {"type": "array", "items": RANKED}}}, [AT]),
+                                "properties": {"sectors": {"type": "array", "items": RANKED},
+                                               "below": {"type": "array", "items": RANKED}}}, [AT]),
         "/api/v1/allocation": _get("Suggested allocation of resources (409: no feasible allocation)",
                                    {"type": "object", "required": ["at"]}, [AT], ("409",)),
         "/api/v1/zones": {**_get("Saved zones visible to the caller (a token sees the shared ones)",

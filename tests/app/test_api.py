@@ -54,6 +54,12 @@ def test_crisis_contract(seeded: Any, store: Any) -> None:
     assert "at" in body and isinstance(body["sectors"], list)
     excesses = [s["excess"] for s in body["sectors"]]
     assert excesses == sorted(excesses, reverse=True)
+    assert isinstance(body["below"], list)  # sectors far below their usual value, largest shortfall first
+    shortfalls = [s["excess"] for s in body["below"]]
+    assert shortfalls == sorted(shortfalls) and all(e < 0 for e in shortfalls)
+    situation = seeded.server.test_client().get("/api/v1/situation", headers=_bearer(store, "read")).get_json()
+    shown = [s for s in situation["sectors"] if s["usual"] is not None]
+    assert shown and all(s["compared_with"].startswith("habituel") for s in shown)
 
 
 def test_scopes_are_enforced(app: Any, store: Any) -> None:

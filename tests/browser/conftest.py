@@ -185,15 +185,16 @@ def session_factory(browser: Any, live_server: LiveServer) -> Iterator[Any]:
         session.close()
 
 
-def push_correction(server: LiveServer, data_dir: Path, code: str, people: int) -> None:
-    """Correct the current slot of a sector through the push API, as an operator's feed would."""
+def push_correction(server: LiveServer, data_dir: Path, code: str, people: int, slots: int = 1) -> None:
+    """Correct the current slot (and the slots - 1 before it) of a sector through the push API, as a feed would."""
     from vigie.store import Store
     from vigie.tokens import create_token
 
     token = create_token(Store(data_dir / "vigie.db"), f"push{code}{int(time.time() * 1e6)}", "ingest")
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(time.time() // 1800 * 1800)))
+    now = int(time.time() // 1800 * 1800)
+    stamps = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - i * 1800)) for i in range(slots)]
     body = ("sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries\n"
-            f"{code},{stamp},{people},{people},0,0,0,0\n")
+            + "".join(f"{code},{stamp},{people},{people},0,0,0,0\n" for stamp in stamps))
     answer = requests.post(server.url + "/api/v1/observations", data=body.encode(), timeout=10,
                            headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
     assert answer.status_code == 200, answer.text

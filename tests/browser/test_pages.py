@@ -60,7 +60,8 @@ def test_sector_page_shows_band_and_event_annotation(session_factory: Any) -> No
 
 def test_crisis_ranks_a_surge_and_a_commander_validates_the_plan(session_factory: Any, live_server: Any,
                                                                 seeded_data_dir: Any) -> None:
-    push_correction(live_server, seeded_data_dir, "13096", 60_000)  # Saintes-Maries-de-la-Mer, ~2 300 residents
+    # Saintes-Maries-de-la-Mer, ~2 300 residents; two slots: a sector enters the list after two
+    push_correction(live_server, seeded_data_dir, "13096", 60_000, slots=2)
     operator = session_factory("operator").login("/crise")
     operator.page.wait_for_selector("#crisis-ranking-table td", timeout=20_000)
     operator.page.wait_for_selector("#crisis-ranking-table td:has-text('Saintes-Maries-de-la-Mer')", timeout=20_000)
