@@ -67,6 +67,12 @@ def parse_instant(text: str) -> int:
     return int(moment.timestamp()) + leap
 
 
+def same_time_weeks_before(t: int, weeks: int) -> list[int]:
+    """The instants at the same Paris wall time 1..weeks weeks before t (DST days keep the wall time)."""
+    local = to_local(t)
+    return [int((local - timedelta(weeks=w)).timestamp()) for w in range(1, weeks + 1)]
+
+
 def local_day_bounds(day: date) -> tuple[int, int]:
     """[start, end) epoch seconds of a local Europe/Paris day (23, 24 or 25 hours)."""
     start = datetime(day.year, day.month, day.day, tzinfo=PARIS)

@@ -10,7 +10,8 @@ import pytest
 from vigie import exercises
 from vigie.config import load_settings
 from vigie.crisis import rank_sectors
-from vigie.reference import MAD_SCALE, rebuild_reference, robust_stats, source_slots, update_reference
+from vigie.reference import compute_reference, rebuild_reference, update_reference
+from vigie.slots import same_time_weeks_before
 from vigie.situation import SEGMENTS, guard_segments, sector_series, situation_at
 from vigie.store import Store
 from tests.core.test_reference import WEEK, local, make_store
@@ -25,7 +26,7 @@ T = local("2026-11-29T11:00")             # 10:00 UTC, a week after the withheld
 STEP = 1800
 WEEKS_13090 = [14, 779, 790, 800, 810, 820]   # 1..6 weeks before T; 14 is withheld (k = 20)
 SHOWN = WEEKS_13090[1:]
-LAGS = [int(s) for s in source_slots([T])[:, 0]]   # same local wall time (one week is before the DST change)
+LAGS = same_time_weeks_before(T, 6)        # same local wall time (one week is before the DST change)
 
 
 def write(store: Store, code: str, slot: int, present: int | None, segments: tuple[int, ...] | None = None) -> None:
@@ -55,37 +56,45 @@ def store(tmp_path: Path) -> Store:
     return db
 
 
-def expected_band() -> dict[str, float]:
-    """Usual, spread and band over the published weeks only."""
-    usual = float(np.median(SHOWN))
-    return {"usual": usual, "spread": MAD_SCALE * float(np.median(np.abs(np.array(SHOWN) - usual))),
-            "p10": float(np.percentile(SHOWN, 10)), "p90": float(np.percentile(SHOWN, 90))}
+BAND = ("usual", "spread", "p10", "p90")
+
+
+def _band(store: Store) -> dict[str, Any]:
+    """What the situation serves about 13090 at T: usual, spread, band, days compared."""
+    s = situation_at(store, T, SETTINGS, now=T).by_code()["13090"]
+    return {"usual": s.usual, "spread": s.spread, "p10": s.p10, "p90": s.p90, "n": s.n}
 
 
 # -- item 1: usual value and band -----------------------------------------------------------------
-def test_robust_stats_leave_out_counts_below_k() -> None:
-    values = np.array(WEEKS_13090, dtype="float64").reshape(6, 1)
-    stats = robust_stats(values, k=20)
-    want = expected_band()
-    assert stats["n"][0] == 5
-    for key, value in want.items():
-        assert stats[key][0] == pytest.approx(value)
-    assert robust_stats(values, k=1)["p10"][0] == pytest.approx(396.5), "k = 1: every week is published"
+def test_the_model_takes_nothing_from_a_count_below_k(store: Store) -> None:
+    """Any count below k (or none at all) in the withheld week gives the same statistics, to the bit."""
+    seen = []
+    for hidden in (14, 0, 19, None):
+        write(store, "13090", LAGS[0], hidden)
+        stats = compute_reference(store, [T], ["13090"], 20)
+        seen.append({key: float(stats[key][0, 0]) for key in BAND})
+    assert all(s == seen[0] for s in seen), seen
+    write(store, "13090", LAGS[0], 20)        # at k the count is published: it may count
+    assert compute_reference(store, [T], ["13090"], 20)["usual"][0, 0] == pytest.approx(seen[0]["usual"], rel=0.2)
 
 
 @pytest.mark.parametrize("materialise", ["update", "rebuild", "on_the_fly"])
 def test_usual_and_band_are_computed_from_published_counts_only(store: Store, materialise: str) -> None:
-    if materialise == "update":
-        update_reference(store, [T])
-    elif materialise == "rebuild":
-        rebuild_reference(store, T - 3600, T + STEP)
-    want = expected_band()
-    s = situation_at(store, T, SETTINGS, now=T).by_code()["13090"]
-    assert (s.usual, s.p10, s.p90, s.n) == (round(want["usual"]), round(want["p10"]), round(want["p90"]), 5)
-    assert s.spread == pytest.approx(want["spread"])
-    assert s.p10 != 396, "2 x 396 - 779 = 13 gave the withheld 14 back"
+    served = []
+    for hidden in (14, 3, None):
+        write(store, "13090", LAGS[0], hidden)
+        store.db.execute("DELETE FROM reference")
+        store.db.execute("DELETE FROM reference_days")
+        if materialise == "update":
+            update_reference(store, [T])
+        elif materialise == "rebuild":
+            rebuild_reference(store, T - 3600, T + STEP)
+        served.append(_band(store))
+    assert served[0]["usual"] is not None and all(s == served[0] for s in served), served
+    assert served[0]["p10"] != 396, "2 x 396 - 779 = 13 gave the withheld 14 back"
+    write(store, "13090", LAGS[0], 14)
     row = sector_series(store, "13090", T, T + STEP, SETTINGS).iloc[0]
-    assert (row["usual"], row["p10"], row["p90"]) == (round(want["usual"]), round(want["p10"]), round(want["p90"]))
+    assert (row["usual"], row["p10"], row["p90"]) == (served[0]["usual"], served[0]["p10"], served[0]["p90"])
     withheld = sector_series(store, "13090", T - WEEK, T - WEEK + STEP, SETTINGS).iloc[0]
     assert withheld["suppressed"] and np.isnan(withheld["present"])
 

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings as hyp_settings, strategies 
 from vigie import exports, zones
 from vigie.config import load_settings
 from vigie.crisis import rank_sectors
-from vigie.reference import source_slots, update_reference
+from vigie.reference import update_reference
+from vigie.slots import same_time_weeks_before
 from vigie.report import build_report, ranked_rows
 from vigie.situation import sector_series, significance_at, situation_at, top_movers
 from vigie.store import Store
@@ -29,7 +30,7 @@ STEP = 1800
 SETTINGS = load_settings({"data_dir": "unused", "privacy_k": K}, environ={})
 CODES = [code for code, *_ in SECTORS]
 RECENT = [T - 3600, T - 1800, T]
-SLOTS = sorted({int(s) for s in source_slots(RECENT).ravel() if s >= 0} | set(RECENT))
+SLOTS = sorted({s for t in RECENT for s in same_time_weeks_before(t, 6)} | set(RECENT))
 CELLS = [(code, slot) for code in CODES for slot in SLOTS]
 
 small = st.integers(0, K - 1)

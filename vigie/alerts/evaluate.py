@@ -21,12 +21,14 @@ from vigie.config import Settings
 from vigie import crisis
 from vigie.crisis import RankedSector, groupements, rank_sectors
 from vigie.feed import health
-from vigie.reference import WEEKS as REFERENCE_WEEKS
 from vigie.situation import Overlay, Situation, latest_slot, situation_at, slot_to_show
 from vigie.store import Store
 
 log = logging.getLogger("vigie.alerts")
 DATA_KINDS = ("crisis", "below_usual", "forecast")
+# A batch of slots older than this (a backfill of old history) changes no alert: the ops room
+# watches the present, and the usual values of such old slots are not recomputed either.
+STALE_BATCH_DAYS = 49
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ def evaluate_after_batch(store: Store, settings: Mapping[str, Any], last_slot: i
     reference window, plus one week) cannot change what the rules see: it is skipped.
     """
     newest = latest_slot(store)
-    if last_slot is not None and newest is not None and last_slot < newest - (REFERENCE_WEEKS + 1) * 7 * 86400:
+    if last_slot is not None and newest is not None and last_slot < newest - STALE_BATCH_DAYS * 86400:
         return []
     try:
         return evaluate_live(store, settings if isinstance(settings, Settings) else Settings(settings))
