@@ -113,9 +113,14 @@ def parse_row(raw: dict[str, str]) -> CommuneRow:
 
 def parse_communes(lzma_bytes: bytes) -> list[CommuneRow]:
     """Decompress and parse the communes.csv.lzma payload."""
-    csv.field_size_limit(sys.maxsize)
     text = lzma.decompress(lzma_bytes).decode("utf-8")
-    return [parse_row(raw) for raw in csv.DictReader(io.StringIO(text))]
+    # Geometry cells are long; the csv limit is process-wide, so it is put back afterwards
+    # (the importers of Vigie rely on it to refuse oversized cells).
+    previous = csv.field_size_limit(sys.maxsize)
+    try:
+        return [parse_row(raw) for raw in csv.DictReader(io.StringIO(text))]
+    finally:
+        csv.field_size_limit(previous)
 
 
 def read_communes_from_wheel(wheel: Path) -> list[CommuneRow]:

@@ -92,8 +92,9 @@ def test_validation_records_the_server_plan_whatever_the_browser_adds(seeded: An
 def test_validation_is_refused_when_the_data_moved_on(seeded: Any, client_as: Any, store: Any, app: Any) -> None:
     client = client_as("commander")
     plan = _shown_plan(client, seeded)
-    slot = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(plan["at"]))
-    correction = f"{HEADER}\n13001,{slot},900000,900000,0,0,0,0\n".encode()  # late data: a surge at the shown slot
+    # late data: a surge at the shown slot and the one before (a sector enters the ranking after two slots)
+    slots = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(plan["at"] - lag)) for lag in (1800, 0)]
+    correction = (HEADER + "\n" + "".join(f"13001,{slot},900000,900000,0,0,0,0\n" for slot in slots)).encode()
     result = ingest_bytes(store, correction, "test", app.server.config["VIGIE_SETTINGS"])
     assert result.ok, result.report()
     shown = _validate(client, seeded, plan)
