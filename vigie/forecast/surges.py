@@ -13,7 +13,7 @@ import numpy as np
 
 from vigie.slots import to_local
 
-SURGES_PER_WEEK = 6
+SURGES_PER_WEEK = 5
 MIN_USUAL = 2_000
 RAMP_SLOTS = 2
 
@@ -30,25 +30,26 @@ class Surge:
 
 def make_surges(grid: np.ndarray, codes: Sequence[str], usual: np.ndarray, seed: int = 0,
                 per_week: int = SURGES_PER_WEEK, step: int = 1800) -> list[Surge]:
-    """Surges spread over the grid: start 08:00-20:00 local, 2-6 h long, +30 to +100 % of the usual."""
+    """`per_week` surges a week: start 08:00-20:00 local, 2-6 h long, +30 to +100 % of the usual.
+
+    Only sectors usually holding MIN_USUAL people or more, at most one surge a day per sector.
+    """
     rng = np.random.default_rng(seed)
-    weeks = max(1, int((grid[-1] - grid[0]) // (7 * 86400)))
+    wanted = max(1, int((grid[-1] - grid[0]) // (7 * 86400))) * per_week
     out: list[Surge] = []
     busy: dict[str, int] = {}
-    for _ in range(weeks * per_week):
-        i = int(rng.integers(0, len(grid)))
-        start = int(grid[i])
-        hour = to_local(start).hour
-        if not 8 <= hour < 20:
+    for _ in range(wanted * 50):
+        if len(out) >= wanted:
+            break
+        i, j = int(rng.integers(0, len(grid))), int(rng.integers(0, len(codes)))
+        start, base = int(grid[i]), usual[i, j]
+        if not 8 <= to_local(start).hour < 20 or not np.isfinite(base) or base < MIN_USUAL:
             continue
-        j = int(rng.integers(0, len(codes)))
-        base = usual[i, j]
-        if not np.isfinite(base) or base < MIN_USUAL or busy.get(codes[j], -1) > start - 86400:
+        if abs(busy.get(codes[j], -10 * 86400) - start) < 86400:
             continue
         length = int(rng.integers(4, 13)) * step
-        extra = int(max(1_000.0, base * float(rng.uniform(0.3, 1.0))))
-        out.append(Surge(codes[j], start, start + length, extra))
-        busy[codes[j]] = start + length
+        out.append(Surge(codes[j], start, start + length, int(max(1_000.0, base * float(rng.uniform(0.3, 1.0))))))
+        busy[codes[j]] = start
     return sorted(out, key=lambda s: s.start)
 
 
