@@ -32,6 +32,19 @@ RANKED = {"type": "object", "required": ["code", "name", "present", "usual", "re
                          "usual": {"type": "integer"}, "residents": {"type": "integer"}, "excess": {"type": "integer"},
                          "ratio": {"type": "number"}, "z": {"type": "number"}, "event": {"type": "string"}}}
 
+FORECAST_POINT = {"type": "object", "required": ["slot_start", "expected", "low", "high"],
+                  "properties": {"slot_start": {"type": "string", "format": "date-time"}, "expected": COUNT,
+                                 "low": COUNT, "high": COUNT}}
+FORECAST = {"type": "object", "required": ["at", "based_on", "horizon", "sectors"],
+            "description": "based_on is the newest observed slot used (observations after `at` are never read); "
+                           "points are the `horizon` slots after it; low and high bound the 80 % interval.",
+            "properties": {"at": {"type": ["string", "null"]}, "based_on": {"type": ["string", "null"]},
+                           "horizon": {"type": "integer"},
+                           "sectors": {"type": "array", "items": {
+                               "type": "object", "required": ["code", "points"],
+                               "properties": {"code": {"type": "string"},
+                                              "points": {"type": "array", "items": FORECAST_POINT}}}}}}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Vigie API", "version": "1",
@@ -51,6 +64,13 @@ SPEC: dict[str, Any] = {
         "/api/v1/crisis": _get("Crisis ranking, first to last",
                                {"type": "object", "required": ["at", "sectors"],
                                 "properties": {"sectors": {"type": "array", "items": RANKED}}}, [AT]),
+        "/api/v1/forecast": _get(
+            "Expected presence of each sector at the next slots, with its 80 % interval",
+            FORECAST, [AT, {"name": "horizon", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 12, "default": 12},
+                            "description": "Number of 30-minute slots after based_on (1 to 12)."},
+                       {"name": "sectors", "in": "query", "required": False, "schema": {"type": "string"},
+                        "description": "Comma-separated INSEE codes; every sector when omitted."}]),
         "/api/v1/allocation": _get("Suggested allocation of resources", {"type": "object", "required": ["at"]}, [AT]),
         "/api/v1/zones": {**_get("Saved zones", {"type": "object", "required": ["zones"]}),
                           "post": {"summary": "Save a zone (session of an operator or above)",
