@@ -7,6 +7,7 @@ Presence is read for slots up to an instant only; the usual values come from the
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
@@ -20,8 +21,10 @@ Overlay = Callable[[list[str], list[int]], Mapping[tuple[str, int], float]]
 EVENT_MAX_DWELL_HOURS = 4.0
 EVENT_DWELL_SHARE = 0.85
 CITY_POPULATION = 15_000
-USUAL_CACHE = 256
-_usual_cache: OrderedDict[tuple[tuple[str, tuple[str, ...]], int], np.ndarray] = OrderedDict()
+USUAL_CACHE = 512
+USUAL_TTL = 3600.0   # a late batch or a new flag reaches the forecast within the hour
+PREFETCH_SLOTS = 48
+_usual_cache: OrderedDict[tuple[tuple[str, tuple[str, ...]], int], tuple[float, np.ndarray]] = OrderedDict()
 _usual_lock = threading.Lock()
 
 
@@ -82,20 +85,24 @@ def usual_few(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.nd
 
 
 def usual_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.ndarray:
-    """Usual values of target slots (len(slots), len(codes)), each slot computed once per process.
+    """Usual values of slots (len(slots), len(codes)) by compute_reference, kept for USUAL_TTL seconds.
 
-    The usual value of a slot reads only weeks before it, so it is kept until the process
-    forgets it (LRU of USUAL_CACHE slots): a new slot then costs one target, not twelve.
+    The usual value of a slot reads only weeks before it, so a missing slot is computed with
+    the PREFETCH_SLOTS after it in one go: a forecast per new slot then reads memory only.
     """
     key = (str(store.path), tuple(codes))
-    missing = [s for s in slots if (key, int(s)) not in _usual_cache]
+    now = time.monotonic()
+    with _usual_lock:
+        missing = [int(s) for s in slots if now - _usual_cache.get((key, int(s)), (-USUAL_TTL, None))[0] >= USUAL_TTL]
     if missing:
-        stats = compute_reference(store, missing, list(codes))
+        step = int(slots[1] - slots[0]) if len(slots) > 1 else 1800
+        wanted = sorted(set(missing) | set(range(max(missing) + step, max(missing) + PREFETCH_SLOTS * step, step)))
+        stats = compute_reference(store, wanted, list(codes))
         with _usual_lock:
             for i, slot in enumerate(stats["slots"].tolist()):
-                _usual_cache[(key, int(slot))] = stats["usual"][i]
+                _usual_cache[(key, int(slot))] = (now, stats["usual"][i])
     with _usual_lock:
-        rows = [_usual_cache[(key, int(s))] for s in slots]
+        rows = [_usual_cache[(key, int(s))][1] for s in slots]
         for s in slots:
             _usual_cache.move_to_end((key, int(s)))
         while len(_usual_cache) > USUAL_CACHE:

@@ -18,7 +18,7 @@ import numpy as np
 from vigie import privacy
 from vigie.events import load_events
 from vigie.forecast.data import (Overlay, event_crowd, forget_usual, presence_matrix, sector_codes, sector_kinds,
-                                 usual_ahead, usual_few)
+                                 usual_ahead)
 from vigie.forecast.fit import fit_model
 from vigie.forecast.model import HORIZON, RATIO_SLOTS, ForecastModel, decay, project, robust_ratio
 from vigie.store import Store
@@ -143,7 +143,7 @@ def forecast_at(store: Store, t: int, *, k: int = privacy.DEFAULT_K, slot_minute
     observed = np.arange(based_on - (RATIO_SLOTS - 1) * step, based_on + 1, step, dtype="int64")
     targets = np.arange(based_on + step, based_on + horizon * step + 1, step, dtype="int64")
     present = presence_matrix(store, observed, chosen, overlay)
-    usual = np.vstack([usual_few(store, observed.tolist(), chosen), usual_ahead(store, targets.tolist(), chosen)])
+    usual = usual_ahead(store, [*observed.tolist(), *targets.tolist()], chosen)
     grid = np.concatenate([observed, targets])
     extra = event_crowd(load_events(store, int(grid[0]), int(grid[-1]) + step), chosen, grid, step)
     ratio = robust_ratio(present, usual[:RATIO_SLOTS], extra[:RATIO_SLOTS], k)
@@ -157,31 +157,31 @@ def _sector_rows(codes: list[str], kinds: dict[str, str], model: ForecastModel, 
                  usual: np.ndarray, extra: np.ndarray, ratio: np.ndarray, targets: np.ndarray, k: int,
                  slot_minutes: int) -> tuple[SectorForecast, ...]:
     """Expected values and bounds per sector, privacy rule applied."""
-    half_lives = np.array([model.half_life(kinds.get(c, "")) for c in codes], float)
+    kind_of = [kinds.get(c, "") for c in codes]
+    half_lives = np.array([model.half_life(kind) for kind in kind_of], float)
     h = np.arange(1, len(targets) + 1)[:, None]
     expected = project(usual, ratio[None, :], extra, decay(h, half_lives[None, :], slot_minutes))
     fallback = np.where(present[-1] >= k, present[-1], np.nan)  # no usual value: the last count carries
     expected = np.where(np.isnan(usual), fallback[None, :], expected)
+    bands = {kind: np.array([model.band(kind, i + 1) for i in range(len(targets))]) for kind in set(kind_of)}
+    low = np.column_stack([bands[kind][:, 0] for kind in kind_of]) if codes else expected
+    high = np.column_stack([bands[kind][:, 1] for kind in kind_of]) if codes else expected
+    columns = [_guard(m, k) for m in (expected, expected * np.exp(low), expected * np.exp(high), usual)]
     slots = tuple(int(s) for s in targets)
-    out = []
-    for j, code in enumerate(codes):
-        kind = kinds.get(code, "")
-        bands = np.array([model.band(kind, i + 1) for i in range(len(targets))])
-        col = expected[:, j]
-        seen = present[-1, j] >= k
-        out.append(SectorForecast(
-            code, kind, int(half_lives[j]), round(float(ratio[j]), 3) if seen else None, slots,
-            _guard(col, k), _guard(col * np.exp(bands[:, 0]), k), _guard(col * np.exp(bands[:, 1]), k),
-            _guard(usual[:, j], k)))
-    return tuple(out)
+    seen = (present[-1] >= k).tolist()
+    return tuple(SectorForecast(code, kind_of[j], int(half_lives[j]), round(float(ratio[j]), 3) if seen[j] else None,
+                                slots, *(col[j] for col in columns)) for j, code in enumerate(codes))
 
 
-def _guard(values: np.ndarray, k: int) -> tuple[int | None, ...]:
-    """Rounded counts, None where missing or below k (the privacy rule)."""
+def _guard(values: np.ndarray, k: int) -> list[tuple[int | None, ...]]:
+    """Per column of a (slots, sectors) matrix: rounded counts, None where missing or below k."""
     with np.errstate(invalid="ignore"):
         rounded = np.rint(values)
         hidden = ~np.isfinite(rounded) | (rounded < k)
-    return tuple(None if h else int(v) for v, h in zip(np.where(hidden, 0, rounded).tolist(), hidden.tolist()))
+    n = values.shape[0]
+    flat = [None if h else v for v, h in zip(np.where(hidden, 0, rounded).astype("int64").T.ravel().tolist(),
+                                             hidden.T.ravel().tolist())]
+    return [tuple(flat[j * n:(j + 1) * n]) for j in range(values.shape[1])]
 
 
 def cached_forecast(store: Store, t: int, *, k: int = privacy.DEFAULT_K, slot_minutes: int = 30,
