@@ -1,6 +1,7 @@
 """GET /api/v1/forecast: contract, privacy, no look-ahead, clear 400s, scope."""
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -8,8 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from server.api.openapi import SPEC
-from tests.conftest import overrides_for
+from tests.conftest import PASSWORD, ROLES, AuthActions, overrides_for
+from vigie import accounts
 from vigie.forecast import clear_cache
+from components.hideout import SCALES
+from vigie.i18n import format_int, format_time
 from vigie.slots import iso_z, parse_instant
 from vigie.tokens import create_token
 
@@ -25,6 +29,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
     s = dash_app.server.config["VIGIE_SETTINGS"]
     publish_until(dash_app.server.config["VIGIE_STORE"], Simulator.from_settings({**s, "history_weeks": 4}),
                   {**s, "history_weeks": 4}, time.time())
+    for role in ROLES:
+        accounts.add_user(dash_app.server.config["VIGIE_STORE"], role, role, PASSWORD)
     clear_cache()
     return dash_app
 
@@ -107,3 +113,48 @@ def test_read_scope_needed(app: Any, store: Any) -> None:
 def test_any_query_string_gets_an_answer_not_a_crash(seeded: Any, history: Any, params: dict[str, str]) -> None:
     answer = _get(seeded, history, **params)
     assert answer.status_code in (200, 400), (params, answer.get_data(as_text=True)[:200])
+
+
+def _callback(app: Any, output: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Post the callback that has `output` as Dash's renderer would; return its response."""
+    key = next(k for k in app.callback_map if output in k and "@" not in k)
+    spec = app.callback_map[key]
+    items = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
+    body = {"output": key, "outputs": [{"id": o.component_id, "property": o.component_property} for o in items],
+            "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]],
+            "changedPropIds": list(values), "state": []}
+    client = app.server.test_client()
+    assert AuthActions(client).login("display").status_code == 302
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    return answer.get_json()["response"]  # type: ignore[no-any-return]
+
+
+def test_map_indicator_in_two_hours_and_card(seeded: Any, history: Any) -> None:
+    from vigie.forecast import cached_forecast
+
+    response = _callback(seeded, "situation-geojson.hideout", {
+        "situation-refresh.n_intervals": 1, "situation-indicator.value": "forecast_2h", "situation-selected.data": "13022"})
+    hideout = response["situation-geojson"]["hideout"]
+    forecast = cached_forecast(history, history.scalar("SELECT max(slot) FROM observations"))
+    cassis = forecast.get("13022")
+    assert cassis is not None and cassis.excess(3) is not None
+    assert hideout["classes"]["13022"] == SCALES["forecast_excess"].classify(cassis.excess(3))
+    assert "dans 2 h : prévu" in hideout["labels"]["13022"]
+    card = json.dumps(response["situation-sector-card"]["children"], ensure_ascii=False)
+    peak = cassis.peak()
+    assert peak is not None
+    expected = f"prévu {format_int(cassis.expected[peak])} à {format_time(cassis.slots[peak])}"
+    assert expected in card and "par rapport à l'habituel" in card and "demi-vie" in card
+
+
+def test_sector_chart_continues_six_hours_ahead(seeded: Any, history: Any) -> None:
+    response = _callback(seeded, "sector-series.figure", {"sector-code.data": "13004", "sector-range.value": "48h",
+                                                          "sector-refresh.n_intervals": 1})
+    traces = response["sector-series"]["figure"]["data"]
+    names = [trace.get("name") for trace in traces]
+    assert "Prévision" in names and "Prévision, intervalle 80 %" in names
+    line = traces[names.index("Prévision")]
+    measured = traces[names.index("Présents")] if "Présents" in names else traces[3]
+    assert len(line["x"]) == 12 and line["x"][0] > measured["x"][-2]
+    assert line["line"]["dash"] == "dash" and line["line"]["color"] != measured["line"]["color"]

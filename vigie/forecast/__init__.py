@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 from vigie.forecast.live import (Forecast, ForecastError, SectorForecast, cached_forecast, check_horizon,
-                                 clear_cache, forecast_at, model_for, newest_slot, save_model)
+                                 clear_cache, exercise_key, forecast_at, model_for, newest_slot, save_model)
 from vigie.forecast.model import HORIZON, ForecastModel
 
 __all__ = ["HORIZON", "Forecast", "ForecastError", "ForecastModel", "SectorForecast", "cached_forecast",
-           "check_horizon", "clear_cache", "forecast_at", "model_for", "newest_slot", "save_model"]
+           "check_horizon", "clear_cache", "exercise_key", "forecast_at", "model_for", "newest_slot", "save_model"]

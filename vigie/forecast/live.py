@@ -204,6 +204,13 @@ def cached_forecast(store: Store, t: int, *, k: int = privacy.DEFAULT_K, slot_mi
     return result
 
 
+def exercise_key(store: Store, exercise_id: int) -> str:
+    """A cache key for an exercise's overlay that changes whenever an injection is added or removed."""
+    count, newest = store.db.execute("SELECT count(*), max(rowid) FROM exercise_injections WHERE exercise_id = ?",
+                                     [int(exercise_id)]).fetchone()
+    return f"exercise:{int(exercise_id)}:{count}:{newest}"
+
+
 def clear_cache() -> None:
     """Forget cached forecasts and models (tests, after a reload of history)."""
     with _lock:
