@@ -18,6 +18,8 @@ from vigie import audit
 from vigie.allocation import AllocationError, AllocationProblem, Ratios, load_ratios
 from vigie.crisis import RankedSector, rank_sectors
 from vigie.exercises import ExerciseError, list_decisions, record_decision
+from vigie.forecast import exercise_key
+from vigie.forecast.horizon import HORIZONS, AheadSector, rank_ahead
 from vigie.i18n import format_time
 from vigie.stations import load_stations, stations_are_demo
 
@@ -31,6 +33,45 @@ def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list
                           groupement=None if groupement in ("", "all") else groupement, min_excess=threshold,
                           overlay=overlay)
     return at, ranked
+
+
+def ranking_on(horizon: str, authority: str, groupement: str, min_excess: Any) -> tuple[int, list[AheadSector]]:
+    """The ranking on a forecast horizon (1h, 2h, 3h, peak) at the view's slot."""
+    at, overlay, _now = view_slot()
+    threshold = int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None
+    exercise = current_exercise()
+    ranked = rank_ahead(store(), at, settings(), horizon,
+                        authority=authority if authority in ("SDIS13", "BMPM") else None,
+                        groupement=None if groupement in ("", "all") else groupement, min_excess=threshold,
+                        overlay=overlay, overlay_key=None if exercise is None else exercise_key(store(), exercise.id))
+    return at, ranked
+
+
+def crossing_text(r: AheadSector) -> str:
+    """'franchit le seuil vers 17:30', or 'au-dessus du seuil maintenant'."""
+    if r.significant_now:
+        return t("forecast.above_now")
+    return t("forecast.crosses_at", time=format_time(r.crosses_at, lang()))
+
+
+def ahead_table(ranked: list[AheadSector]) -> Any:
+    """The ranking on a horizon: expected figures at each sector's peak, when it is, when it crosses."""
+    if not ranked:
+        return html.P(t("crisis.nothing"), className="mb-0")
+    language = lang()
+    rows = [[str(r.rank), r.name, num(r.present), num(r.usual), signed(r.excess), pct(r.pct), dec(r.z, 1),
+             format_time(r.moment, language), crossing_text(r), r.explanation] for r in ranked[:MAX_ROWS]]
+    headers = ["#", t("crisis.col_sector"), t("forecast.report_col_peak"), t("crisis.col_usual"),
+               t("crisis.col_excess"), t("crisis.col_pct"), t("crisis.col_z"), t("forecast.report_col_when"),
+               t("forecast.horizon_label"), t("crisis.col_event")]
+    return table(headers, rows, numeric=(0, 2, 3, 4, 5, 6))
+
+
+def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
+    """' — pour 17:30': the moment a move is meant for (empty on the horizon 'now')."""
+    if not moments or sector_code not in moments:
+        return ""
+    return " — " + t("forecast.move_for", time=format_time(moments[sector_code], lang()))
 
 
 def ranking_table(ranked: list[RankedSector]) -> Any:
@@ -62,8 +103,9 @@ def what_if_ratios(vsav: Any, fpt: Any) -> Ratios:
     return dataclasses.replace(base, resources=resources)
 
 
-def plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> tuple[Any, dict[str, Any] | None]:
-    """The plan panel and the plan (as data, for validation)."""
+def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any, horizon: str = "now",
+         moments: dict[str, int] | None = None) -> tuple[Any, dict[str, Any] | None]:
+    """The plan panel and the plan (as data, for validation); on a horizon each move says its moment."""
     s = settings()
     minutes = int(target) if isinstance(target, (int, float)) and 5 <= target <= 120 else s.response_target_minutes
     tuned = s.__class__({**s, "response_target_minutes": minutes})
@@ -74,8 +116,8 @@ def plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> tuple[
     except AllocationError as exc:
         return dbc.Alert(str(exc), color="warning"), None
     language = lang()
-    moves = [html.Li(m.text(language)) for m in result.moves]
-    kept = [html.Li(m.text(language)) for m in result.on_site]
+    moves = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.moves]
+    kept = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.on_site]
     short = [html.Li(f.text(language)) for f in result.shortfalls]
     body = [html.P(result.summary(language), className="fw-bold")]
     if moves:
@@ -85,7 +127,8 @@ def plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> tuple[
     if short:
         body += [html.H3(t("crisis.shortfalls"), className="h6"), html.Ul(short, className="plan-shortfalls")]
     data = {"summary": result.summary("fr"), "texts": result.explain("fr"), "target_minutes": minutes,
-            "ranked": [r.code for r in ranked], "status": result.status}
+            "ranked": [r.code for r in ranked], "status": result.status, "horizon": horizon,
+            "moments": moments or {}}
     return html.Div(body), data
 
 
@@ -136,6 +179,15 @@ def validate(plan_data: dict[str, Any] | None, ranked_codes: list[str]) -> Any:
     return dbc.Alert(t("crisis.validated"), color="success")
 
 
+def refresh_ahead(horizon: str, authority: str, groupement: str, min_excess: Any, target: Any, vsav: Any,
+                  fpt: Any) -> tuple[Any, ...]:
+    """The crisis page on a forecast horizon: ranking, map, time line, plan pre-positioned for the peaks."""
+    at, ranked = ranking_on(horizon, authority, groupement, min_excess)
+    panel, data = plan(ranked, target, vsav, fpt, horizon, {r.code: r.moment for r in ranked})
+    when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
+    return ahead_table(ranked), ranking_hideout(ranked), when, panel, data  # type: ignore[arg-type]
+
+
 def register(app: Dash) -> None:
     map_styler(app, ids.CRI_GEOJSON)
     filters = (Input(ids.CRI_REFRESH, "n_intervals"), Input(ids.CRI_AUTHORITY, "value"),
@@ -144,9 +196,13 @@ def register(app: Dash) -> None:
     @secure_callback(app, "display", Output(ids.CRI_TABLE, "children"), Output(ids.CRI_GEOJSON, "hideout"),
                      Output(ids.CRI_DATA_TIME, "children"), Output(ids.CRI_PLAN, "children"),
                      Output(ids.CRI_PLAN_STORE, "data"), *filters,
-                     Input(ids.CRI_TARGET, "value"), Input(ids.CRI_VSAV_RATIO, "value"), Input(ids.CRI_FPT_RATIO, "value"))
+                     Input(ids.CRI_TARGET, "value"), Input(ids.CRI_VSAV_RATIO, "value"), Input(ids.CRI_FPT_RATIO, "value"),
+                     Input(ids.CRI_HORIZON, "value"))
     def _refresh(_n: int, authority: str, groupement: str, min_excess: Any, target: Any, vsav: Any,
-                 fpt: Any) -> tuple[Any, ...]:
+                 fpt: Any, horizon: Any) -> tuple[Any, ...]:
+        if horizon in HORIZONS and horizon != "now":
+            return refresh_ahead(str(horizon), str(authority or "all"), str(groupement or ""), min_excess, target,
+                                 vsav, fpt)
         at, ranked = ranking(str(authority or "all"), str(groupement or ""), min_excess)
         panel, data = plan(ranked, target, vsav, fpt)
         when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))

@@ -32,6 +32,11 @@ RANKED = {"type": "object", "required": ["code", "name", "present", "usual", "re
                          "usual": {"type": "integer"}, "residents": {"type": "integer"}, "excess": {"type": "integer"},
                          "ratio": {"type": "number"}, "z": {"type": "number"}, "event": {"type": "string"}}}
 
+HORIZON = {"name": "horizon", "in": "query", "required": False,
+           "schema": {"type": "string", "enum": ["now", "1h", "2h", "3h", "peak"], "default": "now"},
+           "description": "Rank on the forecast: sectors significant now or at a forecast point up to +1/+2/+3 h or "
+                          "the next 6 h (peak); each sector then carries `moment` (its expected peak, the figures "
+                          "given) and `crosses_at` (first moment above the threshold)."}
 FORECAST_POINT = {"type": "object", "required": ["slot_start", "expected", "low", "high"],
                   "properties": {"slot_start": {"type": "string", "format": "date-time"}, "expected": COUNT,
                                  "low": COUNT, "high": COUNT}}
@@ -63,7 +68,7 @@ SPEC: dict[str, Any] = {
             [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}, *FROM_TO]),
         "/api/v1/crisis": _get("Crisis ranking, first to last",
                                {"type": "object", "required": ["at", "sectors"],
-                                "properties": {"sectors": {"type": "array", "items": RANKED}}}, [AT]),
+                                "properties": {"sectors": {"type": "array", "items": RANKED}}}, [AT, HORIZON]),
         "/api/v1/forecast": _get(
             "Expected presence of each sector at the next slots, with its 80 % interval",
             FORECAST, [AT, {"name": "horizon", "in": "query", "required": False,
@@ -71,7 +76,8 @@ SPEC: dict[str, Any] = {
                             "description": "Number of 30-minute slots after based_on (1 to 12)."},
                        {"name": "sectors", "in": "query", "required": False, "schema": {"type": "string"},
                         "description": "Comma-separated INSEE codes; every sector when omitted."}]),
-        "/api/v1/allocation": _get("Suggested allocation of resources", {"type": "object", "required": ["at"]}, [AT]),
+        "/api/v1/allocation": _get("Suggested allocation of resources (moves carry the `moment` they are meant for)",
+                                   {"type": "object", "required": ["at"]}, [AT, HORIZON]),
         "/api/v1/zones": {**_get("Saved zones", {"type": "object", "required": ["zones"]}),
                           "post": {"summary": "Save a zone (session of an operator or above)",
                                    "requestBody": {"content": {"application/json": {"schema": {

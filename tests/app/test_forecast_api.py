@@ -158,3 +158,52 @@ def test_sector_chart_continues_six_hours_ahead(seeded: Any, history: Any) -> No
     measured = traces[names.index("Présents")] if "Présents" in names else traces[3]
     assert len(line["x"]) == 12 and line["x"][0] > measured["x"][-2]
     assert line["line"]["dash"] == "dash" and line["line"]["color"] != measured["line"]["color"]
+
+
+@pytest.fixture
+def festival(seeded: Any, history: Any) -> Any:
+    """30 000 people expected in Aubagne from the next hour, for two hours (removed afterwards)."""
+    from vigie.events import delete_event, make_event, save_user_event
+
+    latest = history.scalar("SELECT max(slot) FROM observations")
+    save_user_event(history, make_event("fest", "Festival", ["13005"], latest + 3600, latest + 3 * 3600, 30_000,
+                                        "concert", origin="user", created_by="operator"), "operator")
+    clear_cache()
+    yield latest
+    delete_event(history, "fest")
+    clear_cache()
+
+
+def test_crisis_api_on_a_horizon(seeded: Any, history: Any, festival: int) -> None:
+    body = _get_path(seeded, history, "/api/v1/crisis", horizon="peak").get_json()
+    assert body["horizon"] == "peak"
+    aix = next(s for s in body["sectors"] if s["code"] == "13005")
+    assert aix["crosses_at"] >= iso_z(festival + 3600) and aix["moment"] >= aix["crosses_at"]
+    assert aix["event"] == "Festival" and not aix["significant_now"] and aix["excess"] >= 15_000
+    now = _get_path(seeded, history, "/api/v1/crisis").get_json()
+    assert now["horizon"] == "now" and "13005" not in {s["code"] for s in now["sectors"]}
+    bad = _get_path(seeded, history, "/api/v1/crisis", horizon="demain")
+    assert bad.status_code == 400 and "now, 1h, 2h, 3h, peak" in bad.get_json()["error"]
+
+
+def test_allocation_api_moves_say_their_moment(seeded: Any, history: Any, festival: int) -> None:
+    body = _get_path(seeded, history, "/api/v1/allocation", horizon="3h").get_json()
+    towards = [m for m in body["moves"] + body["on_site"] if m["sector_code"] == "13005"]
+    assert body["horizon"] == "3h" and towards
+    assert all(m["moment"] is not None and m["moment"] > iso_z(festival) for m in towards)
+
+
+def test_crisis_page_on_a_horizon(seeded: Any, history: Any, festival: int) -> None:
+    response = _callback(seeded, "crisis-ranking-table.children", {
+        "crisis-refresh.n_intervals": 1, "crisis-authority.value": "all", "crisis-groupement.value": "all",
+        "crisis-min-excess.value": 500, "crisis-target.value": 20, "crisis-vsav-ratio.value": 10_000,
+        "crisis-fpt-ratio.value": 25_000, "crisis-horizon.value": "peak"})
+    text = json.dumps(response, ensure_ascii=False)
+    assert "franchit le seuil vers" in text and "Festival" in text and " — pour " in text
+    plan = response["crisis-plan-store"]["data"]
+    assert plan["horizon"] == "peak" and "13005" in plan["moments"]
+
+
+def _get_path(app: Any, store: Any, path: str, **params: Any) -> Any:
+    token = create_token(store, f"read{time.time_ns()}", "read")
+    return app.server.test_client().get(path, query_string=params, headers={"Authorization": f"Bearer {token}"})

@@ -24,7 +24,7 @@ CITY_POPULATION = 15_000
 USUAL_CACHE = 512
 USUAL_TTL = 3600.0   # a late batch or a new flag reaches the forecast within the hour
 PREFETCH_SLOTS = 48
-_usual_cache: OrderedDict[tuple[tuple[str, tuple[str, ...]], int], tuple[float, np.ndarray]] = OrderedDict()
+_usual_cache: OrderedDict[tuple[tuple[str, tuple[str, ...]], int], tuple[float, np.ndarray, np.ndarray]] = OrderedDict()
 _usual_lock = threading.Lock()
 
 
@@ -84,8 +84,8 @@ def usual_few(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.nd
     return out
 
 
-def usual_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.ndarray:
-    """Usual values of slots (len(slots), len(codes)) by compute_reference, kept for USUAL_TTL seconds.
+def reference_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(usual, spread) of slots, each (len(slots), len(codes)), by compute_reference, kept USUAL_TTL seconds.
 
     The usual value of a slot reads only weeks before it, so a missing slot is computed with
     the PREFETCH_SLOTS after it in one go: a forecast per new slot then reads memory only.
@@ -93,21 +93,28 @@ def usual_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.
     key = (str(store.path), tuple(codes))
     now = time.monotonic()
     with _usual_lock:
-        missing = [int(s) for s in slots if now - _usual_cache.get((key, int(s)), (-USUAL_TTL, None))[0] >= USUAL_TTL]
+        missing = [int(s) for s in slots if now - _usual_cache.get((key, int(s)), (-USUAL_TTL, None, None))[0]
+                   >= USUAL_TTL]
     if missing:
         step = int(slots[1] - slots[0]) if len(slots) > 1 else 1800
         wanted = sorted(set(missing) | set(range(max(missing) + step, max(missing) + PREFETCH_SLOTS * step, step)))
         stats = compute_reference(store, wanted, list(codes))
         with _usual_lock:
             for i, slot in enumerate(stats["slots"].tolist()):
-                _usual_cache[(key, int(slot))] = (now, stats["usual"][i])
+                _usual_cache[(key, int(slot))] = (now, stats["usual"][i], stats["spread"][i])
     with _usual_lock:
-        rows = [_usual_cache[(key, int(s))][1] for s in slots]
+        rows = [_usual_cache[(key, int(s))] for s in slots]
         for s in slots:
             _usual_cache.move_to_end((key, int(s)))
         while len(_usual_cache) > USUAL_CACHE:
             _usual_cache.popitem(last=False)
-    return np.array(rows, float).reshape(len(slots), len(codes))
+    shape = (len(slots), len(codes))
+    return (np.array([r[1] for r in rows], float).reshape(shape), np.array([r[2] for r in rows], float).reshape(shape))
+
+
+def usual_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.ndarray:
+    """Usual values of slots (len(slots), len(codes)); see reference_ahead."""
+    return reference_ahead(store, slots, codes)[0]
 
 
 def forget_usual() -> None:
