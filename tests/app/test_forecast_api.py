@@ -207,3 +207,12 @@ def test_crisis_page_on_a_horizon(seeded: Any, history: Any, festival: int) -> N
 def _get_path(app: Any, store: Any, path: str, **params: Any) -> Any:
     token = create_token(store, f"read{time.time_ns()}", "read")
     return app.server.test_client().get(path, query_string=params, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_point_de_situation_carries_the_forecast(seeded: Any, history: Any, festival: int) -> None:
+    client = seeded.server.test_client()
+    assert AuthActions(client).login("operator").status_code == 302
+    page = client.get("/rapport").get_data(as_text=True)
+    assert "Prévision des 6 prochaines heures" in page
+    table = page[page.index('id="report-forecast"'):page.index("</table>", page.index('id="report-forecast"'))]
+    assert "Aubagne" in table and "–" in table   # the expected peak, its time and its 80 % interval
