@@ -5,6 +5,7 @@ from __future__ import annotations
 from callbacks._context import current_exercise, settings, store, view_slot
 from components.text import lang, num, pct, signed, t
 from vigie.forecast import Forecast, SectorForecast, cached_forecast, exercise_key
+from vigie import i18n
 from vigie.i18n import format_time
 
 MAP_HOURS = (1, 2, 3)
@@ -57,12 +58,13 @@ def forecast_rows(code: str) -> list[tuple[str, str]]:
     return [(t("forecast.card_label"), forecast_line(row) + (f" — {why}" if why else ""))]
 
 
-def tooltip_lines(forecast: Forecast, hours: int) -> dict[str, str]:
-    """Extra tooltip line per sector for the 'dans N h' indicator."""
+def tooltip_lines(forecast: Forecast, hours: int, language: str) -> dict[str, str]:
+    """Tooltip per sector for the 'dans N h' indicator: 'dans 2 h : prévu 38 000 (+14 000)'."""
     i = hours * 2 - 1
     out: dict[str, str] = {}
     for row in forecast.sectors:
         if i < len(row.slots) and row.expected[i] is not None:
-            out[row.code] = t("forecast.tooltip", hours=hours, expected=num(row.expected[i]),
-                              excess=signed(row.excess(i)))
+            out[row.code] = i18n.translate("forecast.tooltip", language, hours=hours,
+                                           expected=i18n.format_int(row.expected[i], language),
+                                           excess=i18n.format_signed(row.excess(i), language))
     return out

@@ -67,13 +67,19 @@ def map_hideout(situation: Situation, indicator: str, selected: str | None,
 
 def forecast_hideout(situation: Situation, hours: int, selected: str | None,
                      events: list[Event] | None = None) -> dict[str, Any]:
-    """The map coloured by the expected excess over usual `hours` ahead (forecast computed once per slot)."""
+    """The map coloured by the expected excess over usual `hours` ahead (forecast computed once per slot).
+
+    Tooltips carry the forecast line (and the event under way) only, so the payload stays that of the other
+    indicators."""
     forecast = view_forecast()
-    hideout = map_hideout(situation, "present", selected, events)
-    extra = tooltip_lines(forecast, hours)
-    labels = {code: f"{text}\n{extra[code]}" if code in extra else text for code, text in hideout["labels"].items()}
+    labels = tooltip_lines(forecast, hours, lang())
+    current = [e for e in events or [] if e.start <= situation.at + situation.slot_minutes * 60 and e.end > situation.at]
+    for event in current:
+        for code in event.sectors:
+            labels[code] = labels.get(code, "") + "\n" + t("situation.tooltip_event", name=event.name)
+    highlight = sorted({code for e in current for code in e.sectors if code in labels})
     return build_hideout(excess_in(forecast, hours), SCALES["forecast_excess"], labels, selected=selected,
-                         highlight=hideout["highlight"])
+                         highlight=highlight)
 
 
 def map_legend(indicator: str) -> html.Div:
