@@ -1,6 +1,7 @@
 /* Leaflet style functions for the sector maps, fed by the GeoJSON `hideout`:
  *   {classes: {code: classIndex|-1}, colors: [...], labels: {code: text},
- *    selected: code|null, highlight: [codes]}
+ *    selected: code|null, highlight: [codes], below: [codes] (optional)}
+ * Sectors far below their usual value (`below`) get a dashed cyan outline.
  * Tooltips and labels are built as DOM text nodes: sector names never reach an HTML sink.
  *
  * The geometry arrives from its URL after the first hideout may already have: the last
@@ -28,11 +29,13 @@ window.vigie = window.vigie || {};
     var fill = (cls === undefined || cls === null || cls < 0) ? NO_DATA : h.colors[cls];
     var selected = h.selected === code;
     var highlighted = !!(h.highlight && h.highlight.indexOf(code) >= 0);
+    var below = !!(h.below && h.below.indexOf(code) >= 0);
     return {
       fillColor: fill,
       fillOpacity: 0.82,
-      color: selected ? "#ffffff" : (highlighted ? "#ff6d00" : "#10161d"),
-      weight: selected ? 4 : (highlighted ? 3 : 1),
+      color: selected ? "#ffffff" : (highlighted ? "#ff6d00" : (below ? "#4fc3f7" : "#10161d")),
+      weight: selected ? 4 : (highlighted || below ? 3 : 1),
+      dashArray: below && !highlighted ? "6 4" : null,
       opacity: 1
     };
   }

@@ -26,6 +26,7 @@ from vigie.bootstrap import init_database
 from vigie.config import Settings, load_settings
 from vigie.crisis import rank_sectors
 from vigie.reference import rebuild_reference, update_reference
+from vigie.slots import local_day_bounds, to_local
 from vigie.situation import sector_series, situation_at
 from vigie.slots import parse_instant
 from vigie.stations import load_stations
@@ -122,7 +123,15 @@ def main() -> None:
                sectors=report.sectors, observations=rows)
         newest = END - STEP
         record("reference_update_slot", timed(lambda: update_reference(store, [newest]), 50), "ms", 50.0,
-               note="incremental update after a live batch of one slot, 134 sectors")
+               note="incremental update after a live batch of one slot, 134 sectors (its day already materialised)")
+
+        def first_of_day() -> Any:
+            day_start = local_day_bounds(to_local(newest).date())[0]
+            store.db.execute("DELETE FROM reference WHERE slot >= ?", [day_start])
+            return update_reference(store, [newest])
+
+        record("reference_update_day", timed(first_of_day, 3), "ms", 5000.0,
+               note="the first batch of a local day materialises the whole day (48 slots x 134 sectors), once a day")
         codes = [r["code"] for r in store.query("SELECT code FROM sectors")]
         recent = np.arange(END - 60 * 86400, END, STEP)
         picks = iter(rng.choice(recent, size=10 * args.repeat + 10))

@@ -16,7 +16,7 @@ from components.hideout import SCALES, build_hideout
 from components.text import dec, lang, num, pct, signed, t
 from vigie import audit
 from vigie.allocation import AllocationError, AllocationProblem, Ratios, load_ratios
-from vigie.crisis import RankedSector, rank_sectors
+from vigie.crisis import CrisisLists, RankedSector, crisis_lists, thresholds
 from vigie.exercises import ExerciseError, list_decisions, record_decision
 from vigie.forecast import exercise_key
 from vigie.forecast.horizon import HORIZONS, AheadSector, rank_ahead
@@ -26,13 +26,14 @@ from vigie.stations import load_stations, stations_are_demo
 MAX_ROWS = 25
 
 
-def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list[RankedSector]]:
+def lists(authority: str, groupement: str, min_excess: Any) -> tuple[int, CrisisLists]:
+    """Both crisis lists at the slot on view."""
     at, overlay, _now = view_slot()
     threshold = int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None
-    ranked = rank_sectors(store(), at, settings(), authority=authority if authority in ("SDIS13", "BMPM") else None,
-                          groupement=None if groupement in ("", "all") else groupement, min_excess=threshold,
-                          overlay=overlay)
-    return at, ranked
+    found = crisis_lists(store(), at, settings(), authority=authority if authority in ("SDIS13", "BMPM") else None,
+                         groupement=None if groupement in ("", "all") else groupement, min_excess=threshold,
+                         overlay=overlay)
+    return at, found
 
 
 def ranking_on(horizon: str, authority: str, groupement: str, min_excess: Any) -> tuple[int, list[AheadSector]]:
@@ -74,21 +75,58 @@ def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
     return " — " + t("forecast.move_for", time=format_time(moments[sector_code], lang()))
 
 
-def ranking_table(ranked: list[RankedSector]) -> Any:
+def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list[RankedSector]]:
+    at, found = lists(authority, groupement, min_excess)
+    return at, found.above
+
+
+def _help() -> Any:
+    """One line each on what z and the band mean."""
+    limits = thresholds(settings())
+    return html.P([t("crisis.z_help", z=dec(limits.min_z, 1)), html.Br(), t("crisis.band_help")],
+                  className="small text-muted mb-0 mt-1")
+
+
+def _explained(r: RankedSector) -> Any:
+    """The event (or "inexpliqué"), then what the sector is compared with."""
+    text = r.explanation + (" " + t("crisis.holding") if r.holding else "")
+    return html.Span([text, html.Br(), html.Small(r.compared_with or "", className="text-muted")])
+
+
+def ranking_table(ranked: list[RankedSector], min_excess: Any = None) -> Any:
+    limits = thresholds(settings(), int(min_excess) if isinstance(min_excess, (int, float)) else None)
     if not ranked:
-        return html.P(t("crisis.nothing"), className="mb-0")
+        return html.Div([html.P(t("crisis.nothing", z=dec(limits.min_z, 1), entry=limits.entry_slots,
+                                  excess=num(limits.min_excess)), className="mb-0"), _help()])
     rows = [[str(r.rank), r.name, num(r.present), num(r.usual), signed(r.excess), pct(r.pct),
-             dec(r.z, 1), signed(r.trend), r.explanation + (" " + t("crisis.holding") if r.holding else "")]
-            for r in ranked[:MAX_ROWS]]
+             dec(r.z, 1), signed(r.trend), _explained(r)] for r in ranked[:MAX_ROWS]]
     headers = ["#", t("crisis.col_sector"), t("crisis.col_present"), t("crisis.col_usual"), t("crisis.col_excess"),
                t("crisis.col_pct"), t("crisis.col_z"), t("crisis.col_trend"), t("crisis.col_event")]
-    return table(headers, rows, numeric=(0, 2, 3, 4, 5, 6, 7))
+    return html.Div([table(headers, rows, numeric=(0, 2, 3, 4, 5, 6, 7)), _help()])
 
 
-def ranking_hideout(ranked: list[RankedSector]) -> dict[str, Any]:
-    values = {r.code: r.z for r in ranked}
+def below_table(below: list[RankedSector]) -> Any:
+    """The second list: sectors far below their usual value."""
+    limits = thresholds(settings())
+    if not below:
+        return html.P(t("crisis.below_nothing", z=dec(limits.min_z, 1), deficit=num(limits.min_deficit)),
+                      className="mb-0")
+    rows = [[str(r.rank), r.name, num(r.present), num(r.usual), signed(r.excess), pct(r.pct), dec(r.z, 1),
+             _explained(r)] for r in below[:MAX_ROWS]]
+    headers = ["#", t("crisis.col_sector"), t("crisis.col_present"), t("crisis.col_usual"), t("crisis.col_deficit"),
+               t("crisis.col_pct"), t("crisis.col_z"), t("crisis.col_basis")]
+    return table(headers, rows, numeric=(0, 2, 3, 4, 5, 6))
+
+
+def ranking_hideout(ranked: list[RankedSector], below: list[RankedSector] | None = None) -> dict[str, Any]:
+    below = below or []
+    values: dict[str, float | None] = {r.code: r.z for r in ranked}
+    values.update({r.code: r.z for r in below})
     labels = {r.code: t("crisis.tooltip", rank=r.rank, excess=signed(r.excess), event=r.explanation) for r in ranked}
-    return build_hideout(values, SCALES["z"], labels, highlight=[r.code for r in ranked])
+    labels.update({r.code: t("crisis.tooltip_below", deficit=signed(r.excess), event=r.compared_with or "")
+                   for r in below})
+    return build_hideout(values, SCALES["z"], labels, highlight=[r.code for r in ranked],
+                         below=[r.code for r in below])
 
 
 def what_if_ratios(vsav: Any, fpt: Any) -> Ratios:
@@ -185,7 +223,9 @@ def refresh_ahead(horizon: str, authority: str, groupement: str, min_excess: Any
     at, ranked = ranking_on(horizon, authority, groupement, min_excess)
     panel, data = plan(ranked, target, vsav, fpt, horizon, {r.code: r.moment for r in ranked})
     when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
-    return ahead_table(ranked), ranking_hideout(ranked), when, panel, data  # type: ignore[arg-type]
+    _at, found = lists(authority, groupement, min_excess)   # the sectors far below usual stay those of now
+    return (ahead_table(ranked), ranking_hideout(ranked, found.below), when, panel, data,  # type: ignore[arg-type]
+            below_table(found.below))
 
 
 def register(app: Dash) -> None:
@@ -195,7 +235,7 @@ def register(app: Dash) -> None:
 
     @secure_callback(app, "display", Output(ids.CRI_TABLE, "children"), Output(ids.CRI_GEOJSON, "hideout"),
                      Output(ids.CRI_DATA_TIME, "children"), Output(ids.CRI_PLAN, "children"),
-                     Output(ids.CRI_PLAN_STORE, "data"), *filters,
+                     Output(ids.CRI_PLAN_STORE, "data"), Output(ids.CRI_BELOW, "children"), *filters,
                      Input(ids.CRI_TARGET, "value"), Input(ids.CRI_VSAV_RATIO, "value"), Input(ids.CRI_FPT_RATIO, "value"),
                      Input(ids.CRI_HORIZON, "value"))
     def _refresh(_n: int, authority: str, groupement: str, min_excess: Any, target: Any, vsav: Any,
@@ -203,10 +243,12 @@ def register(app: Dash) -> None:
         if horizon in HORIZONS and horizon != "now":
             return refresh_ahead(str(horizon), str(authority or "all"), str(groupement or ""), min_excess, target,
                                  vsav, fpt)
-        at, ranked = ranking(str(authority or "all"), str(groupement or ""), min_excess)
+        at, found = lists(str(authority or "all"), str(groupement or ""), min_excess)
+        ranked = found.above
         panel, data = plan(ranked, target, vsav, fpt)
         when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
-        return ranking_table(ranked), ranking_hideout(ranked), when, panel, data
+        return (ranking_table(ranked, min_excess), ranking_hideout(ranked, found.below), when, panel, data,
+                below_table(found.below))
 
     @secure_callback(app, "display", Output(ids.CRI_STATIONS, "children"), Output(ids.CRI_GROUPEMENT, "options"),
                      Output(ids.CRI_DEMO_NOTE, "children"), Input(ids.CRI_STATIONS, "id"))

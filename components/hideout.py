@@ -35,12 +35,19 @@ SCALES = {
 
 
 def build_hideout(values: Mapping[str, float | None], scale: Scale, labels: Mapping[str, str],
-                  selected: str | None = None, highlight: list[str] | None = None) -> dict[str, object]:
-    """The small payload the map receives at each refresh (never the geometry)."""
-    return {
+                  selected: str | None = None, highlight: list[str] | None = None,
+                  below: list[str] | None = None) -> dict[str, object]:
+    """The small payload the map receives at each refresh (never the geometry).
+
+    `below`: sectors far below their usual value, outlined in dashes (sent only when any).
+    """
+    out: dict[str, object] = {
         "classes": {code: scale.classify(v) for code, v in values.items()},
         "colors": list(scale.colors),
         "labels": dict(labels),
         "selected": selected,
         "highlight": highlight or [],
     }
+    if below:
+        out["below"] = list(below)
+    return out

@@ -29,7 +29,8 @@ def _filters() -> dbc.Row:
                                                                          "value": "all"}])],
                 md=4),
         dbc.Col([html.Label(t("crisis.min_excess"), htmlFor=ids.CRI_MIN_EXCESS, className="form-label"),
-                 dbc.Input(id=ids.CRI_MIN_EXCESS, type="number", min=0, max=1_000_000, step=100, value=500)], md=4),
+                 dbc.Input(id=ids.CRI_MIN_EXCESS, type="number", min=0, max=1_000_000, step=100, value=None,
+                           placeholder=t("crisis.min_excess_auto"))], md=4),
     ], className="g-2 mb-2")
 
 
@@ -78,6 +79,7 @@ def _build() -> html.Div:
         _horizon(),
         dbc.Row([
             dbc.Col([panel(t("crisis.ranking"), html.Div(id=ids.CRI_TABLE)),
+                     html.Div(panel(t("crisis.below"), html.Div(id=ids.CRI_BELOW)), className="mt-2"),
                      html.Div(crisis_map, className="panel map-panel crisis-map mt-2")], xl=7, className="mb-2"),
             dbc.Col([plan, panel(t("crisis.decisions"), html.Div(id=ids.CRI_DECISIONS))], xl=5),
         ], className="g-2"),

@@ -1,16 +1,23 @@
 """Crisis ranking: the sectors holding significantly more people than usual, largest excess first.
 
 A sector is significant at a slot when z >= crisis_min_z and excess >= crisis_min_excess
-(people over the usual value). Hysteresis, computed without state so that any time t
-gives the same answer: a sector stays listed until it has been under the threshold for
-`crisis_hysteresis_slots` consecutive slots, i.e. it is listed at t when it was
-significant at one of the slots t, t-1, ..., t-(H-1). With H = 2 a sector stays one slot
-under the threshold and leaves at the second.
+(people over the usual value). It enters the list after `crisis_entry_slots` consecutive
+significant slots (E; one slot of noise is not a crowd). Hysteresis, computed without
+state so that any time t gives the same answer: a sector stays listed until it has been
+under the threshold for `crisis_hysteresis_slots` consecutive slots, i.e. it is listed at
+t when a run of E significant slots ended at one of t, t-1, ..., t-(H-1). With H = 2 a
+sector stays one slot under the threshold and leaves at the second.
+
+The second list holds the sectors far below their usual value (evacuated, cut off,
+deserted): z <= -crisis_min_z and a shortfall of at least crisis_min_deficit people,
+with the same entry and hysteresis rules (`below_usual`).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+
+import numpy as np
 
 from vigie.config import Settings
 from vigie.events import Event, load_events
@@ -49,6 +56,7 @@ class RankedSector:
     event_ids: tuple[str, ...]
     significant: bool
     holding: bool
+    compared_with: str | None = None
 
     def as_record(self) -> dict[str, object]:
         """A JSON-ready dict."""
@@ -62,17 +70,55 @@ class Thresholds:
     min_z: float
     min_excess: int
     hysteresis_slots: int
+    entry_slots: int = 1
+    min_deficit: int = 2000
 
     def significant(self, excess: float | None, z: float | None) -> bool:
         """True when both the excess and its z-score pass the thresholds."""
         return excess is not None and z is not None and z >= self.min_z and excess >= self.min_excess
+
+    def below(self, excess: float | None, z: float | None) -> bool:
+        """True when the sector is far below its usual value (z and shortfall)."""
+        return excess is not None and z is not None and z <= -self.min_z and -excess >= self.min_deficit
+
+    @property
+    def lookback(self) -> int:
+        """Slots before t whose significance decides the list at t."""
+        return self.entry_slots + self.hysteresis_slots - 2
 
 
 def thresholds(settings: Settings, min_excess: int | None = None) -> Thresholds:
     """Thresholds from the settings; `min_excess` overrides crisis_min_excess."""
     return Thresholds(float(settings.get("crisis_min_z", 3.0)),
                       int(settings.get("crisis_min_excess", 500) if min_excess is None else min_excess),
-                      max(1, int(settings.get("crisis_hysteresis_slots", 2))))
+                      max(1, int(settings.get("crisis_hysteresis_slots", 2))),
+                      max(1, int(settings.get("crisis_entry_slots", 1))),
+                      int(settings.get("crisis_min_deficit", 2000)))
+
+
+def listed_at(significant: Callable[[int], set[str]], slot: int, step: int, limits: Thresholds) -> set[str]:
+    """Codes listed at slot, from the codes significant at each slot (the same rule as listed_mask)."""
+    out: set[str] = set()
+    for i in range(limits.hysteresis_slots):
+        end = slot - i * step
+        out |= set.intersection(*(significant(end - j * step) for j in range(limits.entry_slots)))
+    return out
+
+
+def listed_mask(significant: np.ndarray, entry_slots: int, hysteresis_slots: int) -> np.ndarray:
+    """Who is listed (slots x sectors, oldest slot first) from who is significant, by the entry and hold rules."""
+    sig = np.asarray(significant, dtype=bool)
+    run = sig.copy()
+    for i in range(1, entry_slots):
+        shifted = np.zeros_like(sig)
+        shifted[i:] = sig[:-i]
+        run &= shifted
+    out = run.copy()
+    for i in range(1, hysteresis_slots):
+        shifted = np.zeros_like(run)
+        shifted[i:] = run[:-i]
+        out |= shifted
+    return out
 
 
 # -- groupements (cached per station list) ----------------------------------------------------------
@@ -108,15 +154,19 @@ def explain(code: str, events: Sequence[Event]) -> tuple[str, tuple[str, ...]]:
 
 
 # -- ranking ---------------------------------------------------------------------------------------------
-def _held_codes(store: Store, t: int, settings: Settings, limits: Thresholds, overlay: Overlay | None) -> set[str]:
-    """Sectors significant at one of the H-1 slots before t."""
+def _listed_codes(store: Store, t: int, settings: Settings, limits: Thresholds, overlay: Overlay | None,
+                  now_sig: dict[str, bool], test: str) -> set[str]:
+    """Sectors listed at t by the entry and hold rules, given who passes `test` at t."""
     step = int(settings.get("slot_minutes", 30)) * 60
-    previous = [t - i * step for i in range(1, limits.hysteresis_slots)]
-    if not previous:
-        return set()
-    found = significance_at(store, previous, settings, overlay)
-    return {code for per_slot in found.values() for code, (excess, z) in per_slot.items()
-            if limits.significant(excess, z)}
+    previous = [t - i * step for i in range(limits.lookback, 0, -1)]
+    found = significance_at(store, previous, settings, overlay) if previous else {}
+    codes = sorted(now_sig)
+    check = limits.significant if test == "above" else limits.below
+    rows = [[check(*found[s][c]) if c in found.get(s, {}) else False for c in codes] for s in previous]
+    rows.append([now_sig[c] for c in codes])
+    mask = listed_mask(np.array(rows, dtype=bool).reshape(len(rows), len(codes)), limits.entry_slots,
+                       limits.hysteresis_slots)
+    return {c for c, listed in zip(codes, mask[-1].tolist()) if listed}
 
 
 def _ranked(rank: int, s: SectorSituation, groupement: str | None, events: Sequence[Event],
@@ -126,7 +176,51 @@ def _ranked(rank: int, s: SectorSituation, groupement: str | None, events: Seque
     assert s.present is not None and s.usual is not None and s.excess is not None
     return RankedSector(rank, s.code, s.name, s.authority, groupement, s.lon, s.lat, s.present, s.usual,
                         s.residents, s.excess, s.pct or 0.0, s.ratio_usual or 0.0, s.ratio_residents,
-                        s.z or 0.0, s.trend, s.slope, text, ids, significant, not significant)
+                        s.z or 0.0, s.trend, s.slope, text, ids, significant, not significant, s.compared_with)
+
+
+def _candidates(store: Store, situation: Situation, settings: Settings, limits: Thresholds, overlay: Overlay | None,
+                test: str, authority: str | None, groupement: str | None,
+                groups: dict[str, str]) -> list[tuple[SectorSituation, bool]]:
+    """(sector, passes the test now) of the sectors listed at the situation's slot."""
+    check = limits.significant if test == "above" else limits.below
+    shown = [s for s in situation.sectors if s.excess is not None and s.z is not None]  # nothing withheld
+    now_sig = {s.code: check(s.excess, s.z) for s in shown}
+    listed = _listed_codes(store, situation.at, settings, limits, overlay, now_sig, test)
+    out = []
+    for s in shown:
+        if s.code not in listed:
+            continue
+        if authority not in (None, ALL) and s.authority != authority:
+            continue
+        if groupement is not None and groups.get(s.code) != groupement:
+            continue
+        out.append((s, now_sig[s.code]))
+    return out
+
+
+@dataclass(frozen=True)
+class CrisisLists:
+    """The two lists at one slot: above the usual value (the ranking) and far below it."""
+
+    above: list[RankedSector]
+    below: list[RankedSector]
+
+
+def crisis_lists(store: Store, t: int, settings: Settings, *, authority: str | None = None,
+                 groupement: str | None = None, min_excess: int | None = None,
+                 overlay: Overlay | None = None, now: int | None = None) -> CrisisLists:
+    """Both lists from one situation: by excess (descending) and by shortfall (largest first)."""
+    limits = thresholds(settings, min_excess)
+    situation = situation_at(store, t, settings, overlay=overlay, now=now)
+    groups = groupements(store, situation, settings)
+    out = []
+    for test in ("above", "below"):
+        found = _candidates(store, situation, settings, limits, overlay, test, authority, groupement, groups)
+        found.sort(key=lambda pair: ((-1 if test == "above" else 1) * (pair[0].excess or 0), pair[0].code))
+        events = events_near(store, situation.at) if found else []
+        out.append([_ranked(i, s, groups.get(s.code), events, sig) for i, (s, sig) in enumerate(found, start=1)])
+    return CrisisLists(out[0], out[1])
 
 
 def rank_sectors(store: Store, t: int, settings: Settings, *, authority: str | None = None,
@@ -135,20 +229,16 @@ def rank_sectors(store: Store, t: int, settings: Settings, *, authority: str | N
     """Listed sectors at slot t by excess people (descending), filtered by authority and groupement."""
     limits = thresholds(settings, min_excess)
     situation = situation_at(store, t, settings, overlay=overlay, now=now)
-    held = _held_codes(store, situation.at, settings, limits, overlay)
     groups = groupements(store, situation, settings)
-    candidates = []
-    for s in situation.sectors:
-        if s.excess is None or s.z is None:
-            continue  # withheld or no usual value at t: nothing may be shown
-        now_significant = limits.significant(s.excess, s.z)
-        if not now_significant and s.code not in held:
-            continue
-        if authority not in (None, ALL) and s.authority != authority:
-            continue
-        if groupement is not None and groups.get(s.code) != groupement:
-            continue
-        candidates.append((s, now_significant))
+    candidates = _candidates(store, situation, settings, limits, overlay, "above", authority, groupement, groups)
     candidates.sort(key=lambda pair: (-(pair[0].excess or 0), pair[0].code))
     events = events_near(store, situation.at) if candidates else []
     return [_ranked(i, s, groups.get(s.code), events, sig) for i, (s, sig) in enumerate(candidates, start=1)]
+
+
+def below_usual(store: Store, t: int, settings: Settings, *, authority: str | None = None,
+                groupement: str | None = None, overlay: Overlay | None = None,
+                now: int | None = None) -> list[RankedSector]:
+    """Sectors far below their usual value at slot t, largest shortfall first ("en dessous de l'habituel")."""
+    return crisis_lists(store, t, settings, authority=authority, groupement=groupement, overlay=overlay,
+                        now=now).below

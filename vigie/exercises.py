@@ -644,11 +644,11 @@ def _played_slots(segments: list[_Segment], step: int) -> list[tuple[int, float]
 def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Settings | None,
                     overlay: Overlay) -> dict[int, list[tuple[str, int]]]:
     """The crisis list (code, excess) at each slot, with vigie.crisis's thresholds and hysteresis."""
-    from vigie.crisis import thresholds
+    from vigie.crisis import listed_at, thresholds
     from vigie.situation import significance_at
 
     limits = thresholds(settings if settings is not None else Settings())
-    wanted = sorted({s - i * step for s in slots for i in range(limits.hysteresis_slots)})
+    wanted = sorted({s - i * step for s in slots for i in range(limits.lookback + 1)})
     found: dict[int, dict[str, tuple[int, float]]] = {}
     for i in range(0, len(wanted), 240):
         found.update(significance_at(store, wanted[i:i + 240], settings, overlay))
@@ -656,7 +656,7 @@ def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Setting
                    for slot, per in found.items()}
     listed: dict[int, list[tuple[str, int]]] = {}
     for slot in slots:
-        held = set().union(*(significant.get(slot - i * step, set()) for i in range(limits.hysteresis_slots)))
+        held = listed_at(lambda s: significant.get(s, set()), slot, step, limits)
         rows = [(code, found[slot][code][0]) for code in held if code in found.get(slot, {})]
         listed[slot] = sorted(rows, key=lambda r: (-r[1], r[0]))
     return listed

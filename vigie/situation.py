@@ -23,7 +23,7 @@ import pandas as pd
 
 from vigie import privacy
 from vigie.config import Settings
-from vigie.reference import INSUFFICIENT_HISTORY, Usual, compute_reference, read_reference
+from vigie.reference import INSUFFICIENT_HISTORY, Usual, compute_reference, describe, read_reference
 from vigie.sectors import UnknownSector
 from vigie.slots import PARIS, floor_slot, local_day, slot_range
 from vigie.store import Store
@@ -32,7 +32,7 @@ Overlay = Callable[[list[str], list[int]], Mapping[tuple[str, int], float]]
 NO_DATA = "pas de donnée"
 SUPPRESSED = "secret statistique"
 TREND_SECONDS = 3600
-Z_FLOOR_SHARE = 0.05
+Z_FLOOR_SHARE = 0.01
 SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
 SERIES_COLUMNS = ("slot", "local_time", "present", "usual", "p10", "p90", "residents", "residents_present",
                   "tourists_fr", "tourists_intl", "excursionists", "entries", "suppressed", "missing")
@@ -89,6 +89,7 @@ class SectorSituation:
     reason: str | None
     segments: dict[str, int | None] = field(default_factory=dict)
     entries: int | None = None
+    compared_with: str | None = None
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -198,8 +199,13 @@ def observations_at(store: Store, slots: Iterable[int], codes: list[str],
 
 # -- metrics -------------------------------------------------------------------------------------
 def z_score(excess: float, usual: float, spread: float | None, k: int) -> float:
-    """excess / max(spread, 5 % of usual, k): the floor keeps quiet sectors from huge z."""
+    """excess / max(spread, 1 % of usual, k): the calibrated spread, floored for quiet sectors."""
     return float(excess) / max(spread or 0.0, Z_FLOOR_SHARE * usual, float(k))
+
+
+def z_score_array(excess: np.ndarray, usual: np.ndarray, spread: np.ndarray, k: int) -> np.ndarray:
+    """z_score over arrays (NaN where there is no usual value)."""
+    return excess / np.maximum(np.maximum(np.nan_to_num(spread), Z_FLOOR_SHARE * usual), float(k))
 
 
 def _shown(value: float | None, k: int) -> int | None:
@@ -266,7 +272,7 @@ def _sector(info: SectorInfo, row: list[Any] | None, ref: Usual | None, history:
     excess = present - usual
     return replace(shown, usual=usual, spread=ref.spread, p10=_shown(ref.p10, k), p90=_shown(ref.p90, k),
                    excess=excess, pct=excess / usual, ratio_usual=present / usual,
-                   z=z_score(excess, usual, ref.spread, k), reason=None)
+                   z=z_score(excess, usual, ref.spread, k), reason=None, compared_with=describe(ref))
 
 
 def _history_slots(t: int, step: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""Read API: the crisis ranking and the suggested allocation at an instant (latest slot by default)."""
+"""Read API: the crisis ranking (and the sectors far below usual) and the suggested allocation at an instant."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,13 +9,18 @@ from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso, settings, store
 from server.auth import api_route
 from vigie.allocation import AllocationError, AllocationProblem
-from vigie.crisis import rank_sectors
+from vigie.crisis import RankedSector, crisis_lists, rank_sectors
 from vigie.forecast.horizon import AheadSector, UnknownHorizon, check_horizon_key, rank_ahead
 from vigie.situation import latest_slot
 from vigie.stations import load_stations
 
 RANKED_FIELDS = ("rank", "code", "name", "authority", "groupement", "present", "usual", "residents", "excess",
-                 "pct", "ratio_usual", "ratio_residents", "z", "trend", "event_ids", "holding")
+                 "pct", "ratio_usual", "ratio_residents", "z", "trend", "event_ids", "holding", "compared_with")
+
+
+def _record(r: RankedSector) -> dict[str, Any]:
+    """One listed sector, JSON-ready."""
+    return {**{f: getattr(r, f) for f in RANKED_FIELDS}, "ratio": r.ratio_usual, "event": r.explanation}
 
 
 def _at() -> int | None:
@@ -48,13 +53,12 @@ def crisis() -> Any:
     except BadParameter as exc:
         return error(400, str(exc))
     if at is None:
-        return jsonify(at=None, sectors=[])
+        return jsonify(at=None, sectors=[], below=[])
     if horizon != "now":
         return jsonify(_ahead_payload(at, horizon))
-    ranked = rank_sectors(store(), at, settings())
-    sectors = [{**{f: getattr(r, f) for f in RANKED_FIELDS}, "ratio": r.ratio_usual, "event": r.explanation}
-               for r in ranked]
-    return jsonify(at=iso(at), horizon="now", sectors=sectors)
+    found = crisis_lists(store(), at, settings())
+    return jsonify(at=iso(at), horizon="now", sectors=[_record(r) for r in found.above],
+                   below=[_record(r) for r in found.below])
 
 
 @bp.route("/allocation")

@@ -23,14 +23,18 @@ def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]] | No
                                   "400": ERROR, "401": ERROR, "403": ERROR}}}
 
 
+COMPARED = ("what the usual value rests on, in French, e.g. \"habituel des dimanches et fériés (été), "
+            "ajusté à la saison ×1,35, 5 jours, semaines 1–5\"")
 SECTOR_SITUATION = {"type": "object", "required": ["code", "present", "residents", "usual", "excess", "z", "suppressed"],
                     "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "present": COUNT,
                                    "residents": {"type": "integer"}, "usual": COUNT, "excess": COUNT,
-                                   "z": {"type": ["number", "null"]}, "suppressed": {"type": "boolean"}}}
+                                   "z": {"type": ["number", "null"]}, "suppressed": {"type": "boolean"},
+                                   "compared_with": {"type": ["string", "null"], "description": COMPARED}}}
 RANKED = {"type": "object", "required": ["code", "name", "present", "usual", "residents", "excess", "ratio", "z", "event"],
           "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "present": {"type": "integer"},
                          "usual": {"type": "integer"}, "residents": {"type": "integer"}, "excess": {"type": "integer"},
-                         "ratio": {"type": "number"}, "z": {"type": "number"}, "event": {"type": "string"}}}
+                         "ratio": {"type": "number"}, "z": {"type": "number"}, "event": {"type": "string"},
+                         "compared_with": {"type": ["string", "null"], "description": COMPARED}}}
 
 HORIZON = {"name": "horizon", "in": "query", "required": False,
            "schema": {"type": "string", "enum": ["now", "1h", "2h", "3h", "peak"], "default": "now"},
@@ -66,9 +70,10 @@ SPEC: dict[str, Any] = {
         "/api/v1/sectors/{code}/series": _get(
             "Time series of a sector", {"type": "object", "required": ["code", "points"]},
             [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}, *FROM_TO]),
-        "/api/v1/crisis": _get("Crisis ranking, first to last",
+        "/api/v1/crisis": _get("Crisis ranking, first to last; `below`: sectors far below their usual value",
                                {"type": "object", "required": ["at", "sectors"],
-                                "properties": {"sectors": {"type": "array", "items": RANKED}}}, [AT, HORIZON]),
+                                "properties": {"sectors": {"type": "array", "items": RANKED},
+                                               "below": {"type": "array", "items": RANKED}}}, [AT, HORIZON]),
         "/api/v1/forecast": _get(
             "Expected presence of each sector at the next slots, with its 80 % interval",
             FORECAST, [AT, {"name": "horizon", "in": "query", "required": False,

@@ -15,7 +15,8 @@ from tests.core.test_reference import WEEK, local, make_store, put
 
 T = local("2026-08-15T21:00")
 STEP = 1800
-SETTINGS = load_settings({"data_dir": "unused"}, environ={})
+SETTINGS = load_settings({"data_dir": "unused", "crisis_min_z": 3.0, "crisis_min_excess": 500, "crisis_entry_slots": 1},
+                         environ={})  # the mechanism; the defaults are set by bench/bench_alarms.py
 USUAL = {"13001": 10000, "13002": 5000, "13201": 5000, "13003": 2000}
 SURGE = {"13001": 4000, "13002": 9000, "13201": 1500, "13003": 300}   # 13003: under 500 people
 
@@ -52,7 +53,8 @@ def test_planted_surge_comes_first_in_order(store: Store) -> None:
 
 
 def test_z_threshold(store: Store) -> None:
-    strict = load_settings({"data_dir": "unused", "crisis_min_z": 7.0}, environ={})
+    strict = load_settings({"data_dir": "unused", "crisis_min_z": 7.0, "crisis_min_excess": 500,
+                            "crisis_entry_slots": 1}, environ={})
     # 13201: 1500 / max(0, 250, 20) = 6 -> out; 13001: 4000 / 500 = 8 -> in
     assert [r.code for r in rank_sectors(store, T, strict, now=T)] == ["13002", "13001"]
 
@@ -106,3 +108,68 @@ def test_overlay_plants_a_surge_for_an_exercise(store: Store) -> None:
 
     ranked = rank_sectors(store, T, SETTINGS, overlay=inject, now=T)
     assert [(r.code, r.excess) for r in ranked][:2] == [("13002", 9000), ("13003", 5300)]
+
+
+# -- the model of normal on simulated data ---------------------------------------------------------
+ARLES = "13004"
+
+
+def _simulated_store(folder: Path, codes: list[str], first: str, until: int) -> Store:
+    """The given sectors of the catalogue with simulated counts from `first` to `until`, events flagged."""
+    from vigie.events import read_events, default_events_path, sync_events
+    from vigie.feed.simulator import Simulator
+    from vigie.reference import flag_events, rebuild_reference
+    from vigie.sectors import default_catalogue_path, load_catalogue
+    from vigie.slots import local_day_bounds
+    from datetime import date
+
+    catalogue = load_catalogue(default_catalogue_path("13"))
+    chosen = [catalogue.get(c) for c in codes]
+    db = make_store(folder, [(s.code, s.name, s.population, s.authority, *s.centroid) for s in chosen])
+    sim = Simulator.from_settings({"dept": "13"})
+    start = local_day_bounds(date.fromisoformat(first))[0]
+    for lo in range(start, until, 14 * 86400):
+        frame = sim.frame(lo, min(until, lo + 14 * 86400))
+        rows = [(code, int(slot), int(frame.present[i, sim.index[code]]))
+                for i, slot in enumerate(frame.slots) for code in codes]
+        with db.write() as tx:
+            tx.conn.executemany("INSERT INTO observations(sector_code, slot, present) VALUES (?, ?, ?)", rows)
+    events = [e for e in read_events(default_events_path("13"), set(catalogue.codes))
+              if set(e.sectors) <= set(codes)]
+    sync_events(db, events)
+    flag_events(db, events, recompute=False)
+    rebuild_reference(db)
+    return db
+
+
+def test_arles_keeps_a_usual_value_and_is_ranked_during_the_feria_du_riz(tmp_path: Path) -> None:
+    feria = local("2026-09-12T17:00")
+    db = _simulated_store(tmp_path, [ARLES, "13001", "13103"], "2026-03-01", feria + STEP)
+    # the Rencontres d'Arles (6 July - 27 September, 84 days) are flagged out of the baseline ...
+    assert db.scalar("SELECT count(*) FROM reference_exclusions WHERE sector_code = ? AND day BETWEEN "
+                     "'2026-07-06' AND '2026-09-12'", [ARLES]) == 69
+    # ... and yet Arles has a usual value at every slot of them
+    missing = db.scalar("SELECT count(*) FROM reference WHERE sector_code = ? AND slot >= ? AND slot <= ? "
+                        "AND usual IS NULL", [ARLES, local("2026-07-06T00:00"), feria])
+    assert missing == 0
+    ranked = {r.code: r for r in rank_sectors(db, feria, load_settings({"data_dir": "unused"}, environ={}), now=feria)}
+    assert ARLES in ranked
+    arles = ranked[ARLES]
+    assert arles.present > 50_000 and arles.excess > 20_000
+    assert "Feria du Riz" in arles.explanation
+    assert arles.compared_with is not None and "habituel" in arles.compared_with
+
+
+def test_an_ordinary_simulated_day_shows_no_unexplained_sector(tmp_path: Path) -> None:
+    from vigie.bootstrap import init_database
+    from vigie.feed.worker import load_event_file, publish_until
+    from vigie.feed.simulator import Simulator
+
+    settings = load_settings({"data_dir": str(tmp_path), "feed": "simulator"}, environ={})  # as `make run`
+    db = init_database(settings)
+    load_event_file(db, settings)
+    publish_until(db, Simulator.from_settings(settings), settings, local("2026-11-27T00:10"))
+    day = range(local("2026-11-26T00:00"), local("2026-11-27T00:00"), STEP)  # a Thursday of term time
+    unexplained = [(r.code, r.excess) for t in day for r in rank_sectors(db, t, settings, now=t)
+                   if r.explanation == UNEXPLAINED]
+    assert unexplained == []

@@ -380,7 +380,9 @@ def test_timeline_ranking_matches_the_crisis_ranking(history: Store) -> None:
     add_injection(history, exercise.id, ["13208", "13056"], SATURDAY_14H, SATURDAY_14H + 2 * STEP, delta=40_000,
                   note="foules", username="trainer")
     start(history, exercise.id, "trainer", wall_now=WALL)
-    settings = settings_for(Path(str(history.path.parent)))
+    # one slot to enter the list: the timeline is played up to the first injected slot only
+    settings = load_settings({"data_dir": str(history.path.parent), "feed": "none", "secret_key": "test",
+                              "crisis_entry_slots": 1, "crisis_min_z": 3.0, "crisis_min_excess": 500})
     timeline = after_action_timeline(history, exercise.id, settings, wall_now=WALL + 2)
     entered = {e["detail"]["sector"]: e["detail"]["rank"] for e in timeline if e["kind"] == "ranking_entered"}
     ranked = rank_sectors(history, SATURDAY_14H, settings, overlay=overlay_for(history, exercise.id))

@@ -38,18 +38,19 @@ def store(tmp_path: Path) -> Store:
 
 def test_metrics_by_hand(store: Store) -> None:
     a = situation_at(store, T, SETTINGS, now=T + 1800).by_code()["13001"]
-    assert (a.present, a.residents, a.usual, a.spread) == (1300, 1000, 1000, 0.0)
+    # too few residuals for a pooled spread yet: the default 5 % of usual
+    assert (a.present, a.residents, a.usual, a.spread) == (1300, 1000, 1000, 50.0)
     assert (a.delta_residents, a.ratio_residents) == (300, 1.3)
     assert (a.excess, a.pct, a.ratio_usual) == (300, 0.3, 1.3)
-    assert a.z == pytest.approx(300 / 50)                # spread 0: floor 5 % of usual
+    assert a.z == pytest.approx(300 / 50)
     assert (a.trend, a.slope) == (200, pytest.approx(200.0))
     assert not a.suppressed and a.reason is None
 
 
 def test_z_floor_is_k_for_quiet_sectors(store: Store) -> None:
     b = situation_at(store, T, SETTINGS, now=T).by_code()["13002"]
-    assert (b.excess, b.spread) == (60, 0.0)
-    assert b.z == pytest.approx(60 / 20)                 # max(0, 5, k = 20)
+    assert (b.excess, b.spread) == (60, 5.0)
+    assert b.z == pytest.approx(60 / 20)                 # max(5, 1, k = 20)
     assert z_score(60, 100, 0.0, 20) == 3.0
     assert z_score(60, 100, 30.0, 20) == 2.0             # the spread wins when larger
 

@@ -1,4 +1,10 @@
-"""Calendar facts the simulator needs: school holidays (zone B) and French public holidays."""
+"""Calendar facts: school holidays (zones A, B, C), French public holidays, bridges, day types.
+
+Public holidays come from the `holidays` package (metropolitan France). A bridge is a
+Monday before a Tuesday holiday or a Friday after a Thursday holiday: most people take
+it off, so it behaves like a Sunday. The day type (`day_kind`) and the regime
+(`day_regime`) say which past days a day is compared with (docs/methods.md).
+"""
 from __future__ import annotations
 
 import csv
@@ -7,9 +13,20 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import holidays
+
 from vigie.sectors import REPO_ROOT
 
 DEFAULT_HOLIDAYS_PATH = REPO_ROOT / "data" / "calendar" / "school_holidays.csv"
+ZONES = ("A", "B", "C")
+LOCAL_ZONE = "B"
+# day kinds: Monday-Thursday, Friday, Saturday, Sunday (with public holidays and bridges)
+WEEKDAY, FRIDAY, SATURDAY, SUNDAY = range(4)
+# regimes: school term, school holidays of the local zone, summer holidays, Christmas week,
+# term time here while zone A or C is on holiday (visitors, but local commuting as usual)
+TERM, HOLIDAYS, SUMMER, CHRISTMAS, OTHER_ZONES = range(5)
+KIND_NAMES = ("lundis-jeudis", "vendredis", "samedis", "dimanches et fériés")
+REGIME_NAMES = ("période scolaire", "vacances scolaires", "été", "semaine de Noël", "vacances d'autres zones")
 
 
 class InvalidCalendar(ValueError):
@@ -45,40 +62,72 @@ def read_school_holidays(path: Path = DEFAULT_HOLIDAYS_PATH, zone: str = "B") ->
     return tuple(sorted(periods, key=lambda p: p.start))
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def zone_school_holidays(zone: str = LOCAL_ZONE) -> tuple[HolidayPeriod, ...]:
+    """Periods of one zone of the shipped table."""
+    return read_school_holidays(zone=zone)
+
+
 def default_school_holidays() -> tuple[HolidayPeriod, ...]:
     """Zone B periods of the shipped table."""
-    return read_school_holidays()
-
-
-def easter(year: int) -> date:
-    """Easter Sunday (Gregorian calendar, anonymous algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    ell = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * ell) // 451
-    month = (h + ell - 7 * m + 114) // 31
-    day = (h + ell - 7 * m + 114) % 31 + 1
-    return date(year, month, day)
+    return zone_school_holidays(LOCAL_ZONE)
 
 
 @lru_cache(maxsize=64)
 def public_holidays(year: int) -> frozenset[date]:
-    """The eleven French public holidays of a year (metropolitan France)."""
-    sunday = easter(year)
-    fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
-    movable = [sunday + timedelta(days=1), sunday + timedelta(days=39), sunday + timedelta(days=50)]
-    return frozenset([date(year, m, d) for m, d in fixed] + movable)
+    """The French public holidays of a year (metropolitan France, `holidays` package)."""
+    return frozenset(holidays.France(years=year).keys())
 
 
 def is_public_holiday(day: date) -> bool:
+    """True on a French public holiday."""
     return day in public_holidays(day.year)
+
+
+def is_bridge(day: date) -> bool:
+    """A Monday before a Tuesday holiday or a Friday after a Thursday holiday."""
+    if day.weekday() == 0:
+        return is_public_holiday(day + timedelta(days=1))
+    if day.weekday() == 4:
+        return is_public_holiday(day - timedelta(days=1))
+    return False
 
 
 def is_school_holiday(day: date, periods: tuple[HolidayPeriod, ...] | None = None) -> bool:
     """True on a school holiday day (zone B by default); summer counts."""
     return any(day in p for p in (default_school_holidays() if periods is None else periods))
+
+
+def any_zone_on_holiday(day: date) -> bool:
+    """True when at least one of the zones A, B, C is on school holidays."""
+    return any(is_school_holiday(day, zone_school_holidays(zone)) for zone in ZONES)
+
+
+def is_christmas_week(day: date) -> bool:
+    """24 to 31 December."""
+    return day.month == 12 and day.day >= 24
+
+
+@lru_cache(maxsize=4096)
+def day_kind(day: date) -> int:
+    """WEEKDAY, FRIDAY, SATURDAY or SUNDAY (Sundays, public holidays and bridges)."""
+    if day.weekday() == 6 or is_public_holiday(day) or is_bridge(day):
+        return SUNDAY
+    return {4: FRIDAY, 5: SATURDAY}.get(day.weekday(), WEEKDAY)
+
+
+@lru_cache(maxsize=4096)
+def day_regime(day: date) -> int:
+    """TERM, HOLIDAYS (local zone), SUMMER, CHRISTMAS or OTHER_ZONES (zone A or C only)."""
+    if is_christmas_week(day):
+        return CHRISTMAS
+    if day.month in (7, 8) and is_school_holiday(day):
+        return SUMMER
+    if is_school_holiday(day):
+        return HOLIDAYS
+    return OTHER_ZONES if any_zone_on_holiday(day) else TERM
+
+
+def day_type_name(kind: int, regime: int) -> str:
+    """French label of a day type, e.g. 'dimanches et fériés, vacances scolaires'."""
+    return f"{KIND_NAMES[kind]}, {REGIME_NAMES[regime]}"

@@ -16,7 +16,6 @@ the same numbers whatever order or batch size slots are generated in.
 """
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,8 +25,11 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from vigie.events import Event, default_events_path, read_events
-from vigie.feed.calendar import HolidayPeriod, default_school_holidays, is_public_holiday
+from vigie.feed.calendar import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
 from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, VisitorTable
+from vigie.feed.simulator_shapes import (LOCAL_SHARE, DayRegime, beach_weather, bell, day_regime, event_activity,
+                                         event_crowd, leisure_share, local_clock, occupancy, sampling_noise,
+                                         work_share)
 from vigie.sectors import Catalogue, SectorProfile, default_catalogue_path, default_profiles_path, load_catalogue
 from vigie.slots import PARIS, local_day_bounds, to_local
 
@@ -77,10 +79,13 @@ class Calibration:
     capacity_second_homes: float = 0.25  # coastal second homes (x residents, communes)
     day_trippers: float = 110_000        # excursionists from outside at the summer peak
     day_trippers_base: float = 12_000
-    event_local_share: float = 0.65      # event visitors who come from the département
-    noise_slot: float = 0.015            # log-sd of the slot noise
+    event_local_share: float = 0.65      # event visitors who come from the département (other categories)
+    operator_share: float = 0.35         # share of the population the operator observes (then extrapolated)
+    noise_model: float = 0.01            # log-sd of the extrapolation error per slot
     noise_day: float = 0.03              # log-sd of the per-sector day effect
-    weather_sd: float = 0.08             # log-sd of the day's beach weather
+    weather_sd: float = 0.25             # log-sd of the day's beach weather (x1.3 on summer weekends)
+    city_barrier: float = 0.45           # Marseille residents' pull towards jobs outside the city
+    vfr_base: float = 0.010              # guests of residents (friends and relatives), share of residents
     turnover: tuple[float, float, float, float] = (0.004, 0.02, 0.02, 0.10)
     repeat_share: float = 0.5            # share of turnover arrivals already seen in the period
     pool_per_person: float = 25.0        # potential distinct visitors per resident or tourist bed
@@ -98,7 +103,6 @@ _H_WORK = ([0, 6.5, 7.5, 9, 12, 13, 14, 16.5, 18, 19.5, 24], [0, 0, 0.45, 1, 1, 
 _H_LEISURE = ([0, 7, 9, 11, 13, 15, 17, 19, 21, 23, 24], [0.02, 0.02, 0.2, 0.55, 0.75, 1, 0.95, 0.6, 0.45, 0.2, 0.05])
 _H_TOURIST = ([0, 8, 10, 12, 15, 18, 20, 22, 24], [0, 0, 0.6, 0.9, 1, 0.7, 0.4, 0.1, 0])
 _H_TRIPPERS = ([0, 7, 9, 11, 14, 17, 19, 21, 24], [0, 0, 0.2, 0.7, 1, 0.8, 0.35, 0.1, 0])
-_H_EVENT_DAY = ([0, 2, 9, 10, 23, 24], [0.4, 0.05, 0.05, 1, 1, 0.4])
 
 
 @dataclass
@@ -131,11 +135,13 @@ class Simulator:
 
     def __init__(self, catalogue: Catalogue, profiles: Mapping[str, SectorProfile], events: Sequence[Event] = (),
                  seed: int = 13, slot_minutes: int = 30, injections: Sequence[Injection] = (),
-                 holidays: Sequence[HolidayPeriod] | None = None, calibration: Calibration = Calibration()) -> None:
+                 holidays: Sequence[HolidayPeriod] | None = None, calibration: Calibration = Calibration(),
+                 other_zones: Sequence[Sequence[HolidayPeriod]] | None = None) -> None:
         self.codes = catalogue.codes
         self.index = {c: i for i, c in enumerate(self.codes)}
         self.seed, self.step, self.cal = int(seed), slot_minutes * 60, calibration
         self.holidays = tuple(default_school_holidays() if holidays is None else holidays)
+        self.other_zones = tuple(tuple(z) for z in (_other_zone_holidays() if other_zones is None else other_zones))
         self._load_sectors(catalogue, profiles)
         self.events = [e for e in events if any(c in self.index for c in e.sectors)]
         self._days: OrderedDict[date, dict[str, Any]] = OrderedDict()
@@ -185,11 +191,13 @@ class Simulator:
         lon = np.radians([s.centroid[0] for s in sectors])
         lat = np.radians([s.centroid[1] for s in sectors])
         self.distance = _haversine_km(lon, lat)
+        self.east = np.where(np.degrees(lon) > 5.2, 1.0, -1.0)
         cal = self.cal
         self.commute_rate = np.where(f["dormitory"] > 0, cal.commute_dormitory,
                                      np.maximum(0.08, cal.commute_other - 0.22 * f["employment_pole"]))
         self.job_pull = f["employment_pole"] ** 2 * np.sqrt(self.residents + 2_000) * (1 + 0.5 * f["industrial"])
-        self.work_matrix = _gravity(self.job_pull, self.distance, cal.work_decay_km)
+        self.work_matrix = _barrier(_gravity(self.job_pull, self.distance, cal.work_decay_km),
+                                    ~self.commune, cal.city_barrier)
         seaside = np.maximum(f["coast"], f["camargue"])
         self.capacity = (f["tourism"] ** 1.5 * (cal.capacity_inland + cal.capacity_seaside * seaside)
                          + cal.capacity_per_resident * f["tourism"] * self.residents
@@ -277,6 +285,16 @@ class Simulator:
         return VisitorTable(list(self.codes), [day.isoformat()] * n, values.astype(np.int64), np.zeros(n, bool),
                             np.arange(2, n + 2, dtype=np.int64))
 
+    def regime(self, day: date) -> DayRegime:
+        """What kind of day a local date is for the model (holiday, bridge, school zones...)."""
+        return day_regime(day, self.holidays, self.other_zones)
+
+    def beach_weather(self, day: date) -> np.ndarray:
+        """The day's beach weather factor per sector (mean 1; the coast follows it)."""
+        regime = self.regime(day)
+        summer_off = (regime.day_off or regime.bridge) and 6 <= day.month <= 8
+        return beach_weather(self.seed, day, self.east, summer_off, self.cal.weather_sd)
+
     # -- time features ---------------------------------------------------------------------
     def _slots(self, start: int, end: int) -> np.ndarray:
         first = -(-int(start) // self.step) * self.step
@@ -307,45 +325,44 @@ class Simulator:
         return cached
 
     def _compute_day(self, day: date) -> dict[str, Any]:
-        """Day factors: holidays, season, weather, leisure and tourist gravity matrices."""
+        """Day factors: regime, season, weather, tourists and the leisure gravity matrices."""
         cal = self.cal
         doy = day.timetuple().tm_yday
-        school = any(day in p for p in self.holidays)
-        summer = school and day.month in (7, 8)
-        holiday = is_public_holiday(day)
-        weekend = day.weekday() >= 5 or holiday
+        reg = self.regime(day)
+        summer = reg.school and day.month in (7, 8)
+        off = reg.day_off or reg.bridge
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, _DAY_STREAM, day.toordinal()]))
-        weather = float(np.exp(rng.normal(0, cal.weather_sd)))
         sector_effect = np.exp(rng.normal(0, cal.noise_day, len(self.codes)))
-        beach = 0.15 + 0.85 * math.exp(-(((doy - 212) / 35) ** 2))
-        occupancy = 0.10 + 0.80 * math.exp(-(((doy - 215) / 33) ** 2)) + 0.12 * math.exp(-(((doy - 125) / 30) ** 2))
-        occupancy = (occupancy + 0.08 * school) * (1.12 if day.weekday() in (4, 5) else 1.0)
-        away = cal.away_base + (cal.away_school * school if not summer else
-                                0.05 + cal.away_summer * math.exp(-(((doy - 222) / 14) ** 2)))
-        work = 1.0 if not weekend else (0.22 if day.weekday() == 5 and not holiday else 0.08)
-        if summer:
-            work *= 0.68 if (day.month, day.day) >= (7, 15) and (day.month, day.day) <= (8, 20) else 0.8
-        elif school:
-            work *= 0.88
-        leisure = 1.0 if weekend else (0.55 if school else 0.35)
-        fire_season = (day.month, day.day) >= (6, 15) and (day.month, day.day) <= (9, 15)
-        pull = self._leisure_pull(beach * weather, fire_season, day.weekday() == 5)
+        beach = 0.15 + 0.85 * bell(doy, 212, 35)
+        weather = self.beach_weather(day)
+        sky = float(weather.mean())
+        away = cal.away_base + reg.departures * (cal.away_school * reg.school if not summer else
+                                                 0.05 + cal.away_summer * bell(doy, 222, 14))
+        away += 0.04 * reg.christmas + 0.015 * reg.long_weekend
+        fire_season = (6, 15) <= (day.month, day.day) <= (9, 15)
+        shopping = 1.5 if reg.weekday == 5 and not reg.holiday else 1.0
+        if reg.christmas or (12, 14) <= (day.month, day.day) <= (12, 23):
+            shopping *= 1.4
+        pull = self._leisure_pull(beach * weather ** 1.5, fire_season, shopping)
         return {
-            "away": away, "work": work, "leisure": leisure * (0.5 + 0.5 * beach), "occupancy": occupancy,
-            "trippers": cal.day_trippers_base + cal.day_trippers * beach * weather * (1.0 if weekend else 0.45),
+            "away": away, "work": work_share(reg, summer, day), "occupancy": occupancy(reg, doy, summer),
+            "leisure": leisure_share(reg) * (0.5 + 0.5 * beach) * sky, "sky": sky,
+            "vfr": cal.vfr_base + 0.016 * bell(doy, 218, 25) + 0.005 * (reg.school and not summer)
+            + 0.003 * reg.other_zones * (not summer) + 0.018 * reg.christmas + 0.006 * reg.long_weekend,
+            "trippers": cal.day_trippers_base + cal.day_trippers * beach * sky * (1.0 if off else 0.45),
             "effect": sector_effect, "pull": pull,
             "leisure_matrix": _gravity(pull, self.distance, cal.leisure_decay_km),
             "tourist_matrix": _gravity(pull, self.distance, cal.tourist_decay_km),
         }
 
-    def _leisure_pull(self, beach: float, fire_season: bool, saturday: bool) -> np.ndarray:
-        """How strongly each sector draws people out for leisure that day."""
+    def _leisure_pull(self, beach: np.ndarray, fire_season: bool, shopping: float) -> np.ndarray:
+        """How strongly each sector draws people out for leisure that day (beach = season x weather)."""
         f = self.features
         return (f["coast"] * (0.3 + f["tourism"]) * 25_000 * beach
                 + f["calanques"] * 12_000 * (0.4 + 0.6 * beach)
                 + f["camargue"] * 12_000 * (0.3 + 0.7 * beach)
                 + f["tourism"] ** 2 * 10_000
-                + f["employment_pole"] ** 2 * 10_000 * (1.5 if saturday else 1.0)
+                + f["employment_pole"] ** 2 * 10_000 * shopping
                 + self.massif * 1_500 * (0.3 if fire_season else 1.0)
                 + np.sqrt(self.residents) * 5)
 
@@ -358,7 +375,7 @@ class Simulator:
             rows = np.array([i for i, d in enumerate(days) if d == day])
             out[rows] = self._day_segments(hours[rows], self._day(day))
         out += self._event_segments(slots)
-        out *= self._noise(slots)
+        out = sampling_noise(out, self._noise(slots), self.cal.operator_share, self.cal.noise_model)
         self._apply_injections(slots, out)
         return np.maximum(out, 0)
 
@@ -371,8 +388,8 @@ class Simulator:
         commuters = home * self.commute_rate * work
         night_shift = 400.0 * self.features["industrial"]
         strollers = (home - commuters) * leisure
-        lodged = self.capacity * day["occupancy"]
-        tourists_out = lodged * cal.tourist_out * np.interp(hours, *_H_TOURIST)[:, None]
+        lodged = self.capacity * day["occupancy"] + self.residents * day["vfr"]
+        tourists_out = lodged * cal.tourist_out * (0.7 + 0.3 * day["sky"]) * np.interp(hours, *_H_TOURIST)[:, None]
         trippers = np.interp(hours, *_H_TRIPPERS)[:, None] * day["trippers"]
         external = cal.commute_external * work * (self.job_pull / self.job_pull.sum())
         seg = np.empty((len(hours), len(self.codes), 4))
@@ -392,15 +409,11 @@ class Simulator:
         return float(self._event_activity(event, slots).sum()) if len(slots) else 0.0
 
     def _event_activity(self, event: Event, slots: np.ndarray) -> np.ndarray:
-        """Relative crowd of an event at each slot (0 outside it)."""
-        inside = (slots >= event.start) & (slots < event.end)
-        if event.end - event.start <= 12 * 3600:
-            first = -(-event.start // self.step) * self.step
-            last = (event.end - 1) // self.step * self.step
-            edge = (slots == first) | (slots == last)
-            return np.where(edge, 0.5, 1.0) * inside
-        hours = np.array([_local(int(ts) + self.step // 2).hour for ts in slots.tolist()], float)
-        return inside * np.interp(hours, *_H_EVENT_DAY)
+        """Relative crowd of an event at each slot (0 outside it), shaped by its category."""
+        _, epoch_days = local_clock(slots + self.step // 2)
+        off = {d: _day_off(int(d)) for d in np.unique(epoch_days).tolist()}
+        day_off = np.array([off[d] for d in epoch_days.tolist()], bool)
+        return event_activity(event, slots, self.step, day_off)
 
     def _event_segments(self, slots: np.ndarray) -> np.ndarray:
         """Extra excursionists at events, drawn partly from the département's other sectors."""
@@ -410,14 +423,11 @@ class Simulator:
             total = self._event_weights[event.event_id]
             if not event.overlaps(lo, hi) or total <= 0:
                 continue
-            hours = (event.end - event.start) / 3600
-            dwell = min(4.0, 0.85 * hours)
-            crowd = event.expected_attendance * dwell / (total * self.step / 3600)
-            crowd = min(crowd, float(event.expected_attendance))
             here = [self.index[c] for c in event.sectors if c in self.index]
-            people = crowd * self._event_activity(event, slots)
+            people = event_crowd(event, self._event_activity(event, slots), total, self.step)
+            local = LOCAL_SHARE.get(event.category, self.cal.event_local_share)
             extra[:, here, EXC] += people[:, None] / len(here)
-            extra[:, :, RES] -= people[:, None] * self.cal.event_local_share * self._event_origin(here)[None, :]
+            extra[:, :, RES] -= people[:, None] * local * self._event_origin(here)[None, :]
         return extra
 
     def _event_origin(self, here: list[int]) -> np.ndarray:
@@ -430,12 +440,12 @@ class Simulator:
         return self._origins[key]
 
     def _noise(self, slots: np.ndarray) -> np.ndarray:
-        """Multiplicative noise per slot, sector and segment, seeded by (seed, slot)."""
-        out = np.empty((len(slots), len(self.codes), 4))
+        """Standard normal draws per slot, sector, segment (x2), seeded by (seed, slot)."""
+        out = np.empty((len(slots), len(self.codes), 4, 2))
         for i, ts in enumerate(slots.tolist()):
             rng = np.random.default_rng(np.random.SeedSequence([self.seed, _NOISE_STREAM, ts // 60]))
-            out[i] = rng.normal(0.0, self.cal.noise_slot, (len(self.codes), 4))
-        return np.exp(out)
+            out[i] = rng.standard_normal((len(self.codes), 4, 2))
+        return out
 
     def _apply_injections(self, slots: np.ndarray, seg: np.ndarray) -> None:
         """Apply scenario injections in place (multiplier first, then delta)."""
@@ -458,6 +468,26 @@ class Simulator:
         rate = np.array(self.cal.turnover) * (self.step / 1800)
         churn = np.rint(np.minimum(previous, current) * rate).astype(np.int64)
         return (np.maximum(current - previous, 0) + churn).sum(axis=2)
+
+
+@lru_cache(maxsize=4096)
+def _day_off(epoch_day: int) -> bool:
+    day = date.fromordinal(epoch_day + 719_163)  # 1970-01-01
+    return day.weekday() >= 5 or is_public_holiday(day)
+
+
+@lru_cache(maxsize=1)
+def _other_zone_holidays() -> tuple[tuple[HolidayPeriod, ...], ...]:
+    """School holidays of zones A and C (their visitors fill the coast outside zone B's holidays)."""
+    return read_school_holidays(zone="A"), read_school_holidays(zone="C")
+
+
+def _barrier(matrix: np.ndarray, city: np.ndarray, factor: float) -> np.ndarray:
+    """Damp flows from the city's sectors to the rest (most city residents work in the city)."""
+    out = matrix.copy()
+    out[np.ix_(city, ~city)] *= factor
+    sums = out.sum(axis=1, keepdims=True)
+    return out / np.where(sums > 0, sums, 1)
 
 
 @lru_cache(maxsize=4096)

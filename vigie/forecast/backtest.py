@@ -13,13 +13,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from vigie.events import load_events
 from vigie.forecast.data import event_crowd, presence_matrix, sector_codes, sector_kinds, usual_matrix
 from vigie.forecast.fit import BAND_DAYS, FIT_DAYS, fit_bands, fit_half_lives
 from vigie.forecast.model import HORIZON, ForecastModel, decay, project, rolling_ratio
 from vigie.forecast.surges import make_surges, surge_matrix
-from vigie.reference import source_slots
+from vigie.slots import PARIS
 from vigie.store import Store
 
 REFIT_DAYS = 7
@@ -116,9 +117,19 @@ def _per_origin(models: list[tuple[int, ForecastModel]], rows: np.ndarray, kinds
     return half, low, high
 
 
+def week_before(stamps: np.ndarray) -> np.ndarray:
+    """The slot at the same Europe/Paris wall time 7 days earlier (-1 when that time did not exist)."""
+    wall = pd.DatetimeIndex(pd.to_datetime(stamps, unit="s", utc=True)).tz_convert(PARIS).tz_localize(None)
+    local = (wall - pd.Timedelta(days=7)).tz_localize(PARIS, ambiguous=np.ones(len(stamps), bool),
+                                                      nonexistent="NaT")
+    out = np.full(len(stamps), -1, dtype="int64")
+    out[~local.isna()] = local[~local.isna()].as_unit("s").asi8
+    return out
+
+
 def _last_week(data: _Inputs, targets: np.ndarray) -> np.ndarray:
     """Presence at the same local wall time a week before each target row."""
-    source = source_slots(data.grid[targets], weeks=1)[0]
+    source = week_before(data.grid[targets])
     pos = np.searchsorted(data.grid, source)
     ok = (source >= 0) & (pos < len(data.grid))
     ok[ok] &= data.grid[pos[ok]] == source[ok]

@@ -1,0 +1,307 @@
+"""Usual values from the store: compute, materialise (whole local days at a time) and read.
+
+The model (vigie.reference.model) gives the usual value of every slot of a local day from
+the days before it, so the first batch of a day materialises the whole day; later batches
+of that day find it done. A late batch for an earlier day recomputes the materialised days
+after it. `rebuild_reference` recomputes everything in one pass over one cube.
+"""
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from vigie import privacy
+from vigie.feed.calendar import day_kind, day_regime
+from vigie.reference.model import HISTORY_DAYS, WARMUP_DAYS, Cube, DayModel, build_cube, model_days, positions
+from vigie.slots import local_day_bounds, slot_range, to_local
+from vigie.store import Store
+
+INSUFFICIENT_HISTORY = "historique insuffisant"
+SQL_CHUNK = 900
+STEP = 1800
+READ_DAYS = HISTORY_DAYS + WARMUP_DAYS + 1
+LATE_DAYS = 42  # a late batch recomputes at most this many materialised days after it
+COLUMNS = ("usual", "spread", "p10", "p90", "n")
+DAY_COLUMNS = ("level", "basis", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class Usual:
+    """The usual value of one sector at one slot, its spread and band, and what it rests on."""
+
+    usual: float | None
+    spread: float | None
+    p10: float | None
+    p90: float | None
+    n: int
+    level: float | None = None
+    basis: int | None = None
+    kind: int | None = None
+    regime: int | None = None
+    newest: int | None = None
+    oldest: int | None = None
+
+    @property
+    def reason(self) -> str | None:
+        """Why there is no usual value (None when there is one)."""
+        return INSUFFICIENT_HISTORY if self.usual is None else None
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """What `rebuild_reference` did."""
+
+    slots: int
+    sectors: int
+    rows: int
+    seconds: float
+
+
+def sector_codes(store: Store) -> list[str]:
+    """Codes of the sectors table, sorted."""
+    return [r["code"] for r in store.query("SELECT code FROM sectors ORDER BY code")]
+
+
+def _chunks(items: Sequence[Any], size: int = SQL_CHUNK) -> Iterable[Sequence[Any]]:
+    """Consecutive slices of at most size items."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _presence(store: Store, start: int, end: int, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(slot grid [start, end), matrix slots x sectors) read sector by sector along the primary key."""
+    grid = np.arange(start, end, STEP, dtype="int64")
+    matrix = np.full((len(grid), len(codes)), np.nan)
+    for j, code in enumerate(codes):
+        rows = store.db.execute(
+            "SELECT slot, present FROM observations WHERE sector_code = ? AND slot >= ? AND slot < ? "
+            "AND present IS NOT NULL", [code, start, end]).fetchall()
+        if rows:
+            data = np.array(rows, dtype="float64")
+            matrix[((data[:, 0] - start) // STEP).astype("int64"), j] = data[:, 1]
+    return grid, matrix
+
+
+def _flags(store: Store, first: date, last: date, codes: list[str]) -> dict[str, list[int]]:
+    """Flagged sector columns per local day within [first, last]."""
+    col = {c: j for j, c in enumerate(codes)}
+    out: dict[str, list[int]] = {}
+    for row in store.query("SELECT sector_code, day FROM reference_exclusions WHERE day BETWEEN ? AND ?",
+                           [first.isoformat(), last.isoformat()]):
+        if row["sector_code"] in col:
+            out.setdefault(row["day"], []).append(col[row["sector_code"]])
+    return out
+
+
+def _cube(store: Store, first: date, last: date, codes: list[str], k: int) -> Cube:
+    """The cube of the local days [first, last]."""
+    start, end = local_day_bounds(first)[0], local_day_bounds(last)[1]
+    grid, matrix = _presence(store, start, end, codes)
+    return build_cube(grid, matrix, STEP, _flags(store, first, last, codes), k)
+
+
+def _day_slots(day: date) -> np.ndarray:
+    """The slots of one local day."""
+    lo, hi = local_day_bounds(day)
+    return np.arange(lo, hi, STEP, dtype="int64")
+
+
+def _arrays(cube: Cube, model: DayModel, slots: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-slot arrays (slots x sectors) for slots on the model's days."""
+    day, wall = positions(slots, cube.first, STEP)
+    row = np.searchsorted(model.days, day)
+    raw = model.raw[row, wall]
+    usual = raw * model.level[row]
+    spread = model.spread[row]
+    out = {"slots": slots, "usual": usual, "spread": spread * usual,
+           "p10": usual * (1 + model.q10[row]), "p90": usual * (1 + model.q90[row]),
+           "n": model.n[row], "level": model.level[row], "basis": model.basis[row],
+           "newest": model.newest[row], "oldest": model.oldest[row]}
+    missing = np.isnan(usual)
+    for key in ("spread", "p10", "p90", "level"):
+        out[key] = np.where(missing, np.nan, out[key])
+    return out
+
+
+def reference_arrays(grid: np.ndarray, matrix: np.ndarray, flags: dict[str, list[int]], targets: np.ndarray,
+                     k: int = privacy.DEFAULT_K) -> dict[str, np.ndarray]:
+    """The model on a presence matrix (regular grid of whole local days x sectors) for target slots."""
+    cube = build_cube(grid, matrix, STEP, flags, k)
+    return _arrays(cube, model_days(cube, np.unique(positions(targets, cube.first, STEP)[0])), targets)
+
+
+def compute_reference(store: Store, targets: Sequence[int], codes: list[str] | None = None,
+                      k: int = privacy.DEFAULT_K) -> dict[str, np.ndarray]:
+    """Usual values for the target slots (not stored): arrays of shape (targets, sectors)."""
+    codes = sector_codes(store) if codes is None else codes
+    stamps = np.asarray(sorted(set(int(t) for t in targets)), dtype="int64")
+    if not len(stamps) or not codes:
+        return {"slots": stamps, **{c: np.full((len(stamps), len(codes)), np.nan) for c in COLUMNS + DAY_COLUMNS}}
+    first_day, last_day = to_local(int(stamps[0])).date(), to_local(int(stamps[-1])).date()
+    cube = _cube(store, first_day - timedelta(days=READ_DAYS), last_day, codes, k)
+    wanted = np.unique(positions(stamps, cube.first, STEP)[0])
+    return _arrays(cube, model_days(cube, wanted), stamps)
+
+
+def _none(values: np.ndarray) -> list[Any]:
+    """Floats with NaN as None."""
+    floats = values.astype("float64")
+    return [None if np.isnan(v) else float(v) for v in floats.tolist()]
+
+
+def _sector_rows(code: str, j: int, stats: dict[str, np.ndarray]) -> list[tuple[Any, ...]]:
+    """Table rows of one sector (column j) in slot order; NaN is stored as NULL."""
+    slots = stats["slots"].tolist()
+    columns = [_none(stats[c][:, j]) for c in ("usual", "spread", "p10", "p90")] + [stats["n"][:, j].tolist()]
+    return list(zip([code] * len(slots), slots, *columns))
+
+
+def _day_rows(codes: list[str], stats: dict[str, np.ndarray]) -> list[tuple[Any, ...]]:
+    """reference_days rows: one per sector and local day of the slots (its first slot's values)."""
+    days = [to_local(s).date().isoformat() for s in stats["slots"].tolist()]
+    first = sorted({d: i for i, d in reversed(list(enumerate(days)))}.items())
+    rows = []
+    for day, i in first:
+        level = _none(stats["level"][i])
+        for j, code in enumerate(codes):
+            rows.append((code, day, level[j], int(stats["basis"][i, j]), int(stats["newest"][i, j]),
+                         int(stats["oldest"][i, j])))
+    return rows
+
+
+def _write(store: Store, codes: list[str], stats: dict[str, np.ndarray], lo: int, hi: int) -> int:
+    """Replace the rows of [lo, hi), one transaction per sector so feed writers can interleave."""
+    total = 0
+    for j, code in enumerate(codes):
+        rows = _sector_rows(code, j, stats)
+        with store.write() as tx:
+            tx.execute("DELETE FROM reference WHERE sector_code = ? AND slot >= ? AND slot < ?", [code, lo, hi])
+            tx.conn.executemany("INSERT INTO reference VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        total += len(rows)
+    with store.write() as tx:
+        tx.conn.executemany("INSERT OR REPLACE INTO reference_days VALUES (?, ?, ?, ?, ?, ?)", _day_rows(codes, stats))
+    return total
+
+
+def _materialised(store: Store, day: date, code: str) -> bool:
+    """Whether the day's first slot has a reference row for this sector."""
+    lo = local_day_bounds(day)[0]
+    return store.scalar("SELECT count(*) FROM reference WHERE sector_code = ? AND slot = ?", [code, lo]) > 0
+
+
+def _later_materialised(store: Store, day: date, code: str) -> list[date]:
+    """Materialised days after `day` (at most LATE_DAYS of them)."""
+    lo = local_day_bounds(day)[1]
+    hi = local_day_bounds(day + timedelta(days=LATE_DAYS))[1]
+    slots = [r[0] for r in store.db.execute("SELECT slot FROM reference WHERE sector_code = ? AND slot >= ? "
+                                            "AND slot < ?", [code, lo, hi])]
+    return sorted({to_local(s).date() for s in slots})
+
+
+def update_reference(store: Store, slots: Iterable[int], *, dependents: bool = True,
+                     k: int = privacy.DEFAULT_K) -> int:
+    """Materialise the local days of these slots that are not yet, for every sector; return rows.
+
+    With `dependents`, a batch for a day before the newest materialised one (a late or
+    corrected batch) also recomputes the materialised days after it.
+    """
+    codes = sector_codes(store)
+    days = sorted({to_local(int(s)).date() for s in slots})
+    if not days or not codes:
+        return 0
+    todo = {d for d in days if not _materialised(store, d, codes[0])}
+    if dependents:
+        todo.update(later for d in days for later in _later_materialised(store, d, codes[0]))
+    if not todo:
+        return 0
+    return _materialise(store, sorted(todo), codes, k)
+
+
+def _materialise(store: Store, days: list[date], codes: list[str], k: int) -> int:
+    """Compute and write whole local days."""
+    slots = np.concatenate([_day_slots(d) for d in days])
+    stats = compute_reference(store, slots.tolist(), codes, k)
+    total = 0
+    for day in days:
+        lo, hi = local_day_bounds(day)
+        keep = (stats["slots"] >= lo) & (stats["slots"] < hi)
+        total += _write(store, codes, {key: value[keep] for key, value in stats.items()}, lo, hi)
+    return total
+
+
+def rebuild_reference(store: Store, start: int | None = None, end: int | None = None,
+                      slot_minutes: int = 30, k: int = privacy.DEFAULT_K) -> RebuildReport:
+    """Recompute every usual value for target slots in [start, end) (default: all observed)."""
+    began = time.perf_counter()
+    first, last = store.db.execute("SELECT min(slot), max(slot) FROM observations").fetchone()
+    codes = sector_codes(store)
+    if first is None or last is None or not codes:
+        return RebuildReport(0, len(codes), 0, time.perf_counter() - began)
+    lo = int(first) if start is None else int(start)
+    hi = int(last) + STEP if end is None else int(end)
+    targets = np.asarray(slot_range(lo, hi, slot_minutes), dtype="int64")
+    if not len(targets):
+        return RebuildReport(0, len(codes), 0, time.perf_counter() - began)
+    first_day, last_day = to_local(int(targets[0])).date(), to_local(int(targets[-1])).date()
+    cube = _cube(store, max(to_local(int(first)).date(), first_day - timedelta(days=READ_DAYS)), last_day, codes, k)
+    day_index = np.unique(positions(targets, cube.first, STEP)[0])
+    stats = _arrays(cube, model_days(cube, day_index), targets)
+    rows = _write(store, codes, stats, int(targets[0]), int(targets[-1]) + STEP)
+    return RebuildReport(len(targets), len(codes), rows, time.perf_counter() - began)
+
+
+def _usual(values: Sequence[Any], day: Sequence[Any] | None, slot: int) -> Usual:
+    """A Usual from (usual, spread, p10, p90, n) and the day's (level, basis, newest, oldest)."""
+    clean = [None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v) for v in values[:4]]
+    extra = [None] * 4 if day is None else [None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+                                            for v in day]
+    local = _local_day(slot)
+    basis, newest, oldest = (None if v is None or v < 0 or v >= 10 ** 6 else int(v) for v in extra[1:4])
+    return Usual(clean[0], clean[1], clean[2], clean[3], int(values[4] or 0),
+                 None if extra[0] is None else float(extra[0]), basis, day_kind(local), day_regime(local),
+                 newest, oldest)
+
+
+@lru_cache(maxsize=4096)
+def _local_day(slot: int) -> date:
+    """The local day of a slot."""
+    return to_local(slot).date()
+
+
+def _days_of(store: Store, slots: list[int]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """reference_days rows of the local days of these slots, keyed by (sector, day)."""
+    days = sorted({to_local(s).date().isoformat() for s in slots})
+    marks = ",".join("?" * len(days))
+    return {(r[0], r[1]): tuple(r[2:]) for r in store.db.execute(
+        f"SELECT sector_code, day, {', '.join(DAY_COLUMNS)} FROM reference_days "
+        f"WHERE sector_code IN (SELECT code FROM sectors) AND day IN ({marks})", days)}
+
+
+def read_reference(store: Store, slots: Iterable[int]) -> dict[int, dict[str, Usual]]:
+    """Usual values per slot and sector; slots never materialised are computed on the fly."""
+    wanted = sorted(set(int(s) for s in slots))
+    found: dict[int, dict[str, Usual]] = {s: {} for s in wanted}
+    if not wanted:
+        return found
+    marks = ",".join("?" * len(wanted))
+    days = _days_of(store, wanted)
+    day_of = {s: to_local(s).date().isoformat() for s in wanted}
+    # the primary key is (sector_code, slot): one lookup per sector and slot
+    for code, slot, *values in store.db.execute(
+            f"SELECT sector_code, slot, {', '.join(COLUMNS)} FROM reference "
+            f"WHERE sector_code IN (SELECT code FROM sectors) AND slot IN ({marks})", wanted):
+        found[slot][code] = _usual(values, days.get((code, day_of[slot])), slot)
+    missing = [s for s in wanted if not found[s]]
+    if missing:
+        codes = sector_codes(store)
+        stats = compute_reference(store, missing, codes)
+        for i, slot in enumerate(stats["slots"].tolist()):
+            found[slot] = {code: _usual([stats[c][i, j] for c in COLUMNS], [stats[c][i, j] for c in DAY_COLUMNS], slot)
+                           for j, code in enumerate(codes)}
+    return found
