@@ -154,7 +154,7 @@ def _keep_first(objective: Mapping[str, Any]) -> tuple[str, ...]:
 
 def keeping_first(station: Station, kinds: Sequence[str]) -> Station:
     """The station with a minimum of at least 1 for each listed type it holds (its own area stays covered)."""
-    raised = {f"min_{r}": max(station.minimum(r), 1) for r in kinds if station.available(r) >= 1}
+    raised: dict[str, Any] = {f"min_{r}": max(station.minimum(r), 1) for r in kinds if station.available(r) >= 1}
     return replace(station, **raised) if raised else station
 
 
@@ -422,6 +422,13 @@ class AllocationResult:
         return out
 
 
+def _demand_sector(s: Any, place: tuple[float, float, float] | None, level: str) -> DemandSector:
+    """A demand sector at its town hall (and with its area) when the catalogue gives them."""
+    lon, lat, area = place if place is not None else (float(s.lon), float(s.lat), 0.0)
+    return DemandSector(s.code, s.name, s.authority, lon, lat, int(s.present), int(s.usual), int(s.excess), level,
+                        area)
+
+
 @lru_cache(maxsize=4)
 def demand_points(dept: str) -> dict[str, tuple[float, float, float]]:
     """(lon, lat, area km²) per sector: the town hall where the catalogue has one (where people are),
@@ -471,9 +478,7 @@ class AllocationProblem:
             chosen = list(source)
         levels = sector_levels(massif_levels, sector_massifs(str(settings.get("dept", "13"))) if massif_levels else {})
         places = demand_points(str(settings.get("dept", "13")))
-        sectors = [DemandSector(s.code, s.name, s.authority, *places.get(s.code, (s.lon, s.lat, 0.0))[:2],
-                                int(s.present), int(s.usual), int(s.excess), levels.get(s.code, "none"),
-                                places.get(s.code, (0.0, 0.0, 0.0))[2])
+        sectors = [_demand_sector(s, places.get(s.code), levels.get(s.code, "none"))
                    for s in chosen if s.excess is not None and s.excess > 0]
         if ratios is None and settings.get("allocation_ratios_file"):
             ratios = load_ratios(Path(str(settings.get("allocation_ratios_file"))))

@@ -52,7 +52,7 @@ def forecast_peaks(store: Store, situation: Situation, settings: Settings, overl
     names = {s.code: s.name for s in situation.sectors}
     result = forecast_at(store, situation.at, k=int(settings.privacy_k), slot_minutes=int(settings.slot_minutes),
                          overlay=overlay)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for row in result.sectors:
         i = row.peak()
         excess = None if i is None else row.excess(i)
@@ -60,7 +60,7 @@ def forecast_peaks(store: Store, situation: Situation, settings: Settings, overl
             rows.append({"code": row.code, "name": names.get(row.code, row.code), "slot": row.slots[i],
                          "expected": row.expected[i], "usual": row.usual[i], "excess": excess,
                          "low": row.low[i], "high": row.high[i]})
-    return sorted(rows, key=lambda r: (-r["excess"], r["code"]))[:top]
+    return sorted(rows, key=lambda r: (-int(r["excess"]), str(r["code"])))[:top]
 
 
 def ranked_rows(report: Report) -> list[dict[str, Any]]:
