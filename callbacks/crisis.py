@@ -68,6 +68,12 @@ def ahead_table(ranked: list[AheadSector]) -> Any:
     return table(headers, rows, numeric=(0, 2, 3, 4, 5, 6))
 
 
+def demand_basis_note() -> Any:
+    """Which people the plan counts as extra (usual value or residents), explained on screen."""
+    basis = "residents" if settings().get("allocation_demand_basis") == "residents" else "usual"
+    return html.P(t(f"forecast.basis_{basis}"), className="small text-muted mb-1")
+
+
 def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
     """' — pour 17:30': the moment a move is meant for (empty on the horizon 'now')."""
     if not moments or sector_code not in moments:
@@ -157,7 +163,7 @@ def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any, horizon: str = "no
     moves = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.moves]
     kept = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.on_site]
     short = [html.Li(f.text(language)) for f in result.shortfalls]
-    body = [html.P(result.summary(language), className="fw-bold")]
+    body = [html.P(result.summary(language), className="fw-bold"), demand_basis_note()]
     if moves:
         body += [html.H3(t("crisis.moves"), className="h6"), html.Ul(moves, className="plan-moves")]
     if kept:
@@ -166,6 +172,7 @@ def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any, horizon: str = "no
         body += [html.H3(t("crisis.shortfalls"), className="h6"), html.Ul(short, className="plan-shortfalls")]
     data = {"summary": result.summary("fr"), "texts": result.explain("fr"), "target_minutes": minutes,
             "ranked": [r.code for r in ranked], "status": result.status, "horizon": horizon,
+            "demand_basis": settings().get("allocation_demand_basis", "usual"),
             "moments": moments or {}}
     return html.Div(body), data
 

@@ -422,11 +422,16 @@ class AllocationResult:
         return out
 
 
-def _demand_sector(s: Any, place: tuple[float, float, float] | None, level: str) -> DemandSector:
-    """A demand sector at its town hall (and with its area) when the catalogue gives them."""
+def _demand_sector(s: Any, place: tuple[float, float, float] | None, level: str,
+                   basis: str = "usual") -> DemandSector:
+    """A demand sector at its town hall (and with its area) when the catalogue gives them.
+
+    With the basis "residents" the extra people are present - residents (a resort full every
+    summer day: Cassis 47 000 present for 7 000 residents), else present - usual."""
     lon, lat, area = place if place is not None else (float(s.lon), float(s.lat), 0.0)
-    return DemandSector(s.code, s.name, s.authority, lon, lat, int(s.present), int(s.usual), int(s.excess), level,
-                        area)
+    residents = getattr(s, "residents", None)
+    excess = int(s.present) - int(residents) if basis == "residents" and residents is not None else int(s.excess)
+    return DemandSector(s.code, s.name, s.authority, lon, lat, int(s.present), int(s.usual), excess, level, area)
 
 
 @lru_cache(maxsize=4)
@@ -478,8 +483,9 @@ class AllocationProblem:
             chosen = list(source)
         levels = sector_levels(massif_levels, sector_massifs(str(settings.get("dept", "13"))) if massif_levels else {})
         places = demand_points(str(settings.get("dept", "13")))
-        sectors = [_demand_sector(s, places.get(s.code), levels.get(s.code, "none"))
-                   for s in chosen if s.excess is not None and s.excess > 0]
+        basis = str(settings.get("allocation_demand_basis", "usual"))
+        sectors = [d for d in (_demand_sector(s, places.get(s.code), levels.get(s.code, "none"), basis)
+                               for s in chosen if s.excess is not None) if d.excess > 0]
         if ratios is None and settings.get("allocation_ratios_file"):
             ratios = load_ratios(Path(str(settings.get("allocation_ratios_file"))))
         if travel is None and settings.get("travel_times_file"):

@@ -73,3 +73,16 @@ def test_the_plan_says_plainly_when_moves_bring_nobody_within_the_target() -> No
     assert result.people_beyond_target_before == result.people_beyond_target_after == 40_000
     assert "personnes hors objectif : 40\u00a0000 → 40\u00a0000. Ces déplacements ne réduisent pas" in result.summary()
     assert "do not reduce the people beyond the target" in result.summary("en")
+
+
+def test_presence_against_residents_is_a_second_demand_basis() -> None:
+    cassis = ranked("13022", 47_000, 45_000)   # full every summer day: 47 000 present, usual 45 000
+    cassis.residents = CATALOGUE.get("13022").population   # 7 149 residents
+    usual = AllocationProblem.from_situation([cassis], STATIONS, SETTINGS)
+    assert usual.sectors == []   # +2 000 over the usual value: no vehicle called for
+    by_residents = load_settings({"data_dir": "unused", "allocation_demand_basis": "residents"}, environ={})
+    problem = AllocationProblem.from_situation([cassis], STATIONS, by_residents)
+    assert problem.sectors[0].excess == 47_000 - 7_149
+    assert problem.demand["13022"]["vsav"] == 4 and problem.demand["13022"]["fpt"] == 2   # 39 851 / 10 000, / 25 000
+    with pytest.raises(Exception, match="must be usual or residents"):
+        load_settings({"data_dir": "unused", "allocation_demand_basis": "visitors"}, environ={})
