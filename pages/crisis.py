@@ -39,7 +39,8 @@ def _horizon() -> html.Div:
     choices = [(key, t(f"forecast.horizon_{key}")) for key in ("now", "1h", "2h", "3h", "peak")]
     return html.Div([
         html.Label(t("forecast.horizon_label"), htmlFor=ids.CRI_HORIZON, className="form-label me-2"),
-        dbc.RadioItems(id=ids.CRI_HORIZON, value="now", inline=True, className="btn-group", inputClassName="btn-check",
+        dbc.RadioItems(id=ids.CRI_HORIZON, value="now", inline=True, className="btn-group flex-wrap",
+                       inputClassName="btn-check",
                        labelClassName="btn btn-outline-info", labelCheckedClassName="active",
                        options=[{"label": label, "value": key} for key, label in choices]),
     ], className="mb-2")
