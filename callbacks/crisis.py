@@ -18,6 +18,8 @@ from vigie import audit
 from vigie.allocation import AllocationError, AllocationProblem, AllocationResult, Ratios, load_ratios
 from vigie.crisis import CrisisLists, RankedSector, crisis_lists, plan_fingerprint, plan_record, thresholds
 from vigie.exercises import ExerciseError, list_decisions, record_decision
+from vigie.forecast import exercise_key
+from vigie.forecast.horizon import HORIZONS, AheadSector, rank_ahead
 from vigie.i18n import format_time
 from vigie.stations import load_stations, stations_are_demo
 
@@ -37,6 +39,51 @@ def lists(authority: str, groupement: str, min_excess: Any) -> tuple[int, Crisis
 def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list[RankedSector]]:
     at, found = lists(authority, groupement, min_excess)
     return at, found.above
+
+
+def ranking_on(horizon: str, authority: str, groupement: str, min_excess: Any) -> tuple[int, list[AheadSector]]:
+    """The ranking on a forecast horizon (1h, 2h, 3h, peak) at the view's slot."""
+    at, overlay, _now = view_slot()
+    threshold = int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None
+    exercise = current_exercise()
+    ranked = rank_ahead(store(), at, settings(), horizon,
+                        authority=authority if authority in ("SDIS13", "BMPM") else None,
+                        groupement=None if groupement in ("", "all") else groupement, min_excess=threshold,
+                        overlay=overlay, overlay_key=None if exercise is None else exercise_key(store(), exercise.id))
+    return at, ranked
+
+
+def crossing_text(r: AheadSector) -> str:
+    """'franchit le seuil vers 17:30', or 'au-dessus du seuil maintenant'."""
+    if r.significant_now:
+        return t("forecast.above_now")
+    return t("forecast.crosses_at", time=format_time(r.crosses_at, lang()))
+
+
+def ahead_table(ranked: list[AheadSector]) -> Any:
+    """The ranking on a horizon: expected figures at each sector's peak, when it is, when it crosses."""
+    if not ranked:
+        return html.P(t("crisis.nothing"), className="mb-0")
+    language = lang()
+    rows = [[str(r.rank), r.name, num(r.present), num(r.usual), signed(r.excess), pct(r.pct), dec(r.z, 1),
+             format_time(r.moment, language), crossing_text(r), r.explanation] for r in ranked[:MAX_ROWS]]
+    headers = ["#", t("crisis.col_sector"), t("forecast.report_col_peak"), t("crisis.col_usual"),
+               t("crisis.col_excess"), t("crisis.col_pct"), t("crisis.col_z"), t("forecast.report_col_when"),
+               t("forecast.horizon_label"), t("crisis.col_event")]
+    return table(headers, rows, numeric=(0, 2, 3, 4, 5, 6))
+
+
+def demand_basis_note() -> Any:
+    """Which people the plan counts as extra (usual value or residents), explained on screen."""
+    basis = "residents" if settings().get("allocation_demand_basis") == "residents" else "usual"
+    return html.P(t(f"forecast.basis_{basis}"), className="small text-muted mb-1")
+
+
+def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
+    """' — pour 17:30': the moment a move is meant for (empty on the horizon 'now')."""
+    if not moments or sector_code not in moments:
+        return ""
+    return " — " + t("forecast.move_for", time=format_time(moments[sector_code], lang()))
 
 
 def _help() -> Any:
@@ -105,7 +152,7 @@ def plan_minutes(target: Any) -> int:
     return int(target) if isinstance(target, (int, float)) and 5 <= target <= 120 else settings().response_target_minutes
 
 
-def solve_plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> AllocationResult:
+def solve_plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any) -> AllocationResult:
     """The plan the server computes for this ranking and these what-if values (raises AllocationError)."""
     s = settings()
     tuned = s.__class__({**s, "response_target_minutes": plan_minutes(target)})
@@ -121,27 +168,31 @@ def plan_parameters(params: dict[str, Any]) -> dict[str, Any]:
     return {"authority": params.get("authority") if params.get("authority") in ("SDIS13", "BMPM") else "all",
             "groupement": str(params.get("groupement") or "all")[:80],
             "min_excess": int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None,
+            "horizon": params.get("horizon") if params.get("horizon") in HORIZONS else "now",
+            "demand_basis": settings().get("allocation_demand_basis", "usual"),
             "target_minutes": plan_minutes(params.get("target")),
             "people_per_vsav": ratios.get("vsav"), "people_per_fpt": ratios.get("fpt")}
 
 
-def plan_request(at: int, result: AllocationResult, ranked: list[RankedSector], params: dict[str, Any]) -> dict[str, Any]:
+def plan_request(at: int, result: AllocationResult, ranked: list[Any], params: dict[str, Any]) -> dict[str, Any]:
     """What the browser keeps to ask for validation: the slot, the what-if values, a fingerprint of the figures."""
     record = plan_record(result, ranked, at, plan_parameters(params))
     return {"at": at, **params, "fingerprint": plan_fingerprint(record)}
 
 
-def plan(ranked: list[RankedSector], target: Any, vsav: Any, fpt: Any) -> tuple[Any, AllocationResult | None]:
-    """The plan panel and the plan the server computed (None when it cannot be computed)."""
+def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any,
+         moments: dict[str, int] | None = None) -> tuple[Any, AllocationResult | None]:
+    """The plan panel and the plan the server computed (None when it cannot be computed); on a forecast
+    horizon each move says the moment it is meant for."""
     try:
         result = solve_plan(ranked, target, vsav, fpt)
     except AllocationError as exc:
         return dbc.Alert(str(exc), color="warning"), None
     language = lang()
-    moves = [html.Li(m.text(language)) for m in result.moves]
-    kept = [html.Li(m.text(language)) for m in result.on_site]
+    moves = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.moves]
+    kept = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.on_site]
     short = [html.Li(f.text(language)) for f in result.shortfalls]
-    body: list[Any] = [html.P(result.summary(language), className="fw-bold")]
+    body: list[Any] = [html.P(result.summary(language), className="fw-bold"), demand_basis_note()]
     if moves:
         body += [html.H3(t("crisis.moves"), className="h6"), html.Ul(moves, className="plan-moves")]
     if kept:
@@ -182,13 +233,22 @@ def decisions_table() -> Any:
     return table([t("crisis.col_when"), t("crisis.col_who"), t("crisis.col_plan")], body)
 
 
-PARAMS = ("authority", "groupement", "min_excess", "target", "vsav", "fpt")
+PARAMS = ("authority", "groupement", "min_excess", "target", "vsav", "fpt", "horizon")
 
 
-def recompute(request: dict[str, Any]) -> tuple[int, list[RankedSector], AllocationResult] | str:
+def ranked_for(params: dict[str, Any]) -> tuple[int, list[Any]]:
+    """The ranking a plan stands on: now, or on a forecast horizon (the sectors' expected peaks)."""
+    authority, groupement = str(params.get("authority") or "all"), str(params.get("groupement") or "")
+    horizon = params.get("horizon")
+    if horizon in HORIZONS and horizon != "now":
+        return ranking_on(str(horizon), authority, groupement, params.get("min_excess"))
+    return ranking(authority, groupement, params.get("min_excess"))
+
+
+def recompute(request: dict[str, Any]) -> tuple[int, list[Any], AllocationResult] | str:
     """The server's own plan for the slot and what-if values of a validation request, or why it moved on."""
     params = {k: request.get(k) for k in PARAMS}
-    at, ranked = ranking(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
+    at, ranked = ranked_for(params)
     if request.get("at") != at:
         return t("crisis.plan_moved_on")
     try:
@@ -222,6 +282,17 @@ def validate(request: dict[str, Any] | None) -> Any:
     return dbc.Alert(t("crisis.validated"), color="success")
 
 
+def refresh_ahead(params: dict[str, Any]) -> tuple[Any, ...]:
+    """The crisis page on a forecast horizon: ranking, map, time line, plan pre-positioned for the peaks."""
+    at, ranked = ranked_for(params)
+    panel, result = plan(ranked, params["target"], params["vsav"], params["fpt"], {r.code: r.moment for r in ranked})
+    data = None if result is None else plan_request(at, result, ranked, params)
+    when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
+    _at, found = lists(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
+    return (ahead_table(ranked), ranking_hideout(ranked, found.below), when, panel, data,  # type: ignore[arg-type]
+            below_table(found.below))
+
+
 def register(app: Dash) -> None:
     map_styler(app, ids.CRI_GEOJSON)
     filters = (Input(ids.CRI_REFRESH, "n_intervals"), Input(ids.CRI_AUTHORITY, "value"),
@@ -230,13 +301,17 @@ def register(app: Dash) -> None:
     @secure_callback(app, "display", Output(ids.CRI_TABLE, "children"), Output(ids.CRI_GEOJSON, "hideout"),
                      Output(ids.CRI_DATA_TIME, "children"), Output(ids.CRI_PLAN, "children"),
                      Output(ids.CRI_PLAN_STORE, "data"), Output(ids.CRI_BELOW, "children"), *filters,
-                     Input(ids.CRI_TARGET, "value"), Input(ids.CRI_VSAV_RATIO, "value"), Input(ids.CRI_FPT_RATIO, "value"))
+                     Input(ids.CRI_TARGET, "value"), Input(ids.CRI_VSAV_RATIO, "value"), Input(ids.CRI_FPT_RATIO, "value"),
+                     Input(ids.CRI_HORIZON, "value"))
     def _refresh(_n: int, authority: str, groupement: str, min_excess: Any, target: Any, vsav: Any,
-                 fpt: Any) -> tuple[Any, ...]:
+                 fpt: Any, horizon: Any) -> tuple[Any, ...]:
+        params = dict(zip(PARAMS, (authority, groupement, min_excess, target, vsav, fpt,
+                                   horizon if horizon in HORIZONS else "now")))
+        if params["horizon"] != "now":
+            return refresh_ahead(params)
         at, found = lists(str(authority or "all"), str(groupement or ""), min_excess)
         ranked = found.above
         panel, result = plan(ranked, target, vsav, fpt)
-        params = dict(zip(PARAMS, (authority, groupement, min_excess, target, vsav, fpt)))
         data = None if result is None else plan_request(at, result, ranked, params)
         when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
         return (ranking_table(ranked, min_excess), ranking_hideout(ranked, found.below), when, panel, data,

@@ -11,7 +11,8 @@ from callbacks import secure_callback
 from callbacks._context import catalogue, settings, store, view_time
 from components import ids
 from components.cards import definition_list
-from components.charts import bars_figure, presence_figure, segments_figure, wall_times
+from callbacks._forecast import forecast_rows, view_forecast
+from components.charts import add_forecast, bars_figure, presence_figure, segments_figure, wall_times
 from components.text import lang, num, t
 from vigie.events import load_events
 from vigie.sectors import UnknownSector
@@ -52,6 +53,7 @@ def sector_figures(code: str, range_key: str) -> tuple[Any, ...]:
     presence = presence_figure(times, _nan_to_none(frame["present"]), _nan_to_none(frame["p10"]),
                                _nan_to_none(frame["p90"]), _nan_to_none(frame["usual"]), float(sector.population),
                                labels, events, withheld, separators())
+    with_forecast(presence, code)
     segment_columns = {"residents": "residents_present", "tourists_fr": "tourists_fr",
                        "tourists_intl": "tourists_intl", "excursionists": "excursionists"}
     segments = segments_figure(times, {k: _nan_to_none(frame[c]) for k, c in segment_columns.items()},
@@ -63,8 +65,21 @@ def sector_figures(code: str, range_key: str) -> tuple[Any, ...]:
         (t("sector.fact_code"), sector.code), (t("sector.fact_authority"), sector.authority),
         (t("sector.fact_residents"), num(sector.population)),
         (t("sector.fact_events"), ", ".join(name for _s, _e, name in events) or "–"),
+        *forecast_rows(code),
     ])
     return sector.name, html.Div(facts, className="panel"), presence, segments, entries, None
+
+
+def with_forecast(presence: dict[str, Any], code: str) -> dict[str, Any]:
+    """The presence figure continued into the next six hours (the view's forecast, once per slot)."""
+    forecast = view_forecast()
+    row = forecast.get(code)
+    if row is None or forecast.based_on is None:
+        return presence
+    labels = {"forecast": t("forecast.chart_expected"), "forecast_band": t("forecast.chart_band"),
+              "now": t("forecast.chart_now")}
+    return add_forecast(presence, wall_times([forecast.based_on])[0], wall_times(list(row.slots)), list(row.expected),
+                        list(row.low), list(row.high), labels)
 
 
 def unknown_sector(code: str) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ from dash import Dash, Input, Output, State, html, no_update
 
 from callbacks import map_styler, secure_callback
 from callbacks._context import catalogue, settings, store, view_slot
+from callbacks._forecast import MAP_HOURS, excess_in, forecast_rows, tooltip_lines, view_forecast
 from components import ids
 from components.cards import kpi, kpi_row, panel, sector_card, table
 from components.hideout import SCALES, build_hideout
@@ -25,7 +26,10 @@ INDICATORS = {
     "pct_usual": ("pct_usual", "pct"),
     "z": ("z", "z"),
 }
-FORMATTERS = {"population": num, "delta_residents": signed, "pct_usual": lambda v: pct(v), "z": lambda v: dec(v, 0)}
+FORMATTERS = {"population": num, "delta_residents": signed, "pct_usual": lambda v: pct(v), "z": lambda v: dec(v, 0),
+              "forecast_excess": signed}
+# indicator -> hours ahead: the expected excess over usual (vigie.forecast), same classes as delta_residents
+FORECAST_INDICATORS = {f"forecast_{h}h": h for h in MAP_HOURS}
 
 
 def current_situation() -> Situation:
@@ -61,7 +65,28 @@ def map_hideout(situation: Situation, indicator: str, selected: str | None,
     return build_hideout(values, SCALES[scale_name], labels, selected=selected, highlight=highlight)
 
 
+def forecast_hideout(situation: Situation, hours: int, selected: str | None,
+                     events: list[Event] | None = None) -> dict[str, Any]:
+    """The map coloured by the expected excess over usual `hours` ahead (forecast computed once per slot).
+
+    Tooltips carry the forecast line (and the event under way) only, so the payload stays that of the other
+    indicators."""
+    forecast = view_forecast()
+    labels = tooltip_lines(forecast, hours, lang())
+    current = [e for e in events or [] if e.start <= situation.at + situation.slot_minutes * 60 and e.end > situation.at]
+    for event in current:
+        for code in event.sectors:
+            labels[code] = labels.get(code, "") + "\n" + t("situation.tooltip_event", name=event.name)
+    highlight = sorted({code for e in current for code in e.sectors if code in labels})
+    return build_hideout(excess_in(forecast, hours), SCALES["forecast_excess"], labels, selected=selected,
+                         highlight=highlight)
+
+
 def map_legend(indicator: str) -> html.Div:
+    if indicator in FORECAST_INDICATORS:
+        scale = SCALES["forecast_excess"]
+        return legend(t(f"forecast.indicator_{FORECAST_INDICATORS[indicator]}h"), list(scale.colors),
+                      scale.labels(signed), t("situation.legend_no_data"), t("situation.legend_event"))
     scale_name, _ = INDICATORS.get(indicator, INDICATORS["present"])
     scale = SCALES[scale_name]
     return legend(t(f"situation.indicator_{indicator}"), list(scale.colors), scale.labels(FORMATTERS[scale_name]),
@@ -190,6 +215,7 @@ def card_for(situation: Situation, code: str | None) -> Any:
         (t("situation.card_excess"), f"{signed(s.excess)} ({pct(s.pct)})"),
         (t("situation.card_trend"), signed(s.trend)),
         (t("situation.card_area"), f"{dec(sector.area_km2, 1)} km²"),
+        *forecast_rows(code),
     ]
     return sector_card(s.name, rows, t("situation.open_sector"), f"/secteur/{code}")
 
@@ -197,7 +223,10 @@ def card_for(situation: Situation, code: str | None) -> Any:
 def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:
     situation = current_situation()
     events = todays_events(situation)
-    return (map_hideout(situation, indicator, selected, events), headline(situation),
+    hours = FORECAST_INDICATORS.get(indicator)
+    colours = (map_hideout(situation, indicator, selected, events) if hours is None
+               else forecast_hideout(situation, hours, selected, events))
+    return (colours, headline(situation),
             data_time_line(situation), movers_panel(situation),
             html.Div([events_panel(events), html.Div(risks_panel(situation), className="mt-2")]),
             card_for(situation, selected))
@@ -218,12 +247,14 @@ def register(app: Dash) -> None:
                      Input(ids.SIT_REFRESH, "n_intervals"), Input(ids.SIT_INDICATOR, "value"),
                      Input("situation-selected", "data"))
     def _refresh(_n: int, indicator: str, selected: str | None) -> tuple[Any, ...]:
-        return refresh(indicator if indicator in INDICATORS else "present", selected)
+        known = indicator in INDICATORS or indicator in FORECAST_INDICATORS
+        return refresh(indicator if known else "present", selected)
 
     # The legend changes with the indicator only: it is not resent at every refresh.
     @secure_callback(app, "display", Output(ids.SIT_LEGEND, "children"), Input(ids.SIT_INDICATOR, "value"))
     def _legend(indicator: str) -> Any:
-        return map_legend(indicator if indicator in INDICATORS else "present")
+        known = indicator in INDICATORS or indicator in FORECAST_INDICATORS
+        return map_legend(indicator if known else "present")
 
     @secure_callback(app, "display", Output("situation-selected", "data"), Input(ids.SIT_GEOJSON, "clickData"),
                      State("situation-selected", "data"), prevent_initial_call=True)

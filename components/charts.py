@@ -95,3 +95,24 @@ def wall_times(slots: Sequence[int]) -> list[str]:
     from vigie.slots import to_local
 
     return [to_local(int(s)).strftime("%Y-%m-%d %H:%M") for s in slots]
+
+
+FORECAST_COLOR = "#ce93d8"
+
+
+def add_forecast(figure: Figure, now: str, times: Sequence[str], expected: Sequence[float | None],
+                 low: Sequence[float | None], high: Sequence[float | None], labels: dict[str, str]) -> Figure:
+    """Continue a presence figure into the next hours: dashed expected line, hatched 80 % band, a 'now' mark."""
+    figure["data"] += [
+        _line(times, high, "", line={"width": 0}, hoverinfo="skip", showlegend=False),
+        _line(times, low, labels["forecast_band"], fill="tonexty", fillcolor="rgba(206,147,216,0.22)",
+              fillpattern={"shape": "/", "fgcolor": "rgba(206,147,216,0.55)"}, line={"width": 0}, hoverinfo="skip"),
+        _line(times, expected, labels["forecast"], line={"color": FORECAST_COLOR, "dash": "dash", "width": 3},
+              mode="lines+markers", marker={"symbol": "circle-open", "size": 6}),
+    ]
+    figure["layout"]["shapes"].append({"type": "line", "xref": "x", "yref": "paper", "x0": now, "x1": now, "y0": 0,
+                                       "y1": 1, "line": {"color": FORECAST_COLOR, "dash": "dot", "width": 1}})
+    figure["layout"]["annotations"].append({"xref": "x", "yref": "paper", "x": now, "y": 1, "xanchor": "right",
+                                            "yanchor": "top", "text": labels["now"], "showarrow": False,
+                                            "font": {"color": FORECAST_COLOR, "size": 12}})
+    return figure

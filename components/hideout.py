@@ -30,6 +30,7 @@ SCALES = {
     "delta_residents": Scale((-20_000, -5_000, -1_000, 1_000, 5_000, 20_000), tuple(DIVERGING)),
     "pct_usual": Scale((-0.5, -0.2, -0.05, 0.05, 0.2, 0.5), tuple(DIVERGING)),
     "z": Scale((-3, -2, -1, 1, 2, 3), tuple(DIVERGING)),
+    "forecast_excess": Scale((-5_000, -2_000, -500, 500, 2_000, 5_000), tuple(DIVERGING)),
 }
 
 

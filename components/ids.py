@@ -75,6 +75,7 @@ CRI_DECISIONS = "crisis-decisions"
 CRI_DATA_TIME = "crisis-data-time"
 CRI_DEMO_NOTE = "crisis-demo-note"
 CRI_PLAN_STORE = "crisis-plan-store"
+CRI_HORIZON = "crisis-horizon"
 
 # wall
 WALL_REFRESH = "wall-refresh"

@@ -34,6 +34,18 @@ def _filters() -> dbc.Row:
     ], className="g-2 mb-2")
 
 
+def _horizon() -> html.Div:
+    """Maintenant, +1 h, +2 h, +3 h, pic des 6 prochaines heures: the ranking and the plan follow the forecast."""
+    choices = [(key, t(f"forecast.horizon_{key}")) for key in ("now", "1h", "2h", "3h", "peak")]
+    return html.Div([
+        html.Label(t("forecast.horizon_label"), htmlFor=ids.CRI_HORIZON, className="form-label me-2"),
+        dbc.RadioItems(id=ids.CRI_HORIZON, value="now", inline=True, className="btn-group flex-wrap",
+                       inputClassName="btn-check",
+                       labelClassName="btn btn-outline-info", labelCheckedClassName="active",
+                       options=[{"label": label, "value": key} for key, label in choices]),
+    ], className="mb-2")
+
+
 def _what_if() -> html.Div:
     return dbc.Row([
         dbc.Col([html.Label(t("crisis.target"), htmlFor=ids.CRI_TARGET, className="form-label"),
@@ -65,6 +77,7 @@ def _build() -> html.Div:
                  dbc.Col(html.Div(id=ids.CRI_DATA_TIME, className="text-md-end text-muted"), md=6)],
                 className="align-items-center"),
         _filters(),
+        _horizon(),
         dbc.Row([
             dbc.Col([panel(t("crisis.ranking"), html.Div(id=ids.CRI_TABLE)),
                      html.Div(panel(t("crisis.below"), html.Div(id=ids.CRI_BELOW)), className="mt-2"),

@@ -14,12 +14,14 @@ dash.register_page(__name__, path="/", name="situation", title="Vigie — Situat
                    title_key="situation.nav", role="display")
 
 INDICATORS = ("present", "delta_residents", "pct_usual", "z", "residents")
+FORECAST_INDICATORS = ("forecast_1h", "forecast_2h", "forecast_3h")  # expected excess over usual, 1-3 h ahead
 
 
 def _indicator_picker() -> dbc.Select:
     return dbc.Select(
         id=ids.SIT_INDICATOR, value="present",
-        options=[{"label": t(f"situation.indicator_{key}"), "value": key} for key in INDICATORS],
+        options=[{"label": t(f"situation.indicator_{key}"), "value": key} for key in INDICATORS]
+        + [{"label": t(f"forecast.indicator_{key[9:]}"), "value": key} for key in FORECAST_INDICATORS],
     )
 
 

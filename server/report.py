@@ -49,6 +49,8 @@ def report() -> Any:
     return render_template(
         "report.html", r=data, lang=language, author=current_user.username,
         t=lambda key, **kw: translate(f"report.{key}", language, **kw),
+        tf=lambda key, **kw: translate(f"forecast.{key}", language, **kw),
+        hm=lambda ts: format_time(ts, language),
         n=lambda v: format_int(v, language), p=lambda v: format_pct(v, 0, language),
         when=lambda ts: format_time(ts, language, with_date=True),
     )

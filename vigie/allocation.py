@@ -26,7 +26,8 @@ import json
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,7 @@ class Ratios:
     max_move_minutes: float = 90.0
     beyond_target_value: float = 0.5
     limit_by_station_crew: bool = True
+    keep_first: tuple[str, ...] = ("vsav", "fpt")  # a station keeps its first vehicle of these types
 
     def resource(self, key: str) -> ResourceRatio:
         """The ratio of one vehicle type."""
@@ -139,7 +141,21 @@ def parse_ratios(data: Mapping[str, Any]) -> Ratios:
                   float(travel.get("congestion_slope", 0.25)),
                   _positive(travel.get("congestion_cap", 2.0), "travel.congestion_cap"),
                   _positive(travel.get("max_move_minutes", 90), "travel.max_move_minutes"),
-                  value, bool(objective.get("limit_by_station_crew", True)))
+                  value, bool(objective.get("limit_by_station_crew", True)), _keep_first(objective))
+
+
+def _keep_first(objective: Mapping[str, Any]) -> tuple[str, ...]:
+    """objective.keep_first: vehicle types of which a station keeps its first one (default VSAV and FPT)."""
+    raw = objective.get("keep_first", ["vsav", "fpt"])
+    if not isinstance(raw, list) or any(r not in RESOURCES for r in raw):
+        raise InvalidRatios(f"ratios: objective.keep_first must list some of {', '.join(RESOURCES)}, not {raw!r}")
+    return tuple(raw)
+
+
+def keeping_first(station: Station, kinds: Sequence[str]) -> Station:
+    """The station with a minimum of at least 1 for each listed type it holds (its own area stays covered)."""
+    raised: dict[str, Any] = {f"min_{r}": max(station.minimum(r), 1) for r in kinds if station.available(r) >= 1}
+    return replace(station, **raised) if raised else station
 
 
 def load_ratios(path: Path | None = None) -> Ratios:
@@ -232,6 +248,7 @@ class DemandSector:
     usual: int
     excess: int
     level: str = "none"
+    area_km2: float = 0.0   # congestion applies to the part of the trip inside the sector (0: the whole trip)
 
     @property
     def ratio_usual(self) -> float:
@@ -275,10 +292,18 @@ def travel_minutes(stations: Sequence[Station], sectors: Sequence[DemandSector],
         for j, d in enumerate(sectors):
             if travel and (s.station_id, d.code) in travel:
                 minutes[i, j] = travel[(s.station_id, d.code)]
-    minutes = minutes * np.array([congestion_factor(d.ratio_usual, ratios) for d in sectors])[None, :]
+    minutes = congested(minutes, sectors, ratios)
     on_site = np.array([[s.sector_id == d.code for d in sectors] for s in stations], dtype=bool).reshape(minutes.shape)
     minutes[on_site] = 0.0
     return minutes
+
+
+def congested(minutes: np.ndarray, sectors: Sequence[DemandSector], ratios: Ratios) -> np.ndarray:
+    """Lengthen the part of each trip inside the crowded sector (its equivalent radius), not the whole trip."""
+    factor = np.array([congestion_factor(d.ratio_usual, ratios) for d in sectors])[None, :]
+    radius = np.array([math.sqrt(d.area_km2 / math.pi) if d.area_km2 > 0 else math.inf for d in sectors])
+    inside = np.minimum(minutes, (radius * ratios.detour_factor / ratios.speed_kmh * 60.0)[None, :])
+    return minutes + inside * (factor - 1.0)
 
 
 # -- result ------------------------------------------------------------------------------------------------
@@ -374,9 +399,20 @@ class AllocationResult:
         staff = format_int(self.staff_moved, lang)
         if lang == "en":
             vehicles = "vehicle moved" if moved == 1 else "vehicles moved"
-            return f"{moved} {vehicles} ({staff} staff); people beyond the target: {before} → {after}"
+            return f"{moved} {vehicles} ({staff} staff); people beyond the target: {before} → {after}{self._no_gain(lang)}"
         vehicles = "véhicule déplacé" if moved <= 1 else "véhicules déplacés"
-        return f"{moved} {vehicles} ({staff} personnels) ; personnes hors objectif : {before} → {after}"
+        return f"{moved} {vehicles} ({staff} personnels) ; personnes hors objectif : {before} → {after}{self._no_gain(lang)}"
+
+    def _no_gain(self, lang: str) -> str:
+        """Said plainly when the moves leave the people beyond the target where they were."""
+        if not self.moves or self.people_beyond_target_after < self.people_beyond_target_before:
+            return ""
+        target = self.moves[0].target_minutes
+        if lang == "en":
+            return (f". These moves do not reduce the people beyond the target: the reinforcements arrive after "
+                    f"{target} min; they only shorten the wait")
+        return (f". Ces déplacements ne réduisent pas les personnes hors objectif : les renforts arrivent après "
+                f"{target} min ; ils raccourcissent seulement l'attente")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict, texts included in both languages."""
@@ -384,6 +420,30 @@ class AllocationResult:
         out["texts"] = {"fr": self.explain("fr"), "en": self.explain("en")}
         out["summary"] = {"fr": self.summary("fr"), "en": self.summary("en")}
         return out
+
+
+def _demand_sector(s: Any, place: tuple[float, float, float] | None, level: str,
+                   basis: str = "usual") -> DemandSector:
+    """A demand sector at its town hall (and with its area) when the catalogue gives them.
+
+    With the basis "residents" the extra people are present - residents (a resort full every
+    summer day: Cassis 47 000 present for 7 000 residents), else present - usual."""
+    lon, lat, area = place if place is not None else (float(s.lon), float(s.lat), 0.0)
+    residents = getattr(s, "residents", None)
+    excess = int(s.present) - int(residents) if basis == "residents" and residents is not None else int(s.excess)
+    return DemandSector(s.code, s.name, s.authority, lon, lat, int(s.present), int(s.usual), excess, level, area)
+
+
+@lru_cache(maxsize=4)
+def demand_points(dept: str) -> dict[str, tuple[float, float, float]]:
+    """(lon, lat, area km²) per sector: the town hall where the catalogue has one (where people are),
+    else the centroid (which can fall in a massif or a marsh: Saintes-Maries 6.5 km inland)."""
+    from vigie.sectors import default_catalogue_path, load_catalogue
+
+    path = default_catalogue_path(dept)
+    if not path.exists():
+        return {}
+    return {s.code: (*(s.town_hall or s.centroid), s.area_km2) for s in load_catalogue(path)}
 
 
 # -- the problem -------------------------------------------------------------------------------------------
@@ -398,7 +458,7 @@ class AllocationProblem:
             raise NoStations("no fire station is loaded: import the service's list with "
                              "`python -m vigie stations import FILE`")
         self.ratios = ratios or load_ratios()
-        self.stations = list(stations)
+        self.stations = [keeping_first(s, self.ratios.keep_first) for s in stations]
         self.target = float(target_minutes)
         self.mutual_aid = mutual_aid
         demands = {d.code: sector_demand(d, self.ratios) for d in sectors}
@@ -422,9 +482,10 @@ class AllocationProblem:
         else:
             chosen = list(source)
         levels = sector_levels(massif_levels, sector_massifs(str(settings.get("dept", "13"))) if massif_levels else {})
-        sectors = [DemandSector(s.code, s.name, s.authority, s.lon, s.lat, int(s.present), int(s.usual),
-                                int(s.excess), levels.get(s.code, "none"))
-                   for s in chosen if s.excess is not None and s.excess > 0]
+        places = demand_points(str(settings.get("dept", "13")))
+        basis = str(settings.get("allocation_demand_basis", "usual"))
+        sectors = [d for d in (_demand_sector(s, places.get(s.code), levels.get(s.code, "none"), basis)
+                               for s in chosen if s.excess is not None) if d.excess > 0]
         if ratios is None and settings.get("allocation_ratios_file"):
             ratios = load_ratios(Path(str(settings.get("allocation_ratios_file"))))
         if travel is None and settings.get("travel_times_file"):

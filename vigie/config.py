@@ -89,6 +89,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_sender", "vigie@localhost", "Alert e-mail: From address.", str),
     Setting("response_target_minutes", 20, "Allocation: response-time target (SDACR), in minutes.", int),
     Setting("mutual_aid", False, "Allocation: allow SDIS and BMPM resources to cross into each other's sectors.", _bool),
+    Setting("allocation_demand_basis", "usual", "Allocation: extra people counted against the `usual` value (default) or the INSEE `residents` (a resort full every summer day calls for reinforcement).", str),
     Setting("zone_query_max_days", 400, "Longest period a zone query may cover, in days.", int),
     Setting("retention_days", 400, "Observations older than this are deleted by `vigie retention` (0 keeps all).", int),
     Setting("backup_keep", 7, "How many backups `vigie backup` keeps.", int),
@@ -151,6 +152,8 @@ def _check(values: Mapping[str, Any]) -> None:
         raise InvalidSetting("VIGIE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     if values["language"] not in {"fr", "en"}:
         raise InvalidSetting("VIGIE_LANGUAGE must be fr or en")
+    if values["allocation_demand_basis"] not in {"usual", "residents"}:
+        raise InvalidSetting("VIGIE_ALLOCATION_DEMAND_BASIS must be usual or residents")
     _check_alerts(values)
 
 

@@ -248,7 +248,9 @@ def plan_record(result: AllocationResult, ranked: Sequence[RankedSector], at: in
     return {"summary": result.summary("fr"), "texts": result.explain("fr"),
             "target_minutes": int(parameters.get("target_minutes", 0)), "parameters": dict(parameters),
             "ranked": [r.code for r in ranked], "status": result.status, "at": int(at),
-            "figures": [[r.code, r.present, r.excess] for r in ranked]}
+            "figures": [[r.code, r.present, r.excess] for r in ranked],
+            # on a forecast horizon: the moment each sector's figures are expected (its peak)
+            "moments": {r.code: int(r.moment) for r in ranked if getattr(r, "moment", None) is not None}}
 
 
 def plan_fingerprint(record: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ log), so the report and the crisis page show the same figures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from vigie.config import Settings
@@ -17,6 +17,7 @@ from vigie.slots import local_day, local_day_bounds
 from vigie.store import Store
 
 TOP = 15
+TOP_FORECAST = 10
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Report:
     events: list[Event]
     decision: dict[str, Any] | None
     stamp: str
+    forecast: list[dict[str, Any]] = field(default_factory=list)
 
 
 def build_report(store: Store, at: int, settings: Settings, *, overlay: Overlay | None = None,
@@ -38,7 +40,27 @@ def build_report(store: Store, at: int, settings: Settings, *, overlay: Overlay 
     start, end = local_day_bounds(local_day(situation.at))
     decisions = list_decisions(store, None if exercise is None else exercise.id)
     return Report(situation.at, int(settings.slot_minutes), situation, ranked, load_events(store, start, end),
-                  decisions[-1] if decisions else None, stamp(exercise))
+                  decisions[-1] if decisions else None, stamp(exercise),
+                  forecast_peaks(store, situation, settings, overlay))
+
+
+def forecast_peaks(store: Store, situation: Situation, settings: Settings, overlay: Overlay | None = None,
+                   top: int = TOP_FORECAST) -> list[dict[str, Any]]:
+    """Sectors with the largest expected excess over usual in the next 6 h: peak, when, 80 % interval."""
+    from vigie.forecast import forecast_at
+
+    names = {s.code: s.name for s in situation.sectors}
+    result = forecast_at(store, situation.at, k=int(settings.privacy_k), slot_minutes=int(settings.slot_minutes),
+                         overlay=overlay)
+    rows: list[dict[str, Any]] = []
+    for row in result.sectors:
+        i = row.peak()
+        excess = None if i is None else row.excess(i)
+        if i is not None and excess is not None and excess > 0:
+            rows.append({"code": row.code, "name": names.get(row.code, row.code), "slot": row.slots[i],
+                         "expected": row.expected[i], "usual": row.usual[i], "excess": excess,
+                         "low": row.low[i], "high": row.high[i]})
+    return sorted(rows, key=lambda r: (-int(r["excess"]), str(r["code"])))[:top]
 
 
 def ranked_rows(report: Report) -> list[dict[str, Any]]:

@@ -79,6 +79,23 @@ def _alert_action(summary: str, field: str) -> dict[str, Any]:
                                    "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
                                    "409": {**ERROR, "description": "Already acknowledged or closed"}}}}
 
+HORIZON = {"name": "horizon", "in": "query", "required": False,
+           "schema": {"type": "string", "enum": ["now", "1h", "2h", "3h", "peak"], "default": "now"},
+           "description": "Rank on the forecast: sectors significant now or at a forecast point up to +1/+2/+3 h or "
+                          "the next 6 h (peak); each sector then carries `moment` (its expected peak, the figures "
+                          "given) and `crosses_at` (first moment above the threshold)."}
+FORECAST_POINT = {"type": "object", "required": ["slot_start", "expected", "low", "high"],
+                  "properties": {"slot_start": {"type": "string", "format": "date-time"}, "expected": COUNT,
+                                 "low": COUNT, "high": COUNT}}
+FORECAST = {"type": "object", "required": ["at", "based_on", "horizon", "sectors"],
+            "description": "based_on is the newest observed slot used (observations after `at` are never read); "
+                           "points are the `horizon` slots after it; low and high bound the 80 % interval.",
+            "properties": {"at": {"type": ["string", "null"]}, "based_on": {"type": ["string", "null"]},
+                           "horizon": {"type": "integer"},
+                           "sectors": {"type": "array", "items": {
+                               "type": "object", "required": ["code", "points"],
+                               "properties": {"code": {"type": "string"},
+                                              "points": {"type": "array", "items": FORECAST_POINT}}}}}}
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -100,9 +117,17 @@ SPEC: dict[str, Any] = {
         "/api/v1/crisis": _get("Crisis ranking, first to last; `below`: sectors far below their usual value",
                                {"type": "object", "required": ["at", "sectors"],
                                 "properties": {"sectors": {"type": "array", "items": RANKED},
-                                               "below": {"type": "array", "items": RANKED}}}, [AT]),
-        "/api/v1/allocation": _get("Suggested allocation of resources (409: no feasible allocation)",
-                                   {"type": "object", "required": ["at"]}, [AT], ("409",)),
+                                               "below": {"type": "array", "items": RANKED}}}, [AT, HORIZON]),
+        "/api/v1/forecast": _get(
+            "Expected presence of each sector at the next slots, with its 80 % interval",
+            FORECAST, [AT, {"name": "horizon", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 12, "default": 12},
+                            "description": "Number of 30-minute slots after based_on (1 to 12)."},
+                       {"name": "sectors", "in": "query", "required": False, "schema": {"type": "string"},
+                        "description": "Comma-separated INSEE codes; every sector when omitted."}]),
+        "/api/v1/allocation": _get("Suggested allocation of resources (409: no feasible allocation; moves carry "
+                                   "the `moment` they are meant for)",
+                                   {"type": "object", "required": ["at"]}, [AT, HORIZON], ("409",)),
         "/api/v1/zones": {**_get("Saved zones visible to the caller (a token sees the shared ones)",
                                  {"type": "object", "required": ["zones"]}),
                           "post": {"summary": "Save a zone (session of an operator or above; tokens get 403)",

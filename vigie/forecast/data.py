@@ -1,0 +1,172 @@
+"""What the forecast reads: presence and usual values as slot x sector matrices, event crowds, kinds.
+
+Presence is read for slots up to an instant only; the usual values come from the reference
+(`read_reference` for a few slots, the materialised `reference` table in bulk, completed by
+`compute_reference` for slots never materialised), which only reads weeks before its target.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from vigie.events import Event
+from vigie.reference import compute_reference, read_reference
+from vigie.store import Store
+
+Overlay = Callable[[list[str], list[int]], Mapping[tuple[str, int], float]]
+EVENT_MAX_DWELL_HOURS = 4.0
+EVENT_DWELL_SHARE = 0.85
+CITY_POPULATION = 15_000
+USUAL_CACHE = 512
+USUAL_TTL = 3600.0   # a late batch or a new flag reaches the forecast within the hour
+PREFETCH_SLOTS = 48
+_usual_cache: OrderedDict[tuple[tuple[str, tuple[str, ...]], int], tuple[float, np.ndarray, np.ndarray]] = OrderedDict()
+_usual_lock = threading.Lock()
+
+
+def sector_codes(store: Store) -> list[str]:
+    """Sector codes, sorted."""
+    return [r[0] for r in store.db.execute("SELECT code FROM sectors ORDER BY code")]
+
+
+def sector_kinds(store: Store) -> dict[str, str]:
+    """Kind of each sector: 'marseille' (BMPM arrondissements), 'ville' (>= 15 000 residents), 'commune'."""
+    kinds = {}
+    for code, population, authority in store.db.execute("SELECT code, population, authority FROM sectors"):
+        kinds[code] = "marseille" if authority == "BMPM" else ("ville" if population >= CITY_POPULATION else "commune")
+    return kinds
+
+
+def presence_matrix(store: Store, grid: np.ndarray, codes: Sequence[str],
+                    overlay: Overlay | None = None) -> np.ndarray:
+    """Observed presence (len(grid), len(codes)), NaN where missing or suppressed, plus the overlay."""
+    matrix = np.full((len(grid), len(codes)), np.nan)
+    if not len(grid):
+        return matrix
+    step = int(grid[1] - grid[0]) if len(grid) > 1 else 1
+    col = {c: j for j, c in enumerate(codes)}
+    rows = store.db.execute("SELECT sector_code, slot, present FROM observations WHERE slot BETWEEN ? AND ? "
+                            "AND present IS NOT NULL", [int(grid[0]), int(grid[-1])]).fetchall()
+    first = int(grid[0])
+    for code, slot, present in rows:
+        j = col.get(code)
+        if j is not None and (slot - first) % step == 0:
+            matrix[(slot - first) // step, j] = present
+    if overlay is not None:
+        _add_overlay(matrix, grid, list(codes), overlay)
+    return matrix
+
+
+def _add_overlay(matrix: np.ndarray, grid: np.ndarray, codes: list[str], overlay: Overlay) -> None:
+    """Add exercise deltas to observed cells (suppressed cells stay suppressed; never below 0)."""
+    row = {int(s): i for i, s in enumerate(grid.tolist())}
+    col = {c: j for j, c in enumerate(codes)}
+    for (code, slot), delta in overlay(codes, [int(s) for s in grid.tolist()]).items():
+        i, j = row.get(int(slot)), col.get(code)
+        if i is not None and j is not None and not np.isnan(matrix[i, j]):
+            matrix[i, j] = max(0.0, matrix[i, j] + float(delta))
+
+
+def usual_few(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.ndarray:
+    """Usual values (len(slots), len(codes)) through read_reference; NaN where there is none."""
+    found = read_reference(store, slots)
+    out = np.full((len(slots), len(codes)), np.nan)
+    for i, slot in enumerate(slots):
+        row = found.get(int(slot), {})
+        for j, code in enumerate(codes):
+            ref = row.get(code)
+            if ref is not None and ref.usual is not None:
+                out[i, j] = ref.usual
+    return out
+
+
+def reference_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(usual, spread) of slots, each (len(slots), len(codes)), by compute_reference, kept USUAL_TTL seconds.
+
+    The usual value of a slot reads only weeks before it, so a missing slot is computed with
+    the PREFETCH_SLOTS after it in one go: a forecast per new slot then reads memory only.
+    """
+    key = (str(store.path), tuple(codes))
+    now = time.monotonic()
+    with _usual_lock:
+        missing = [int(s) for s in slots if now - _usual_cache.get((key, int(s)), (-USUAL_TTL, None, None))[0]
+                   >= USUAL_TTL]
+    if missing:
+        step = int(slots[1] - slots[0]) if len(slots) > 1 else 1800
+        wanted = sorted(set(missing) | set(range(max(missing) + step, max(missing) + PREFETCH_SLOTS * step, step)))
+        stats = compute_reference(store, wanted, list(codes))
+        with _usual_lock:
+            for i, slot in enumerate(stats["slots"].tolist()):
+                _usual_cache[(key, int(slot))] = (now, stats["usual"][i], stats["spread"][i])
+    with _usual_lock:
+        rows = [_usual_cache[(key, int(s))] for s in slots]
+        for s in slots:
+            _usual_cache.move_to_end((key, int(s)))
+        while len(_usual_cache) > USUAL_CACHE:
+            _usual_cache.popitem(last=False)
+    shape = (len(slots), len(codes))
+    return (np.array([r[1] for r in rows], float).reshape(shape), np.array([r[2] for r in rows], float).reshape(shape))
+
+
+def usual_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.ndarray:
+    """Usual values of slots (len(slots), len(codes)); see reference_ahead."""
+    return reference_ahead(store, slots, codes)[0]
+
+
+def forget_usual() -> None:
+    """Empty the cache of usual values ahead (after the reference was rebuilt)."""
+    with _usual_lock:
+        _usual_cache.clear()
+
+
+def usual_matrix(store: Store, grid: np.ndarray, codes: Sequence[str]) -> np.ndarray:
+    """Usual values for a long slot grid: the materialised table, completed by compute_reference."""
+    out = np.full((len(grid), len(codes)), np.nan)
+    if not len(grid):
+        return out
+    step = int(grid[1] - grid[0]) if len(grid) > 1 else 1
+    col = {c: j for j, c in enumerate(codes)}
+    first = int(grid[0])
+    seen = np.zeros(len(grid), bool)
+    for code, slot, usual in store.db.execute(
+            "SELECT sector_code, slot, usual FROM reference WHERE slot BETWEEN ? AND ?", [first, int(grid[-1])]):
+        j = col.get(code)
+        if j is None or (slot - first) % step:
+            continue
+        i = (slot - first) // step
+        seen[i] = True
+        if usual is not None:
+            out[i, j] = usual
+    missing = grid[~seen]
+    if len(missing):
+        stats = compute_reference(store, missing.tolist(), list(codes))
+        out[np.searchsorted(grid, stats["slots"])] = stats["usual"]
+    return out
+
+
+def event_crowd(events: Sequence[Event], codes: Sequence[str], grid: np.ndarray, step: int) -> np.ndarray:
+    """Expected extra people of the known events (len(grid), len(codes)).
+
+    People present at a moment = attendance x average stay / duration, the average stay being
+    85 % of the event, at most 4 h; half of it in the first and last slots (arrival and
+    departure); split evenly between the event's sectors.
+    """
+    out = np.zeros((len(grid), len(codes)))
+    col = {c: j for j, c in enumerate(codes)}
+    for event in events:
+        here = [col[c] for c in event.sectors if c in col]
+        hours = (event.end - event.start) / 3600
+        if not here or hours <= 0 or not len(grid):
+            continue
+        stay = min(EVENT_MAX_DWELL_HOURS, EVENT_DWELL_SHARE * hours)
+        crowd = min(float(event.expected_attendance), event.expected_attendance * stay / hours)
+        inside = (grid >= event.start) & (grid < event.end)
+        first = -(-event.start // step) * step
+        last = (event.end - 1) // step * step
+        weight = np.where((grid == first) | (grid == last), 0.5, 1.0) * inside
+        out[:, here] += (crowd * weight / len(here))[:, None]
+    return out
