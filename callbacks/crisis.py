@@ -177,7 +177,7 @@ def plan_parameters(params: dict[str, Any]) -> dict[str, Any]:
 def plan_request(at: int, result: AllocationResult, ranked: list[Any], params: dict[str, Any]) -> dict[str, Any]:
     """What the browser keeps to ask for validation: the slot, the what-if values, a fingerprint of the figures."""
     record = plan_record(result, ranked, at, plan_parameters(params))
-    return {"at": at, **params, "fingerprint": plan_fingerprint(record)}
+    return {"at": at, **params, "moments": record["moments"], "fingerprint": plan_fingerprint(record)}
 
 
 def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any,

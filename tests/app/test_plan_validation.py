@@ -12,7 +12,7 @@ from vigie.feed.ingest import ingest_bytes
 
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
 FILTERS = {"crisis-authority": "all", "crisis-groupement": "all", "crisis-min-excess": 500,
-           "crisis-target": 20, "crisis-vsav-ratio": 25000, "crisis-fpt-ratio": 50000}
+           "crisis-target": 20, "crisis-vsav-ratio": 25000, "crisis-fpt-ratio": 50000, "crisis-horizon": "now"}
 
 
 @pytest.fixture
