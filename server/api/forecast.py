@@ -61,5 +61,5 @@ def forecast() -> Any:
         else:
             result = forecast_at(store(), at, k=k, slot_minutes=minutes, sectors=codes)
     except ForecastError as exc:
-        return error(400, str(exc))
+        return error(422, str(exc))   # well-formed, but names sectors or instants the data does not have
     return jsonify(forecast_payload(result, horizon, codes))

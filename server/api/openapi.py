@@ -124,7 +124,7 @@ SPEC: dict[str, Any] = {
                             "schema": {"type": "integer", "minimum": 1, "maximum": 12, "default": 12},
                             "description": "Number of 30-minute slots after based_on (1 to 12)."},
                        {"name": "sectors", "in": "query", "required": False, "schema": {"type": "string"},
-                        "description": "Comma-separated INSEE codes; every sector when omitted."}]),
+                        "description": "Comma-separated INSEE codes; every sector when omitted."}], ("422",)),
         "/api/v1/allocation": _get("Suggested allocation of resources (409: no feasible allocation; moves carry "
                                    "the `moment` they are meant for)",
                                    {"type": "object", "required": ["at"]}, [AT, HORIZON], ("409",)),
