@@ -100,6 +100,22 @@ def test_far_below_usual_opens_and_closes_after_its_hysteresis(store: Store) -> 
     assert _evaluate(store, T + 2 * STEP) == [("closed", "13003")]
 
 
+def test_below_usual_rules_with_their_own_thresholds_keep_the_list_entry_and_hold(store: Store) -> None:
+    _only(store)
+    save_rule(store, Rule("vide", "below_usual", "info", None, None, None, (("min_excess", 3000.0),), True), "admin")
+    save_rule(store, Rule("creux", "below_usual", "info", None, None, None, (("min_excess", 1000.0), ("min_z", 10.0)),
+                          True), "admin")
+
+    def changes(t: int) -> list[tuple[str, str, str | None]]:
+        return [(c.what, c.alert.rule, c.alert.sector) for c in evaluate_view(View(store, SETTINGS, t, float(t)),
+                                                                               ("below_usual",))]
+
+    assert changes(T - STEP) == []                       # one slot far below: not listed, whatever the thresholds
+    assert changes(T) == [("opened", "creux", "13003")]  # 2 500 short, z -12,5; "vide" asks 3 000
+    assert changes(T + STEP) == []                       # held one slot
+    assert changes(T + 2 * STEP) == [("closed", "creux", "13003")]
+
+
 def test_disabling_a_rule_closes_its_alerts(store: Store) -> None:
     _only(store, "crisis")
     _evaluate(store, T)
