@@ -49,7 +49,7 @@ def surge(alert_server: tuple[LiveServer, Path], code: str = SAINTES_MARIES, peo
     from vigie.alerts import list_alerts
 
     server, data_dir = alert_server
-    push_correction(server, data_dir, code, people)
+    push_correction(server, data_dir, code, people, slots=2)  # a sector enters the ranking at its second slot
     found = [a for a in list_alerts(store_of(data_dir), state="open") if a.sector == code and a.kind == "crisis"]
     assert found, "the surge batch opened no crisis alert"
     return found[0]

@@ -67,8 +67,8 @@ def _raise(store: Store, exercise_id: int | None) -> int:
 
 def _exercise(store: Store) -> int:
     drill = exercises.create_exercise(store, "Vélodrome", T - STEP, 60, "trainer", wall_now=1000.0)
-    exercises.add_injection(store, drill.id, "13003", T + 2 * STEP, T + 3 * STEP, delta=5000, username="trainer",
-                            wall_now=1000.0)
+    exercises.add_injection(store, drill.id, "13003", T + STEP, T + 3 * STEP, delta=5000, username="trainer",
+                            wall_now=1000.0)  # two slots: a sector enters the ranking at its second
     exercises.start(store, drill.id, "trainer", wall_now=1000.0)
     return drill.id
 
@@ -104,7 +104,7 @@ def test_exercise_alert_opens_when_its_clock_reaches_the_injection_and_closes_wh
     sender = Sender(rules_store, _settings(), clock=lambda: clock[0])  # type: ignore[arg-type]
     sender.tick()
     assert list_alerts(rules_store, exercise_id=drill) == []
-    clock[0] = 1000.0 + 91                                # exercise time T + 2 slots: the injected surge
+    clock[0] = 1000.0 + 91                                # exercise time T + 2 slots: the surge's second slot
     sender.tick()
     [alert] = list_alerts(rules_store, exercise_id=drill)
     assert (alert.sector, alert.exercise_id, alert.slot) == ("13003", drill, T + 2 * STEP)

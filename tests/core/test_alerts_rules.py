@@ -17,20 +17,20 @@ from tests.core.test_reference import WEEK, local, make_store, put
 
 T = local("2026-08-15T21:00")
 STEP = 1800
-SETTINGS = load_settings({"data_dir": "unused"}, environ={})
-USUAL = {"13001": 10000, "13002": 5000, "13201": 5000, "13003": 2000}
-CHANGE = {"13001": 4000, "13002": 9000, "13201": 1500, "13003": -1500}  # 13003: far below usual
+SETTINGS = load_settings({"data_dir": "unused"}, environ={})  # the defaults: z >= 4, excess >= 1000, two slots to enter
+USUAL = {"13001": 10000, "13002": 5000, "13201": 5000, "13003": 4000}
+CHANGE = {"13001": 4000, "13002": 9000, "13201": 1500, "13003": -2500}  # 13003: far below usual (>= 2000 short)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    """Flat usual values around T and a planted change at T."""
+    """Flat usual values around T and a planted change over T - 1 slot and T (listed from T: two slots to enter)."""
     db = make_store(tmp_path)
     slots = [T + i * STEP for i in range(-3, 6)]
     for code, usual in USUAL.items():
         put(db, code, [s - k * WEEK for s in slots for k in range(1, 7)], usual)
         put(db, code, slots, usual)
-        put(db, code, [T], usual + CHANGE[code])
+        put(db, code, [T - STEP, T], usual + CHANGE[code])
     update_reference(db, slots)
     return db
 
@@ -46,6 +46,7 @@ def _only(store: Store, *kinds: str) -> None:
 
 def test_surge_opens_one_crisis_alert_per_sector_then_refreshes_then_closes(store: Store) -> None:
     _only(store, "crisis")
+    assert _evaluate(store, T - STEP) == []              # one significant slot: not in the ranking yet
     assert sorted(_evaluate(store, T)) == [("opened", "13001"), ("opened", "13002"), ("opened", "13201")]
     first = {a.sector: a for a in list_alerts(store)}
     assert first["13002"].severity == "critical" and first["13002"].slot == T
@@ -91,11 +92,28 @@ def test_bad_rules_are_refused_with_what_to_fix(store: Store) -> None:
 
 def test_far_below_usual_opens_and_closes_after_its_hysteresis(store: Store) -> None:
     _only(store, "below_usual")
+    assert _evaluate(store, T - STEP) == []              # one slot far below: not in the list yet
     assert _evaluate(store, T) == [("opened", "13003")]
     alert = list_alerts(store)[0]
-    assert alert.rule == "sous-habituel" and alert.as_api()["summary"].startswith("Alleins : 1\u00a0500 personnes de moins que d'habitude")
+    assert alert.rule == "sous-habituel" and alert.as_api()["summary"].startswith("Alleins : 2\u00a0500 personnes de moins que d'habitude")
     assert _evaluate(store, T + STEP) == []              # gone for one slot: held
     assert _evaluate(store, T + 2 * STEP) == [("closed", "13003")]
+
+
+def test_below_usual_rules_with_their_own_thresholds_keep_the_list_entry_and_hold(store: Store) -> None:
+    _only(store)
+    save_rule(store, Rule("vide", "below_usual", "info", None, None, None, (("min_excess", 3000.0),), True), "admin")
+    save_rule(store, Rule("creux", "below_usual", "info", None, None, None, (("min_excess", 1000.0), ("min_z", 10.0)),
+                          True), "admin")
+
+    def changes(t: int) -> list[tuple[str, str, str | None]]:
+        return [(c.what, c.alert.rule, c.alert.sector) for c in evaluate_view(View(store, SETTINGS, t, float(t)),
+                                                                               ("below_usual",))]
+
+    assert changes(T - STEP) == []                       # one slot far below: not listed, whatever the thresholds
+    assert changes(T) == [("opened", "creux", "13003")]  # 2 500 short, z -12,5; "vide" asks 3 000
+    assert changes(T + STEP) == []                       # held one slot
+    assert changes(T + 2 * STEP) == [("closed", "creux", "13003")]
 
 
 def test_disabling_a_rule_closes_its_alerts(store: Store) -> None:
@@ -132,7 +150,7 @@ def test_the_hook_after_a_batch_evaluates_unless_the_batch_is_too_old_to_matter(
     from vigie.alerts.evaluate import evaluate_after_batch
 
     _only(store, "crisis")
-    put(store, "13001", [T + 5 * STEP], 20000)         # the newest slot: a surge
+    put(store, "13001", [T + 4 * STEP, T + 5 * STEP], 20000)  # a surge up to the newest slot
     assert evaluate_after_batch(store, SETTINGS, T - 8 * WEEK) == []   # a year-old correction: skipped
     assert [c.alert.sector for c in evaluate_after_batch(store, SETTINGS, T + 5 * STEP)] == ["13001"]
 

@@ -69,8 +69,10 @@ def installation(history: Path, tmp_path: Path) -> Iterator[Store]:
 
 
 def _surge(store: Store, code: str = "13096", present: int = 60_000) -> tuple[bytes, int]:
-    slot = int(store.scalar("SELECT max(slot) FROM observations")) + 1800
-    return f"{HEADER}{code},{iso_z(slot)},{present},,,,,\n".encode(), slot
+    """A batch of the two slots after the history with a surge in both (a sector enters the ranking at its second)."""
+    first = int(store.scalar("SELECT max(slot) FROM observations")) + 1800
+    rows = "".join(f"{code},{iso_z(slot)},{present},,,,,\n" for slot in (first, first + 1800))
+    return f"{HEADER}{rows}".encode(), first + 1800
 
 
 def _start_server(data_dir: Path, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:

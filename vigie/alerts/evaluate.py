@@ -3,7 +3,12 @@
 Live, the rules run after every accepted batch (`evaluate_after_batch`, called by the ingestion
 path whatever the door) at the newest slot. In an exercise they run at the exercise's clock over
 its injections (the sender does it as the clock moves). A condition seen again refreshes its
-alert; a condition gone for the rule's hold closes it (the crisis ranking holds sectors itself).
+alert; a condition gone for the rule's hold closes it.
+
+The crisis and below-usual rules read the two lists of /crise (`vigie.crisis.crisis_lists`):
+the same thresholds, the same entry rule (`crisis_entry_slots` consecutive slots) and the same
+hysteresis (`crisis_hysteresis_slots`), so that an alert is open exactly while its sector is
+listed there (a rule's own thresholds replace the settings' in that same computation).
 """
 from __future__ import annotations
 
@@ -11,15 +16,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from vigie.alerts.forecast_adapter import forecast_crossings
 from vigie.alerts.model import COLUMNS, KINDS, Alert, Summary, alert_from_row
-from vigie.alerts.rules import Rule, below_usual_limits, load_rules, rule_sectors
+from vigie.alerts.rules import Rule, below_usual_limits, crisis_limits, load_rules, rule_sectors
 from vigie.alerts.states import close_automatically, raise_alert
 from vigie.config import Settings
-from vigie import crisis
-from vigie.crisis import RankedSector, groupements, rank_sectors
+from vigie.crisis import CrisisLists, groupements, crisis_lists
 from vigie.feed import health
 from vigie.situation import Overlay, Situation, latest_slot, situation_at, slot_to_show
 from vigie.store import Store
@@ -49,15 +53,16 @@ class View:
     now: float
     exercise_id: int | None = None
     overlay: Overlay | None = None
-    _rankings: dict[int | None, list[RankedSector]] = field(default_factory=dict)
+    _lists: dict[tuple[tuple[str, Any], ...], CrisisLists] = field(default_factory=dict)
 
-    def ranking(self, min_excess: int | None = None) -> list[RankedSector]:
-        """The crisis ranking at t (with a rule's own smallest excess, if it has one)."""
-        if min_excess not in self._rankings:
+    def lists(self, **limits: Any) -> CrisisLists:
+        """The two lists of /crise at t, with a rule's own thresholds (settings names) in place of the settings'."""
+        key = tuple(sorted(limits.items()))
+        if key not in self._lists:
             assert self.t is not None
-            self._rankings[min_excess] = rank_sectors(self.store, self.t, self.settings, min_excess=min_excess,
-                                                      overlay=self.overlay, now=int(self.now))
-        return self._rankings[min_excess]
+            settings = Settings({**self.settings, **limits}) if limits else self.settings
+            self._lists[key] = crisis_lists(self.store, self.t, settings, overlay=self.overlay, now=int(self.now))
+        return self._lists[key]
 
     @cached_property
     def situation(self) -> Situation:
@@ -75,38 +80,18 @@ class View:
 
 # -- conditions --------------------------------------------------------------------------------------
 def _crisis(rule: Rule, view: View) -> dict[str | None, Summary]:
-    minimum = dict(rule.params).get("min_excess")
-    ranked = view.ranking(None if minimum is None else int(minimum))
-    keep = rule_sectors(view.store, rule, {r.code: r.groupement or "" for r in ranked})
+    ranked = view.lists(**crisis_limits(rule)).above
+    keep = rule_sectors(view.store, rule, {r.code: r.groupement or "" for r in ranked}) if ranked else None
     return {r.code: Summary("crisis", (("excess", r.excess), ("name", r.name), ("z", round(r.z, 1))), held=r.holding)
             for r in ranked if keep is None or r.code in keep}
 
 
-def below_usual_sectors(situation: Situation, min_z: float, min_excess: float) -> list[Any]:
-    """Sectors of the situation far below their usual value (both thresholds passed)."""
-    return [s for s in situation.sectors if s.excess is not None and s.z is not None
-            and s.excess <= -min_excess and s.z <= -min_z]
-
-
-def shared_below_usual(rule: Rule) -> Callable[..., list[RankedSector]] | None:
-    """vigie.crisis.below_usual (the screens' below-usual list) when it exists and the rule sets no threshold."""
-    found = getattr(crisis, "below_usual", None)
-    return found if callable(found) and not rule.params else None
-
-
 def _below_usual(rule: Rule, view: View) -> dict[str | None, Summary]:
-    shared = shared_below_usual(rule)
-    if shared is not None:
-        assert view.t is not None
-        listed = shared(view.store, view.t, view.settings, overlay=view.overlay, now=int(view.now))
-        found = [(r.code, r.name, r.excess, r.z, r.holding) for r in listed]
-    else:
-        min_z, min_excess = below_usual_limits(rule, view.settings)
-        found = [(s.code, s.name, s.excess or 0, s.z or 0.0, False)
-                 for s in below_usual_sectors(view.situation, min_z, min_excess)]
-    keep = rule_sectors(view.store, rule, view.groupements) if found else None
-    return {code: Summary("below_usual", (("deficit", -excess), ("name", name), ("z", round(z, 1))), held=held)
-            for code, name, excess, z, held in found if keep is None or code in keep}
+    listed = view.lists(**below_usual_limits(rule)).below
+    keep = rule_sectors(view.store, rule, {r.code: r.groupement or "" for r in listed}) if listed else None
+    return {r.code: Summary("below_usual", (("deficit", -r.excess), ("name", r.name), ("z", round(r.z, 1))),
+                            held=r.holding)
+            for r in listed if keep is None or r.code in keep}
 
 
 def _feed_stopped(rule: Rule, view: View) -> dict[str | None, Summary]:
@@ -136,10 +121,12 @@ def _forecast(rule: Rule, view: View) -> dict[str | None, Summary]:
 CONDITIONS = {"crisis": _crisis, "below_usual": _below_usual, "feed_stopped": _feed_stopped, "forecast": _forecast}
 
 
-def hold_slots(rule: Rule, settings: Mapping[str, Any]) -> int:
-    """Slots a condition must stay gone before its alert closes (0: as soon as it is gone; 1: its list holds it)."""
-    if rule.kind == "below_usual" and shared_below_usual(rule) is None:
-        return max(1, int(settings.get("crisis_hysteresis_slots", 2)))
+def hold_slots(rule: Rule) -> int:
+    """Slots a condition must stay gone before its alert closes (0: as soon as it is gone; 1: its list holds it).
+
+    The crisis and below-usual lists apply the hysteresis themselves (a held sector is still
+    listed, marked `holding`): their alerts close at the first later slot that no longer lists it.
+    """
     return 0 if rule.kind == "feed_stopped" else 1
 
 
@@ -160,7 +147,7 @@ def _apply(rule: Rule, findings: dict[str | None, Summary], view: View) -> list[
                                   now=view.now, reopen_seconds=reopen, keep_summary=summary.held)
         if what != "seen":
             changes.append(Change(alert, what))
-    hold = hold_slots(rule, view.settings) * view.step
+    hold = hold_slots(rule) * view.step
     for alert in _active(view.store, rule.id, view.exercise_id):
         if alert.sector in findings:
             continue

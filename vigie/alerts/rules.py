@@ -1,8 +1,11 @@
 """Alert rules: what opens an alert, stored in alert_rules, narrowed to a zone, an authority or a groupement.
 
 Kinds and their condition at slot t (each returns the findings: sector, summary):
-* crisis: the sector is in the crisis ranking (vigie.crisis, its thresholds and hysteresis);
-* below_usual: the sector holds far fewer people than usual (excess <= -min_excess and z <= -min_z);
+* crisis: the sector is in the crisis ranking (vigie.crisis.crisis_lists: its thresholds, entry
+  rule and hysteresis; `min_excess` replaces crisis_min_excess);
+* below_usual: the sector is in the below-usual list of the same function (z <= -min_z and a
+  shortfall of at least min_excess people, by default crisis_min_z and crisis_min_deficit, with
+  the same entry rule and hysteresis);
 * feed_stopped: no data for longer than the red threshold (vigie.feed.health), live only;
 * forecast: the forecast crosses the crisis thresholds within the next hours (see forecast_adapter).
 """
@@ -15,7 +18,6 @@ from typing import Any
 
 from vigie import audit
 from vigie.alerts.model import KINDS, SEVERITIES, AlertError
-from vigie.config import Settings
 from vigie.store import Store
 
 RULE_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -123,7 +125,22 @@ def rule_sectors(store: Store, rule: Rule, groupements: dict[str, str]) -> set[s
     return keep
 
 
-def below_usual_limits(rule: Rule, settings: Settings) -> tuple[float, float]:
-    """(min_z, min_excess) of a below_usual rule: by default the crisis thresholds, mirrored."""
-    return (rule.param("min_z", float(settings.get("crisis_min_z", 3.0))),
-            rule.param("min_excess", float(settings.get("crisis_min_excess", 500))))
+def crisis_limits(rule: Rule) -> dict[str, Any]:
+    """The settings a crisis rule replaces in the crisis ranking (none: the ranking of /crise itself)."""
+    params = dict(rule.params)
+    return {} if "min_excess" not in params else {"crisis_min_excess": int(params["min_excess"])}
+
+
+def below_usual_limits(rule: Rule) -> dict[str, Any]:
+    """The settings a below_usual rule replaces in the below-usual list (none: the list of /crise itself).
+
+    Its `min_z` is the z-score to reach downwards (crisis_min_z), its `min_excess` the smallest
+    shortfall in people (crisis_min_deficit).
+    """
+    params = dict(rule.params)
+    out: dict[str, Any] = {}
+    if "min_z" in params:
+        out["crisis_min_z"] = float(params["min_z"])
+    if "min_excess" in params:
+        out["crisis_min_deficit"] = int(params["min_excess"])
+    return out
