@@ -236,8 +236,8 @@ def register_bar(app: Dash) -> None:
 
 
 def register_page(app: Dash) -> None:
-    filters = (Input(ids.ALR_STATE, "value"), Input(ids.ALR_SECTOR, "value"), Input(ids.ALR_DATES, "start_date"),
-               Input(ids.ALR_DATES, "end_date"))
+    filters = (Input(ids.ALR_STATE, "value"), Input(ids.ALR_SECTOR, "value"), Input(ids.ALR_FROM, "value"),
+               Input(ids.ALR_TO, "value"))
 
     @secure_callback(app, "display", Output(ids.ALR_TABLE, "children"), Output(ids.ALR_TARGET, "options"),
                      Input(ids.ALR_REFRESH, "n_intervals"), Input(ids.ALR_CHANGED, "data"), *filters)
@@ -262,8 +262,8 @@ def register_page(app: Dash) -> None:
         return act("close", target, reason)
 
     @secure_callback(app, "display", Output(ids.ALR_DOWNLOAD, "data"), Input(ids.ALR_EXPORT, "n_clicks"),
-                     State(ids.ALR_STATE, "value"), State(ids.ALR_SECTOR, "value"), State(ids.ALR_DATES, "start_date"),
-                     State(ids.ALR_DATES, "end_date"), prevent_initial_call=True)
+                     State(ids.ALR_STATE, "value"), State(ids.ALR_SECTOR, "value"), State(ids.ALR_FROM, "value"),
+                     State(ids.ALR_TO, "value"), prevent_initial_call=True)
     def _export(_n: Any, state: Any, sector: Any, start: Any, end: Any) -> Any:
         return export(state, sector, start, end)
 

@@ -84,7 +84,7 @@ def alerts_table(lines: Sequence[AlertLine]) -> Any:
                     className=f"alert-row alert-row-{a.state}", **{"data-alert-id": str(a.alert_id)})
             for a in lines]
     return html.Div(dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className="vigie-table mb-0"),
-                    className="table-responsive")
+                    className="table-responsive", tabIndex="0")   # a scrolling region the keyboard reaches
 
 
 TICKER_LINES = 3

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.forms import date_input, dropdown
 from components.alerts import sound_toggle
 from components.cards import panel
 from components.layout import guarded, refresh_interval, role_ok
@@ -24,13 +25,12 @@ def _filters() -> html.Section:
         dbc.Col([html.Label(t("alert_screen.filter_state"), htmlFor=ids.ALR_STATE, className="form-label"),
                  dbc.Select(id=ids.ALR_STATE, options=states, value="active")], md=3),
         dbc.Col([html.Label(t("alert_screen.filter_sector"), htmlFor=ids.ALR_SECTOR, className="form-label"),
-                 dcc.Dropdown(id=ids.ALR_SECTOR, placeholder=t("alert_screen.filter_sector_all"),
-                              className="vigie-dropdown")], md=3),
-        dbc.Col([html.Div(t("alert_screen.filter_dates"), className="form-label"),
-                 dcc.DatePickerRange(id=ids.ALR_DATES, display_format="DD/MM/YYYY", first_day_of_week=1,
-                                     start_date_placeholder_text=t("alert_screen.from"),
-                                     end_date_placeholder_text=t("alert_screen.to"), minimum_nights=0,
-                                     clearable=True)], md=4),
+                 dropdown(ids.ALR_SECTOR, placeholder=t("alert_screen.filter_sector_all"),
+                          className="vigie-dropdown")], md=3),
+        dbc.Col([html.Label(t("alert_screen.from"), htmlFor=ids.ALR_FROM, className="form-label"),
+                 date_input(ids.ALR_FROM)], md=2),
+        dbc.Col([html.Label(t("alert_screen.to"), htmlFor=ids.ALR_TO, className="form-label"),
+                 date_input(ids.ALR_TO)], md=2),
         dbc.Col([html.Button(t("alert_screen.export"), id=ids.ALR_EXPORT, className="btn btn-outline-light mt-md-4"),
                  dcc.Download(id=ids.ALR_DOWNLOAD)], md=2),
     ], className="g-2 align-items-start"))

@@ -100,7 +100,7 @@ TABLE = [("alerts-table", "children"), ("alerts-target", "options")]
 def table(client: Any, state: str = "active", sector: Any = None, start: Any = None, end: Any = None) -> dict[str, Any]:
     return values(call(client, TABLE, [("alerts-refresh", "n_intervals", 0), ("alerts-changed", "data", None),
                                        ("alerts-state", "value", state), ("alerts-sector", "value", sector),
-                                       ("alerts-dates", "start_date", start), ("alerts-dates", "end_date", end)]))
+                                       ("alerts-from", "value", start), ("alerts-to", "value", end)]))
 
 
 def act(client: Any, button: str, target: Any, comment: Any = None, reason: Any = None) -> Any:
@@ -169,7 +169,7 @@ def test_csv_export_is_formula_escaped_and_audited(client_as: Any, store: Any) -
     acknowledge(store, alert.id, "operator", "=HYPERLINK(\"http://x\")")
     answer = values(call(client_as("operator"), [("alerts-download", "data")], [("alerts-export", "n_clicks", 1)],
                          [("alerts-state", "value", "all"), ("alerts-sector", "value", None),
-                          ("alerts-dates", "start_date", None), ("alerts-dates", "end_date", None)]))
+                          ("alerts-from", "value", None), ("alerts-to", "value", None)]))
     download = answer["alerts-download.data"]
     import base64
 
