@@ -69,12 +69,15 @@ def run_simulator(store: Store, settings: Mapping[str, Any], stop_event: threadi
     """Backfill, then publish each slot at its start until stopped."""
     sim = simulator or Simulator.from_settings(settings)
     step = int(settings.get("slot_minutes", 30)) * 60
-    publish_until(store, sim, settings, clock())
     while not stop_event.is_set():
+        # Publish what is missing, then sleep to the next slot start. A long publish (history on first
+        # start) that runs past a slot start is followed at once by that slot, not half an hour later.
+        publish_until(store, sim, settings, clock())
+        if floor_slot(clock(), step // 60) > int(store.scalar("SELECT max(slot) FROM observations") or 0):
+            continue
         wait = floor_slot(clock(), step // 60) + step - clock()
         if stop_event.wait(timeout=max(0.0, wait) + 0.05):
             break
-        publish_until(store, sim, settings, clock())
 
 
 def publish_until(store: Store, sim: Simulator, settings: Mapping[str, Any], now: float) -> list[IngestResult]:
