@@ -411,7 +411,8 @@ def parse_icalendar(data: bytes, resolver: SectorsResolver, known: Collection[st
     what = ("calendrier iCalendar", "iCalendar file")
     try:
         calendar = icalendar.Calendar.from_ical(decode(data, what))
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+    # the library raises AttributeError too on some malformed TZID parameters (found by the fuzz test)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise ImportRefused(what, [Problem(None, f"fichier iCalendar illisible ({exc})", f"unreadable iCalendar file ({exc})")]) from None
     problems: list[Problem] = []
     parsed: list[Event] = []
