@@ -26,12 +26,13 @@ from tests.faults.alert_receivers import Mailbox, WebhookReceiver, free_port, sm
 from tests.faults.support import DAY, ROOT, WEEK_START, cli_env, fault_overrides, ingest_days
 from vigie.alerts import Summary, acknowledge, close, list_alerts
 from vigie.alerts.rules import get_rule, save_rule
-from vigie.alerts.sender import Sender
+from vigie.alerts.sender import REFRESH_GRACE_SECONDS, Sender
 from vigie.alerts.states import raise_alert
 from vigie.bootstrap import init_database
 from vigie.config import load_settings
-from vigie.alerts.evaluate import evaluate_live
-from vigie.reference import rebuild_reference
+from vigie.alerts.evaluate import evaluate_live, last_mark
+from vigie.feed.ingest import ingest_bytes, refresh_reference
+from vigie.reference import rebuild_reference, refreshed_batch
 from vigie.slots import iso_z
 from vigie.store import Store
 from vigie.tokens import create_token
@@ -168,6 +169,39 @@ def _three_changes(store: Store) -> int:
     acknowledge(store, alert.id, "operator", "on y va")
     close(store, alert.id, "commander", "fin")
     return alert.id
+
+
+def test_sender_waits_for_the_usual_values_of_a_batch_before_evaluating_it(installation: Store) -> None:
+    """The race CI once lost: the sender saw a surge batch before its door wrote the usual values of the
+    new slots, judged the sector "not significant now, crossing soon" and opened a forecast alert."""
+    settings = load_settings(fault_overrides(installation.path.parent), environ={})
+    body, _ = _surge(installation)
+    now = time.time()
+    result = ingest_bytes(installation, body, "test", settings, now=now)    # accepted, usual values not yet written
+    assert result.status == "accepted"
+    before = last_mark(installation, "live")
+    sender = Sender(installation, settings, clock=lambda: now + 1)
+    sender.evaluate()
+    assert last_mark(installation, "live") == before and not _open_for(installation, "13096")
+
+    refresh_reference(installation, result, settings)                      # the door: usual values, then the rules
+    assert refreshed_batch(installation) == result.batch_id
+    assert _open_for(installation, "13096") == [("crise", "open")]
+
+
+def test_sender_writes_the_usual_values_itself_when_the_door_died_before_them(installation: Store) -> None:
+    settings = load_settings(fault_overrides(installation.path.parent), environ={})
+    body, _ = _surge(installation)
+    now = time.time()
+    result = ingest_bytes(installation, body, "test", settings, now=now)    # the door is killed here
+    Sender(installation, settings, clock=lambda: now + REFRESH_GRACE_SECONDS + 1).evaluate()
+    assert refreshed_batch(installation) == result.batch_id
+    assert last_mark(installation, "live") == str(result.batch_id)
+    assert _open_for(installation, "13096") == [("crise", "open")]
+
+
+def _open_for(store: Store, code: str) -> list[tuple[str, str]]:
+    return [(a.rule, a.state) for a in list_alerts(store, state="all") if a.sector == code]
 
 
 def test_receiver_down_for_ten_minutes_gets_every_message_in_order_when_it_comes_back(installation: Store) -> None:

@@ -16,10 +16,16 @@ from vigie.alerts.model import KINDS
 from vigie.alerts.outbox import claim, dispatch, mark_delivered, mark_failed
 from vigie.alerts.states import close_automatically
 from vigie.config import Settings
+from vigie.reference import mark_batches_refreshed, refreshed_batch, update_reference
+from vigie.situation import latest_slot
 from vigie.store import Store
 
 log = logging.getLogger("vigie.alerts")
 FEED_CHECK_SECONDS = 15.0
+# The door that accepted a batch refreshes its usual values, then evaluates the rules. The sender
+# evaluates a batch itself only once those values are written, or when the door has not done it
+# within this time (a process killed between the two): it then writes them itself first.
+REFRESH_GRACE_SECONDS = 60.0
 
 
 class Sender:
@@ -39,14 +45,30 @@ class Sender:
     def evaluate(self) -> None:
         """Live rules when a batch came in unevaluated, the feed rule now and then, running exercises."""
         now = self.clock()
-        batch = str(self.store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))
-        if last_mark(self.store, "live") != batch:
+        batch, received_at = self.store.db.execute(
+            "SELECT coalesce(max(id), 0), max(received_at) FROM feed_batches WHERE status = 'accepted'").fetchone()
+        if last_mark(self.store, "live") != str(batch) and self.usual_values_ready(int(batch), received_at, now):
             evaluate_live(self.store, self.settings, now=now)
             self.feed_checked_at = now
         elif now - self.feed_checked_at >= FEED_CHECK_SECONDS:
             evaluate_live(self.store, self.settings, kinds=tuple(k for k in KINDS if k not in DATA_KINDS), now=now)
             self.feed_checked_at = now
         self.evaluate_exercises(now)
+
+    def usual_values_ready(self, batch: int, received_at: float | None, now: float) -> bool:
+        """Whether the usual values cover `batch`; past the grace, the sender writes them itself."""
+        done = refreshed_batch(self.store)
+        if done is None or done >= batch:
+            return True
+        if received_at is not None and now - float(received_at) < REFRESH_GRACE_SECONDS:
+            return False
+        newest = latest_slot(self.store)
+        if newest is not None:
+            log.warning("batch %s has no usual values %.0f s after it came in; the alert sender writes them", batch,
+                        now - float(received_at or now))
+            update_reference(self.store, [newest], k=int(self.settings.get("privacy_k", 20)))
+        mark_batches_refreshed(self.store, batch)
+        return True
 
     def evaluate_exercises(self, now: float) -> None:
         """Each running exercise at its clock, when its slot or its injections changed; close ended ones' alerts."""

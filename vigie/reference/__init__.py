@@ -10,12 +10,13 @@ distant or pooled days stand in and the value says so (`describe`).
 from __future__ import annotations
 
 from vigie.reference.compute import (INSUFFICIENT_HISTORY, RebuildReport, Usual, compute_reference,
-                                     read_reference, rebuild_reference, sector_codes, update_reference)
+                                     mark_batches_refreshed, read_reference, rebuild_reference, refreshed_batch,
+                                     sector_codes, update_reference)
 from vigie.reference.explain import describe
 from vigie.reference.flags import (EVENT_MIN_DAILY_ATTENDANCE, InvalidExclusion, event_days, flag_day,
                                    flag_events, list_flags, unflag_day)
 from vigie.reference.model import MAD_SCALE
 
 __all__ = ["EVENT_MIN_DAILY_ATTENDANCE", "INSUFFICIENT_HISTORY", "InvalidExclusion", "MAD_SCALE", "RebuildReport",
-           "Usual", "compute_reference", "describe", "event_days", "flag_day", "flag_events", "list_flags",
-           "read_reference", "rebuild_reference", "sector_codes", "unflag_day", "update_reference"]
+           "Usual", "compute_reference", "describe", "mark_batches_refreshed", "event_days", "flag_day", "flag_events", "list_flags",
+           "read_reference", "rebuild_reference", "refreshed_batch", "sector_codes", "unflag_day", "update_reference"]

@@ -239,10 +239,29 @@ def _materialise(store: Store, days: list[date], codes: list[str], k: int) -> in
     return total
 
 
+REFERENCE_BATCH_KEY = "reference_batch"
+
+
+def mark_batches_refreshed(store: Store, batch_id: int | None = None) -> None:
+    """Record that the usual values cover every accepted batch up to `batch_id` (default: the newest)."""
+    if batch_id is None:
+        batch_id = int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))
+    done = refreshed_batch(store)
+    if done is None or int(batch_id) > done:
+        store.set_meta(REFERENCE_BATCH_KEY, str(int(batch_id)))
+
+
+def refreshed_batch(store: Store) -> int | None:
+    """The newest accepted batch whose usual values are written (None: never recorded)."""
+    value = store.get_meta(REFERENCE_BATCH_KEY)
+    return None if value is None else int(value)
+
+
 def rebuild_reference(store: Store, start: int | None = None, end: int | None = None,
                       slot_minutes: int = 30, k: int = privacy.DEFAULT_K) -> RebuildReport:
     """Recompute every usual value for target slots in [start, end) (default: all observed)."""
     began = time.perf_counter()
+    covered = int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))
     first, last = store.db.execute("SELECT min(slot), max(slot) FROM observations").fetchone()
     codes = sector_codes(store)
     if first is None or last is None or not codes:
@@ -257,6 +276,7 @@ def rebuild_reference(store: Store, start: int | None = None, end: int | None = 
     day_index = np.unique(positions(targets, cube.first, STEP)[0])
     stats = _arrays(cube, model_days(cube, day_index), targets)
     rows = _write(store, codes, stats, int(targets[0]), int(targets[-1]) + STEP)
+    mark_batches_refreshed(store, covered)
     return RebuildReport(len(targets), len(codes), rows, time.perf_counter() - began)
 
 
