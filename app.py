@@ -14,7 +14,7 @@ from dash import Dash
 from flask import Flask
 
 from vigie.bootstrap import init_database
-from vigie.config import ensure_secret_key, load_settings
+from vigie.config import Settings, ensure_secret_key, load_settings
 from vigie.sectors import default_catalogue_path, load_catalogue
 
 ROOT = Path(__file__).resolve().parent
@@ -31,7 +31,7 @@ class VigieDash(Dash):
         return page.replace("<html>", f'<html lang="{lang()}">', 1)
 
 
-def create_server(settings: Any) -> Flask:
+def create_server(settings: Settings) -> Flask:
     """The Flask side: configuration, login guard, headers, health, API, geometry."""
     from server import api, geo, health, report
     from server.auth import init_auth
@@ -44,12 +44,12 @@ def create_server(settings: Any) -> Flask:
         SESSION_COOKIE_NAME="vigie_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(settings.secure_cookies),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=lifetime),
-        MAX_CONTENT_LENGTH=int(settings.max_upload_mb) * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
         VIGIE_SETTINGS=settings,
         VIGIE_STORE=store,
-        VIGIE_CATALOGUE=load_catalogue(default_catalogue_path(settings.dept)),
+        VIGIE_CATALOGUE=load_catalogue(default_catalogue_path(settings.reference_dir, settings.dept)),
         VIGIE_CALLBACK_ROLES={},
     )
     if settings.behind_proxy:

@@ -17,7 +17,7 @@ def view_forecast() -> Forecast:
     exercise = current_exercise()
     key = None if exercise is None else exercise_key(store(), int(exercise.id))
     s = settings()
-    return cached_forecast(store(), at, k=int(s.privacy_k), slot_minutes=int(s.slot_minutes), overlay=overlay,
+    return cached_forecast(store(), at, k=s.privacy_k, slot_minutes=s.slot_minutes, overlay=overlay,
                            overlay_key=key)
 
 

@@ -43,7 +43,7 @@ def sound_default(role: str) -> bool:
     """Alert sound of a device that never chose: off on display accounts unless an admin enabled it."""
     from flask import current_app
 
-    return role != "display" or bool(current_app.config["VIGIE_SETTINGS"].get("alert_sound_on_display", False))
+    return role != "display" or current_app.config["VIGIE_SETTINGS"].alert_sound_on_display
 
 
 def exercise_state() -> dict[str, Any] | None:
@@ -71,7 +71,7 @@ def refresh_ms() -> int:
 
     if not has_request_context():
         return 60_000
-    period = int(current_app.config["VIGIE_SETTINGS"].refresh_seconds) * 1000
+    period = current_app.config["VIGIE_SETTINGS"].refresh_seconds * 1000
     if _user().is_authenticated and exercise_state() is not None:
         return min(period, EXERCISE_REFRESH_MS)
     return period

@@ -18,7 +18,7 @@ def lang() -> str:
         if current_user and current_user.is_authenticated:
             cached = str(current_user.language)
         else:
-            cached = str(current_app.config["VIGIE_SETTINGS"].language)
+            cached = current_app.config["VIGIE_SETTINGS"].language
         g.vigie_lang = cached
     return str(cached)
 

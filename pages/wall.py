@@ -20,7 +20,7 @@ def rotation_ms() -> int:
 
     if not has_request_context():
         return 20_000
-    return int(current_app.config["VIGIE_SETTINGS"].wall_rotation_seconds) * 1000
+    return current_app.config["VIGIE_SETTINGS"].wall_rotation_seconds * 1000
 
 
 def _view(name: str, *children: object) -> html.Section:

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from vigie import accounts, audit, tokens
 from vigie.accounts import User
+from vigie.config import Settings
 from vigie.i18n import translate
 from vigie.store import Store
 
@@ -60,8 +61,8 @@ def store() -> Store:
     return current_app.config["VIGIE_STORE"]  # type: ignore[no-any-return]
 
 
-def settings() -> Any:
-    return current_app.config["VIGIE_SETTINGS"]
+def settings() -> Settings:
+    return current_app.config["VIGIE_SETTINGS"]  # type: ignore[no-any-return]
 
 
 @login_manager.user_loader
@@ -80,7 +81,7 @@ def client_address() -> str:
 def lang() -> str:
     if current_user and current_user.is_authenticated:
         return str(current_user.language)
-    return str(settings().language)
+    return settings().language
 
 
 # -- the guard ----------------------------------------------------------------------------

@@ -207,7 +207,7 @@ def used_bytes(store: Store) -> int:
     return int(pages) * int(store.scalar("PRAGMA page_size"))
 
 
-def backup(store: Store, dest_dir: Path | str | None = None, keep: int = 7, *, now: float | None = None) -> Path:
+def backup(store: Store, dest_dir: Path | str | None = None, *, keep: int, now: float | None = None) -> Path:
     """Copy the database to dest_dir (default DATA_DIR/backups), verify it, then rotate; return the copy."""
     if keep < 1:
         raise BackupError(f"cannot keep {keep} backups: VIGIE_BACKUP_KEEP must be at least 1")

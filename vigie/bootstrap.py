@@ -27,13 +27,15 @@ def load_sectors(store: Store, catalogue: Catalogue) -> int:
 
 
 def init_database(settings: Settings) -> Store:
-    """Migrate the schema, load the sectors and (if none) the demo stations; idempotent, no history."""
+    """Migrate, load the sectors and (when empty) the demo stations and the massifs; idempotent, no history."""
     from vigie.feed.worker import load_event_file
+    from vigie.overlays import ensure_massifs
     from vigie.stations import ensure_demo_stations
 
     store = open_store(settings)
     store.migrate()
-    load_sectors(store, load_catalogue(default_catalogue_path(settings.dept)))
-    ensure_demo_stations(store, settings.dept)
+    load_sectors(store, load_catalogue(default_catalogue_path(settings.reference_dir, settings.dept)))
+    ensure_demo_stations(store, settings)
+    ensure_massifs(store, settings)
     load_event_file(store, settings)
     return store

@@ -24,7 +24,7 @@ from vigie.clock import (MAX_SPEED, MIN_SPEED, Clock, ExerciseClock, ExerciseErr
 from vigie.config import Settings
 from vigie.i18n import format_int, format_signed, format_time
 from vigie.situation import Overlay
-from vigie.slots import floor_slot, slot_range
+from vigie.slots import DEFAULT_SLOT_MINUTES, floor_slot, slot_range
 from vigie.store import Store
 
 __all__ = ["ExerciseError", "Exercise", "create_exercise", "get_exercise", "start", "pause", "resume", "set_speed",
@@ -108,7 +108,7 @@ def _check_speed(speed: Any) -> int:
     return value
 
 
-def history_bounds(store: Store, slot_minutes: int = 30) -> tuple[int, int]:
+def history_bounds(store: Store, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> tuple[int, int]:
     """[first observed slot, end of the newest slot): the history an exercise can replay."""
     first = store.scalar("SELECT min(slot) FROM observations")
     end = history_end(store, slot_minutes)
@@ -174,7 +174,8 @@ def _log(store: Store, exercise_id: int, view_time: float, wall: float, kind: st
 
 # -- creation and control ------------------------------------------------------------------------------
 def create_exercise(store: Store, name: str, start_at: int, speed: int, created_by: str,
-                    scenario: str | None = None, *, slot_minutes: int = 30, wall_now: Wall = None) -> Exercise:
+                    scenario: str | None = None, *, slot_minutes: int = DEFAULT_SLOT_MINUTES,
+                    wall_now: Wall = None) -> Exercise:
     """Create an exercise in the draft state, its clock set on `start_at`."""
     clean = _clean(name, MAX_NAME)
     if not clean:
@@ -271,7 +272,7 @@ def jump(store: Store, exercise_id: int, target: int, username: str, *, wall_now
     return _control(store, exercise_id, "jump", username, wall_now, change)
 
 
-def end_exercise(store: Store, exercise_id: int, username: str, *, settings: Settings | None = None,
+def end_exercise(store: Store, exercise_id: int, username: str, *, settings: Settings,
                  wall_now: Wall = None) -> Exercise:
     """End the exercise: the clock stops for good, participants leave, the timeline is frozen."""
     wall = _wall(wall_now)
@@ -562,7 +563,7 @@ def banner_text(exercise: Exercise, view_time: float) -> str:
 
 
 # -- after-action timeline -----------------------------------------------------------------------------
-def after_action_timeline(store: Store, exercise_id: int, settings: Settings | None = None, *,
+def after_action_timeline(store: Store, exercise_id: int, settings: Settings, *,
                           wall_now: Wall = None) -> list[dict[str, Any]]:
     """What happened, in the order it was played: control, injections, crisis ranking changes, plans."""
     exercise = get_exercise(store, exercise_id)
@@ -646,13 +647,13 @@ def _played_slots(segments: list[_Segment], step: int) -> list[tuple[int, float]
     return played
 
 
-def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Settings | None,
+def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Settings,
                     overlay: Overlay) -> dict[int, list[tuple[str, int]]]:
     """The crisis list (code, excess) at each slot, with vigie.crisis's thresholds and hysteresis."""
     from vigie.crisis import listed_at, thresholds
     from vigie.situation import significance_at
 
-    limits = thresholds(settings if settings is not None else Settings())
+    limits = thresholds(settings)
     wanted = sorted({s - i * step for s in slots for i in range(limits.lookback + 1)})
     found: dict[int, dict[str, tuple[int, float]]] = {}
     for i in range(0, len(wanted), 240):
@@ -667,7 +668,7 @@ def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Setting
     return listed
 
 
-def _ranking_entries(store: Store, exercise: Exercise, segments: list[_Segment], settings: Settings | None,
+def _ranking_entries(store: Store, exercise: Exercise, segments: list[_Segment], settings: Settings,
                      names: dict[str, str]) -> list[dict[str, Any]]:
     """When a sector entered or left the crisis list, and when the first place changed."""
     step = exercise.slot_minutes * 60
@@ -765,7 +766,7 @@ def _decision_entries(store: Store, exercise_id: int) -> list[dict[str, Any]]:
             for d in list_decisions(store, exercise_id)]
 
 
-def _build_timeline(store: Store, exercise: Exercise, settings: Settings | None, wall: float) -> list[dict[str, Any]]:
+def _build_timeline(store: Store, exercise: Exercise, settings: Settings, wall: float) -> list[dict[str, Any]]:
     """Compute the timeline from the log, the crisis ranking over the played time and the decisions."""
     log = _log_rows(store, exercise.id)
     segments = played_segments(exercise, log, _view_now(store, exercise, wall), wall)

@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIRED_PROPERTIES = ("code", "name", "population", "area_km2", "centroid", "authority")
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -144,14 +143,14 @@ class Catalogue:
         return self.profiles[code]
 
 
-def default_catalogue_path(dept: str, data_dir: Path | None = None) -> Path:
-    """Path of data/sectors/{dept}.geojson (data_dir defaults to the repository's data/)."""
-    return (data_dir or REPO_ROOT / "data") / "sectors" / f"{dept}.geojson"
+def default_catalogue_path(reference_dir: Path, dept: str) -> Path:
+    """Path of sectors/{dept}.geojson in the reference data (settings.reference_dir)."""
+    return reference_dir / "sectors" / f"{dept}.geojson"
 
 
-def default_profiles_path(dept: str, data_dir: Path | None = None) -> Path:
-    """Path of data/sectors/{dept}-profiles.csv (data_dir defaults to the repository's data/)."""
-    return (data_dir or REPO_ROOT / "data") / "sectors" / f"{dept}-profiles.csv"
+def default_profiles_path(reference_dir: Path, dept: str) -> Path:
+    """Path of sectors/{dept}-profiles.csv in the reference data (settings.reference_dir)."""
+    return reference_dir / "sectors" / f"{dept}-profiles.csv"
 
 
 def load_catalogue(path: Path) -> Catalogue:

@@ -27,7 +27,7 @@ from vigie import privacy
 from vigie.config import Settings
 from vigie.reference import INSUFFICIENT_HISTORY, Usual, compute_reference, describe, read_reference
 from vigie.sectors import UnknownSector
-from vigie.slots import PARIS, floor_slot, local_day, slot_range
+from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS, floor_slot, local_day, slot_range
 from vigie.store import Store
 
 Overlay = Callable[[list[str], list[int]], Mapping[tuple[str, int], float]]
@@ -159,16 +159,6 @@ def active_sectors(store: Store, t: int) -> list[SectorInfo]:
 
 
 # -- observations ------------------------------------------------------------------------------
-def _k(settings: Settings | None) -> int:
-    """The privacy threshold."""
-    return int(settings.privacy_k) if settings is not None else privacy.DEFAULT_K
-
-
-def _step(settings: Settings | None) -> int:
-    """Slot length in seconds."""
-    return int(settings.slot_minutes if settings is not None else 30) * 60
-
-
 def _apply_overlay(rows: dict[int, dict[str, list[Any]]], codes: list[str], slots: list[int],
                    overlay: Overlay | None, k: int) -> None:
     """Add injected deltas to `present` in place; a withheld base (None or below k) stays withheld."""
@@ -326,7 +316,7 @@ def _data_time(store: Store, t: int) -> int | None:
     return None if value is None else int(value)
 
 
-def slot_to_show(store: Store, view_time: float, slot_minutes: int = 30) -> int:
+def slot_to_show(store: Store, view_time: float, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int:
     """The slot a view at `view_time` shows: the newest observed slot not after it.
 
     Live, that is the latest batch whether the operator publishes slots at their start or
@@ -337,7 +327,7 @@ def slot_to_show(store: Store, view_time: float, slot_minutes: int = 30) -> int:
     return current if newest is None else newest
 
 
-def freshness(data_time: int | None, now: int, settings: Settings | None) -> tuple[str, int | None]:
+def freshness(data_time: int | None, now: int, settings: Settings) -> tuple[str, int | None]:
     """('ok' | 'amber' | 'red', seconds since the newest slot ended).
 
     Amber when the newest slot started more than stale_amber_slots slots ago (a slot is
@@ -345,18 +335,18 @@ def freshness(data_time: int | None, now: int, settings: Settings | None) -> tup
     """
     if data_time is None:
         return "red", None
-    step = _step(settings)
+    step = settings.slot_minutes * 60
     age = max(0, now - (data_time + step))
-    amber = int(settings.stale_amber_slots if settings is not None else 2) * step
-    red = int(settings.stale_red_minutes if settings is not None else 60) * 60
+    amber = settings.stale_amber_slots * step
+    red = settings.stale_red_minutes * 60
     state = "red" if age > red else "amber" if now - data_time > amber else "ok"
     return state, age
 
 
-def situation_at(store: Store, t: int, settings: Settings | None = None, *, overlay: Overlay | None = None,
+def situation_at(store: Store, t: int, settings: Settings, *, overlay: Overlay | None = None,
                  now: int | None = None) -> Situation:
     """The situation at slot t (floored to its slot start)."""
-    step, k = _step(settings), _k(settings)
+    step, k = settings.slot_minutes * 60, settings.privacy_k
     t = floor_slot(t, step // 60)
     sectors = active_sectors(store, t)
     codes = [s.code for s in sectors]
@@ -385,7 +375,7 @@ SHARED_SECONDS = 5.0
 _SHARED: dict[tuple[str, int, int], tuple[float, Situation]] = {}
 
 
-def shared_situation_at(store: Store, t: int, settings: Settings | None = None) -> Situation:
+def shared_situation_at(store: Store, t: int, settings: Settings) -> Situation:
     """The live situation at t, computed once for every screen that asks within a few seconds.
 
     Thirty ops-room screens refreshing together ask for the same slot; the answer is shared
@@ -409,10 +399,10 @@ def _first(row: list[Any] | None) -> Any:
     return None if row is None else row[0]
 
 
-def significance_at(store: Store, slots: Iterable[int], settings: Settings | None = None,
+def significance_at(store: Store, slots: Iterable[int], settings: Settings,
                     overlay: Overlay | None = None) -> dict[int, dict[str, tuple[int, float]]]:
     """(excess, z) per slot and sector, for sectors whose figures may be shown."""
-    k = _k(settings)
+    k = settings.privacy_k
     wanted = sorted(set(int(s) for s in slots))
     codes = [s.code for s in sector_infos(store)]
     rows = observations_at(store, wanted, codes, overlay, k)
@@ -437,10 +427,10 @@ def top_movers(situation: Situation, n: int = 5) -> Movers:
 
 
 # -- time series ---------------------------------------------------------------------------------------
-def sector_series(store: Store, code: str, start: int, end: int, settings: Settings | None = None, *,
+def sector_series(store: Store, code: str, start: int, end: int, settings: Settings, *,
                   overlay: Overlay | None = None) -> pd.DataFrame:
     """One row per slot of [start, end) for one sector; withheld values are NaN."""
-    step, k = _step(settings), _k(settings)
+    step, k = settings.slot_minutes * 60, settings.privacy_k
     info = {s.code: s for s in sector_infos(store)}.get(code)
     if info is None:
         raise UnknownSector(code)

@@ -25,7 +25,6 @@ from vigie.store import Store
 
 NAME_MAX = 80
 SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
-DEFAULT_MAX_DAYS = 400
 COMPARISONS = {"last_week": 7, "last_year": 364}
 LISTED_SECTORS = 5
 
@@ -587,7 +586,7 @@ def _check_period(start: int, end: int, settings: Settings) -> None:
     """ZoneError when the period is empty, reversed or longer than the limit."""
     if end <= start:
         raise ZoneError("La fin de la période doit être après son début.")
-    max_days = int(settings.get("zone_query_max_days", DEFAULT_MAX_DAYS))
+    max_days = settings.zone_query_max_days
     if end - start > max_days * 86400:
         raise ZoneError(f"Période trop longue ({(end - start) // 86400} jours) : {max_days} jours au plus.")
 
@@ -659,7 +658,7 @@ def query_zone(store: Store, codes: Sequence[str], start: int, end: int, setting
     zone = check_sectors(store, codes)
     start, end = int(start), int(end)
     _check_period(start, end, settings)
-    k, step = int(settings.privacy_k), int(settings.slot_minutes)
+    k, step = settings.privacy_k, settings.slot_minutes
     names = _sector_names(store, zone)
     now = _measure(store, zone, start, end, step, k, names, provider)
     comparisons = {label: _compare(store, zone, start, end, step, k, names, provider, label, days, now)
@@ -691,7 +690,7 @@ def audit_zone_query(store: Store, result: ZoneResult, username: str | None, *, 
 
 def default_provider(settings: Settings) -> ZoneVisitorProvider | None:
     """The source of exact zone unique visitors: the embedded simulator, when it is the feed."""
-    if str(settings.get("feed", "")) != "simulator":
+    if settings.feed != "simulator":
         return None
     from vigie.feed.simulator import Simulator
 

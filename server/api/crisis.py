@@ -72,7 +72,7 @@ def allocation() -> Any:
         return jsonify(at=None, status="no_data", moves=[])
     ranked = rank_ahead(store(), at, settings(), horizon)
     try:
-        result = AllocationProblem.from_situation(ranked, load_stations(store(), settings().dept), settings()).solve()
+        result = AllocationProblem.from_situation(ranked, load_stations(store(), settings()), settings()).solve()
     except AllocationError as exc:
         return error(409, str(exc))
     return jsonify(at=iso(at), horizon=horizon, **with_moments(result.as_dict(), ranked))

@@ -54,7 +54,7 @@ def forecast() -> Any:
         return error(400, str(exc))
     if at is None:
         return jsonify(at=None, based_on=None, horizon=horizon, sectors=[], message="no observation yet")
-    k, minutes = int(settings().privacy_k), int(settings().slot_minutes)
+    k, minutes = settings().privacy_k, settings().slot_minutes
     try:
         if codes is None:
             result = cached_forecast(store(), at, k=k, slot_minutes=minutes)

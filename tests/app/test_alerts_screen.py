@@ -5,6 +5,7 @@ import csv
 import io
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 from vigie.alerts import get_alert
@@ -225,8 +226,7 @@ def test_sound_default_is_off_on_display_accounts_unless_enabled(app: Any, clien
         return found.group(1)
 
     assert default("display") == "off" and default("operator") == "on"
-    app.server.config["VIGIE_SETTINGS"] = app.server.config["VIGIE_SETTINGS"].__class__(
-        {**app.server.config["VIGIE_SETTINGS"], "alert_sound_on_display": True})
+    app.server.config["VIGIE_SETTINGS"] = replace(app.server.config["VIGIE_SETTINGS"], alert_sound_on_display=True)
     assert default("display") == "on"
 
 

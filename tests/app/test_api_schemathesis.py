@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ def seeded(app: Any, store: Any) -> Any:
     from vigie.feed.simulator import Simulator
     from vigie.feed.worker import publish_until
 
-    s = {**app.server.config["VIGIE_SETTINGS"], "history_weeks": 1}
+    s = replace(app.server.config["VIGIE_SETTINGS"], history_weeks=1)
     publish_until(store, Simulator.from_settings(s), s, time.time())
     return app
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -26,9 +27,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from vigie.feed.worker import publish_until
 
     dash_app = create_app(overrides_for(tmp_path_factory.mktemp("forecast-api")))
-    s = dash_app.server.config["VIGIE_SETTINGS"]
-    publish_until(dash_app.server.config["VIGIE_STORE"], Simulator.from_settings({**s, "history_weeks": 4}),
-                  {**s, "history_weeks": 4}, time.time())
+    s = replace(dash_app.server.config["VIGIE_SETTINGS"], history_weeks=4)
+    publish_until(dash_app.server.config["VIGIE_STORE"], Simulator.from_settings(s), s, time.time())
     for role in ROLES:
         accounts.add_user(dash_app.server.config["VIGIE_STORE"], role, role, PASSWORD)
     clear_cache()

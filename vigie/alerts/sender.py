@@ -66,7 +66,7 @@ class Sender:
         if newest is not None:
             log.warning("batch %s has no usual values %.0f s after it came in; the alert sender writes them", batch,
                         now - float(received_at or now))
-            update_reference(self.store, [newest], k=int(self.settings.get("privacy_k", 20)))
+            update_reference(self.store, [newest], k=self.settings.privacy_k)
         mark_batches_refreshed(self.store, batch)
         return True
 
@@ -87,7 +87,7 @@ class Sender:
 
     def send_due(self) -> tuple[int, int]:
         """Send the deliveries due now, in order per recipient; return (sent, failed)."""
-        lease = float(self.settings.get("alert_lease_seconds", 60.0))
+        lease = self.settings.alert_lease_seconds
         sent = failed = 0
         blocked: set[tuple[str, str]] = set()
         for delivery in claim(self.store, self.clock(), lease):
@@ -124,7 +124,7 @@ def run_sender(settings: Settings, stop_event: threading.Event, store: Store | N
 
         store = init_database(settings)
     sender = Sender(store, settings)
-    pause = float(settings.get("alert_poll_seconds", 1.0) if poll_seconds is None else poll_seconds)
+    pause = settings.alert_poll_seconds if poll_seconds is None else poll_seconds
     log.info("alert sender started (every %.1f s)", pause)
     while not stop_event.is_set():
         try:

@@ -5,6 +5,7 @@ import json
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -71,9 +72,9 @@ def _instant(value: str, name: str) -> int:
 @click.pass_context
 def simulate(ctx: click.Context, start: str, end: str, out: Path, uv_out: Path | None, seed: int | None) -> None:
     """Export simulated observations in the feed format (they ingest back unchanged)."""
-    settings = dict(settings_from_ctx(ctx))
+    settings = settings_from_ctx(ctx)
     if seed is not None:
-        settings["simulator_seed"] = seed
+        settings = replace(settings, simulator_seed=seed)
     lo, hi = _instant(start, "--from"), _instant(end, "--to")
     try:
         sim = Simulator.from_settings(settings)

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from vigie import audit, calendar_import, exports, overlays, zones
 from vigie.cli import open_store, settings_from_ctx
+from vigie.config import Settings
 from vigie.events import InvalidEvents, load_events
 from vigie.i18n import format_int, format_pct
 from vigie.slots import iso_z, parse_instant, to_local
@@ -124,7 +124,7 @@ def _echo_result(result: zones.ZoneResult) -> None:
         click.echo(f"note : {note}")
 
 
-def _provider(settings: Any) -> zones.ZoneVisitorProvider | None:
+def _provider(settings: Settings) -> zones.ZoneVisitorProvider | None:
     """The embedded simulator when it is the configured feed: it answers zone unique visitors exactly."""
     if settings.feed != "simulator":
         return None

@@ -19,7 +19,7 @@ import numpy as np
 from vigie import privacy
 from vigie.feed.calendar import day_kind, day_regime
 from vigie.reference.model import HISTORY_DAYS, WARMUP_DAYS, Cube, DayModel, build_cube, model_days, positions
-from vigie.slots import local_day_bounds, slot_range, to_local
+from vigie.slots import DEFAULT_SLOT_MINUTES, local_day_bounds, slot_range, to_local
 from vigie.store import Store
 
 INSUFFICIENT_HISTORY = "historique insuffisant"
@@ -258,7 +258,7 @@ def refreshed_batch(store: Store) -> int | None:
 
 
 def rebuild_reference(store: Store, start: int | None = None, end: int | None = None,
-                      slot_minutes: int = 30, k: int = privacy.DEFAULT_K) -> RebuildReport:
+                      slot_minutes: int = DEFAULT_SLOT_MINUTES, k: int = privacy.DEFAULT_K) -> RebuildReport:
     """Recompute every usual value for target slots in [start, end) (default: all observed)."""
     began = time.perf_counter()
     covered = int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))
