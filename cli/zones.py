@@ -5,10 +5,12 @@ from pathlib import Path
 
 import click
 
-from vigie import audit, calendar_import, exports, overlays, zones
-from vigie.cli import open_store, settings_from_ctx
+from vigie.analysis import exports, zones
+from vigie.identity import audit
+from vigie.operations import imports as calendar_import, overlays
+from cli import open_store, settings_from_ctx
 from vigie.config import Settings
-from vigie.events import InvalidEvents, load_events
+from vigie.calendar.events import InvalidEvents, load_events
 from vigie.i18n import format_int, format_pct
 from vigie.slots import iso_z, parse_instant, to_local
 from vigie.store import Store

@@ -28,9 +28,9 @@ def load_sectors(store: Store, catalogue: Catalogue) -> int:
 
 def init_database(settings: Settings) -> Store:
     """Migrate, load the sectors and (when empty) the demo stations and the massifs; idempotent, no history."""
-    from vigie.feed.worker import load_event_file
-    from vigie.overlays import ensure_massifs
-    from vigie.stations import ensure_demo_stations
+    from vigie.runtime.feed import load_event_file
+    from vigie.operations.overlays import ensure_massifs
+    from vigie.operations.stations import ensure_demo_stations
 
     store = open_store(settings)
     store.migrate()
