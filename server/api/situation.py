@@ -12,7 +12,7 @@ from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso, settings, store
 from server.auth import api_route
 from vigie.sectors import UnknownSector
-from vigie.situation import latest_slot, sector_series, shared_situation_at
+from vigie.analysis.situation import latest_slot, sector_series, shared_situation_at
 
 MAX_SERIES_DAYS = 400
 

@@ -10,7 +10,7 @@ import importlib
 from typing import Any, Callable
 
 from vigie.config import Settings
-from vigie.situation import Overlay
+from vigie.analysis.situation import Overlay
 from vigie.store import Store
 
 HORIZON_KEYS = ((2, "1h"), (4, "2h"), (6, "3h"), (12, "peak"))
