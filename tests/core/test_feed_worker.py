@@ -95,7 +95,7 @@ def test_drop_folder_feed_and_stop(settings: Settings, tmp_path: Path) -> None:
 
 def test_none_feed_waits_for_the_stop(settings: Settings) -> None:
     stop = threading.Event()
-    worker = threading.Thread(target=run_feed, args=(settings, stop))
+    worker = threading.Thread(target=run_feed, args=(settings, stop, init_database(settings)))
     worker.start()
     stop.set()
     worker.join(timeout=5)

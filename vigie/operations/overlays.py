@@ -279,9 +279,7 @@ def sync_massifs(store: Store, path: Path | None = None) -> int:
 
 
 def list_massifs(store: Store) -> list[Massif]:
-    """Massifs of the database (loaded from the default file on first use)."""
-    if not store.scalar("SELECT count(*) FROM massifs"):
-        sync_massifs(store)
+    """Massifs of the database (`runtime.bootstrap.init_database` loads the département's file)."""
     return [Massif(r["massif_id"], r["name"], tuple(r["sectors"].split()))
             for r in store.query("SELECT massif_id, name, sectors FROM massifs ORDER BY massif_id")]
 

@@ -1,7 +1,13 @@
-"""Create or migrate the database and load the sector catalogue into it."""
+"""Create or migrate the database; load the sector catalogue, the demonstration stations and the events file."""
 from __future__ import annotations
 
+from typing import Any, Mapping
+
+from vigie.calendar.events import default_events_path, read_events, sync_events
 from vigie.config import Settings
+from vigie.feed.ingest import known_sectors
+from vigie.operations.overlays import default_massifs_path, sync_massifs
+from vigie.operations.stations import ensure_demo_stations
 from vigie.sectors import Catalogue, default_catalogue_path, load_catalogue
 from vigie.store import Store
 
@@ -26,14 +32,37 @@ def load_sectors(store: Store, catalogue: Catalogue) -> int:
     return len(rows)
 
 
+def open_ready(settings: Settings) -> Store:
+    """The store, migrated; the full `init_database` only when it holds no sector yet (first use).
+
+    Commands other than `init` and `serve` do not reload the catalogue, the stations or the
+    events file: reading a database does not rewrite it.
+    """
+    store = open_store(settings)
+    store.migrate()
+    if store.scalar("SELECT count(*) FROM sectors"):
+        return store
+    store.close()
+    return init_database(settings)
+
+
 def init_database(settings: Settings) -> Store:
     """Migrate the schema, load the sectors and (if none) the demo stations; idempotent, no history."""
-    from vigie.runtime.feed import load_event_file
-    from vigie.operations.stations import ensure_demo_stations
-
     store = open_store(settings)
     store.migrate()
     load_sectors(store, load_catalogue(default_catalogue_path(settings.dept)))
     ensure_demo_stations(store, settings.dept)
+    if default_massifs_path(settings.dept).exists():
+        sync_massifs(store, default_massifs_path(settings.dept))
     load_event_file(store, settings)
     return store
+
+def load_event_file(store: Store, settings: Mapping[str, Any]) -> None:
+    """Load the département's events file into the events table and leave their days out of usual values."""
+    from vigie.reference import flag_events
+
+    path = default_events_path(str(settings.get("dept", "13")))
+    if path.exists():
+        events = read_events(path, known_sectors(store))
+        sync_events(store, events)
+        flag_events(store, events, recompute=bool(store.scalar("SELECT 1 FROM reference LIMIT 1")))

@@ -1,6 +1,8 @@
 """The live feed: history on first start, then a new slot when its time comes.
 
-`run_feed(settings, stop_event)` runs until stop_event is set:
+`run_feed(settings, stop_event, store)` runs until stop_event is set, on a store its
+caller has opened (`runtime.bootstrap.init_database` migrates it and loads the sectors,
+the stations and the events file, once):
 * `simulator`: on first start (no observation yet) publishes `history_weeks` weeks of
   history from local midnight, up to the current slot, one local day per batch, through
   the same validation and write as every other batch (`ingest_tables`). Then it publishes
@@ -18,7 +20,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from vigie.calendar.events import default_events_path, read_events, sync_events
 from vigie.feed.csvfeed import scan_folder
 from vigie.feed.ingest import IngestResult, ingest_tables, known_sectors, refresh_reference
 from vigie.feed.simulator import Simulator, local_days
@@ -33,18 +34,13 @@ class FeedError(RuntimeError):
     """The feed cannot run; the message says what to fix."""
 
 
-def run_feed(settings: Mapping[str, Any], stop_event: threading.Event, store: Store | None = None,
+def run_feed(settings: Mapping[str, Any], stop_event: threading.Event, store: Store,
              clock: Callable[[], float] = time.time, poll_seconds: float = 5.0) -> None:
-    """Run the configured feed until stop_event is set."""
+    """Run the configured feed on `store` until stop_event is set."""
     kind = str(settings.get("feed", "none"))
     if kind == "none":
         stop_event.wait()
         return
-    if store is None:
-        from vigie.runtime.bootstrap import init_database
-
-        store = init_database(settings)  # type: ignore[arg-type]
-    load_event_file(store, settings)
     if kind == "simulator":
         run_simulator(store, settings, stop_event, clock)
     elif kind.startswith("csv:"):
@@ -52,16 +48,6 @@ def run_feed(settings: Mapping[str, Any], stop_event: threading.Event, store: St
     else:
         raise FeedError(f"unknown feed {kind!r}: use simulator, none or csv:DIR")
 
-
-def load_event_file(store: Store, settings: Mapping[str, Any]) -> None:
-    """Load the département's events file into the events table and leave their days out of usual values."""
-    from vigie.reference import flag_events
-
-    path = default_events_path(str(settings.get("dept", "13")))
-    if path.exists():
-        events = read_events(path, known_sectors(store))
-        sync_events(store, events)
-        flag_events(store, events, recompute=bool(store.scalar("SELECT 1 FROM reference LIMIT 1")))
 
 
 def run_simulator(store: Store, settings: Mapping[str, Any], stop_event: threading.Event,
