@@ -20,7 +20,7 @@ from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, thr
 from vigie.operations.plans import plan_fingerprint, plan_record
 from vigie.training.exercises import ExerciseError, list_decisions, record_decision
 from vigie.forecast import exercise_key
-from vigie.forecast.horizon import HORIZONS, AheadSector, rank_ahead
+from vigie.operations.horizon import HORIZONS, AheadSector, rank_ahead
 from vigie.i18n import format_time
 from vigie.operations.stations import load_stations, stations_are_demo
 

@@ -13,7 +13,7 @@ from callbacks._context import catalogue, store, username
 from components import ids
 from components.cards import table
 from components.text import lang, num, t
-from vigie.calendar import imports as calendar_import
+from vigie.operations import imports as calendar_import
 from vigie.identity import audit
 from vigie.operations import overlays
 from vigie.calendar.events import InvalidEvents, load_events

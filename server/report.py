@@ -11,7 +11,7 @@ from vigie.identity import audit
 from vigie.training.exercises import current_exercise_for, view_for
 from vigie.analysis.exports import Column, to_csv
 from vigie.i18n import format_int, format_pct, format_time, translate
-from vigie.analysis.report import build_report, ranked_rows
+from vigie.briefing.report import build_report, ranked_rows
 from vigie.analysis.situation import slot_to_show
 
 bp = Blueprint("report", __name__)

@@ -10,7 +10,7 @@ from server.api._common import BadParameter, error, instant_param, iso, settings
 from server.auth import api_route
 from vigie.operations.allocation import AllocationError, AllocationProblem
 from vigie.operations.crisis import RankedSector, crisis_lists, rank_sectors
-from vigie.forecast.horizon import AheadSector, UnknownHorizon, check_horizon_key, rank_ahead
+from vigie.operations.horizon import AheadSector, UnknownHorizon, check_horizon_key, rank_ahead
 from vigie.analysis.situation import latest_slot
 from vigie.operations.stations import load_stations
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from vigie.calendar import imports as ci
+from vigie.operations import imports as ci
 from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
 from vigie.calendar.events import InvalidEvents, load_events

@@ -8,7 +8,7 @@ from vigie.operations.allocation import AllocationProblem
 from vigie.config import Settings
 from vigie.calendar.events import make_event, save_user_event
 from vigie.forecast import clear_cache
-from vigie.forecast.horizon import UnknownHorizon, check_horizon_key, rank_ahead
+from vigie.operations.horizon import UnknownHorizon, check_horizon_key, rank_ahead
 from vigie.operations.stations import load_stations
 from vigie.store import Store
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from vigie.calendar import imports as calendar_import
+from vigie.operations import imports as calendar_import
 from vigie.operations import overlays
 from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings

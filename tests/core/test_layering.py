@@ -135,3 +135,28 @@ def test_callbacks_build_no_sql() -> None:
         source = path.read_text(encoding="utf-8").upper()
         for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"):
             assert keyword not in source, f"{path.name} contains SQL ({keyword.strip()})"
+
+
+def test_the_core_asks_the_feed_for_providers_and_never_names_the_simulator() -> None:
+    feed_side = (ROOT / "vigie" / "feed", ROOT / "vigie" / "runtime")
+    naming = sorted(module for module, targets in _import_graph().items()
+                    if module.startswith("vigie.") and any(t.startswith("vigie.feed.simulator") for t in targets)
+                    and not any(_module_files()[module].is_relative_to(side) for side in feed_side))
+    assert naming == []
+
+
+def test_the_domain_packages_stand_on_each_other_without_a_circle() -> None:
+    """Bottom up: foundation modules, calendar, feed, reference, analysis, forecast, operations, training,
+    alerts, briefing, runtime (docs/architecture.md draws it)."""
+    def room(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    graph: dict[str, set[str]] = {}
+    for module, targets in _import_graph().items():
+        if module.startswith("vigie."):
+            graph.setdefault(room(module), set()).update(room(t) for t in targets
+                                                        if t.startswith("vigie.") and room(t) != room(module))
+    for targets in list(graph.values()):
+        for target in targets:
+            graph.setdefault(target, set())
+    assert _circles(graph) == []

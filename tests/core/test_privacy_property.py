@@ -19,7 +19,7 @@ from vigie.config import load_settings
 from vigie.operations.crisis import rank_sectors
 from vigie.reference import update_reference
 from vigie.slots import same_time_weeks_before
-from vigie.analysis.report import build_report, ranked_rows
+from vigie.briefing.report import build_report, ranked_rows
 from vigie.analysis.situation import sector_series, significance_at, situation_at, top_movers
 from vigie.store import Store
 from tests.core.test_privacy_derived import SECTORS, T

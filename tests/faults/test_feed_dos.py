@@ -12,7 +12,7 @@ import requests
 
 from tests.faults.support import ROOT, cli_env, run_vigie
 from vigie.config import Settings
-from vigie.feed.csvfeed import scan_folder
+from vigie.runtime.dropfolder import scan_folder
 from vigie.store import Store
 from vigie.identity.tokens import create_token
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Sequence
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.feed.providers import ZoneVisitorProvider
 from vigie.slots import PARIS, local_day, slot_range, to_local
 from vigie.store import Store
 
@@ -36,14 +37,6 @@ class ZoneError(ValueError):
 
 class ZoneNotFound(ZoneError):
     """No zone by that name is visible to the user."""
-
-
-class ZoneVisitorProvider(Protocol):
-    """A source that answers unique visitors of a union of sectors exactly (the simulator does)."""
-
-    def zone_unique_visitors(self, codes: Sequence[str], start: int, end: int) -> int | None:
-        """Distinct people seen in any of `codes` during [start, end); None when it cannot say."""
-        ...
 
 
 # -- zones ---------------------------------------------------------------------------------------
@@ -688,11 +681,3 @@ def audit_zone_query(store: Store, result: ZoneResult, username: str | None, *, 
                  sectors=" ".join(result.codes[:40]) + (" ..." if len(result.codes) > 40 else ""),
                  count=len(result.codes), start=result.start, end=result.end)
 
-
-def default_provider(settings: Settings) -> ZoneVisitorProvider | None:
-    """The source of exact zone unique visitors: the embedded simulator, when it is the feed."""
-    if str(settings.get("feed", "")) != "simulator":
-        return None
-    from vigie.feed.simulator import Simulator
-
-    return Simulator.from_settings(settings)

@@ -249,21 +249,6 @@ def ingest_tables(store: Store, source: str, settings: Mapping[str, Any], observ
     return _validate_and_write(store, source, digest, observations, visitors, ProblemLog(), limits, now, rows)
 
 
-def refresh_reference(store: Store, result: IngestResult, settings: Mapping[str, Any]) -> int:
-    """Recompute the usual values touched by an accepted batch (and the later slots that read it), then the alerts."""
-    from vigie.alerts.evaluate import evaluate_after_batch
-    from vigie.reference import mark_batches_refreshed, update_reference
-
-    if result.status != "accepted" or result.first_slot is None or result.last_slot is None:
-        return 0
-    step = int(settings.get("slot_minutes", 30)) * 60
-    updated = update_reference(store, list(range(result.first_slot, result.last_slot + step, step)),
-                               k=int(settings.get("privacy_k", 20)))
-    mark_batches_refreshed(store, result.batch_id)
-    evaluate_after_batch(store, settings, result.last_slot)  # alert rules, after every accepted batch, any door
-    return updated
-
-
 def table_digest(observations: ObservationTable | None, visitors: VisitorTable | None) -> str:
     """sha256 of typed tables (the fast path's batch identity)."""
     digest = hashlib.sha256(b"vigie-tables-v1")
@@ -439,5 +424,5 @@ def problems_text(result: IngestResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["BatchTooLarge", "IngestLimits", "IngestResult", "ingest_bytes", "ingest_file", "ingest_tables", "refresh_reference",
+__all__ = ["BatchTooLarge", "IngestLimits", "IngestResult", "ingest_bytes", "ingest_file", "ingest_tables",
            "known_sectors", "problems_text", "table_digest", "validate_observations", "validate_visitors"]

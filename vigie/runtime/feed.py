@@ -20,8 +20,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from vigie.feed.csvfeed import scan_folder
-from vigie.feed.ingest import IngestResult, ingest_tables, known_sectors, refresh_reference
+from vigie.runtime.dropfolder import scan_folder
+from vigie.feed.ingest import IngestResult, ingest_tables
+from vigie.runtime.batches import refresh_reference
 from vigie.feed.simulator import Simulator, local_days
 from vigie.slots import floor_slot, local_day_bounds, to_local
 from vigie.store import Store
