@@ -25,6 +25,7 @@ import pandas as pd
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.feed.formats import SEGMENTS
 from vigie.reference import INSUFFICIENT_HISTORY, Usual, compute_reference, describe, read_reference
 from vigie.sectors import UnknownSector
 from vigie.slots import PARIS, floor_slot, local_day, slot_range
@@ -35,7 +36,6 @@ NO_DATA = "pas de donnée"
 SUPPRESSED = "secret statistique"
 TREND_SECONDS = 3600
 Z_FLOOR_SHARE = 0.01
-SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
 SERIES_COLUMNS = ("slot", "local_time", "present", "usual", "p10", "p90", "residents", "residents_present",
                   "tourists_fr", "tourists_intl", "excursionists", "entries", "suppressed", "missing")
 

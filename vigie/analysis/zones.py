@@ -20,12 +20,12 @@ from typing import Any, Mapping, Sequence
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.feed.formats import SEGMENTS
 from vigie.feed.providers import ZoneVisitorProvider
 from vigie.slots import PARIS, local_day, slot_range, to_local
 from vigie.store import Store
 
 NAME_MAX = 80
-SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
 DEFAULT_MAX_DAYS = 400
 COMPARISONS = {"last_week": 7, "last_year": 364}
 LISTED_SECTORS = 5

@@ -22,6 +22,7 @@ import sqlite_utils
 
 from vigie.feed.formats import (
     COUNT_COLUMNS,
+    SEGMENTS,
     BatchTooLarge,
     ObservationTable,
     Problem,
@@ -33,7 +34,7 @@ from vigie.slots import iso_z, local_day
 from vigie.store import Store, StoreError
 
 YEAR_2000 = 946_684_800
-_SEGMENTS = [COUNT_COLUMNS.index(c) for c in ("residents", "tourists_fr", "tourists_intl", "excursionists")]
+_SEGMENTS = [COUNT_COLUMNS.index(c) for c in SEGMENTS]
 _PRESENT = COUNT_COLUMNS.index("present")
 
 _UPSERT_OBSERVATION = (
