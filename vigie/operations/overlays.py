@@ -13,7 +13,6 @@ import csv
 import io
 import re
 import time
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
@@ -21,15 +20,12 @@ from pathlib import Path
 from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from vigie import privacy
+from vigie.operations.levels import (FLOOD_LEVELS, HIGH_FLOOD_LEVELS, HIGH_MASSIF_LEVELS, MASSIF_LEVELS, UnknownLevel,
+                                     canonical_level)
 from vigie.sectors import REPO_ROOT
 from vigie.slots import PARIS, parse_instant
 from vigie.store import Store
 
-MASSIF_LEVELS = ("vert", "jaune", "orange", "rouge", "noir")
-FLOOD_LEVELS = ("vert", "jaune", "orange", "rouge")
-HIGH_MASSIF_LEVELS = frozenset({"rouge", "noir"})
-HIGH_FLOOD_LEVELS = frozenset({"orange", "rouge"})
-LEVEL_ALIASES = {"green": "vert", "yellow": "jaune", "red": "rouge", "black": "noir"}
 MASSIF_COLUMNS = ("massif_id", "day", "level")
 FLOOD_COLUMNS = ("section_id", "name", "sectors", "day", "level")
 OPTIONAL_COLUMNS = ("published_at",)
@@ -171,9 +167,11 @@ def parse_day(text: str) -> date:
 
 
 def normalise_level(text: str, allowed: Sequence[str]) -> str | None:
-    """The French level name for `text` (any case, accents or English alias), None when unknown."""
-    plain = unicodedata.normalize("NFKD", text.strip().lower()).encode("ascii", "ignore").decode()
-    level = LEVEL_ALIASES.get(plain, plain)
+    """The French level name for `text` (any case, accents or English name), None when unknown or not allowed."""
+    try:
+        level = canonical_level(text)
+    except UnknownLevel:
+        return None
     return level if level in allowed else None
 
 
