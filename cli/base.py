@@ -9,6 +9,7 @@ import click
 
 from cli import initialised_store, settings_from_ctx
 from vigie.config import settings_markdown
+from vigie.sectors import codes as sector_codes
 
 
 @click.command()
@@ -16,8 +17,8 @@ from vigie.config import settings_markdown
 def init(ctx: click.Context) -> None:
     """Create or migrate the database and load the sectors (no history)."""
     store = initialised_store(ctx)
-    sectors = store.scalar("SELECT count(*) FROM sectors")
-    click.echo(f"database ready: {store.path} ({sectors} sectors)")
+    count = len(sector_codes(store))
+    click.echo(f"database ready: {store.path} ({count} sectors)")
 
 
 @click.command()

@@ -24,6 +24,7 @@ from vigie.feed.formats import SEGMENTS
 from vigie.feed.providers import ZoneVisitorProvider
 from vigie.slots import PARIS, local_day, slot_range, to_local
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 NAME_MAX = 80
 DEFAULT_MAX_DAYS = 400
@@ -59,7 +60,7 @@ class Zone:
 
 def known_sectors(store: Store) -> dict[str, str]:
     """Sector code -> name, from the sectors table."""
-    return {r["code"]: r["name"] for r in store.query("SELECT code, name FROM sectors ORDER BY code")}
+    return sector_table.names(store)
 
 
 def check_name(name: str) -> str:
@@ -319,9 +320,8 @@ def _figure(total: int | float | None, exact: bool, withheld: int, missing: int,
 
 def _active_days(store: Store, codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
     """Season (MM-DD start, end) of each member sector; (None, None) = all year."""
-    marks = ",".join("?" * len(codes))
-    return {r["code"]: (r["season_start"], r["season_end"]) for r in store.query(
-        f"SELECT code, season_start, season_end FROM sectors WHERE code IN ({marks})", list(codes))}
+    wanted = set(codes)
+    return {s.code: (s.season_start, s.season_end) for s in sector_table.infos(store) if s.code in wanted}
 
 
 def _is_active(season: tuple[str | None, str | None], day: date) -> bool:

@@ -32,6 +32,7 @@ from vigie.feed.formats import (
 )
 from vigie.slots import iso_z, local_day
 from vigie.store import Store, StoreError
+from vigie import sectors as sector_table
 
 YEAR_2000 = 946_684_800
 _SEGMENTS = [COUNT_COLUMNS.index(c) for c in SEGMENTS]
@@ -123,7 +124,7 @@ class IngestResult:
 
 def known_sectors(store: Store) -> frozenset[str]:
     """Sector codes of the database."""
-    return frozenset(r[0] for r in store.db.execute("SELECT code FROM sectors"))
+    return sector_table.known(store)
 
 
 def validate_observations(table: ObservationTable, known: frozenset[str], limits: IngestLimits, now: float,

@@ -25,6 +25,7 @@ from vigie.operations.levels import (FLOOD_LEVELS, HIGH_FLOOD_LEVELS, HIGH_MASSI
 from vigie.sectors import REPO_ROOT
 from vigie.slots import PARIS, parse_instant
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 MASSIF_COLUMNS = ("massif_id", "day", "level")
 FLOOD_COLUMNS = ("section_id", "name", "sectors", "day", "level")
@@ -247,7 +248,7 @@ def default_massifs_path(dept: str = "13") -> Path:
 
 def _dept(store: Store) -> str:
     """The département of the loaded sectors (first two digits of their codes)."""
-    prefixes = Counter(r["code"][:2] for r in store.query("SELECT code FROM sectors"))
+    prefixes = Counter(code[:2] for code in sector_table.codes(store))
     return prefixes.most_common(1)[0][0] if prefixes else "13"
 
 
@@ -256,7 +257,7 @@ def sync_massifs(store: Store, path: Path | None = None) -> int:
     what = ("liste des massifs", "massif list")
     source = Path(path) if path is not None else default_massifs_path(_dept(store))
     rows = read_rows(decode(source.read_bytes(), what), ("massif_id", "name", "sectors"), what)
-    known = {r["code"] for r in store.query("SELECT code FROM sectors")}
+    known = sector_table.known(store)
     problems: list[Problem] = []
     massifs = []
     for line, cells in rows:
@@ -386,7 +387,7 @@ def import_flood_vigilance(store: Store, data: bytes, source: str) -> ImportRepo
     """Import `section_id,name,sectors,day,level[,published_at]` lines; all or nothing."""
     what = ("fichier de vigilance crues", "flood vigilance file")
     rows = read_rows(decode(data, what), FLOOD_COLUMNS, what)
-    known = {r["code"] for r in store.query("SELECT code FROM sectors")}
+    known = sector_table.known(store)
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
     records = []

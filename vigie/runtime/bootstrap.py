@@ -5,10 +5,9 @@ from typing import Any, Mapping
 
 from vigie.calendar.events import default_events_path, read_events, sync_events
 from vigie.config import Settings
-from vigie.feed.ingest import known_sectors
 from vigie.operations.overlays import default_massifs_path, sync_massifs
 from vigie.operations.stations import ensure_demo_stations
-from vigie.sectors import Catalogue, default_catalogue_path, load_catalogue
+from vigie.sectors import Catalogue, codes, default_catalogue_path, known, load_catalogue
 from vigie.store import Store
 
 
@@ -40,7 +39,7 @@ def open_ready(settings: Settings) -> Store:
     """
     store = open_store(settings)
     store.migrate()
-    if store.scalar("SELECT count(*) FROM sectors"):
+    if codes(store):
         return store
     store.close()
     return init_database(settings)
@@ -63,6 +62,6 @@ def load_event_file(store: Store, settings: Mapping[str, Any]) -> None:
 
     path = default_events_path(str(settings.get("dept", "13")))
     if path.exists():
-        events = read_events(path, known_sectors(store))
+        events = read_events(path, known(store))
         sync_events(store, events)
         flag_events(store, events, recompute=bool(store.scalar("SELECT 1 FROM reference LIMIT 1")))
