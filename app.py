@@ -13,8 +13,8 @@ import dash
 from dash import Dash
 from flask import Flask
 
-from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, ensure_secret_key, load_settings
+from vigie.runtime.bootstrap import init_database
 from vigie.sectors import default_catalogue_path, load_catalogue
 
 ROOT = Path(__file__).resolve().parent

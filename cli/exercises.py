@@ -15,6 +15,7 @@ from vigie.training.exercises import Exercise
 from vigie.i18n import format_time
 from vigie.slots import parse_instant
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 BY = click.option("--by", "username", default="cli", show_default=True, help="Name recorded in the logs.")
 
@@ -35,11 +36,6 @@ def _offset(text: str | None, option: str) -> int:
         return scenarios.parse_offset(text)
     except ValueError as exc:
         raise click.ClickException(f"{option}: {exc}") from exc
-
-
-def _known(store: Store) -> set[str]:
-    """Sector codes of the database."""
-    return {r["code"] for r in store.query("SELECT code FROM sectors")}
 
 
 def _line(store: Store, exercise: Exercise) -> str:
@@ -82,7 +78,7 @@ def create(ctx: click.Context, name: str, start: str | None, speed: int | None, 
             made = exercises.create_exercise(store, name, start_at or 0, speed or 0, username, slot_minutes=slot)
         else:
             folder = scenarios.default_scenarios_folder(settings_from_ctx(ctx).reference_dir)
-            chosen = scenarios.find_scenario(scenario, folder, known_sectors=_known(store))
+            chosen = scenarios.find_scenario(scenario, folder, known_sectors=sector_table.known(store))
             made = scenarios.create_from_scenario(store, chosen, username, name=name, start_at=start_at,
                                                   speed=speed, slot_minutes=slot)
     click.echo(f"exercise {made.id} created: {made.name}, start {format_time(made.start_at, with_date=True)}, "
@@ -200,7 +196,7 @@ def scenario() -> None:
 def scenario_list(ctx: click.Context, folder: Path | None) -> None:
     """List the scenarios (name, suggested start and speed, sectors) and any file that cannot be used."""
     folder = folder or scenarios.default_scenarios_folder(settings_from_ctx(ctx).reference_dir)
-    found, problems = scenarios.scan_scenarios(folder, _known(open_store(ctx)))
+    found, problems = scenarios.scan_scenarios(folder, sector_table.known(open_store(ctx)))
     for item in found:
         click.echo(f"{item.key}\t{item.name}\tstart {item.start}\t×{item.speed}\t"
                    f"{scenarios.format_offset(item.duration)}\t{' '.join(item.sectors())}")
@@ -215,7 +211,7 @@ def scenario_list(ctx: click.Context, folder: Path | None) -> None:
 @click.pass_context
 def scenario_check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Check scenario files against the format and the sector catalogue."""
-    known = _known(open_store(ctx))
+    known = sector_table.known(open_store(ctx))
     for path in files:
         with _refusals():
             item = scenarios.load_scenario(path, known)

@@ -16,7 +16,8 @@ from cli import open_store, settings_from_ctx
 from vigie.calendar.events import InvalidEvents
 from vigie.feed import health
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
-from vigie.feed.ingest import ingest_file, refresh_reference
+from vigie.feed.ingest import ingest_file
+from vigie.runtime.batches import refresh_reference
 from vigie.feed.simulator import Simulator, SimulatorError, local_days
 from vigie.runtime.feed import FeedError, run_feed
 from vigie.sectors import InvalidCatalogue

@@ -14,9 +14,9 @@ from flask import (Blueprint, Flask, abort, current_app, g, jsonify, redirect, r
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from vigie.config import Settings
 from vigie.identity import accounts, audit, tokens
 from vigie.identity.accounts import User
-from vigie.config import Settings
 from vigie.i18n import translate
 from vigie.store import Store
 

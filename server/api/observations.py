@@ -11,7 +11,8 @@ from server.auth import api_route, client_address
 from vigie.identity import audit
 from vigie.feed.formats import BatchTooLarge
 from vigie.store import StorageFull
-from vigie.feed.ingest import ingest_bytes, refresh_reference
+from vigie.feed.ingest import ingest_bytes
+from vigie.runtime.batches import refresh_reference
 
 ACCEPTED_TYPES = ("text/csv", "application/json")
 

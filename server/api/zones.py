@@ -11,6 +11,7 @@ from server.api._common import BadParameter, error, instant_param, iso, settings
 from server.auth import api_route, client_address
 from vigie.analysis import zones
 from vigie.calendar.events import load_events
+from vigie.feed.providers import zone_provider
 
 
 def _viewer() -> tuple[str | None, bool]:
@@ -58,7 +59,7 @@ def query_zone() -> Any:
         if name:
             username, admin = _viewer()
             codes = list(zones.get_zone(store(), name, username, admin=admin).sectors)
-        result = zones.query_zone(store(), codes, start, end, settings(), zones.default_provider(settings()))
+        result = zones.query_zone(store(), codes, start, end, settings(), zone_provider(settings()))
     except BadParameter as exc:
         return error(400, str(exc))
     except zones.ZoneNotFound as exc:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from components import ids
-from vigie.training import exercises, scenarios
 from vigie.config import SHIPPED_DATA_DIR
+from vigie.training import exercises, scenarios
 from vigie.slots import PARIS
 from vigie.store import Store
 

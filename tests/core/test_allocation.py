@@ -9,18 +9,19 @@ from hypothesis import HealthCheck, given, settings as hyp_settings, strategies 
 
 from vigie.operations.allocation import (
     AllocationProblem, DemandSector, InfeasibleAllocation, InvalidRatios, Move, NoStations, Ratios, ResourceRatio,
-    congestion_factor, default_ratios_path, load_ratios, normalise_level, parse_ratios, read_travel_times,
-    sector_demand, sector_levels, sector_massifs, units,
+    congestion_factor, default_ratios_path, load_ratios, parse_ratios, read_travel_times, sector_demand, units,
 )
 from vigie.config import load_settings
 from vigie.operations.crisis import RankedSector
+from vigie.operations.levels import UnknownLevel, canonical_level, level_rank
 from vigie.operations.stations import RESOURCES, Station
 
 KM_PER_DEG_LAT = 111.195
 MINUTES_PER_DEG = KM_PER_DEG_LAT * 1.3          # detour 1.3 at 60 km/h: 1.3 min per km
 RATIOS = Ratios((ResourceRatio("vsav", "VSAV", 10000, 3), ResourceRatio("fpt", "FPT", 1e9, 4),
-                 ResourceRatio("ccf", "CCF", 15000, 4, {"red": 2})), congestion_slope=0.0,
+                 ResourceRatio("ccf", "CCF", 15000, 4, {"rouge": 2})), congestion_slope=0.0,
                 limit_by_station_crew=False)
+RATIOS_FILE = Path(__file__).resolve().parents[2] / "data" / "allocation" / "ratios.json"
 SETTINGS = load_settings({"data_dir": "unused"}, environ={})
 
 
@@ -29,7 +30,7 @@ def station(sid: str, lat: float, vsav: int, min_vsav: int, *, sector: str = "x"
     return Station(sid, f"CIS {sid.upper()}", sector, "G", authority, lat, 5.0, vsav, fpt, ccf, crew, min_vsav, 0, 0)
 
 
-def sector(code: str, lat: float, excess: int, *, authority: str = "SDIS13", level: str = "none",
+def sector(code: str, lat: float, excess: int, *, authority: str = "SDIS13", level: str = "",
            usual: int = 100000) -> DemandSector:
     return DemandSector(code, f"Secteur {code}", authority, 5.0, lat, usual + excess, usual, excess, level)
 
@@ -133,21 +134,23 @@ def test_staff_limit() -> None:
 
 def test_demand_ratios_and_fire_risk_gate() -> None:
     assert units(18400, 10000) == 2 and units(14999, 10000) == 1 and units(4999, 10000) == 0
-    quiet, risky = sector("a", 43.0, 40000), sector("b", 43.0, 40000, level="red")
+    quiet, risky = sector("a", 43.0, 40000), sector("b", 43.0, 40000, level="rouge")
     assert sector_demand(quiet, RATIOS) == {"vsav": 4, "fpt": 0, "ccf": 0}
     assert sector_demand(risky, RATIOS) == {"vsav": 4, "fpt": 0, "ccf": 3}
-    assert sector_demand(sector("c", 43.0, 1000, level="red"), RATIOS)["ccf"] == 2
+    assert sector_demand(sector("c", 43.0, 1000, level="rouge"), RATIOS)["ccf"] == 2
 
 
-def test_massif_levels_reach_their_sectors() -> None:
-    memberships = sector_massifs(SETTINGS.reference_dir, "13")
-    assert "alpilles" in memberships["13100"] and "Sainte-Victoire" in memberships["13001"]
-    levels = sector_levels({"alpilles": "rouge", "Sainte-Victoire": "orange", "montaiguet": "black"}, memberships)
-    assert levels["13100"] == "red" and levels["13001"] == "black"   # the highest of its massifs
-    assert "13201" not in levels
-    assert normalise_level("Noir") == "black"
+def test_one_name_per_level_french_or_english_on_input() -> None:
+    assert [canonical_level(x) for x in ("Noir", "black", "ROUGE", "red", "jaune", "aucun", "none", "")] == \
+        ["noir", "noir", "rouge", "rouge", "jaune", "", "", ""]
+    assert level_rank("") < level_rank("vert") < level_rank("orange") < level_rank("noir")
+    with pytest.raises(UnknownLevel, match="unknown risk level"):
+        canonical_level("violet")
     with pytest.raises(InvalidRatios, match="unknown fire-risk level"):
-        normalise_level("violet")
+        parse_ratios({**json.loads(RATIOS_FILE.read_text()), "resources": {
+            **json.loads(RATIOS_FILE.read_text())["resources"],
+            "ccf": {**json.loads(RATIOS_FILE.read_text())["resources"]["ccf"], "min_units_by_level": {"violet": 1}}}})
+    assert load_ratios().resource("ccf").min_units_by_level == {"orange": 1, "rouge": 2, "noir": 4}
 
 
 def test_ratios_file_and_its_errors(tmp_path: Path) -> None:
@@ -191,7 +194,7 @@ def test_from_ranked_sectors() -> None:
 @given(st.lists(st.tuples(st.floats(43.0, 43.4), st.integers(0, 4), st.integers(0, 4), st.integers(0, 3),
                           st.integers(0, 3), st.sampled_from(["SDIS13", "BMPM"])), min_size=1, max_size=6),
        st.lists(st.tuples(st.floats(43.0, 43.4), st.integers(0, 60000), st.sampled_from(["SDIS13", "BMPM"]),
-                          st.sampled_from(["none", "red"])), min_size=1, max_size=4),
+                          st.sampled_from(["", "rouge"])), min_size=1, max_size=4),
        st.booleans())
 def test_minimums_are_never_violated(raw_stations: list, raw_sectors: list, mutual: bool) -> None:
     stations = [Station(f"s{i}", f"CIS {i}", "x", "G", auth, lat, 5.0, v, f, 2, 30, min(mv, v), min(mf, f), 1)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from vigie.operations.allocation import AllocationProblem, InvalidRatios, default_ratios_path, load_ratios, parse_ratios
+from vigie.operations.allocation import (AllocationProblem, InvalidRatios, default_ratios_path, load_ratios,
+                                         parse_ratios)
 from vigie.config import load_settings
 from vigie.sectors import default_catalogue_path, load_catalogue
 from vigie.operations.stations import default_stations_path, great_circle_km, read_stations

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from vigie.calendar.events import make_event, save_user_event
 from vigie.config import SHIPPED_DATA_DIR, load_settings
 from vigie.operations.crisis import UNEXPLAINED, rank_sectors
-from vigie.calendar.events import make_event, save_user_event
 from vigie.reference import update_reference
 from vigie.operations.stations import Station, replace_stations
 from vigie.store import Store
@@ -161,7 +161,7 @@ def test_arles_keeps_a_usual_value_and_is_ranked_during_the_feria_du_riz(tmp_pat
 
 
 def test_an_ordinary_simulated_day_shows_no_unexplained_sector(tmp_path: Path) -> None:
-    from vigie.runtime.bootstrap import init_database
+    from vigie.runtime.bootstrap import init_database, load_event_file
     from vigie.runtime.feed import load_event_file, publish_until
     from vigie.feed.simulator import Simulator
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
+from vigie.runtime.bootstrap import init_database
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
 from vigie.feed.ingest import ingest_bytes, ingest_file, ingest_tables
 from vigie.feed.simulator import Simulator

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
+from vigie.runtime.bootstrap import init_database
 from vigie.feed.simulator import Simulator
 from vigie.runtime.feed import FeedError, publish_until, run_feed
 from vigie.slots import local_day_bounds, parse_instant, slot_range, to_local
@@ -96,7 +96,7 @@ def test_drop_folder_feed_and_stop(settings: Settings, tmp_path: Path) -> None:
 
 def test_none_feed_waits_for_the_stop(settings: Settings) -> None:
     stop = threading.Event()
-    worker = threading.Thread(target=run_feed, args=(settings, stop))
+    worker = threading.Thread(target=run_feed, args=(settings, stop, init_database(settings)))
     worker.start()
     stop.set()
     worker.join(timeout=5)

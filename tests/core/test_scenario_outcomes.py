@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from vigie.training import exercises, scenarios
-from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
 from vigie.operations.crisis import rank_sectors
+from vigie.runtime.bootstrap import init_database
+from vigie.training import exercises, scenarios
 from vigie.feed.simulator import Simulator
 from vigie.runtime.feed import publish_until
 from vigie.analysis.situation import slot_to_show

@@ -116,13 +116,9 @@ class Sender:
             tx.execute("UPDATE alert_deliveries SET leased_until = 0 WHERE id = ?", [delivery_id])
 
 
-def run_sender(settings: Settings, stop_event: threading.Event, store: Store | None = None,
+def run_sender(settings: Settings, stop_event: threading.Event, store: Store,
                poll_seconds: float | None = None) -> None:
-    """Run the sender until stop_event is set; a failing turn is logged and the next one tried."""
-    if store is None:
-        from vigie.runtime.bootstrap import init_database
-
-        store = init_database(settings)
+    """Run the sender on `store` until stop_event is set; a failing turn is logged and the next one tried."""
     sender = Sender(store, settings)
     pause = settings.alert_poll_seconds if poll_seconds is None else poll_seconds
     log.info("alert sender started (every %.1f s)", pause)

@@ -25,8 +25,9 @@ import pandas as pd
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.feed.formats import SEGMENTS
 from vigie.reference import INSUFFICIENT_HISTORY, Usual, compute_reference, describe, read_reference
-from vigie.sectors import UnknownSector
+from vigie.sectors import SectorInfo, UnknownSector, infos
 from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS, floor_slot, local_day, slot_range
 from vigie.store import Store
 
@@ -35,32 +36,8 @@ NO_DATA = "pas de donnée"
 SUPPRESSED = "secret statistique"
 TREND_SECONDS = 3600
 Z_FLOOR_SHARE = 0.01
-SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
 SERIES_COLUMNS = ("slot", "local_time", "present", "usual", "p10", "p90", "residents", "residents_present",
                   "tourists_fr", "tourists_intl", "excursionists", "entries", "suppressed", "missing")
-
-
-@dataclass(frozen=True)
-class SectorInfo:
-    """The static part of a sector (sectors table)."""
-
-    code: str
-    name: str
-    population: int
-    authority: str
-    lon: float
-    lat: float
-    season_start: str | None = None
-    season_end: str | None = None
-
-    def is_active(self, day: date) -> bool:
-        """Tell whether a seasonal sector is open on that local day."""
-        if not self.season_start or not self.season_end:
-            return True
-        today = f"{day.month:02d}-{day.day:02d}"
-        if self.season_start <= self.season_end:
-            return self.season_start <= today <= self.season_end
-        return today >= self.season_start or today <= self.season_end
 
 
 @dataclass(frozen=True)
@@ -134,28 +111,11 @@ class Movers:
     above_usual: list[SectorSituation]
 
 
-# -- sectors (cached per database file) ------------------------------------------------------
-_SECTOR_CACHE: dict[str, tuple[tuple[Any, ...], list[SectorInfo]]] = {}
-
-
-def sector_infos(store: Store) -> list[SectorInfo]:
-    """Sectors of the database, sorted by code; cached until the table changes."""
-    signature = tuple(store.db.execute(
-        "SELECT count(*), total(population), total(lon + lat), group_concat(authority, '') FROM sectors").fetchone())
-    key = str(store.path)
-    cached = _SECTOR_CACHE.get(key)
-    if cached is None or cached[0] != signature:
-        rows = store.db.execute("SELECT code, name, population, authority, lon, lat, season_start, season_end "
-                                "FROM sectors ORDER BY code").fetchall()
-        cached = (signature, [SectorInfo(*row) for row in rows])
-        _SECTOR_CACHE[key] = cached
-    return cached[1]
-
-
+# -- sectors ----------------------------------------------------------------------------------
 def active_sectors(store: Store, t: int) -> list[SectorInfo]:
     """Sectors open at t (seasonal sectors only in their season)."""
     day = local_day(t)
-    return [s for s in sector_infos(store) if s.is_active(day)]
+    return [s for s in infos(store) if s.is_active(day)]
 
 
 # -- observations ------------------------------------------------------------------------------
@@ -404,7 +364,7 @@ def significance_at(store: Store, slots: Iterable[int], settings: Settings,
     """(excess, z) per slot and sector, for sectors whose figures may be shown."""
     k = settings.privacy_k
     wanted = sorted(set(int(s) for s in slots))
-    codes = [s.code for s in sector_infos(store)]
+    codes = [s.code for s in infos(store)]
     rows = observations_at(store, wanted, codes, overlay, k)
     refs = read_reference(store, wanted, k)
     out: dict[int, dict[str, tuple[int, float]]] = {}
@@ -431,7 +391,7 @@ def sector_series(store: Store, code: str, start: int, end: int, settings: Setti
                   overlay: Overlay | None = None) -> pd.DataFrame:
     """One row per slot of [start, end) for one sector; withheld values are NaN."""
     step, k = settings.slot_minutes * 60, settings.privacy_k
-    info = {s.code: s for s in sector_infos(store)}.get(code)
+    info = {s.code: s for s in infos(store)}.get(code)
     if info is None:
         raise UnknownSector(code)
     slots = np.asarray(slot_range(start, end, step // 60), dtype="int64")

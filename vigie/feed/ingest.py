@@ -23,6 +23,7 @@ import sqlite_utils
 from vigie.config import Settings
 from vigie.feed.formats import (
     COUNT_COLUMNS,
+    SEGMENTS,
     BatchTooLarge,
     ObservationTable,
     Problem,
@@ -32,9 +33,10 @@ from vigie.feed.formats import (
 )
 from vigie.slots import iso_z, local_day
 from vigie.store import Store, StoreError
+from vigie import sectors as sector_table
 
 YEAR_2000 = 946_684_800
-_SEGMENTS = [COUNT_COLUMNS.index(c) for c in ("residents", "tourists_fr", "tourists_intl", "excursionists")]
+_SEGMENTS = [COUNT_COLUMNS.index(c) for c in SEGMENTS]
 _PRESENT = COUNT_COLUMNS.index("present")
 
 _UPSERT_OBSERVATION = (
@@ -122,7 +124,7 @@ class IngestResult:
 
 def known_sectors(store: Store) -> frozenset[str]:
     """Sector codes of the database."""
-    return frozenset(r[0] for r in store.db.execute("SELECT code FROM sectors"))
+    return sector_table.known(store)
 
 
 def validate_observations(table: ObservationTable, known: frozenset[str], limits: IngestLimits, now: float,
@@ -247,21 +249,6 @@ def ingest_tables(store: Store, source: str, settings: Settings, observations: O
         return _record_duplicate(store, source, digest, earlier, now)
     rows = len(observations or ()) + len(visitors or ())
     return _validate_and_write(store, source, digest, observations, visitors, ProblemLog(), limits, now, rows)
-
-
-def refresh_reference(store: Store, result: IngestResult, settings: Settings) -> int:
-    """Recompute the usual values touched by an accepted batch (and the later slots that read it), then the alerts."""
-    from vigie.alerts.evaluate import evaluate_after_batch
-    from vigie.reference import mark_batches_refreshed, update_reference
-
-    if result.status != "accepted" or result.first_slot is None or result.last_slot is None:
-        return 0
-    step = settings.slot_minutes * 60
-    updated = update_reference(store, list(range(result.first_slot, result.last_slot + step, step)),
-                               k=settings.privacy_k)
-    mark_batches_refreshed(store, result.batch_id)
-    evaluate_after_batch(store, settings, result.last_slot)  # alert rules, after every accepted batch, any door
-    return updated
 
 
 def table_digest(observations: ObservationTable | None, visitors: VisitorTable | None) -> str:
@@ -439,5 +426,5 @@ def problems_text(result: IngestResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["BatchTooLarge", "IngestLimits", "IngestResult", "ingest_bytes", "ingest_file", "ingest_tables", "refresh_reference",
+__all__ = ["BatchTooLarge", "IngestLimits", "IngestResult", "ingest_bytes", "ingest_file", "ingest_tables",
            "known_sectors", "problems_text", "table_digest", "validate_observations", "validate_visitors"]

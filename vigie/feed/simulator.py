@@ -24,17 +24,16 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from vigie.config import Settings
-from vigie.calendar.events import Event, default_events_path, read_events
 from vigie.calendar.days import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
-from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, VisitorTable
+from vigie.calendar.events import Event, default_events_path, read_events
+from vigie.config import Settings
+from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, SEGMENTS, VisitorTable
 from vigie.feed.simulator_shapes import (LOCAL_SHARE, DayRegime, beach_weather, bell, day_regime, event_activity,
                                          event_crowd, leisure_share, local_clock, occupancy, sampling_noise,
                                          work_share)
 from vigie.sectors import Catalogue, SectorProfile, default_catalogue_path, default_profiles_path, load_catalogue
 from vigie.slots import PARIS, local_day_bounds, to_local
 
-SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
 RES, TFR, TIN, EXC = range(4)
 _NOISE_STREAM, _DAY_STREAM = 1, 2
 
@@ -518,4 +517,4 @@ def local_days(start: int, end: int) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-__all__ = ["Calibration", "Frame", "Injection", "SEGMENTS", "Simulator", "SimulatorError", "local_days"]
+__all__ = ["Calibration", "Frame", "Injection", "Simulator", "SimulatorError", "local_days"]

@@ -37,10 +37,9 @@ from scipy.sparse import coo_matrix
 
 from vigie.config import Settings
 from vigie.i18n import format_int
+from vigie.operations.levels import MASSIF_LEVELS, NO_LEVEL, UnknownLevel, canonical_level
 from vigie.operations.stations import RESOURCES, Station, great_circle_km
 
-LEVEL_RANK = {"none": 0, "green": 1, "yellow": 2, "orange": 3, "red": 4, "black": 5}
-LEVEL_ALIASES = {"vert": "green", "jaune": "yellow", "rouge": "red", "noir": "black", "": "none", "aucun": "none"}
 REASONS = {
     "no_station_within_target": {
         "fr": "aucun centre à moins de {target} min",
@@ -118,6 +117,14 @@ def _positive(value: Any, name: str) -> float:
     return float(value)
 
 
+def _ratio_level(name: str) -> str:
+    """A level key of `min_units_by_level`, French or English, as the French level."""
+    try:
+        return canonical_level(name)
+    except UnknownLevel as exc:
+        raise InvalidRatios(f"ratios: unknown fire-risk level {name!r}: use one of {', '.join(MASSIF_LEVELS)}") from exc
+
+
 def parse_ratios(data: Mapping[str, Any]) -> Ratios:
     """Check a ratios document and build Ratios."""
     resources = data.get("resources")
@@ -126,7 +133,7 @@ def parse_ratios(data: Mapping[str, Any]) -> Ratios:
     parsed = []
     for key in RESOURCES:
         spec = resources[key]
-        levels = {normalise_level(k): int(v) for k, v in dict(spec.get("min_units_by_level", {})).items()}
+        levels = {_ratio_level(k): int(v) for k, v in dict(spec.get("min_units_by_level", {})).items()}
         parsed.append(ResourceRatio(key, str(spec.get("label", key.upper())),
                                     _positive(spec.get("people_per_unit"), f"{key}.people_per_unit"),
                                     int(_positive(spec.get("crew"), f"{key}.crew")), levels))
@@ -190,47 +197,6 @@ def read_travel_times(path: Path) -> dict[tuple[str, str], float]:
         raise InvalidRatios(f"{path}: travel-time matrix not found") from None
 
 
-# -- fire-risk levels of massifs -----------------------------------------------------------------
-def normalise_level(level: str | None) -> str:
-    """Canonical fire-risk level (green, yellow, orange, red, black, none); French names accepted."""
-    text = (level or "").strip().lower()
-    text = LEVEL_ALIASES.get(text, text)
-    if text not in LEVEL_RANK:
-        raise InvalidRatios(f"unknown fire-risk level {level!r}: use one of {', '.join(LEVEL_RANK)}")
-    return text
-
-
-def sector_massifs(reference_dir: Path, dept: str) -> dict[str, set[str]]:
-    """Massif ids and names each sector lies in (massifs/NN.csv and the profiles' massif column)."""
-    out: dict[str, set[str]] = {}
-    massifs = reference_dir / "massifs" / f"{dept}.csv"
-    if massifs.exists():
-        with massifs.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                for code in row["sectors"].split():
-                    out.setdefault(code, set()).update({row["massif_id"].strip(), row["name"].strip()})
-    profiles = reference_dir / "sectors" / f"{dept}-profiles.csv"
-    if profiles.exists():
-        with profiles.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                if (row.get("massif") or "").strip():
-                    out.setdefault(row["code"].strip(), set()).add(row["massif"].strip())
-    return out
-
-
-def sector_levels(massif_levels: Mapping[str, str] | None, memberships: Mapping[str, set[str]]) -> dict[str, str]:
-    """Highest fire-risk level of the massifs of each sector (keys: massif id or name)."""
-    if not massif_levels:
-        return {}
-    levels = {k: normalise_level(v) for k, v in massif_levels.items()}
-    out = {}
-    for code, massifs in memberships.items():
-        found = [levels[m] for m in massifs if m in levels]
-        if found:
-            out[code] = max(found, key=LEVEL_RANK.__getitem__)
-    return out
-
-
 # -- demand ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DemandSector:
@@ -244,7 +210,7 @@ class DemandSector:
     present: int
     usual: int
     excess: int
-    level: str = "none"
+    level: str = NO_LEVEL  # the fire-risk level of its massifs that day (operations.levels)
     area_km2: float = 0.0   # congestion applies to the part of the trip inside the sector (0: the whole trip)
 
     @property
@@ -466,9 +432,13 @@ class AllocationProblem:
 
     @classmethod
     def from_situation(cls, source: Any, stations: Sequence[Station], settings: Settings,
-                       ratios: Ratios | None = None, massif_levels: Mapping[str, str] | None = None,
+                       ratios: Ratios | None = None, sector_levels: Mapping[str, str] | None = None,
                        travel: Mapping[tuple[str, str], float] | Path | str | None = None) -> AllocationProblem:
-        """Build from ranked sectors (crisis.rank_sectors) or a Situation (its significant sectors)."""
+        """Build from ranked sectors (crisis.rank_sectors) or a Situation (its significant sectors).
+
+        `sector_levels`: the fire-risk level of each sector's massifs that day
+        (`overlays.sector_massif_levels`); CCF are only asked where the ratios list that level.
+        """
         from vigie.operations.crisis import thresholds
         from vigie.analysis.situation import Situation
 
@@ -478,10 +448,9 @@ class AllocationProblem:
             chosen = [s for s in source.sectors if limits.significant(s.excess, s.z)]
         else:
             chosen = list(source)
-        levels = sector_levels(massif_levels, sector_massifs(settings.reference_dir, settings.dept)
-                               if massif_levels else {})
+        levels = sector_levels or {}
         places = demand_points(settings.reference_dir, settings.dept)
-        sectors = [d for d in (_demand_sector(s, places.get(s.code), levels.get(s.code, "none"),
+        sectors = [d for d in (_demand_sector(s, places.get(s.code), levels.get(s.code, NO_LEVEL),
                                               settings.allocation_demand_basis)
                                for s in chosen if s.excess is not None) if d.excess > 0]
         return cls(sectors, stations, ratios or load_ratios(default_ratios_path(settings.reference_dir)),

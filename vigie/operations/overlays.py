@@ -13,7 +13,7 @@ import csv
 import io
 import re
 import time
-import unicodedata
+
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
@@ -21,14 +21,12 @@ from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.operations.levels import (FLOOD_LEVELS, HIGH_FLOOD_LEVELS, HIGH_MASSIF_LEVELS, MASSIF_LEVELS,
+                                     UnknownLevel, canonical_level)
 from vigie.slots import PARIS, parse_instant
 from vigie.store import Store
+from vigie import sectors as sector_table
 
-MASSIF_LEVELS = ("vert", "jaune", "orange", "rouge", "noir")
-FLOOD_LEVELS = ("vert", "jaune", "orange", "rouge")
-HIGH_MASSIF_LEVELS = frozenset({"rouge", "noir"})
-HIGH_FLOOD_LEVELS = frozenset({"orange", "rouge"})
-LEVEL_ALIASES = {"green": "vert", "yellow": "jaune", "red": "rouge", "black": "noir"}
 MASSIF_COLUMNS = ("massif_id", "day", "level")
 FLOOD_COLUMNS = ("section_id", "name", "sectors", "day", "level")
 OPTIONAL_COLUMNS = ("published_at",)
@@ -170,9 +168,11 @@ def parse_day(text: str) -> date:
 
 
 def normalise_level(text: str, allowed: Sequence[str]) -> str | None:
-    """The French level name for `text` (any case, accents or English alias), None when unknown."""
-    plain = unicodedata.normalize("NFKD", text.strip().lower()).encode("ascii", "ignore").decode()
-    level = LEVEL_ALIASES.get(plain, plain)
+    """The French level name for `text` (any case, accents or English name), None when unknown or not allowed."""
+    try:
+        level = canonical_level(text)
+    except UnknownLevel:
+        return None
     return level if level in allowed else None
 
 
@@ -258,7 +258,7 @@ def sync_massifs(store: Store, path: Path) -> int:
     """Load the massif list (massif_id,name,sectors) into the database; return the number of massifs."""
     what = ("liste des massifs", "massif list")
     rows = read_rows(decode(Path(path).read_bytes(), what), ("massif_id", "name", "sectors"), what)
-    known = {r["code"] for r in store.query("SELECT code FROM sectors")}
+    known = sector_table.known(store)
     problems: list[Problem] = []
     massifs = []
     for line, cells in rows:
@@ -388,7 +388,7 @@ def import_flood_vigilance(store: Store, data: bytes, source: str) -> ImportRepo
     """Import `section_id,name,sectors,day,level[,published_at]` lines; all or nothing."""
     what = ("fichier de vigilance crues", "flood vigilance file")
     rows = read_rows(decode(data, what), FLOOD_COLUMNS, what)
-    known = {r["code"] for r in store.query("SELECT code FROM sectors")}
+    known = sector_table.known(store)
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
     records = []

@@ -20,6 +20,7 @@ import numpy as np
 
 from vigie.config import Settings
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 COLUMNS = ("station_id", "name", "sector_id", "groupement", "authority", "lat", "lon",
            "vsav", "fpt", "ccf", "crew", "min_vsav", "min_fpt", "min_ccf")
@@ -192,8 +193,8 @@ def read_stations(path: Path, known_sectors: Collection[str] | None = None,
 # -- database --------------------------------------------------------------------------------------
 def _catalogue(store: Store) -> tuple[set[str], set[str]]:
     """(sector codes, authorities) of the sectors table."""
-    rows = store.db.execute("SELECT code, authority FROM sectors").fetchall()
-    return {r[0] for r in rows}, {r[1] for r in rows}
+    by_code = sector_table.authorities(store)
+    return set(by_code), set(by_code.values())
 
 
 def replace_stations(store: Store, stations: Iterable[Station], *, demo: bool = False) -> int:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from vigie.config import Settings
 from vigie.feed.formats import BatchTooLarge
-from vigie.feed.ingest import IngestResult, ingest_file, problems_text, refresh_reference
+from vigie.feed.ingest import IngestResult, ingest_file, problems_text
+from vigie.runtime.batches import refresh_reference
 from vigie.store import StorageFull, Store
 
 SOURCE = "csv"

@@ -1,6 +1,8 @@
 """The live feed: history on first start, then a new slot when its time comes.
 
-`run_feed(settings, stop_event)` runs until stop_event is set:
+`run_feed(settings, stop_event, store)` runs until stop_event is set, on a store its
+caller has opened (`runtime.bootstrap.init_database` migrates it and loads the sectors,
+the stations and the events file, once):
 * `simulator`: on first start (no observation yet) publishes `history_weeks` weeks of
   history from local midnight, up to the current slot, one local day per batch, through
   the same validation and write as every other batch (`ingest_tables`). Then it publishes
@@ -18,10 +20,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
-from vigie.config import Settings
 from vigie.calendar.events import default_events_path, read_events, sync_events
+from vigie.config import Settings
+from vigie.feed.ingest import IngestResult, ingest_tables
+from vigie.runtime.batches import refresh_reference
 from vigie.runtime.dropfolder import scan_folder
-from vigie.feed.ingest import IngestResult, ingest_tables, known_sectors, refresh_reference
 from vigie.feed.simulator import Simulator, local_days
 from vigie.slots import floor_slot, local_day_bounds, to_local
 from vigie.store import Store
@@ -34,18 +37,13 @@ class FeedError(RuntimeError):
     """The feed cannot run; the message says what to fix."""
 
 
-def run_feed(settings: Settings, stop_event: threading.Event, store: Store | None = None,
+def run_feed(settings: Settings, stop_event: threading.Event, store: Store,
              clock: Callable[[], float] = time.time, poll_seconds: float = 5.0) -> None:
-    """Run the configured feed until stop_event is set."""
+    """Run the configured feed on `store` until stop_event is set."""
     kind = settings.feed
     if kind == "none":
         stop_event.wait()
         return
-    if store is None:
-        from vigie.runtime.bootstrap import init_database
-
-        store = init_database(settings)
-    load_event_file(store, settings)
     if kind == "simulator":
         run_simulator(store, settings, stop_event, clock)
     elif kind.startswith("csv:"):
@@ -53,16 +51,6 @@ def run_feed(settings: Settings, stop_event: threading.Event, store: Store | Non
     else:
         raise FeedError(f"unknown feed {kind!r}: use simulator, none or csv:DIR")
 
-
-def load_event_file(store: Store, settings: Settings) -> None:
-    """Load the département's events file into the events table and leave their days out of usual values."""
-    from vigie.reference import flag_events
-
-    path = default_events_path(settings.reference_dir, settings.dept)
-    if path.exists():
-        events = read_events(path, known_sectors(store))
-        sync_events(store, events)
-        flag_events(store, events, recompute=bool(store.scalar("SELECT 1 FROM reference LIMIT 1")))
 
 
 def run_simulator(store: Store, settings: Settings, stop_event: threading.Event,

@@ -27,6 +27,7 @@ from vigie.i18n import format_int, format_signed, format_time
 from vigie.analysis.situation import Overlay
 from vigie.slots import DEFAULT_SLOT_MINUTES, floor_slot, slot_range
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 __all__ = ["ExerciseError", "Exercise", "create_exercise", "get_exercise", "start", "pause", "resume", "set_speed",
            "jump", "end_exercise", "join", "leave", "current_exercise_for", "list_exercises", "participants",
@@ -369,8 +370,7 @@ def _known_sectors(store: Store, codes: Sequence[str]) -> list[str]:
     """The codes, refused when one is not a sector of the catalogue."""
     if not codes:
         raise ExerciseError("choisissez au moins un secteur pour l'injection")
-    marks = ",".join("?" * len(codes))
-    known = {r[0] for r in store.db.execute(f"SELECT code FROM sectors WHERE code IN ({marks})", list(codes))}
+    known = sector_table.known(store)
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise ExerciseError(f"secteur(s) inconnu(s) {', '.join(unknown)} : utilisez les codes INSEE de la liste "
@@ -771,7 +771,7 @@ def _build_timeline(store: Store, exercise: Exercise, settings: Settings, wall: 
     """Compute the timeline from the log, the crisis ranking over the played time and the decisions."""
     log = _log_rows(store, exercise.id)
     segments = played_segments(exercise, log, _view_now(store, exercise, wall), wall)
-    names = {r[0]: r[1] for r in store.db.execute("SELECT code, name FROM sectors")}
+    names = sector_table.names(store)
     entries = (_log_entries(log, segments, names) + _ranking_entries(store, exercise, segments, settings, names)
                + _decision_entries(store, exercise.id))
     return sorted(entries, key=lambda e: (e["wall_time"], _tier(e)))

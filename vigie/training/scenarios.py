@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
-from vigie.training import exercises
-from vigie.training.clock import MAX_SPEED, MIN_SPEED, ExerciseError
-from vigie.training.exercises import MAX_DELTA, MAX_MULTIPLIER, Exercise
 from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS, parse_instant, to_local
+from vigie.training import exercises
+from vigie.training.clock import ExerciseError, MAX_SPEED, MIN_SPEED
+from vigie.training.exercises import Exercise, MAX_DELTA, MAX_MULTIPLIER
 from vigie.store import Store
 
 SUFFIXES = (".yaml", ".yml", ".json")
