@@ -17,7 +17,7 @@ from components.text import dec, lang, num, pct, signed, t
 from vigie.identity import audit
 from vigie.operations.allocation import (AllocationError, AllocationProblem, AllocationResult, Ratios,
                                          default_ratios_path, load_ratios)
-from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, plan_fingerprint, plan_record, thresholds
+from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, thresholds
 from vigie.operations.plans import plan_fingerprint, plan_record
 from vigie.training.exercises import ExerciseError, list_decisions, record_decision
 from vigie.forecast import exercise_key

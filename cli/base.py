@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cli import initialised_store, open_store, settings_from_ctx
+from cli import initialised_store, settings_from_ctx
 from vigie.config import settings_markdown
 from vigie.sectors import codes as sector_codes
 

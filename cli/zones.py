@@ -8,7 +8,6 @@ import click
 from cli import open_store, settings_from_ctx
 from vigie.analysis import exports, zones
 from vigie.calendar.events import InvalidEvents, load_events
-from vigie.config import Settings
 from vigie.feed.providers import zone_provider
 from vigie.identity import audit
 from vigie.operations import imports as calendar_import, overlays

@@ -150,7 +150,7 @@ def test_one_name_per_level_french_or_english_on_input() -> None:
         parse_ratios({**json.loads(RATIOS_FILE.read_text()), "resources": {
             **json.loads(RATIOS_FILE.read_text())["resources"],
             "ccf": {**json.loads(RATIOS_FILE.read_text())["resources"]["ccf"], "min_units_by_level": {"violet": 1}}}})
-    assert load_ratios().resource("ccf").min_units_by_level == {"orange": 1, "rouge": 2, "noir": 4}
+    assert load_ratios(default_ratios_path(SETTINGS.reference_dir)).resource("ccf").min_units_by_level == {"orange": 1, "rouge": 2, "noir": 4}
 
 
 def test_ratios_file_and_its_errors(tmp_path: Path) -> None:

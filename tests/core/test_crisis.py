@@ -162,7 +162,7 @@ def test_arles_keeps_a_usual_value_and_is_ranked_during_the_feria_du_riz(tmp_pat
 
 def test_an_ordinary_simulated_day_shows_no_unexplained_sector(tmp_path: Path) -> None:
     from vigie.runtime.bootstrap import init_database, load_event_file
-    from vigie.runtime.feed import load_event_file, publish_until
+    from vigie.runtime.feed import publish_until
     from vigie.feed.simulator import Simulator
 
     settings = load_settings({"data_dir": str(tmp_path), "feed": "simulator"}, environ={})  # as `make run`

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
-
-from vigie.operations.allocation import AllocationResult
 
 import numpy as np
 

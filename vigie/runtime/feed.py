@@ -20,7 +20,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
-from vigie.calendar.events import default_events_path, read_events, sync_events
 from vigie.config import Settings
 from vigie.feed.ingest import IngestResult, ingest_tables
 from vigie.runtime.batches import refresh_reference
