@@ -19,7 +19,8 @@ from functools import cached_property
 from typing import Any
 
 from vigie.alerts.forecast_adapter import forecast_crossings
-from vigie.alerts.model import COLUMNS, KINDS, Alert, Summary, alert_from_row
+from vigie.alerts import repository
+from vigie.alerts.model import KINDS, Alert, Summary, alert_from_row
 from vigie.alerts.rules import Rule, below_usual_limits, crisis_limits, load_rules, rule_sectors
 from vigie.alerts.states import close_automatically, raise_alert
 from vigie.config import Settings
@@ -132,9 +133,7 @@ def hold_slots(rule: Rule) -> int:
 
 # -- evaluation -------------------------------------------------------------------------------------
 def _active(store: Store, rule_id: str, exercise_id: int | None) -> list[Alert]:
-    return [alert_from_row(r) for r in store.query(
-        f"SELECT {COLUMNS} FROM alerts WHERE rule = ? AND exercise_id IS ? AND state != 'closed'",
-        [rule_id, exercise_id])]
+    return [alert_from_row(r) for r in repository.active_rows(store, rule_id, exercise_id)]
 
 
 def _apply(rule: Rule, findings: dict[str | None, Summary], view: View) -> list[Change]:
@@ -173,7 +172,7 @@ def evaluate_live(store: Store, settings: Settings, *, kinds: tuple[str, ...] = 
                   now: float | None = None) -> list[Change]:
     """Evaluate the live rules at the newest slot and remember which batch they saw."""
     now = time.time() if now is None else now
-    mark = str(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))
+    mark = str(repository.newest_accepted_batch(store)[0])
     changes = evaluate_view(View(store, settings, latest_slot(store), now), kinds)
     if set(DATA_KINDS) <= set(kinds):
         remember(store, "live", mark, now)
@@ -199,15 +198,12 @@ def evaluate_exercise(store: Store, settings: Settings, exercise_id: int, now: f
 
 def remember(store: Store, scope: str, mark: str, now: float) -> None:
     """Record what the rules of `scope` were last evaluated on."""
-    with store.write() as tx:
-        tx.execute("INSERT INTO alert_evaluations(scope, mark, at) VALUES (?, ?, ?) ON CONFLICT(scope) DO UPDATE "
-                   "SET mark = excluded.mark, at = excluded.at", [scope, mark, now])
+    repository.save_evaluation_mark(store, scope, mark, now)
 
 
 def last_mark(store: Store, scope: str) -> str | None:
     """What the rules of `scope` were last evaluated on (None: never)."""
-    value = store.scalar("SELECT mark FROM alert_evaluations WHERE scope = ?", [scope])
-    return None if value is None else str(value)
+    return repository.evaluation_mark(store, scope)
 
 
 def evaluate_after_batch(store: Store, settings: Settings, last_slot: int | None = None) -> list[Change]:

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from vigie.alerts import repository
 from vigie.i18n import format_decimal, format_int, format_signed, format_time, translate
 from vigie.slots import iso_z
 from vigie.store import Store
@@ -16,9 +17,6 @@ SEVERITIES = ("info", "warning", "critical")
 EVENTS = ("opened", "acknowledged", "closed")
 API_FIELDS = ("id", "rule", "kind", "sector", "severity", "opened_at", "state", "acknowledged_by",
               "acknowledged_at", "comment", "closed_at", "exercise_id", "summary")
-COLUMNS = ("id, rule, kind, sector, severity, state, slot, opened_at, last_seen_at, last_seen_slot, acknowledged_by, "
-            "acknowledged_at, comment, closed_at, closed_by, close_reason, exercise_id, summary_key, summary_params, "
-            "version, reopened")
 
 
 class AlertError(ValueError):
@@ -120,10 +118,10 @@ def alert_from_row(row: dict[str, Any]) -> Alert:
 
 def get_alert(store: Store, alert_id: int, exercise_id: int | None = None) -> Alert:
     """The alert `alert_id` of the live view (exercise_id None) or of that exercise."""
-    rows = store.query(f"SELECT {COLUMNS} FROM alerts WHERE id = ? AND exercise_id IS ?", [int(alert_id), exercise_id])
-    if not rows:
+    row = repository.alert_row(store, alert_id, exercise_id)
+    if row is None:
         raise AlertNotFound(f"no alert {alert_id}" + ("" if exercise_id is None else f" in exercise {exercise_id}"))
-    return alert_from_row(rows[0])
+    return alert_from_row(row)
 
 
 def list_alerts(store: Store, *, state: str = "open", exercise_id: int | None = None, since: int | None = None,
@@ -135,28 +133,15 @@ def list_alerts(store: Store, *, state: str = "open", exercise_id: int | None = 
     """
     if state not in FILTERS:
         raise AlertError(f"state must be one of {', '.join(FILTERS)}, not {state!r}")
-    where: list[str] = ["exercise_id IS ?"]
-    params: list[Any] = [exercise_id]
-    if state == "active":
-        where.append("state != 'closed'")
-    elif state != "all":
-        where.append("state = ?")
-        params.append(state)
-    if since is not None:
-        where.append("(opened_at >= ? OR closed_at IS NULL OR closed_at >= ?)")
-        params += [int(since), int(since)]
-    if sector is not None:
-        where.append("sector = ?")
-        params.append(sector)
-    sql = f"SELECT {COLUMNS} FROM alerts WHERE {' AND '.join(where)} ORDER BY opened_at DESC, id DESC LIMIT ?"
-    return [alert_from_row(r) for r in store.query(sql, [*params, int(limit)])]
+    rows = repository.alert_rows(store, state=state, exercise_id=exercise_id, since=since, sector=sector, limit=limit)
+    return [alert_from_row(r) for r in rows]
 
 
 def open_alert_count(store: Store, exercise_id: int | None = None) -> int:
     """How many alerts are open (ouverte: nobody acknowledged them yet), live or in one exercise."""
-    return int(store.scalar("SELECT count(*) FROM alerts WHERE exercise_id IS ? AND state = 'open'", [exercise_id]))
+    return repository.count_alerts(store, exercise_id, acknowledged_too=False)
 
 
 def active_alert_count(store: Store, exercise_id: int | None = None) -> int:
     """How many alerts are not closed (open or acknowledged)."""
-    return int(store.scalar("SELECT count(*) FROM alerts WHERE exercise_id IS ? AND state != 'closed'", [exercise_id]))
+    return repository.count_alerts(store, exercise_id, acknowledged_too=True)

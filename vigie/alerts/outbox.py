@@ -13,16 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from vigie.alerts import repository
 from vigie.alerts.model import alert_from_row
 from vigie.config import Settings, rule_recipients, split_list
 from vigie.store import Store
-
-
-_DUE = ("SELECT id, channel, target, idempotency_key, body, attempts FROM alert_deliveries d "
-        "WHERE delivered_at IS NULL AND next_attempt_at <= :now AND leased_until <= :now AND NOT EXISTS ("
-        "  SELECT 1 FROM alert_deliveries e WHERE e.channel = d.channel AND e.target = d.target "
-        "  AND e.delivered_at IS NULL AND e.id < d.id AND (e.next_attempt_at > :now OR e.leased_until > :now)) "
-        "ORDER BY id LIMIT :limit")
 
 
 @dataclass(frozen=True)
@@ -66,40 +60,25 @@ def dispatch(store: Store, settings: Settings, now: float | None = None, limit: 
     """Queue the deliveries of pending changes; return how many changes were dispatched."""
     now = time.time() if now is None else now
     lang = settings.language
-    pending = store.query("SELECT id, alert_id, event, snapshot FROM alert_outbox WHERE dispatched_at IS NULL "
-                          "ORDER BY id LIMIT ?", [limit])
+    pending = repository.pending_changes(store, limit)
     for change in pending:
         alert = alert_from_row(json.loads(change["snapshot"]))
         body = json.dumps({"event": change["event"], "alert": alert.as_api(lang)}, ensure_ascii=False,
                           separators=(",", ":"))
         key = idempotency_key(alert.id, change["id"])
-        with store.write() as tx:
-            tx.conn.executemany(
-                "INSERT OR IGNORE INTO alert_deliveries(outbox_id, channel, target, idempotency_key, body, created_at, "
-                "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(change["id"], channel, target, key, body, now, now)
-                 for channel, target in recipients(settings, alert.rule, alert.exercise_id)])
-            tx.execute("UPDATE alert_outbox SET dispatched_at = ? WHERE id = ?", [now, change["id"]])
+        repository.queue_deliveries(store, change["id"], recipients(settings, alert.rule, alert.exercise_id), key,
+                                    body, now)
     return len(pending)
 
 
 def claim(store: Store, now: float, lease_seconds: float, limit: int = 50) -> list[Delivery]:
     """Lease the deliveries due now, oldest first, skipping a recipient whose earlier message waits to be retried."""
-    if not store.scalar("SELECT 1 FROM alert_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= ? LIMIT 1",
-                        [now]):
-        return []  # the common case: nothing to send, no write lock taken
-    with store.write() as tx:
-        rows = list(tx.query(_DUE, {"now": now, "limit": limit}))
-        tx.conn.executemany("UPDATE alert_deliveries SET leased_until = ? WHERE id = ?",
-                            [(now + lease_seconds, r["id"]) for r in rows])
-    return [Delivery(**r) for r in rows]
+    return [Delivery(**r) for r in repository.lease_due(store, now, lease_seconds, limit)]
 
 
 def mark_delivered(store: Store, delivery_id: int, now: float | None = None) -> None:
     """Record a successful delivery."""
-    with store.write() as tx:
-        tx.execute("UPDATE alert_deliveries SET delivered_at = ?, attempts = attempts + 1, leased_until = 0, "
-                   "last_error = NULL WHERE id = ?", [time.time() if now is None else now, delivery_id])
+    repository.mark_delivered(store, delivery_id, time.time() if now is None else now)
 
 
 def backoff_seconds(attempts: int, settings: Settings) -> float:
@@ -113,17 +92,10 @@ def mark_failed(store: Store, delivery: Delivery, error: str, settings: Settings
     now = time.time() if now is None else now
     attempts = delivery.attempts + 1
     retry_at = now + backoff_seconds(attempts, settings)
-    with store.write() as tx:
-        tx.execute("UPDATE alert_deliveries SET attempts = ?, next_attempt_at = ?, leased_until = 0, last_error = ? "
-                   "WHERE id = ?", [attempts, retry_at, error[:500], delivery.id])
+    repository.reschedule(store, delivery.id, attempts, retry_at, error[:500])
     return retry_at
 
 
 def outbox_status(store: Store) -> dict[str, int]:
     """Counts for operators: changes not dispatched, deliveries waiting, failing, delivered."""
-    return {
-        "pending_changes": int(store.scalar("SELECT count(*) FROM alert_outbox WHERE dispatched_at IS NULL")),
-        "waiting": int(store.scalar("SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NULL")),
-        "failing": int(store.scalar("SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NULL AND attempts > 0")),
-        "delivered": int(store.scalar("SELECT count(*) FROM alert_deliveries WHERE delivered_at IS NOT NULL")),
-    }
+    return repository.outbox_counts(store)

@@ -16,8 +16,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from vigie.identity import audit
+from vigie.alerts import repository
 from vigie.alerts.model import KINDS, SEVERITIES, AlertError
+from vigie.identity import audit
 from vigie.store import Store
 from vigie import sectors as sector_table
 
@@ -59,17 +60,16 @@ def _rule(row: dict[str, Any]) -> Rule:
 
 def load_rules(store: Store, *, enabled_only: bool = False) -> list[Rule]:
     """Every stored rule (or only the enabled ones), by id."""
-    where = " WHERE enabled = 1" if enabled_only else ""
-    return [_rule(r) for r in store.query(f"SELECT * FROM alert_rules{where} ORDER BY id")]
+    return [_rule(r) for r in repository.rule_rows(store, enabled_only=enabled_only)]
 
 
 def get_rule(store: Store, rule_id: str) -> Rule:
     """The rule `rule_id`, or AlertError naming the rules there are."""
-    rows = store.query("SELECT * FROM alert_rules WHERE id = ?", [rule_id])
-    if not rows:
+    row = repository.rule_row(store, rule_id)
+    if row is None:
         known = ", ".join(r.id for r in load_rules(store))
         raise AlertError(f"no rule {rule_id!r}; rules: {known}")
-    return _rule(rows[0])
+    return _rule(row)
 
 
 def _check(store: Store, rule: Rule) -> None:
@@ -88,7 +88,7 @@ def _check(store: Store, rule: Rule) -> None:
         raise AlertError("rule parameters must be zero or more")
     if rule.authority is not None and rule.authority not in AUTHORITIES:
         raise AlertError(f"authority must be {' or '.join(AUTHORITIES)}, not {rule.authority!r}")
-    if rule.zone_id is not None and store.scalar("SELECT 1 FROM zones WHERE id = ?", [rule.zone_id]) is None:
+    if rule.zone_id is not None and not repository.zone_exists(store, rule.zone_id):
         raise AlertError(f"no zone with id {rule.zone_id}")
     if rule.kind == "feed_stopped" and (rule.zone_id or rule.authority or rule.groupement):
         raise AlertError("a feed_stopped rule is about the whole feed: it cannot be narrowed")
@@ -97,14 +97,11 @@ def _check(store: Store, rule: Rule) -> None:
 def save_rule(store: Store, rule: Rule, username: str) -> Rule:
     """Create or replace a rule (checked first), with an audit line."""
     _check(store, rule)
-    with store.write() as tx:
-        tx.execute("INSERT INTO alert_rules(id, kind, severity, zone_id, authority, groupement, params, enabled, "
-                   "updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                   "kind = excluded.kind, severity = excluded.severity, zone_id = excluded.zone_id, "
-                   "authority = excluded.authority, groupement = excluded.groupement, params = excluded.params, "
-                   "enabled = excluded.enabled, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                   [rule.id, rule.kind, rule.severity, rule.zone_id, rule.authority, rule.groupement,
-                    json.dumps(dict(rule.params), sort_keys=True), int(rule.enabled), username, int(time.time())])
+    with repository.changes(store) as tx:
+        tx.save_rule({"id": rule.id, "kind": rule.kind, "severity": rule.severity, "zone_id": rule.zone_id,
+                      "authority": rule.authority, "groupement": rule.groupement,
+                      "params": json.dumps(dict(rule.params), sort_keys=True), "enabled": int(rule.enabled),
+                      "updated_by": username, "updated_at": int(time.time())})
         audit.record(store, "alert.rule", username=username, rule=rule.id, kind=rule.kind, severity=rule.severity,
                      enabled=rule.enabled, scope=f"{rule.zone_id or ''}/{rule.authority or ''}/{rule.groupement or ''}")
     return get_rule(store, rule.id)
@@ -117,8 +114,7 @@ def rule_sectors(store: Store, rule: Rule, groupements: dict[str, str]) -> set[s
     codes = sector_table.authorities(store)
     keep = set(codes)
     if rule.zone_id is not None:
-        keep &= {r["sector_code"] for r in store.query("SELECT sector_code FROM zone_sectors WHERE zone_id = ?",
-                                                       [rule.zone_id])}
+        keep &= repository.zone_sector_codes(store, rule.zone_id)
     if rule.authority is not None:
         keep = {c for c in keep if codes[c] == rule.authority}
     if rule.groupement is not None:

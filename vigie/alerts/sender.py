@@ -10,6 +10,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from vigie.alerts import repository
 from vigie.alerts.delivery import DeliveryFailed, deliver, where
 from vigie.alerts.evaluate import DATA_KINDS, evaluate_live, evaluate_view, exercise_view, last_mark, remember
 from vigie.alerts.model import KINDS
@@ -45,9 +46,8 @@ class Sender:
     def evaluate(self) -> None:
         """Live rules when a batch came in unevaluated, the feed rule now and then, running exercises."""
         now = self.clock()
-        batch, received_at = self.store.db.execute(
-            "SELECT coalesce(max(id), 0), max(received_at) FROM feed_batches WHERE status = 'accepted'").fetchone()
-        if last_mark(self.store, "live") != str(batch) and self.usual_values_ready(int(batch), received_at, now):
+        batch, received_at = repository.newest_accepted_batch(self.store)
+        if last_mark(self.store, "live") != str(batch) and self.usual_values_ready(batch, received_at, now):
             evaluate_live(self.store, self.settings, now=now)
             self.feed_checked_at = now
         elif now - self.feed_checked_at >= FEED_CHECK_SECONDS:
@@ -72,18 +72,15 @@ class Sender:
 
     def evaluate_exercises(self, now: float) -> None:
         """Each running exercise at its clock, when its slot or its injections changed; close ended ones' alerts."""
-        for (exercise_id,) in self.store.db.execute("SELECT id FROM exercises WHERE state = 'running'").fetchall():
-            view = exercise_view(self.store, self.settings, int(exercise_id), now)
-            injected = self.store.scalar("SELECT coalesce(max(id), 0) FROM exercise_injections WHERE exercise_id = ?",
-                                         [exercise_id])
+        for exercise_id in repository.running_exercises(self.store):
+            view = exercise_view(self.store, self.settings, exercise_id, now)
+            injected = repository.newest_injection(self.store, exercise_id)
             mark, scope = f"{view.t}:{injected}", f"exercise:{exercise_id}"
             if last_mark(self.store, scope) != mark:
                 evaluate_view(view, DATA_KINDS)
                 remember(self.store, scope, mark, now)
-        for (alert_id,) in self.store.db.execute(
-                "SELECT a.id FROM alerts a JOIN exercises e ON e.id = a.exercise_id "
-                "WHERE e.state = 'ended' AND a.state != 'closed'").fetchall():
-            close_automatically(self.store, int(alert_id), now, "exercise_ended")
+        for alert_id in repository.ended_exercise_alerts(self.store):
+            close_automatically(self.store, alert_id, now, "exercise_ended")
 
     def send_due(self) -> tuple[int, int]:
         """Send the deliveries due now, in order per recipient; return (sent, failed)."""
@@ -92,7 +89,7 @@ class Sender:
         blocked: set[tuple[str, str]] = set()
         for delivery in claim(self.store, self.clock(), lease):
             if (delivery.channel, delivery.target) in blocked:
-                self._release(delivery.id)
+                repository.release(self.store, delivery.id)
                 continue
             try:
                 deliver(delivery, self.settings)
@@ -110,10 +107,6 @@ class Sender:
             log.info("alert delivery %s sent by %s to %s", delivery.idempotency_key, delivery.channel,
                      where(delivery.target) if delivery.channel == "webhook" else delivery.target)
         return sent, failed
-
-    def _release(self, delivery_id: int) -> None:
-        with self.store.write() as tx:
-            tx.execute("UPDATE alert_deliveries SET leased_until = 0 WHERE id = ?", [delivery_id])
 
 
 def run_sender(settings: Settings, stop_event: threading.Event, store: Store,
