@@ -7,6 +7,7 @@ Layers, bottom up: `vigie/` (the core: foundation modules, then the domain packa
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,3 +161,47 @@ def test_the_domain_packages_stand_on_each_other_without_a_circle() -> None:
         for target in targets:
             graph.setdefault(target, set())
     assert _circles(graph) == []
+
+
+SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE FROM|CREATE|DROP|ALTER TABLE|PRAGMA|BEGIN|COMMIT|ROLLBACK)\b")
+CONNECTION = {"db", "conn", "execute", "executemany", "query", "scalar"}  # and `.write()`, the store's transaction
+GATEWAYS = {"vigie/store.py", "vigie/sectors.py"}  # the store with its migrations runner, the sectors table
+NOT_YET = {  # packages that still talk to the store from several modules, and why
+    "vigie/training": "its messages are being rewritten; its split into control, injections, timeline comes next",
+    **{f"vigie/{package}": "not split yet" for package in
+       ("analysis", "reference", "operations", "forecast", "feed", "identity", "calendar", "runtime")},
+}
+
+
+def _store_contacts(path: Path) -> list[str]:
+    """What a module does that only a repository may: SQL text, or the store's connection and queries."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+            found.append(f"line {node.lineno}: SQL {node.value[:40]!r}")
+        elif isinstance(node, ast.Attribute) and node.attr in CONNECTION:
+            found.append(f"line {node.lineno}: .{node.attr}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "write"
+              and not node.args):  # a file's write(text) has an argument
+            found.append(f"line {node.lineno}: .write()")
+    return found
+
+
+def test_only_the_repositories_talk_to_the_store() -> None:
+    """In each domain package one module, repository.py, holds the SQL; the others receive rows from it."""
+    offenders = {}
+    for path in sorted((ROOT / "vigie").rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        if path.name == "repository.py" or name in GATEWAYS or any(name.startswith(p + "/") for p in NOT_YET):
+            continue
+        if found := _store_contacts(path):
+            offenders[name] = found
+    assert offenders == {}
+
+
+def test_the_store_check_sees_sql_and_the_connection(tmp_path: Path) -> None:
+    module = tmp_path / "pure.py"
+    module.write_text('def f(store, tx, out):\n    store.scalar("SELECT 1")\n    tx.execute(f"UPDATE t SET a = {1}")\n'
+                      '    with store.write():\n        out.write("a selection of sectors")\n', encoding="utf-8")
+    assert sorted(_store_contacts(module)) == ["line 2: .scalar", "line 2: SQL 'SELECT 1'", "line 3: .execute",
+                                               "line 3: SQL 'UPDATE t SET a = '", "line 4: .write()"]
