@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from vigie import privacy
+from vigie.analysis import repository
 from vigie.config import Settings
 from vigie.feed.formats import SEGMENTS
 from vigie.reference import INSUFFICIENT_HISTORY, Usual, compute_reference, describe, read_reference
@@ -142,10 +143,7 @@ def observations_at(store: Store, slots: Iterable[int], codes: list[str], overla
     rows: dict[int, dict[str, list[Any]]] = {s: {} for s in wanted}
     if not wanted:
         return rows
-    marks = ",".join("?" * len(wanted))
-    for code, slot, *values in store.db.execute(
-            "SELECT sector_code, slot, present, residents, tourists_fr, tourists_intl, excursionists, entries, "
-            f"batch_id FROM observations WHERE slot IN ({marks})", wanted):
+    for code, slot, *values in repository.observation_rows(store, wanted):
         rows[slot][code] = values
     _apply_overlay(rows, codes, wanted, overlay, k)
     return rows
@@ -266,14 +264,12 @@ def situation_totals(sectors: list[SectorSituation]) -> dict[str, dict[str, Any]
 # -- public -----------------------------------------------------------------------------------------
 def latest_slot(store: Store) -> int | None:
     """Newest observed slot, or None when there is no observation yet."""
-    value = store.scalar("SELECT max(slot) FROM observations")
-    return None if value is None else int(value)
+    return repository.newest_slot(store)
 
 
 def _data_time(store: Store, t: int) -> int | None:
     """Newest observed slot at or before t."""
-    value = store.scalar("SELECT max(slot) FROM observations WHERE slot <= ?", [t])
-    return None if value is None else int(value)
+    return repository.newest_slot(store, until=t)
 
 
 def slot_to_show(store: Store, view_time: float, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int:
@@ -341,7 +337,7 @@ def shared_situation_at(store: Store, t: int, settings: Settings) -> Situation:
     Thirty ops-room screens refreshing together ask for the same slot; the answer is shared
     until a new batch arrives or SHARED_SECONDS pass (freshness is at most that old).
     """
-    version = int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches"))
+    version = repository.batch_version(store)
     key = (str(store.path), int(t), version)
     clock = time.monotonic()
     hit = _SHARED.get(key)
@@ -395,11 +391,7 @@ def sector_series(store: Store, code: str, start: int, end: int, settings: Setti
     if info is None:
         raise UnknownSector(code)
     slots = np.asarray(slot_range(start, end, step // 60), dtype="int64")
-    rows = store.db.execute(
-        "SELECT o.slot, o.present, o.residents, o.tourists_fr, o.tourists_intl, o.excursionists, o.entries, "
-        "r.usual, r.p10, r.p90, r.slot FROM observations o LEFT JOIN reference r "
-        "ON r.sector_code = o.sector_code AND r.slot = o.slot "
-        "WHERE o.sector_code = ? AND o.slot >= ? AND o.slot < ? ORDER BY o.slot", [code, start, end]).fetchall()
+    rows = repository.series_rows(store, code, start, end)
     raw = np.full((len(slots), 10), np.nan)
     seen = np.zeros(len(slots), dtype=bool)
     has_ref = np.zeros(len(slots), dtype=bool)

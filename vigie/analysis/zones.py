@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Mapping, Sequence
 
 from vigie import privacy
+from vigie.analysis import repository
 from vigie.config import Settings
 from vigie.feed.formats import SEGMENTS
 from vigie.feed.providers import ZoneVisitorProvider
@@ -95,27 +96,14 @@ def toggle_sector(codes: Sequence[str], code: str) -> list[str]:
     return sorted(chosen if len(chosen) < len(codes) else [*chosen, code])
 
 
-def _zone_rows(store: Store, where: str, params: list[Any]) -> list[Zone]:
-    """Zones matching a WHERE clause, with their sectors."""
-    rows = store.query(f"SELECT id, name, created_by, created_at, updated_at, shared FROM zones WHERE {where} "
-                       "ORDER BY name COLLATE NOCASE", params)
-    members: dict[int, list[str]] = {}
-    for r in store.query("SELECT zone_id, sector_code FROM zone_sectors ORDER BY sector_code"):
-        members.setdefault(r["zone_id"], []).append(r["sector_code"])
-    return [Zone(r["id"], r["name"], tuple(members.get(r["id"], ())), r["created_by"], r["created_at"],
-                 r["updated_at"], bool(r["shared"])) for r in rows]
-
-
 def list_zones(store: Store, username: str | None, *, admin: bool = False) -> list[Zone]:
     """Zones `username` may see: shared ones and their own private ones; every zone for an admin.
 
     username None (an API token, nobody in particular) sees the shared zones only.
     """
-    if admin:
-        return _zone_rows(store, "1", [])
-    if username is None:
-        return _zone_rows(store, "shared = 1", [])
-    return _zone_rows(store, "shared = 1 OR created_by = ? COLLATE NOCASE", [username])
+    members = repository.zone_members(store)
+    return [Zone(r["id"], r["name"], tuple(members.get(r["id"], ())), r["created_by"], r["created_at"],
+                 r["updated_at"], bool(r["shared"])) for r in repository.zone_rows(store, username, admin=admin)]
 
 
 def get_zone(store: Store, name: str, username: str | None, *, admin: bool = False) -> Zone:
@@ -151,33 +139,26 @@ def save_zone(store: Store, name: str, codes: Sequence[str], username: str, *, s
     """
     text, sectors = check_name(name), check_sectors(store, codes)
     now = int(time.time())
-    with store.write() as tx:
-        existing = tx.execute("SELECT id, name, created_by, shared FROM zones WHERE name = ? COLLATE NOCASE",
-                              [text]).fetchone()
+    with repository.zone_writes(store) as tx:
+        existing = tx.find(text)
         if existing is not None:
             _may_replace(existing, username, replace, override_owner)
-            zone_id = existing[0]
-            keep = bool(existing[3]) if shared is None else shared
-            tx.execute("UPDATE zones SET name = ?, shared = ?, updated_at = ? WHERE id = ?",
-                       [text, int(keep), now, zone_id])
-            tx.execute("DELETE FROM zone_sectors WHERE zone_id = ?", [zone_id])
+            zone_id = int(existing[0])
+            tx.rename(zone_id, text, bool(existing[3]) if shared is None else shared, now)
         else:
-            zone_id = tx.execute("INSERT INTO zones(name, created_by, created_at, updated_at, shared) "
-                                 "VALUES (?, ?, ?, ?, ?)", [text, username, now, now, int(shared is not False)]).lastrowid
-        tx.conn.executemany("INSERT INTO zone_sectors(zone_id, sector_code) VALUES (?, ?)",
-                            [(zone_id, c) for c in sectors])
+            zone_id = tx.insert(text, username, shared is not False, now)
+        tx.add_sectors(zone_id, sectors)
     return get_zone(store, text, None, admin=True)
 
 
 def delete_zone(store: Store, name: str, username: str, *, override_owner: bool = False) -> bool:
     """Delete a zone (its author, or anyone with override_owner); False when there is none."""
-    with store.write() as tx:
-        row = tx.execute("SELECT id, name, created_by FROM zones WHERE name = ? COLLATE NOCASE",
-                         [(name or "").strip()]).fetchone()
+    with repository.zone_writes(store) as tx:
+        row = tx.find((name or "").strip())
         if row is None:
             return False
         _owned({"name": row[1], "created_by": row[2]}, username, override_owner)
-        tx.execute("DELETE FROM zones WHERE id = ?", [row[0]])
+        tx.delete(int(row[0]))
     return True
 
 
@@ -349,20 +330,6 @@ def _expected_per_slot(store: Store, codes: Sequence[str], slots: range) -> dict
     return out
 
 
-_FULL = "min(present, residents, tourists_fr, tourists_intl, excursionists) >= :k"  # NULL when any is NULL
-_AGG_SQL = (
-    "SELECT {key}, count(*), coalesce(sum(CASE WHEN present >= :k THEN present END), 0), "
-    "sum(CASE WHEN present >= :k THEN 0 ELSE 1 END), coalesce(max(CASE WHEN present >= :k THEN present END), 0), "
-    "coalesce(sum(CASE WHEN entries >= :k THEN entries END), 0), sum(CASE WHEN entries >= :k THEN 0 ELSE 1 END){extra} "
-    "FROM observations WHERE sector_code IN ({marks}) AND slot >= :start AND slot < :end GROUP BY {key}"
-)
-_SEGMENT_SUMS = (
-    f", coalesce(sum(CASE WHEN {_FULL} THEN residents END), 0), coalesce(sum(CASE WHEN {_FULL} THEN tourists_fr END), 0), "
-    f"coalesce(sum(CASE WHEN {_FULL} THEN tourists_intl END), 0), "
-    f"coalesce(sum(CASE WHEN {_FULL} THEN excursionists END), 0), sum(CASE WHEN {_FULL} THEN 1 ELSE 0 END)"
-)
-
-
 @dataclass
 class _Acc:
     """Sums over the published cells of one slot or one sector; withheld cells are only counted.
@@ -383,18 +350,9 @@ class _Acc:
     segment_cells: int = 0
 
 
-def _params(codes: Sequence[str], start: int, end: int, k: int) -> tuple[str, dict[str, Any]]:
-    """Named placeholders for the member codes, and every parameter of the aggregate queries."""
-    params: dict[str, Any] = {f"c{i}": c for i, c in enumerate(codes)}
-    params.update(k=k, start=start, end=end)
-    return ",".join(f":c{i}" for i in range(len(codes))), params
-
-
 def _aggregate(store: Store, codes: Sequence[str], start: int, end: int, k: int, key: str) -> dict[Any, _Acc]:
     """Published sums per slot (key='slot') or per sector (key='sector_code', with segments), by SQLite."""
-    marks, params = _params(codes, start, end, k)
-    extra = _SEGMENT_SUMS if key == "sector_code" else ""
-    rows = store.db.execute(_AGG_SQL.format(key=key, marks=marks, extra=extra), params).fetchall()
+    rows = repository.published_sums(store, codes, start, end, k, by_sector=key == "sector_code")
     return {r[0]: _Acc(*r[1:]) for r in rows}
 
 
@@ -486,13 +444,6 @@ def period_days(start: int, end: int) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
-def _uv_cells(store: Store, codes: Sequence[str], days: Sequence[str]) -> list[tuple[str, str, int | None]]:
-    marks = ",".join("?" * len(codes))
-    return store.db.execute(
-        f"SELECT sector_code, day, unique_visitors FROM unique_visitors WHERE sector_code IN ({marks}) "
-        "AND day >= ? AND day <= ?", [*codes, days[0], days[-1]]).fetchall()
-
-
 def _uv_bounds(store: Store, codes: Sequence[str], days: Sequence[str], names: Mapping[str, str], k: int,
                note: str | None = None) -> UniqueVisitors:
     """Bounds [largest published sector-day, sum of sector-days] from the unique_visitors table.
@@ -501,7 +452,7 @@ def _uv_bounds(store: Store, codes: Sequence[str], days: Sequence[str], names: M
     people) and are left out of the lower bound, so neither bound depends on them. With a
     missing sector-day the upper bound is unknown (None).
     """
-    cells = _uv_cells(store, codes, days)
+    cells = repository.unique_visitor_cells(store, codes, days[0], days[-1])
     published = [int(v) for _, _, v in cells if v is not None and not privacy.is_suppressed(v, k)]
     hidden = sorted({c for c, _, v in cells if privacy.is_suppressed(v, k)})
     withheld = len(cells) - len(published)
@@ -587,13 +538,8 @@ def _check_period(start: int, end: int, settings: Settings) -> None:
 
 def _has_data(store: Store, codes: Sequence[str], start: int, end: int) -> bool:
     """True when the store holds any observation or unique-visitor value of the zone in the period."""
-    marks, params = _params(codes, start, end, 0)
     days = period_days(start, end)
-    params.update(first=days[0], last=days[-1])
-    return bool(store.scalar(
-        f"SELECT EXISTS(SELECT 1 FROM observations WHERE sector_code IN ({marks}) AND slot >= :start AND slot < :end) "
-        f"OR EXISTS(SELECT 1 FROM unique_visitors WHERE sector_code IN ({marks}) AND day BETWEEN :first AND :last)",
-        params))
+    return repository.holds_zone_data(store, codes, start, end, days[0], days[-1])
 
 
 def _measure(store: Store, codes: tuple[str, ...], start: int, end: int, step_minutes: int, k: int,
