@@ -18,18 +18,17 @@ import numpy as np
 
 from vigie import privacy
 from vigie.calendar.days import day_kind, day_regime
+from vigie.reference import repository
+from vigie.reference.repository import COLUMNS, DAY_COLUMNS
 from vigie.reference.model import HISTORY_DAYS, WARMUP_DAYS, Cube, DayModel, build_cube, model_days, positions
 from vigie.slots import DEFAULT_SLOT_MINUTES, local_day_bounds, slot_range, to_local
 from vigie.store import Store
 from vigie.sectors import codes as sector_codes
 
 INSUFFICIENT_HISTORY = "historique insuffisant"
-SQL_CHUNK = 900
 STEP = 1800
 READ_DAYS = HISTORY_DAYS + WARMUP_DAYS + 1
 LATE_DAYS = 42  # a late batch recomputes at most this many materialised days after it
-COLUMNS = ("usual", "spread", "p10", "p90", "n")
-DAY_COLUMNS = ("level", "basis", "newest", "oldest")
 
 
 @dataclass(frozen=True)
@@ -64,42 +63,23 @@ class RebuildReport:
     seconds: float
 
 
-def _chunks(items: Sequence[Any], size: int = SQL_CHUNK) -> Iterable[Sequence[Any]]:
-    """Consecutive slices of at most size items."""
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
 def _presence(store: Store, start: int, end: int, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(slot grid [start, end), matrix slots x sectors) read sector by sector along the primary key."""
     grid = np.arange(start, end, STEP, dtype="int64")
     matrix = np.full((len(grid), len(codes)), np.nan)
     for j, code in enumerate(codes):
-        rows = store.db.execute(
-            "SELECT slot, present FROM observations WHERE sector_code = ? AND slot >= ? AND slot < ? "
-            "AND present IS NOT NULL", [code, start, end]).fetchall()
+        rows = repository.presence_rows(store, code, start, end)
         if rows:
             data = np.array(rows, dtype="float64")
             matrix[((data[:, 0] - start) // STEP).astype("int64"), j] = data[:, 1]
     return grid, matrix
 
 
-def _flags(store: Store, first: date, last: date, codes: list[str]) -> dict[str, list[int]]:
-    """Flagged sector columns per local day within [first, last]."""
-    col = {c: j for j, c in enumerate(codes)}
-    out: dict[str, list[int]] = {}
-    for row in store.query("SELECT sector_code, day FROM reference_exclusions WHERE day BETWEEN ? AND ?",
-                           [first.isoformat(), last.isoformat()]):
-        if row["sector_code"] in col:
-            out.setdefault(row["day"], []).append(col[row["sector_code"]])
-    return out
-
-
 def _cube(store: Store, first: date, last: date, codes: list[str], k: int) -> Cube:
     """The cube of the local days [first, last]."""
     start, end = local_day_bounds(first)[0], local_day_bounds(last)[1]
     grid, matrix = _presence(store, start, end, codes)
-    return build_cube(grid, matrix, STEP, _flags(store, first, last, codes), k)
+    return build_cube(grid, matrix, STEP, repository.flagged_columns(store, first, last, codes), k)
 
 
 def _day_slots(day: date) -> np.ndarray:
@@ -140,7 +120,7 @@ def compute_reference(store: Store, targets: Sequence[int], codes: list[str] | N
     if not len(stamps) or not codes:
         return {"slots": stamps, **{c: np.full((len(stamps), len(codes)), np.nan) for c in COLUMNS + DAY_COLUMNS}}
     first_day, last_day = to_local(int(stamps[0])).date(), to_local(int(stamps[-1])).date()
-    observed = store.scalar("SELECT min(slot) FROM observations")
+    observed = repository.observed_span(store)[0]
     read_from = first_day - timedelta(days=READ_DAYS)
     if observed is not None:  # nothing to read before the first observation
         read_from = min(first_day, max(read_from, to_local(int(observed)).date()))
@@ -180,28 +160,23 @@ def _write(store: Store, codes: list[str], stats: dict[str, np.ndarray], lo: int
     total = 0
     for j, code in enumerate(codes):
         rows = _sector_rows(code, j, stats)
-        with store.write() as tx:
-            tx.execute("DELETE FROM reference WHERE sector_code = ? AND slot >= ? AND slot < ?", [code, lo, hi])
-            tx.conn.executemany("INSERT INTO reference VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        repository.replace_reference(store, code, lo, hi, rows)
         total += len(rows)
-    with store.write() as tx:
-        tx.conn.executemany("INSERT OR REPLACE INTO reference_days VALUES (?, ?, ?, ?, ?, ?)", _day_rows(codes, stats))
+    repository.save_reference_days(store, _day_rows(codes, stats))
     return total
 
 
 def _materialised(store: Store, day: date, code: str) -> bool:
     """Whether the day's first slot has a reference row for this sector."""
     lo = local_day_bounds(day)[0]
-    return store.scalar("SELECT count(*) FROM reference WHERE sector_code = ? AND slot = ?", [code, lo]) > 0
+    return repository.has_reference(store, code, lo)
 
 
 def _later_materialised(store: Store, day: date, code: str) -> list[date]:
     """Materialised days after `day` (at most LATE_DAYS of them)."""
     lo = local_day_bounds(day)[1]
     hi = local_day_bounds(day + timedelta(days=LATE_DAYS))[1]
-    slots = [r[0] for r in store.db.execute("SELECT slot FROM reference WHERE sector_code = ? AND slot >= ? "
-                                            "AND slot < ?", [code, lo, hi])]
-    return sorted({to_local(s).date() for s in slots})
+    return sorted({to_local(s).date() for s in repository.reference_slots(store, code, lo, hi)})
 
 
 def update_reference(store: Store, slots: Iterable[int], *, dependents: bool = True,
@@ -241,7 +216,7 @@ REFERENCE_BATCH_KEY = "reference_batch"
 def mark_batches_refreshed(store: Store, batch_id: int | None = None) -> None:
     """Record that the usual values cover every accepted batch up to `batch_id` (default: the newest)."""
     if batch_id is None:
-        batch_id = int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))
+        batch_id = repository.newest_accepted_batch(store)
     done = refreshed_batch(store)
     if done is None or int(batch_id) > done:
         store.set_meta(REFERENCE_BATCH_KEY, str(int(batch_id)))
@@ -257,8 +232,8 @@ def rebuild_reference(store: Store, start: int | None = None, end: int | None = 
                       slot_minutes: int = DEFAULT_SLOT_MINUTES, k: int = privacy.DEFAULT_K) -> RebuildReport:
     """Recompute every usual value for target slots in [start, end) (default: all observed)."""
     began = time.perf_counter()
-    covered = int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))
-    first, last = store.db.execute("SELECT min(slot), max(slot) FROM observations").fetchone()
+    covered = repository.newest_accepted_batch(store)
+    first, last = repository.observed_span(store)
     codes = sector_codes(store)
     if first is None or last is None or not codes:
         return RebuildReport(0, len(codes), 0, time.perf_counter() - began)
@@ -305,10 +280,7 @@ def _local_day(slot: int) -> date:
 def _days_of(store: Store, slots: list[int]) -> dict[tuple[str, str], tuple[Any, ...]]:
     """reference_days rows of the local days of these slots, keyed by (sector, day)."""
     days = sorted({_local_day(s).isoformat() for s in slots})
-    marks = ",".join("?" * len(days))
-    return {(r[0], r[1]): tuple(r[2:]) for r in store.db.execute(
-        f"SELECT sector_code, day, {', '.join(DAY_COLUMNS)} FROM reference_days "
-        f"WHERE sector_code IN (SELECT code FROM sectors) AND day IN ({marks})", days)}
+    return {(r[0], r[1]): tuple(r[2:]) for r in repository.reference_day_rows(store, days)}
 
 
 def read_reference(store: Store, slots: Iterable[int], k: int = privacy.DEFAULT_K) -> dict[int, dict[str, Usual]]:
@@ -317,15 +289,12 @@ def read_reference(store: Store, slots: Iterable[int], k: int = privacy.DEFAULT_
     found: dict[int, dict[str, Usual]] = {s: {} for s in wanted}
     if not wanted:
         return found
-    marks = ",".join("?" * len(wanted))
     days = _days_of(store, wanted)
     day_of = {s: _local_day(s) for s in wanted}
     text_of = {s: d.isoformat() for s, d in day_of.items()}
     type_of = {s: (day_kind(d), day_regime(d)) for s, d in day_of.items()}
     # the primary key is (sector_code, slot): one lookup per sector and slot
-    for code, slot, *values in store.db.execute(
-            f"SELECT sector_code, slot, {', '.join(COLUMNS)} FROM reference "
-            f"WHERE sector_code IN (SELECT code FROM sectors) AND slot IN ({marks})", wanted):
+    for code, slot, *values in repository.reference_rows(store, wanted):
         found[slot][code] = _usual(values, days.get((code, text_of[slot])), *type_of[slot])
     missing = [s for s in wanted if not found[s]]
     if missing:

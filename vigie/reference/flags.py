@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from vigie.reference import repository
 from vigie.reference.compute import rebuild_reference, sector_codes
 from vigie.slots import PARIS, local_day_bounds, parse_instant, to_local
 from vigie.store import Store
@@ -28,8 +29,8 @@ def recompute_after(store: Store, days: Iterable[str]) -> None:
     """Recompute the usual values of observed days after the earliest of these days."""
     first = min(date.fromisoformat(d) for d in days) + timedelta(days=1)
     start = local_day_bounds(first)[0]
-    observed = store.scalar("SELECT max(slot) FROM observations")
-    materialised = store.scalar("SELECT max(slot) FROM reference")
+    observed = repository.observed_span(store)[1]
+    materialised = repository.newest_reference_slot(store)
     newest = max(int(observed or 0), int(materialised or 0))
     if newest >= start:
         rebuild_reference(store, start, newest + 1800)
@@ -46,9 +47,8 @@ def flag_day(store: Store, day: date | str, reason: str, sectors: Iterable[str] 
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise InvalidExclusion(f"unknown sector codes {' '.join(unknown)}: use INSEE codes of the catalogue")
-    with store.write() as tx:
-        tx.conn.executemany("INSERT OR REPLACE INTO reference_exclusions VALUES (?, ?, ?)",
-                       [(c, text, reason.strip()) for c in codes])
+    with repository.exclusion_writes(store) as tx:
+        tx.add((c, text, reason.strip()) for c in codes)
         if recompute:
             recompute_after(store, [text])
     return len(codes)
@@ -58,12 +58,8 @@ def unflag_day(store: Store, day: date | str, sectors: Iterable[str] | None = No
                *, recompute: bool = True) -> int:
     """Put a flagged day back into the baselines; return the number of flags removed."""
     text = _day_text(day)
-    with store.write() as tx:
-        if sectors is None:
-            removed = tx.execute("DELETE FROM reference_exclusions WHERE day = ?", [text]).rowcount
-        else:
-            removed = sum(tx.execute("DELETE FROM reference_exclusions WHERE day = ? AND sector_code = ?",
-                                     [text, c]).rowcount for c in set(sectors))
+    with repository.exclusion_writes(store) as tx:
+        removed = tx.remove(text, None if sectors is None else set(sectors))
         if recompute and removed:
             recompute_after(store, [text])
     return int(removed)
@@ -73,8 +69,7 @@ def list_flags(store: Store, start: date | str | None = None, end: date | str | 
     """Flagged sector-days (sector_code, day, reason), optionally within [start, end]."""
     lo = _day_text(start) if start is not None else "0000-01-01"
     hi = _day_text(end) if end is not None else "9999-12-31"
-    return store.query("SELECT sector_code, day, reason FROM reference_exclusions "
-                       "WHERE day BETWEEN ? AND ? ORDER BY day, sector_code", [lo, hi])
+    return repository.exclusion_rows(store, lo, hi)
 
 
 def _instant(value: Any) -> int:
@@ -111,14 +106,12 @@ def flag_events(store: Store, events: Iterable[Any], *, recompute: bool = True,
             for code in sectors:
                 if code in known:
                     rows.setdefault((code, day), f"event:{event.event_id}")
-    existing = {(r[0], r[1]): r[2] for r in store.db.execute(
-        "SELECT sector_code, day, reason FROM reference_exclusions").fetchall()}
+    existing = {(r["sector_code"], r["day"]): r["reason"] for r in repository.exclusion_rows(store)}
     rows = {key: reason for key, reason in rows.items() if key not in existing}  # keep earlier flags (crises)
     if not rows:
         return 0  # already flagged: nothing to write or recompute (loading the same file again)
-    with store.write() as tx:
-        tx.conn.executemany("INSERT OR REPLACE INTO reference_exclusions VALUES (?, ?, ?)",
-                       [(code, day, reason) for (code, day), reason in rows.items()])
+    with repository.exclusion_writes(store) as tx:
+        tx.add((code, day, reason) for (code, day), reason in rows.items())
         if recompute:
             recompute_after(store, {day for _, day in rows})
     return len(rows)
