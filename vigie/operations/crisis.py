@@ -22,6 +22,7 @@ import numpy as np
 from vigie.config import Settings
 from vigie.calendar.events import Event, load_events
 from vigie.analysis.situation import Overlay, SectorSituation, Situation, significance_at, situation_at
+from vigie.operations import repository
 from vigie.operations.stations import Station, load_stations, sector_groupements
 from vigie.store import Store
 
@@ -137,7 +138,7 @@ def groupements(store: Store, situation: Situation, settings: Settings) -> dict[
 # -- events --------------------------------------------------------------------------------------------
 def events_near(store: Store, t: int) -> list[Event]:
     """Events running at t, widened by the gathering before and the dispersal after."""
-    if "events" not in store.db.table_names():
+    if not repository.has_events_table(store):
         return []
     return [e for e in load_events(store, t - EVENT_TAIL_SECONDS, t + EVENT_LEAD_SECONDS + 1)
             if e.start - EVENT_LEAD_SECONDS <= t < e.end + EVENT_TAIL_SECONDS]

@@ -25,6 +25,7 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 from vigie.calendar import events as events_mod
 from vigie import reference
 from vigie.calendar.events import CATEGORIES, COLUMNS, Event, InvalidEvents, make_event
+from vigie.operations import repository
 from vigie.operations.overlays import MAX_CELL_CHARS, ImportRefused, Problem, csv_refusal, decode
 from vigie.slots import PARIS, local_day_bounds
 from vigie.store import Store
@@ -147,10 +148,11 @@ def get_event(store: Store, event_id: str) -> Event | None:
 
 def _unflag(store: Store, event: Event) -> None:
     """Remove the flags this event wrote, then re-flag what other events still cover."""
-    rows = store.query("SELECT sector_code, day FROM reference_exclusions WHERE reason = ?", [f"event:{event.event_id}"])
+    reason = f"event:{event.event_id}"
     by_day: dict[str, list[str]] = {}
-    for row in rows:
-        by_day.setdefault(row["day"], []).append(row["sector_code"])
+    for row in reference.list_flags(store):
+        if row["reason"] == reason:
+            by_day.setdefault(row["day"], []).append(row["sector_code"])
     for day, codes in by_day.items():
         reference.unflag_day(store, day, codes)
     others = [e for e in events_mod.load_events(store, event.start, event.end) if e.event_id != event.event_id]
@@ -160,7 +162,7 @@ def _unflag(store: Store, event: Event) -> None:
 
 def _save(store: Store, events: Sequence[Event], username: str) -> EventImportReport:
     """Save user events and flag their days, all in one transaction."""
-    with store.write():
+    with repository.one_transaction(store):
         saved = []
         for event in events:
             previous = get_event(store, event.event_id)
@@ -217,7 +219,7 @@ def delete_event(store: Store, event_id: str) -> bool:
     current = get_event(store, event_id)
     if current is None:
         return False
-    with store.write():
+    with repository.one_transaction(store):
         events_mod.delete_event(store, event_id)
         _unflag(store, current)
     return True

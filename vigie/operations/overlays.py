@@ -21,6 +21,7 @@ from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.operations import repository
 from vigie.operations.levels import (FLOOD_LEVELS, HIGH_FLOOD_LEVELS, HIGH_MASSIF_LEVELS, MASSIF_LEVELS,
                                      UnknownLevel, canonical_level)
 from vigie.slots import PARIS, parse_instant
@@ -249,7 +250,7 @@ def default_massifs_path(reference_dir: Path, dept: str) -> Path:
 def ensure_massifs(store: Store, settings: Settings) -> int:
     """Load the département's massif list when the table is empty; return the massifs added (0 if any)."""
     path = default_massifs_path(settings.reference_dir, settings.dept)
-    if store.scalar("SELECT count(*) FROM massifs") or not path.exists():
+    if repository.massif_count(store) or not path.exists():
         return 0
     return sync_massifs(store, path)
 
@@ -272,16 +273,14 @@ def sync_massifs(store: Store, path: Path) -> int:
             continue
         massifs.append((cells["massif_id"], cells["name"], " ".join(dict.fromkeys(codes))))
     _refuse_if(problems, what)
-    with store.write() as tx:
-        tx.conn.executemany("INSERT INTO massifs(massif_id, name, sectors) VALUES (?, ?, ?) ON CONFLICT(massif_id) "
-                            "DO UPDATE SET name = excluded.name, sectors = excluded.sectors", massifs)
+    repository.save_massifs(store, massifs)
     return len(massifs)
 
 
 def list_massifs(store: Store) -> list[Massif]:
     """Massifs of the database (the département's list is loaded with the database: bootstrap)."""
     return [Massif(r["massif_id"], r["name"], tuple(r["sectors"].split()))
-            for r in store.query("SELECT massif_id, name, sectors FROM massifs ORDER BY massif_id")]
+            for r in repository.massif_rows(store)]
 
 
 def import_massif_levels(store: Store, data: bytes, source: str) -> ImportReport:
@@ -316,14 +315,7 @@ def _write(store: Store, problems: list[Problem], what: tuple[str, str], records
     if not records and not problems:
         problems.append(Problem(None, "aucune ligne de données", "no data line"))
     _refuse_if(problems, what)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-    upsert = (f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-              f"ON CONFLICT({', '.join(key)}) DO UPDATE SET {updates}")
-    exists = f"SELECT 1 FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in key)}"
-    key_at = [columns.index(k) for k in key]
-    with store.write() as tx:
-        replaced = sum(1 for r in records if tx.execute(exists, [r[i] for i in key_at]).fetchone())
-        tx.conn.executemany(upsert, records)
+    replaced = repository.upsert_records(store, table, columns, key, records)
     days = sorted(r[columns.index("day")] for r in records)
     return ImportReport(len(records), days[0], days[-1], replaced)
 
@@ -334,8 +326,7 @@ def _day_text(day: date | str) -> str:
 
 def massif_levels_on(store: Store, day: date | str) -> dict[str, str]:
     """massif_id -> level in force on that local day (massifs without a published level are absent)."""
-    return {r["massif_id"]: r["level"] for r in store.query(
-        "SELECT massif_id, level FROM massif_levels WHERE day = ? ORDER BY massif_id", [_day_text(day)])}
+    return {r["massif_id"]: r["level"] for r in repository.massif_level_rows(store, _day_text(day))}
 
 
 def sector_massif_levels(store: Store, day: date | str) -> dict[str, str]:
@@ -430,9 +421,7 @@ def _flood_fields(cells: Mapping[str, str], codes: Sequence[str], known: Collect
 
 def flood_sections_on(store: Store, day: date | str) -> list[dict[str, Any]]:
     """Flood vigilance of that local day: section_id, name, sectors (list), level."""
-    return [{**r, "sectors": r["sectors"].split()} for r in store.query(
-        "SELECT section_id, name, sectors, level FROM flood_vigilance WHERE day = ? ORDER BY section_id",
-        [_day_text(day)])]
+    return [{**r, "sectors": r["sectors"].split()} for r in repository.flood_rows(store, _day_text(day))]
 
 
 def sector_flood_levels(store: Store, day: date | str) -> dict[str, str]:
@@ -451,11 +440,7 @@ def sectors_under_flood_level(store: Store, day: date | str, levels: Collection[
 
 def overlay_days(store: Store) -> dict[str, tuple[str | None, str | None]]:
     """First and last day held for each overlay (massifs, floods): tells the UI what is loaded."""
-    out = {}
-    for name, table in (("massifs", "massif_levels"), ("floods", "flood_vigilance")):
-        row = store.db.execute(f"SELECT min(day), max(day) FROM {table}").fetchone()
-        out[name] = (row[0], row[1])
-    return out
+    return repository.overlay_day_spans(store)
 
 
 def iter_levels(levels: Iterable[str], allowed: Sequence[str] = MASSIF_LEVELS) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from vigie.config import Settings
+from vigie.operations import repository
 from vigie.store import Store
 from vigie import sectors as sector_table
 
@@ -30,7 +31,6 @@ MAX_COUNT = 9999
 MAX_TEXT = 120
 MAX_SHOWN_PROBLEMS = 10
 STATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-DEMO_KEY = "stations_demo"
 _FILE_CACHE: dict[tuple[str, int, int], list[Station]] = {}
 
 
@@ -200,12 +200,7 @@ def _catalogue(store: Store) -> tuple[set[str], set[str]]:
 def replace_stations(store: Store, stations: Iterable[Station], *, demo: bool = False) -> int:
     """Replace the whole stations table in one transaction; return the number stored."""
     rows = [astuple(s) for s in stations]
-    marks = ",".join("?" * len(COLUMNS))
-    with store.write() as tx:
-        tx.execute("DELETE FROM stations")
-        tx.conn.executemany(f"INSERT INTO stations ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
-        tx.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   [DEMO_KEY, "1" if demo else "0"])
+    repository.replace_stations(store, COLUMNS, rows, demo=demo)
     return len(rows)
 
 
@@ -217,7 +212,7 @@ def import_stations(store: Store, path: Path) -> int:
 
 def ensure_demo_stations(store: Store, settings: Settings) -> int:
     """Load the demonstration list when the table is empty; return the stations added (0 if any)."""
-    if store.scalar("SELECT count(*) FROM stations"):
+    if repository.station_count(store):
         return 0
     path = default_stations_path(settings.reference_dir, settings.dept)
     if not path.exists():
@@ -228,7 +223,7 @@ def ensure_demo_stations(store: Store, settings: Settings) -> int:
 
 def load_stations(store: Store, settings: Settings) -> list[Station]:
     """Stations of the database; the demonstration file (unchecked against sectors) when empty."""
-    rows = store.db.execute(f"SELECT {', '.join(COLUMNS)} FROM stations ORDER BY station_id").fetchall()
+    rows = repository.station_rows(store, COLUMNS)
     if rows:
         return [Station(*row) for row in rows]
     path = default_stations_path(settings.reference_dir, settings.dept)
@@ -244,9 +239,7 @@ def load_stations(store: Store, settings: Settings) -> list[Station]:
 
 def stations_are_demo(store: Store) -> bool:
     """True while the stations in use are the demonstration list (or none was imported)."""
-    if not store.scalar("SELECT count(*) FROM stations"):
-        return True
-    return store.get_meta(DEMO_KEY, "1") != "0"
+    return not repository.station_count(store) or repository.stations_marked_demo(store)
 
 
 # -- geography --------------------------------------------------------------------------------------
