@@ -169,7 +169,7 @@ GATEWAYS = {"vigie/store.py", "vigie/sectors.py"}  # the store with its migratio
 NOT_YET = {  # packages that still talk to the store from several modules, and why
     "vigie/training": "its messages are being rewritten; its split into control, injections, timeline comes next",
     **{f"vigie/{package}": "not split yet" for package in
-       ("forecast", "feed", "identity", "calendar", "runtime")},
+       ("feed", "identity", "calendar", "runtime")},
 }
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from vigie.calendar.events import Event
+from vigie.forecast import repository
 from vigie.reference import compute_reference, read_reference
 from vigie.store import Store
 from vigie.sectors import codes as sector_codes, infos
@@ -45,8 +46,7 @@ def presence_matrix(store: Store, grid: np.ndarray, codes: Sequence[str],
         return matrix
     step = int(grid[1] - grid[0]) if len(grid) > 1 else 1
     col = {c: j for j, c in enumerate(codes)}
-    rows = store.db.execute("SELECT sector_code, slot, present FROM observations WHERE slot BETWEEN ? AND ? "
-                            "AND present IS NOT NULL", [int(grid[0]), int(grid[-1])]).fetchall()
+    rows = repository.presence_rows(store, int(grid[0]), int(grid[-1]))
     first = int(grid[0])
     for code, slot, present in rows:
         j = col.get(code)
@@ -128,8 +128,7 @@ def usual_matrix(store: Store, grid: np.ndarray, codes: Sequence[str]) -> np.nda
     col = {c: j for j, c in enumerate(codes)}
     first = int(grid[0])
     seen = np.zeros(len(grid), bool)
-    for code, slot, usual in store.db.execute(
-            "SELECT sector_code, slot, usual FROM reference WHERE slot BETWEEN ? AND ?", [first, int(grid[-1])]):
+    for code, slot, usual in repository.usual_rows(store, first, int(grid[-1])):
         j = col.get(code)
         if j is None or (slot - first) % step:
             continue

@@ -17,6 +17,7 @@ import numpy as np
 
 from vigie import privacy
 from vigie.calendar.events import load_events
+from vigie.forecast import repository
 from vigie.forecast.data import (Overlay, event_crowd, forget_usual, presence_matrix, sector_codes, sector_kinds,
                                  usual_ahead)
 from vigie.forecast.fit import fit_model
@@ -77,8 +78,7 @@ class Forecast:
 
 def newest_slot(store: Store, t: int) -> int | None:
     """Newest observed slot at or before t."""
-    value = store.scalar("SELECT max(slot) FROM observations WHERE slot <= ?", [int(t)])
-    return None if value is None else int(value)
+    return repository.newest_slot(store, t)
 
 
 def check_horizon(horizon: int) -> int:
@@ -209,8 +209,7 @@ def cached_forecast(store: Store, t: int, *, k: int = privacy.DEFAULT_K,
 
 def exercise_key(store: Store, exercise_id: int) -> str:
     """A cache key for an exercise's overlay that changes whenever an injection is added or removed."""
-    count, newest = store.db.execute("SELECT count(*), max(rowid) FROM exercise_injections WHERE exercise_id = ?",
-                                     [int(exercise_id)]).fetchone()
+    count, newest = repository.injection_mark(store, exercise_id)
     return f"exercise:{int(exercise_id)}:{count}:{newest}"
 
 
