@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from vigie.config import Settings
+from vigie.feed import repository
 from vigie.slots import floor_slot, iso_z
 from vigie.store import Store, StoreError
 
@@ -41,7 +42,7 @@ def freshness(newest_slot: int | None, now: float, settings: Settings) -> tuple[
 def sources(store: Store, now: float, settings: Settings) -> list[dict[str, Any]]:
     """Per feed source: last slot received, its lag and level, last error."""
     out = []
-    for row in store.query("SELECT source, last_slot, last_received_at, last_error, updated_at FROM feed_health ORDER BY source"):
+    for row in repository.health_rows(store):
         level, lag = freshness(row["last_slot"], now, settings)
         out.append({**row, "lag_seconds": lag, "level": level,
                     "last_slot_iso": None if row["last_slot"] is None else iso_z(row["last_slot"])})
@@ -55,7 +56,7 @@ def status(store: Store, settings: Settings, now: float | None = None) -> dict[s
                               "newest_slot_iso": None, "lag_seconds": None, "level": None,
                               "source_setting": settings.feed, "sources": [], "checked_at": int(now)}
     try:
-        newest = store.scalar("SELECT max(slot) FROM observations")
+        newest = repository.newest_slot(store)
         report["sources"] = sources(store, now, settings)
     except (sqlite3.Error, StoreError) as exc:
         report.update(database="error", database_error=str(exc)[:300], healthy=False)

@@ -1,7 +1,7 @@
 """The one ingestion path: CLI, drop folder, HTTP API and the simulator all end here.
 
 A batch is validated whole (form in `formats`, meaning here), then written in ONE
-`store.write()` transaction: all of it or none of it (kill -9 included). A batch whose
+transaction (`repository.batch_writes`): all of it or none of it (kill -9 included). A batch whose
 sha256 was already accepted is reported as a duplicate and changes nothing. Re-sending a
 (sector, slot) with new values updates it (operators correct their data); rows whose
 values are unchanged keep their original batch_id.
@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
-import sqlite_utils
 
 from vigie.config import Settings
+from vigie.feed import repository
 from vigie.feed.formats import (
     COUNT_COLUMNS,
     SEGMENTS,
@@ -38,23 +37,6 @@ from vigie import sectors as sector_table
 YEAR_2000 = 946_684_800
 _SEGMENTS = [COUNT_COLUMNS.index(c) for c in SEGMENTS]
 _PRESENT = COUNT_COLUMNS.index("present")
-
-_UPSERT_OBSERVATION = (
-    "INSERT INTO observations(sector_code, slot, present, residents, tourists_fr, tourists_intl, excursionists, "
-    "entries, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sector_code, slot) DO UPDATE SET "
-    "present = excluded.present, residents = excluded.residents, tourists_fr = excluded.tourists_fr, "
-    "tourists_intl = excluded.tourists_intl, excursionists = excluded.excursionists, entries = excluded.entries, "
-    "batch_id = excluded.batch_id"
-)
-_INSERT_OBSERVATION = (
-    "INSERT INTO observations(sector_code, slot, present, residents, tourists_fr, tourists_intl, excursionists, "
-    "entries, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {batch_id})"
-)
-_UPSERT_VISITORS = (
-    "INSERT INTO unique_visitors(sector_code, day, unique_visitors, batch_id) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT(sector_code, day) DO UPDATE SET unique_visitors = excluded.unique_visitors, batch_id = excluded.batch_id"
-)
-
 
 @dataclass(frozen=True)
 class IngestLimits:
@@ -230,7 +212,7 @@ def ingest_bytes(store: Store, data: bytes, source: str, settings: Settings, now
         raise BatchTooLarge(len(data), limits.max_bytes)
     now = time.time() if now is None else now
     digest = hashlib.sha256(data).hexdigest()
-    earlier = _accepted_batch(store, digest)
+    earlier = repository.accepted_batch(store, digest)
     if earlier is not None:
         return _record_duplicate(store, source, digest, earlier, now)
     parsed = parse_batch(data)
@@ -244,7 +226,7 @@ def ingest_tables(store: Store, source: str, settings: Settings, observations: O
     limits = IngestLimits.from_settings(settings)
     now = time.time() if now is None else now
     digest = table_digest(observations, visitors)
-    earlier = _accepted_batch(store, digest)
+    earlier = repository.accepted_batch(store, digest)
     if earlier is not None:
         return _record_duplicate(store, source, digest, earlier, now)
     rows = len(observations or ()) + len(visitors or ())
@@ -275,38 +257,19 @@ def _validate_and_write(store: Store, source: str, digest: str, observations: Ob
         validate_visitors(visitors, known, limits, now, log)
     if log:
         return _record_rejection(store, source, digest, rows, log, now)
-    with _foreign_keys_off(store), store.write() as tx:
+    with repository.batch_writes(store, skip_foreign_keys=True) as tx:
         if known_sectors(store) != known:
             raise StoreError("the sector catalogue changed during ingestion; send the batch again")
-        if _accepted_batch(store, digest) is not None:  # the same batch won a race with this one
-            batch_id = _insert_batch(tx, source, digest, now, rows, "duplicate")
+        if repository.accepted_batch(store, digest) is not None:  # the same batch won a race with this one
+            batch_id = tx.insert_batch(source, digest, now, rows, "duplicate")
             return IngestResult(batch_id, "duplicate", rows, duplicates=rows, source=source)
-        batch_id = _insert_batch(tx, source, digest, now, rows, "accepted")
+        batch_id = tx.insert_batch(source, digest, now, rows, "accepted")
         inserted, updated, unchanged = (a + b for a, b in zip(_write_observations(tx, observations, batch_id),
                                                               _write_visitors(tx, visitors, batch_id)))
         first, last = _slot_span(observations)
-        _touch_health(tx, source, last, now, None)
+        tx.touch_health(source, last, now, None)
     return IngestResult(batch_id, "accepted", rows, inserted, updated, unchanged, source=source,
                         first_slot=first, last_slot=last)
-
-
-@contextmanager
-def _foreign_keys_off(store: Store) -> Iterator[None]:
-    """Skip per-row foreign-key lookups for a batch whose sectors were just checked.
-
-    Sector codes are validated against the sectors table inside the same transaction and
-    batch_id is the batch row written first, so the checks are redundant; they cost about
-    a third of the insert time. The pragma is a no-op inside an open transaction.
-    """
-    conn = store.db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("PRAGMA foreign_keys = OFF")
-    try:
-        yield
-    finally:
-        conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _slot_span(table: ObservationTable | None) -> tuple[int | None, int | None]:
@@ -315,24 +278,12 @@ def _slot_span(table: ObservationTable | None) -> tuple[int | None, int | None]:
     return int(table.slots.min()), int(table.slots.max())
 
 
-def _accepted_batch(store: Store, digest: str) -> int | None:
-    return store.scalar("SELECT id FROM feed_batches WHERE sha256 = ? AND status = 'accepted' ORDER BY id LIMIT 1",
-                        [digest])
-
-
-def _insert_batch(tx: sqlite_utils.Database, source: str, digest: str, now: float, rows: int, status: str,
-                  errors: str = "[]") -> int:
-    cursor = tx.execute("INSERT INTO feed_batches(source, sha256, received_at, rows, status, errors) VALUES (?, ?, ?, ?, ?, ?)",
-                        [source, digest, int(now), rows, status, errors])
-    return int(cursor.lastrowid or 0)
-
-
 def _record_duplicate(store: Store, source: str, digest: str, earlier: int, now: float) -> IngestResult:
     """Log the repeated batch; nothing else changes."""
-    rows = store.scalar("SELECT rows FROM feed_batches WHERE id = ?", [earlier]) or 0
-    with store.write() as tx:
-        batch_id = _insert_batch(tx, source, digest, now, rows, "duplicate")
-        _touch_health(tx, source, None, now, None)
+    rows = repository.batch_rows(store, earlier)
+    with repository.batch_writes(store) as tx:
+        batch_id = tx.insert_batch(source, digest, now, rows, "duplicate")
+        tx.touch_health(source, None, now, None)
     return IngestResult(batch_id, "duplicate", rows, duplicates=rows, source=source)
 
 
@@ -341,24 +292,10 @@ def _record_rejection(store: Store, source: str, digest: str, rows: int, log: Pr
     problems = log.problems
     errors = json.dumps({"count": log.count, "problems": [p.to_dict() for p in problems]}, ensure_ascii=False)
     summary = f"batch rejected ({log.count} problem(s)): {problems[0].describe('en')}"[:500]
-    with store.write() as tx:
-        batch_id = _insert_batch(tx, source, digest, now, rows, "rejected", errors)
-        _touch_health(tx, source, None, now, summary)
+    with repository.batch_writes(store) as tx:
+        batch_id = tx.insert_batch(source, digest, now, rows, "rejected", errors)
+        tx.touch_health(source, None, now, summary)
     return IngestResult(batch_id, "rejected", rows, problems=problems, problem_count=log.count, source=source)
-
-
-def _touch_health(tx: sqlite_utils.Database, source: str, last_slot: int | None, now: float, error: str | None) -> None:
-    """Upsert feed_health: newest slot (never moves back), received time, last error."""
-    received = int(now) if error is None else None
-    tx.execute(
-        "INSERT INTO feed_health(source, last_slot, last_received_at, last_error, updated_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT(source) DO UPDATE SET "
-        "last_slot = CASE WHEN excluded.last_slot IS NULL THEN feed_health.last_slot "
-        "                 ELSE max(coalesce(feed_health.last_slot, excluded.last_slot), excluded.last_slot) END, "
-        "last_received_at = coalesce(excluded.last_received_at, feed_health.last_received_at), "
-        "last_error = excluded.last_error, updated_at = excluded.updated_at",
-        [source, last_slot, received, error, int(now)],
-    )
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -372,34 +309,29 @@ def _nullable(values: np.ndarray, nulls: np.ndarray) -> list[int | None]:
     return column.tolist()  # type: ignore[no-any-return]
 
 
-def _write_observations(tx: sqlite_utils.Database, table: ObservationTable | None, batch_id: int) -> tuple[int, int, int]:
+def _write_observations(tx: repository.BatchWrites, table: ObservationTable | None, batch_id: int) -> tuple[int, int, int]:
     """Upsert the rows that are new or changed; return (inserted, updated, unchanged)."""
     if table is None or len(table) == 0:
         return 0, 0, 0
     columns = [_nullable(table.counts[:, j], table.nulls[:, j]) for j in range(len(COUNT_COLUMNS))]
-    existing = {(r[0], r[1]): tuple(r[2:]) for r in tx.execute(
-        "SELECT sector_code, slot, present, residents, tourists_fr, tourists_intl, excursionists, entries "
-        "FROM observations WHERE slot BETWEEN ? AND ?", [int(table.slots.min()), int(table.slots.max())])}
+    existing = tx.stored_observations(int(table.slots.min()), int(table.slots.max()))
     if not existing:  # the common case: new slots, streamed straight into SQLite, batch id inlined
-        tx.conn.executemany(_INSERT_OBSERVATION.format(batch_id=int(batch_id)),
-                            zip(table.sectors, table.slots.tolist(), *columns))
+        tx.insert_observations(zip(table.sectors, table.slots.tolist(), *columns), batch_id)
         return len(table), 0, 0
     rows = zip(table.sectors, table.slots.tolist(), *columns, repeat(batch_id))
     changed, inserted, unchanged = _split_changes(list(rows), existing)
-    tx.conn.executemany(_UPSERT_OBSERVATION, changed)
+    tx.upsert_observations(changed)
     return inserted, len(changed) - inserted, unchanged
 
 
-def _write_visitors(tx: sqlite_utils.Database, table: VisitorTable | None, batch_id: int) -> tuple[int, int, int]:
+def _write_visitors(tx: repository.BatchWrites, table: VisitorTable | None, batch_id: int) -> tuple[int, int, int]:
     """Upsert new or changed daily unique visitors; return (inserted, updated, unchanged)."""
     if table is None or len(table) == 0:
         return 0, 0, 0
     rows = list(zip(table.sectors, table.days, _nullable(table.values, table.nulls), repeat(batch_id)))
-    existing = {(r[0], r[1]): (r[2],) for r in tx.execute(
-        "SELECT sector_code, day, unique_visitors FROM unique_visitors WHERE day BETWEEN ? AND ?",
-        [min(table.days), max(table.days)])}
+    existing = tx.stored_visitors(min(table.days), max(table.days))
     changed, inserted, unchanged = _split_changes(rows, existing)
-    tx.conn.executemany(_UPSERT_VISITORS, changed)
+    tx.upsert_visitors(changed)
     return inserted, len(changed) - inserted, unchanged
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from vigie.feed import repository
 from vigie.slots import to_local
 from vigie.store import Store
 
@@ -14,13 +15,7 @@ def observations_between(store: Store, start: int, end: int, sectors: Sequence[s
 
     Suppressed cells are None; apply vigie.privacy before anything leaves the server.
     """
-    sql = ("SELECT sector_code, slot, present, residents, tourists_fr, tourists_intl, excursionists, entries "
-           "FROM observations WHERE slot >= ? AND slot < ?")
-    params: list[Any] = [int(start), int(end)]
-    if sectors:
-        sql += f" AND sector_code IN ({', '.join('?' for _ in sectors)})"
-        params += list(sectors)
-    rows = store.query(sql + " ORDER BY slot, sector_code", params)
+    rows = repository.observation_rows(store, start, end, sectors)
     local: dict[int, str] = {}
     for row in rows:
         slot = row["slot"]
@@ -32,14 +27,12 @@ def observations_between(store: Store, start: int, end: int, sectors: Sequence[s
 
 def latest_slot(store: Store) -> int | None:
     """Start of the newest stored slot (UTC epoch seconds)."""
-    value = store.scalar("SELECT max(slot) FROM observations")
-    return None if value is None else int(value)
+    return repository.newest_slot(store)
 
 
 def slot_totals(store: Store, start: int, end: int) -> list[dict[str, Any]]:
     """Département totals per slot of [start, end) with local times (NULL cells count as 0, see `sectors`)."""
-    rows = store.query("SELECT slot, sum(present) AS present, count(present) AS sectors FROM observations "
-                       "WHERE slot >= ? AND slot < ? GROUP BY slot ORDER BY slot", [int(start), int(end)])
+    rows = repository.slot_total_rows(store, start, end)
     for row in rows:
         row["local"] = to_local(row["slot"]).isoformat()
     return rows
