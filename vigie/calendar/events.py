@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
+from vigie.calendar import repository
 from vigie.slots import local_day, parse_instant
 from vigie.store import Store
 
@@ -178,15 +179,6 @@ def _row(event: Event, now: int) -> list[object]:
             event.expected_attendance, event.category, event.source, event.origin, event.created_by, now]
 
 
-_UPSERT = (
-    'INSERT INTO events(event_id, name, sectors, start, "end", expected_attendance, category, source, '
-    "origin, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    'ON CONFLICT(event_id) DO UPDATE SET name = excluded.name, sectors = excluded.sectors, start = excluded.start, '
-    '"end" = excluded."end", expected_attendance = excluded.expected_attendance, category = excluded.category, '
-    "source = excluded.source, origin = excluded.origin, created_by = excluded.created_by, updated_at = excluded.updated_at"
-)
-
-
 def sync_events(store: Store, events: Sequence[Event]) -> dict[str, int]:
     """Make the file events of the database equal `events`; user events are left alone.
 
@@ -194,36 +186,31 @@ def sync_events(store: Store, events: Sequence[Event]) -> dict[str, int]:
     Returns counts {"upserted", "deleted", "kept_user"}.
     """
     now = int(time.time())
-    with store.write() as tx:
-        user_ids = {r[0] for r in tx.execute("SELECT event_id FROM events WHERE origin = 'user'")}
+    with repository.event_writes(store) as tx:
+        user_ids = set(tx.ids("user"))
         file_events = [e for e in events if e.event_id not in user_ids]
-        tx.conn.executemany(_UPSERT, [_row(replace(e, origin="file", created_by=None), now) for e in file_events])
+        tx.upsert([_row(replace(e, origin="file", created_by=None), now) for e in file_events])
         ids = {e.event_id for e in file_events}
-        stale = [r[0] for r in tx.execute("SELECT event_id FROM events WHERE origin = 'file'") if r[0] not in ids]
-        tx.conn.executemany("DELETE FROM events WHERE event_id = ? AND origin = 'file'", [[i] for i in stale])
+        stale = [i for i in tx.ids("file") if i not in ids]
+        tx.delete_file_events(stale)
     return {"upserted": len(file_events), "deleted": len(stale), "kept_user": len(events) - len(file_events)}
 
 
 def save_user_event(store: Store, event: Event, username: str) -> Event:
     """Add or edit an event on behalf of an operator (origin 'user')."""
     saved = replace(event, origin="user", created_by=username)
-    with store.write() as tx:
-        tx.execute(_UPSERT, _row(saved, int(time.time())))
+    with repository.event_writes(store) as tx:
+        tx.upsert([_row(saved, int(time.time()))])
     return saved
 
 
 def delete_event(store: Store, event_id: str) -> bool:
     """Delete an event; True when it existed."""
-    with store.write() as tx:
-        return tx.execute("DELETE FROM events WHERE event_id = ?", [event_id]).rowcount > 0
+    with repository.event_writes(store) as tx:
+        return tx.delete(event_id)
 
 
 def load_events(store: Store, start: int | None = None, end: int | None = None) -> list[Event]:
     """Events of the database (optionally only those intersecting [start, end)), by start."""
-    sql = 'SELECT event_id, name, sectors, start, "end", expected_attendance, category, source, origin, created_by FROM events'
-    params: list[int] = []
-    if start is not None and end is not None:
-        sql += ' WHERE start < ? AND "end" > ?'
-        params = [end, start]
-    rows = store.db.execute(sql + " ORDER BY start, event_id", params).fetchall()
+    rows = repository.event_rows(store, start, end)
     return [Event(r[0], r[1], tuple(r[2].split()), r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
