@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from vigie.runtime import repository
+from vigie.runtime.repository import integrity, used_bytes
 from vigie.slots import local_day
 from vigie.store import Store
 from vigie import sectors as sector_table
@@ -111,24 +113,6 @@ def check_space(folder: Path, needed: int, action: str) -> None:
                           f"is needed, {_mb(free)} is free; free some space or choose another folder")
 
 
-def integrity(path: Path) -> str:
-    """'ok' when the file is a healthy SQLite database, else the first problem found."""
-    if not Path(path).is_file():
-        return "file not found"
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        return str(exc)
-    try:
-        rows = conn.execute("PRAGMA integrity_check").fetchall()
-    except sqlite3.DatabaseError as exc:
-        return str(exc)
-    finally:
-        conn.close()
-    problems = [str(r[0]) for r in rows if r[0] != "ok"]
-    return "ok" if not problems else "; ".join(problems[:3])
-
-
 def database_in_use(db_path: Path) -> bool:
     """True when another process has the database open (it holds a lock on its -shm file).
 
@@ -202,17 +186,11 @@ def default_backup_dir(db_path: Path) -> Path:
     return Path(db_path).parent / "backups"
 
 
-def used_bytes(store: Store) -> int:
-    """Bytes of the database's pages in use: what a VACUUM INTO copy needs at most."""
-    pages = store.scalar("PRAGMA page_count") - store.scalar("PRAGMA freelist_count")
-    return int(pages) * int(store.scalar("PRAGMA page_size"))
-
-
 def backup(store: Store, dest_dir: Path | str | None = None, *, keep: int, now: float | None = None) -> Path:
     """Copy the database to dest_dir (default DATA_DIR/backups), verify it, then rotate; return the copy."""
     if keep < 1:
         raise BackupError(f"cannot keep {keep} backups: VIGIE_BACKUP_KEEP must be at least 1")
-    if store.db.conn.in_transaction:
+    if repository.in_transaction(store):
         raise BackupError("cannot back up inside a write transaction: finish it first")
     folder = Path(dest_dir) if dest_dir is not None else default_backup_dir(store.path)
     try:
@@ -225,7 +203,7 @@ def backup(store: Store, dest_dir: Path | str | None = None, *, keep: int, now: 
     final = _free_name(folder, _stamp(now))
     part = folder / f"{PART_PREFIX}{final.stem}-{os.getpid()}.part"
     try:
-        store.db.execute("VACUUM INTO ?", [str(part)])
+        repository.copy_to(store, part)
         _fsync_file(part)
     except (sqlite3.Error, OSError) as exc:
         part.unlink(missing_ok=True)
@@ -323,16 +301,6 @@ RETAINED_TABLES: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def _delete_chunk(store: Store, table: str, column: str, code: str, cutoff: int | str, chunk: int) -> int:
-    """Delete up to `chunk` rows of one sector older than cutoff, in one short transaction."""
-    with store.write() as tx:
-        cursor = tx.execute(
-            f"DELETE FROM {table} WHERE sector_code = ? AND {column} IN "
-            f"(SELECT {column} FROM {table} WHERE sector_code = ? AND {column} < ? ORDER BY {column} LIMIT ?)",
-            [code, code, cutoff, chunk])
-        return int(cursor.rowcount)
-
-
 def _yield_lock(started: float, pause: float | None) -> None:
     """Leave the write lock free for a while after a chunk.
 
@@ -351,7 +319,7 @@ def _purge_table(store: Store, table: str, column: str, codes: list[str], cutoff
     for code in codes:
         while True:
             started = time.monotonic()
-            n = _delete_chunk(store, table, column, code, cutoff, chunk)
+            n = repository.delete_sector_rows_before(store, table, column, code, cutoff, chunk)
             deleted += n
             if n:
                 _yield_lock(started, pause)
@@ -365,10 +333,7 @@ def _purge_batches(store: Store, cutoff: int, chunk: int, pause: float | None) -
     deleted = 0
     while True:
         started = time.monotonic()
-        with store.write() as tx:
-            n = int(tx.execute(
-                "DELETE FROM feed_batches WHERE id IN (SELECT id FROM feed_batches "
-                "WHERE status != 'accepted' AND received_at < ? ORDER BY id LIMIT ?)", [cutoff, chunk]).rowcount)
+        n = repository.delete_unused_batches_before(store, cutoff, chunk)
         deleted += n
         if n < chunk:
             return deleted
@@ -396,7 +361,7 @@ def retention(store: Store, days: int, *, now: float | None = None, chunk: int =
     cutoff = retention_cutoff(days, now)
     day = local_day(cutoff).isoformat()
     codes = sector_table.codes(store)
-    tables = set(store.db.table_names())
+    tables = repository.table_names(store)
     deleted = 0
     for table, column, epoch in RETAINED_TABLES:
         if table in tables:

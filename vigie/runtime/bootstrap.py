@@ -5,6 +5,7 @@ from vigie.calendar.events import default_events_path, read_events, sync_events
 from vigie.config import Settings
 from vigie.operations.overlays import ensure_massifs
 from vigie.operations.stations import ensure_demo_stations
+from vigie.runtime import repository
 from vigie.sectors import Catalogue, codes, default_catalogue_path, known, load_catalogue
 from vigie.store import Store
 
@@ -24,8 +25,7 @@ def load_sectors(store: Store, catalogue: Catalogue) -> int:
         }
         for s in catalogue
     ]
-    with store.write() as tx:
-        tx["sectors"].upsert_all(rows, pk="code")
+    repository.save_sectors(store, rows)
     return len(rows)
 
 
@@ -62,4 +62,4 @@ def load_event_file(store: Store, settings: Settings) -> None:
     if path.exists():
         events = read_events(path, known(store))
         sync_events(store, events)
-        flag_events(store, events, recompute=bool(store.scalar("SELECT 1 FROM reference LIMIT 1")))
+        flag_events(store, events, recompute=repository.holds_usual_values(store))

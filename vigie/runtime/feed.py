@@ -22,6 +22,7 @@ from typing import Callable
 
 from vigie.config import Settings
 from vigie.feed.ingest import IngestResult, ingest_tables
+from vigie.feed.observations import latest_slot
 from vigie.runtime.batches import refresh_reference
 from vigie.runtime.dropfolder import scan_folder
 from vigie.feed.simulator import Simulator, local_days
@@ -61,7 +62,7 @@ def run_simulator(store: Store, settings: Settings, stop_event: threading.Event,
         # Publish what is missing, then sleep to the next slot start. A long publish (history on first
         # start) that runs past a slot start is followed at once by that slot, not half an hour later.
         publish_until(store, sim, settings, clock())
-        if floor_slot(clock(), step // 60) > int(store.scalar("SELECT max(slot) FROM observations") or 0):
+        if floor_slot(clock(), step // 60) > (latest_slot(store) or 0):
             continue
         wait = floor_slot(clock(), step // 60) + step - clock()
         if stop_event.wait(timeout=max(0.0, wait) + 0.05):
@@ -72,7 +73,7 @@ def publish_until(store: Store, sim: Simulator, settings: Settings, now: float) 
     """Publish every missing slot up to the current one (history on first start)."""
     step = settings.slot_minutes * 60
     current = floor_slot(now, step // 60)
-    newest = store.scalar("SELECT max(slot) FROM observations")
+    newest = latest_slot(store)
     earliest = local_day_bounds(to_local(now).date() - timedelta(weeks=settings.history_weeks))[0]
     start = earliest if newest is None else max(int(newest) + step, earliest)
     results = []
