@@ -231,11 +231,6 @@ def close_session(store: Store, token: str) -> None:
         tx.execute("DELETE FROM sessions WHERE token_hash = ?", [_token_hash(token)])
 
 
-def close_user_sessions(store: Store, user_id: int) -> None:
-    with store.write() as tx:
-        tx.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
-
-
 # -- wall display enrolment -----------------------------------------------------------------------
 def create_enrolment(store: Store, username: str, created_by: str, ttl_s: int = 86400) -> str:
     """A one-time token that opens a session for a `display` account (the wall screen's link)."""

@@ -32,7 +32,6 @@ __all__ = ["ExerciseError", "Exercise", "create_exercise", "get_exercise", "star
            "add_injection", "list_injections", "overlay_for", "view_for", "log_event", "record_decision",
            "list_decisions", "after_action_timeline", "stamp", "banner_text", "require_control", "history_bounds"]
 
-ACTIVE_STATES = ("draft", "running", "paused")
 STATE_LABELS = {"draft": "en préparation", "running": "en cours", "paused": "en pause", "ended": "terminé"}
 CONTROL_ROLE = "trainer"
 MAX_NAME, MAX_NOTE = 80, 300

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
-from typing import Any, Collection, Iterable, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from vigie import privacy
 from vigie.sectors import REPO_ROOT
@@ -457,15 +457,4 @@ def overlay_days(store: Store) -> dict[str, tuple[str | None, str | None]]:
     for name, table in (("massifs", "massif_levels"), ("floods", "flood_vigilance")):
         row = store.db.execute(f"SELECT min(day), max(day) FROM {table}").fetchone()
         out[name] = (row[0], row[1])
-    return out
-
-
-def iter_levels(levels: Iterable[str], allowed: Sequence[str] = MASSIF_LEVELS) -> list[str]:
-    """Validated level names (French or English), or ValueError naming the allowed ones."""
-    out = []
-    for text in levels:
-        level = normalise_level(text, allowed)
-        if level is None:
-            raise ValueError(f"unknown level {text!r}: use {', '.join(allowed)}")
-        out.append(level)
     return out

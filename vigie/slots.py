@@ -18,10 +18,6 @@ def floor_slot(ts: float, slot_minutes: int = 30) -> int:
     return int(ts // step * step)
 
 
-def is_aligned(ts: int, slot_minutes: int = 30) -> bool:
-    return ts % (slot_minutes * 60) == 0
-
-
 def slot_range(start: int, end: int, slot_minutes: int = 30) -> range:
     """Slots whose start lies in [start, end)."""
     step = slot_minutes * 60

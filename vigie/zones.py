@@ -672,13 +672,6 @@ def query_zone(store: Store, codes: Sequence[str], start: int, end: int, setting
         _sector_figures(zone, now["by_sector"], now["per_sector_expected"], n_slots, names, k), comparisons)
 
 
-def query_saved_zone(store: Store, name: str, start: int, end: int, settings: Settings,
-                     provider: ZoneVisitorProvider | None = None, username: str | None = None, *,
-                     admin: bool = False) -> ZoneResult:
-    """query_zone for a saved zone visible to `username` (see list_zones)."""
-    return query_zone(store, get_zone(store, name, username, admin=admin).sectors, start, end, settings, provider)
-
-
 def audit_zone_query(store: Store, result: ZoneResult, username: str | None, *, address: str | None = None,
                      zone_name: str | None = None, action: str = "zone.query") -> None:
     """Append the audit line of a zone query (or export: action='zone.export')."""

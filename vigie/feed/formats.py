@@ -35,7 +35,6 @@ VISITOR_COLUMNS = ("sector_id", "day", "unique_visitors")
 MAX_COUNT = 999_999_999
 MAX_PROBLEMS = 100
 MAX_CELL_CHARS = 64  # the longest legitimate cell (an instant with offset) is 32 characters
-SEPARATORS = (",", ";")
 
 _D = "[0-9]"
 _INSTANT = re.compile(rf"{_D}{{4}}-{_D}{{2}}-{_D}{{2}}[T ]{_D}{{2}}:{_D}{{2}}(?::{_D}{{2}}(?:\.{_D}{{1,6}})?)?"
@@ -333,13 +332,13 @@ def _split_quoted(body: str, delimiter: str, width: int, last_line: int, log: Pr
         return None
     if bad_rows:
         idx = np.arange(len(bad_rows))
-        _report_field_counts(idx, np.array(bad_widths), np.array(bad_rows), width, last_line, log, absolute=True)
+        _report_field_counts(idx, np.array(bad_widths), np.array(bad_rows), width, last_line, log)
     columns = [list(col) for col in zip(*rows)] if rows else [[] for _ in range(width)]
     return columns, np.array(numbers, dtype=np.int64)
 
 
 def _report_field_counts(bad: np.ndarray, widths: np.ndarray, numbers: np.ndarray, width: int, last: int,
-                         log: ProblemLog, absolute: bool = False) -> None:
+                         log: ProblemLog) -> None:
     """One problem per line with the wrong number of fields (hinting at truncation on the last line)."""
     if len(bad) == 0:
         return
