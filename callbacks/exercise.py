@@ -15,7 +15,7 @@ from components.cards import table
 from components.text import lang, t
 from vigie import exercises, scenarios
 from vigie.clock import ExerciseError
-from vigie.i18n import format_time
+from vigie.i18n import Message, format_time
 from vigie.slots import parse_instant, to_local
 
 # "Terminer" goes through a confirmation dialogue: its trigger is the dialogue's submit.
@@ -24,22 +24,23 @@ ACTIONS = {**{c: c for c in CONTROLS}, ids.EXE_END_CONFIRM: ids.EXE_END}
 
 
 def _instant(value: Any, what: str) -> int:
-    """A datetime-local value (Paris wall time) to epoch seconds."""
+    """A datetime-local value (Paris wall time) to epoch seconds; `what` is the key naming the field."""
     try:
         return parse_instant(str(value))
     except ValueError as exc:
-        raise ExerciseError(t("exercise.bad_instant", what=what)) from exc
+        raise ExerciseError(key="exercise.bad_instant", what=Message(what)) from exc
 
 
 def _number(value: Any, what: str) -> int:
+    """A number typed in the field `what` names (a catalogue key)."""
     if not isinstance(value, (int, float)):
-        raise ExerciseError(t("exercise.bad_number", what=what))
+        raise ExerciseError(key="exercise.bad_number", what=Message(what))
     return int(value)
 
 
 def exercise_options(active_only: bool = True) -> list[dict[str, str]]:
     language = lang()
-    return [{"label": f"{e.name} — {e.state_label} — {format_time(e.start_at, language, with_date=True)}",
+    return [{"label": f"{e.name} — {e.state_label(language)} — {format_time(e.start_at, language, with_date=True)}",
              "value": str(e.id)} for e in exercises.list_exercises(store(), active_only=active_only)]
 
 
@@ -66,7 +67,8 @@ def scenario_end(exercise: exercises.Exercise) -> int | None:
 def _state(exercise: exercises.Exercise, view: float) -> str:
     end = scenario_end(exercise)
     over = end is not None and view >= end
-    return t("exercise.state_scenario_over", state=exercise.state_label) if over else exercise.state_label
+    state = exercise.state_label(lang())
+    return t("exercise.state_scenario_over", state=state) if over else state
 
 
 def _exercise_table(found: list[exercises.Exercise], now: float, language: str) -> Any:
@@ -114,14 +116,14 @@ def join_or_leave(action: str | None, chosen: str, code: str) -> tuple[Any, Any]
         exercises.join(store(), target, user_id)
         return "/exercice", no_update
     except ExerciseError as exc:
-        return no_update, dbc.Alert(str(exc), color="danger")
+        return no_update, dbc.Alert(exc.message(lang()), color="danger")
 
 
 def _chosen_scenario(scenario_file: str) -> scenarios.Scenario:
     """A scenario of the built-in list; a name the list does not hold (or a path) is refused."""
     scenario = _scenarios().get(scenario_file)
     if scenario is None:
-        raise ExerciseError(t("exercise.scenario_unknown"))
+        raise ExerciseError(key="exercise.scenario_unknown")
     return scenario
 
 
@@ -134,7 +136,7 @@ def scenario_defaults(scenario_file: str) -> tuple[Any, Any, Any, Any]:
         _first, end = exercises.history_bounds(store(), settings().slot_minutes)
         start = scenarios.suggested_start(scenario, end)
     except ExerciseError as exc:
-        return no_update, no_update, no_update, dbc.Alert(str(exc), color="danger")
+        return no_update, no_update, no_update, dbc.Alert(exc.message(lang()), color="danger")
     hours, minutes = divmod(scenario.duration // 60, 60)
     info = dbc.Alert([html.P(scenario.description, className="mb-1"),
                       html.P(t("exercise.scenario_duration", duration=f"{hours} h {minutes:02d}",
@@ -147,15 +149,15 @@ def create(name: str, scenario_file: str, start: Any, speed: Any) -> tuple[Any, 
     s = settings()
     try:
         if not str(start or "").strip():
-            raise ExerciseError(t("exercise.start_missing"))
-        start_at = _instant(start, t("exercise.start"))
+            raise ExerciseError(key="exercise.start_missing")
+        start_at = _instant(start, "exercise.start")
         scenario = _chosen_scenario(scenario_file) if scenario_file else None
-        exercise = exercises.create_exercise(store(), name, start_at, _number(speed, t("exercise.speed")),
+        exercise = exercises.create_exercise(store(), name, start_at, _number(speed, "exercise.speed"),
                                              username() or "?", scenario_file or None, slot_minutes=s.slot_minutes)
         if scenario is not None:
             scenarios.apply_scenario(store(), exercise, scenario, username())
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger"), no_update
+        return dbc.Alert(exc.message(lang()), color="danger"), no_update
     return dbc.Alert(t("exercise.created", name=exercise.name, link=f"/exercice?code={exercise.join_code}"),
                      color="success"), str(exercise.id)
 
@@ -174,15 +176,15 @@ def control(action: str, target: str, speed: Any, jump_to: Any, sector: str, sta
         elif action == ids.EXE_END:
             exercises.end_exercise(store(), exercise_id, who, settings=settings())
         elif action == ids.EXE_SET_SPEED:
-            exercises.set_speed(store(), exercise_id, _number(speed, t("exercise.new_speed")), who)
+            exercises.set_speed(store(), exercise_id, _number(speed, "exercise.new_speed"), who)
         elif action == ids.EXE_JUMP:
-            exercises.jump(store(), exercise_id, _instant(jump_to, t("exercise.jump_to")), who)
+            exercises.jump(store(), exercise_id, _instant(jump_to, "exercise.jump_to"), who)
         elif action == ids.EXE_INJECT:
-            exercises.add_injection(store(), exercise_id, sector, _instant(start, t("exercise.inject_from")),
-                                    _instant(end, t("exercise.inject_to")),
-                                    delta=_number(delta, t("exercise.inject_delta")), note=note or "", username=who)
+            exercises.add_injection(store(), exercise_id, sector, _instant(start, "exercise.inject_from"),
+                                    _instant(end, "exercise.inject_to"),
+                                    delta=_number(delta, "exercise.inject_delta"), note=note or "", username=who)
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     return dbc.Alert(t("exercise.done"), color="success")
 
 
@@ -192,10 +194,10 @@ def timeline(target: str) -> Any:
     try:
         entries = exercises.after_action_timeline(store(), int(target), settings())
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     language = lang()
     rows = [[format_time(e["wall_time"], language), format_time(e["view_time"], language, with_date=True),
-             e["username"] or "–", e["text"]] for e in entries]
+             e["username"] or "–", exercises.timeline_text(e, language)] for e in entries]
     return table([t("exercise.col_wall"), t("exercise.col_view"), t("exercise.col_who"), t("exercise.col_what")], rows)
 
 

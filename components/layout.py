@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.shell import shell
-from components.text import t
+from components.text import lang, t
 
 
 def _user() -> Any:
@@ -57,7 +57,7 @@ def exercise_state() -> dict[str, Any] | None:
     exercise = current_exercise()
     if exercise is None:
         return None
-    return {"id": exercise.id, "name": exercise.name, "state": exercise.state, "label": exercise.state_label,
+    return {"id": exercise.id, "name": exercise.name, "state": exercise.state, "label": exercise.state_label(lang()),
             "speed": exercise.speed, "anchor_view": exercise.anchor_view_time,
             "anchor_wall": exercise.anchor_wall_time, "server_now": time.time()}
 

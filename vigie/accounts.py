@@ -10,6 +10,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from vigie.errors import VigieError
 from vigie.store import Store
 
 ROLES = ("display", "operator", "commander", "trainer", "admin")
@@ -28,7 +29,7 @@ _hasher = PasswordHasher()  # argon2id, library defaults (m=65536, t=3, p=4)
 _DUMMY_HASH = _hasher.hash("vigie-dummy-password-for-timing")
 
 
-class AccountError(ValueError):
+class AccountError(VigieError, ValueError):
     """An account operation was refused; the message says why."""
 
 

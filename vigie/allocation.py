@@ -36,6 +36,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.i18n import format_int
 from vigie.sectors import REPO_ROOT
 from vigie.stations import RESOURCES, Station, great_circle_km
@@ -55,7 +56,7 @@ REASONS = {
 }
 
 
-class AllocationError(ValueError):
+class AllocationError(VigieError, ValueError):
     """The resource suggestion cannot be computed; the message says what to fix."""
 
 

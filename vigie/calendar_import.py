@@ -24,6 +24,7 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 
 from vigie import events as events_mod
 from vigie import reference
+from vigie.errors import VigieError
 from vigie.events import CATEGORIES, COLUMNS, Event, InvalidEvents, make_event
 from vigie.overlays import MAX_CELL_CHARS, ImportRefused, Problem, csv_refusal, decode
 from vigie.slots import PARIS, local_day_bounds
@@ -50,7 +51,7 @@ POSTAL_PREFIXES = {"marseille": "130", "paris": "750", "lyon": "6900"}  # postal
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
-class _Refusal(ValueError):
+class _Refusal(VigieError, ValueError):
     """One event refused by this module's own checks, in French and English."""
 
     def __init__(self, fr: str, en: str) -> None:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from vigie.errors import VigieError
+
 ENV_PREFIX = "VIGIE_"
 
 
-class InvalidSetting(ValueError):
+class InvalidSetting(VigieError, ValueError):
     """A setting has a value Vigie cannot use."""
 
 

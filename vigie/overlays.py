@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Collection, Mapping, Sequence
 
 from vigie import privacy
+from vigie.errors import VigieError
 from vigie.sectors import REPO_ROOT
 from vigie.slots import PARIS, parse_instant
 from vigie.store import Store
@@ -56,7 +57,7 @@ class Problem:
         return f"ligne {self.line} : {self.fr}" if lang == "fr" else f"line {self.line}: {self.en}"
 
 
-class ImportRefused(ValueError):
+class ImportRefused(VigieError, ValueError):
     """A file was refused whole; `problems` lists every line at fault (French and English)."""
 
     def __init__(self, what: tuple[str, str], problems: Sequence[Problem]) -> None:

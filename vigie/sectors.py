@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from vigie.errors import VigieError
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIRED_PROPERTIES = ("code", "name", "population", "area_km2", "centroid", "authority")
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
@@ -23,11 +25,11 @@ PROFILE_COLUMNS = ("code", "name", *PROFILE_FLAGS[:3], "employment_pole",
                    *PROFILE_FLAGS[3:], "tourism", "massif")
 
 
-class InvalidCatalogue(ValueError):
+class InvalidCatalogue(VigieError, ValueError):
     """The sector catalogue (or its profiles file) cannot be used as it is."""
 
 
-class UnknownSector(LookupError):
+class UnknownSector(VigieError, LookupError):
     """A sector code that the catalogue does not hold."""
 
     def __init__(self, code: str) -> None:

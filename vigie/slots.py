@@ -9,6 +9,8 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from vigie.errors import VigieError
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -45,7 +47,7 @@ INSTANT_RANGE = "1970-01-01T00:00:00Z to 2099-12-31T23:59:59Z"
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d):60(?=[.,+\-Zz]|$)", re.IGNORECASE)
 
 
-class InstantOutOfRange(ValueError):
+class InstantOutOfRange(VigieError, ValueError):
     """A well-formed instant whose year is outside FIRST_YEAR..LAST_YEAR."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from vigie.errors import VigieError
 from vigie.sectors import REPO_ROOT
 from vigie.store import Store
 
@@ -77,7 +78,7 @@ class StationProblem:
         return f"line {self.line}, field {self.field}: {self.message}"
 
 
-class InvalidStations(ValueError):
+class InvalidStations(VigieError, ValueError):
     """A stations file that cannot be imported; `problems` lists every line at fault."""
 
     def __init__(self, where: str, problems: Sequence[StationProblem]) -> None:

@@ -7,12 +7,13 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from vigie.errors import VigieError
 from vigie.store import Store
 
 SCOPES = ("ingest", "read")
 
 
-class TokenError(ValueError):
+class TokenError(VigieError, ValueError):
     """A token operation was refused."""
 
 

@@ -20,6 +20,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.slots import PARIS, local_day, slot_range, to_local
 from vigie.store import Store
 
@@ -30,7 +31,7 @@ COMPARISONS = {"last_week": 7, "last_year": 364}
 LISTED_SECTORS = 5
 
 
-class ZoneError(ValueError):
+class ZoneError(VigieError, ValueError):
     """A zone or a zone query cannot be used; the message (French) says what to change."""
 
 

@@ -7,11 +7,12 @@ from flask import current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.slots import INSTANT_RANGE, InstantOutOfRange, iso_z, parse_instant
 from vigie.store import Store
 
 
-class BadParameter(ValueError):
+class BadParameter(VigieError, ValueError):
     """A query parameter cannot be used; the message names it and says what is expected."""
 
 

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from vigie.errors import VigieError
 from vigie.i18n import format_decimal, format_int, format_signed, format_time, translate
 from vigie.slots import iso_z
 from vigie.store import Store
@@ -21,7 +22,7 @@ COLUMNS = ("id, rule, kind, sector, severity, state, slot, opened_at, last_seen_
             "version, reopened")
 
 
-class AlertError(ValueError):
+class AlertError(VigieError, ValueError):
     """An alert action cannot be done; the message says why and what to do."""
 
 

@@ -2,17 +2,20 @@
 
 Each module of this package defines `register(main)` and adds its commands; they are
 discovered at import, so a new command group is a new module, nothing else to edit.
+A VigieError a command does not handle ends it with its message in the `language`
+setting (French by default), through click's usual error line.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import click
 
-from vigie.config import InvalidSetting, Settings, load_settings
-from vigie.store import Store, StoreError
+from vigie.config import Settings, load_settings
+from vigie.errors import VigieError
+from vigie.store import Store
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -21,26 +24,37 @@ def settings_from_ctx(ctx: click.Context) -> Settings:
     return ctx.ensure_object(dict)["settings"]  # type: ignore[no-any-return]
 
 
+def language() -> str:
+    """The language of what the CLI prints: the `language` setting, French before settings are read."""
+    ctx = click.get_current_context(silent=True)
+    settings = None if ctx is None else ctx.find_root().ensure_object(dict).get("settings")
+    return "fr" if settings is None else str(settings.language)
+
+
 def open_store(ctx: click.Context) -> Store:
     """The migrated store of the configured data dir (sectors loaded)."""
     from vigie.bootstrap import init_database
 
-    try:
-        return init_database(settings_from_ctx(ctx))
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return init_database(settings_from_ctx(ctx))
 
 
-@click.group()
+class VigieGroup(click.Group):
+    """The root command: Vigie's refusals end the command as click errors, in the configured language."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VigieError as exc:
+            raise click.ClickException(exc.message(language())) from exc
+
+
+@click.group(cls=VigieGroup)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Vigie: population present per sector for the fire and rescue service."""
     from vigie.logs import configure_logging
 
-    try:
-        ctx.ensure_object(dict)["settings"] = load_settings()
-    except InvalidSetting as exc:
-        raise click.ClickException(str(exc)) from exc
+    ctx.ensure_object(dict)["settings"] = load_settings()
     configure_logging(ctx.obj["settings"])
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import holidays
 
+from vigie.errors import VigieError
 from vigie.sectors import REPO_ROOT
 
 DEFAULT_HOLIDAYS_PATH = REPO_ROOT / "data" / "calendar" / "school_holidays.csv"
@@ -29,7 +30,7 @@ KIND_NAMES = ("lundis-jeudis", "vendredis", "samedis", "dimanches et fériés")
 REGIME_NAMES = ("période scolaire", "vacances scolaires", "été", "semaine de Noël", "vacances d'autres zones")
 
 
-class InvalidCalendar(ValueError):
+class InvalidCalendar(VigieError, ValueError):
     """The school holidays file cannot be used; the message names the line."""
 
 

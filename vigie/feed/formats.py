@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from vigie.errors import VigieError
 from vigie.feed.messages import render
 
 OBSERVATION_COLUMNS = ("sector_id", "slot_start", "present", "residents", "tourists_fr", "tourists_intl",
@@ -47,7 +48,7 @@ _DECIMAL = re.compile(r"[\s\u00a0\u202f]*[0-9][0-9\s\u00a0\u202f]*[.,][0-9]*|[.,
 _SPACED = re.compile(r"[\s\u00a0\u202f']*[0-9][0-9\s\u00a0\u202f']*")
 
 
-class FeedFormatError(ValueError):
+class FeedFormatError(VigieError, ValueError):
     """Base class of feed errors raised (rather than reported) by this package."""
 
 

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from vigie.errors import VigieError
 from vigie.events import Event, default_events_path, read_events
 from vigie.feed.calendar import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
 from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, VisitorTable
@@ -38,7 +39,7 @@ RES, TFR, TIN, EXC = range(4)
 _NOISE_STREAM, _DAY_STREAM = 1, 2
 
 
-class SimulatorError(ValueError):
+class SimulatorError(VigieError, ValueError):
     """The simulator cannot answer this request; the message says why."""
 
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from vigie.errors import VigieError
 from vigie.events import default_events_path, read_events, sync_events
 from vigie.feed.csvfeed import scan_folder
 from vigie.feed.ingest import IngestResult, ingest_tables, known_sectors, refresh_reference
@@ -29,7 +30,7 @@ SOURCE = "simulator"
 log = logging.getLogger("vigie.feed")
 
 
-class FeedError(RuntimeError):
+class FeedError(VigieError, RuntimeError):
     """The feed cannot run; the message says what to fix."""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vigie.errors import VigieError
 from vigie.events import load_events
 from vigie.forecast.data import event_crowd, presence_matrix, sector_codes, sector_kinds, usual_matrix
 from vigie.forecast.fit import BAND_DAYS, FIT_DAYS, fit_bands, fit_half_lives
@@ -31,7 +32,7 @@ GOAL_CARRIED = 0.5
 GOAL_COVERAGE = (0.70, 0.90)
 
 
-class BacktestError(ValueError):
+class BacktestError(VigieError, ValueError):
     """The backtest cannot run on this period; the message says what to change."""
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from vigie.config import Settings
 from vigie.crisis import ALL, RankedSector, events_near, explain, groupements, rank_sectors, thresholds
+from vigie.errors import VigieError
 from vigie.events import load_events
 from vigie.forecast.data import Overlay, reference_ahead
 from vigie.forecast.live import Forecast, cached_forecast
@@ -24,7 +25,7 @@ from vigie.store import Store
 HORIZONS = {"now": 0, "1h": 2, "2h": 4, "3h": 6, "peak": 12}
 
 
-class UnknownHorizon(ValueError):
+class UnknownHorizon(VigieError, ValueError):
     """A horizon that is not one of HORIZONS."""
 
 

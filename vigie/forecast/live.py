@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vigie import privacy
+from vigie.errors import VigieError
 from vigie.events import load_events
 from vigie.forecast.data import (Overlay, event_crowd, forget_usual, presence_matrix, sector_codes, sector_kinds,
                                  usual_ahead)
@@ -31,7 +32,7 @@ _models: OrderedDict[tuple[str, int], ForecastModel] = OrderedDict()
 _lock = threading.Lock()
 
 
-class ForecastError(ValueError):
+class ForecastError(VigieError, ValueError):
     """A forecast cannot be made as asked; the message says what to change."""
 
 
