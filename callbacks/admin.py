@@ -59,7 +59,7 @@ def perform(action: str | None, new_name: str, new_role: str, target: str, token
             audit.record(store(), "token.revoke", username=actor, target=token_name)
             return dbc.Alert(t("admin.token_revoked", name=token_name), color="info")
     except (accounts.AccountError, tokens.TokenError) as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     return None
 
 

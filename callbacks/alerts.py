@@ -141,7 +141,7 @@ def act(action: str, alert_id: Any, text: Any) -> tuple[Any, Any]:
         else:
             done = alerts.close(store(), int(alert_id), who, note, exercise_id=viewer_exercise())
     except alerts.AlertError as exc:
-        return dbc.Alert(str(exc), color="danger"), no_update
+        return dbc.Alert(exc.message(lang()), color="danger"), no_update
     key = "alert_screen.acknowledged_ok" if action == "acknowledge" else "alert_screen.closed_ok"
     return dbc.Alert(t(key, id=done.id), color="success"), f"{done.id}-{done.version}"
 

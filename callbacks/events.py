@@ -14,6 +14,7 @@ from components import ids
 from components.cards import table
 from components.text import lang, num, t
 from vigie import audit, calendar_import, overlays
+from vigie.errors import error_message
 from vigie.events import InvalidEvents, load_events
 from vigie.i18n import format_time
 from vigie.slots import local_day, parse_instant, to_local
@@ -70,7 +71,7 @@ def save_or_delete(action: str, event_id: str, name: str, category: str, sectors
         audit.record(store(), "event.save", username=who, event=event.event_id)
         return dbc.Alert(t("events.saved", name=event.name), color="success")
     except (InvalidEvents, ValueError, TypeError) as exc:
-        return dbc.Alert(t("events.refused", reason=str(exc)), color="danger")
+        return dbc.Alert(t("events.refused", reason=error_message(exc, lang())), color="danger")
 
 
 def _decode(contents: str) -> bytes:
@@ -95,7 +96,8 @@ def import_upload(which: str, contents: str, filename: str) -> Any:
         return dbc.Alert(exc.message(lang()), color="danger", style={"whiteSpace": "pre-wrap"})
     except (InvalidEvents, ValueError) as exc:
         audit.record(store(), "event.import", username=who, outcome="refused", file=name)
-        return dbc.Alert(t("events.refused", reason=str(exc)), color="danger", style={"whiteSpace": "pre-wrap"})
+        return dbc.Alert(t("events.refused", reason=error_message(exc, lang())), color="danger",
+                         style={"whiteSpace": "pre-wrap"})
     audit.record(store(), "event.import" if which == ids.EVT_UPLOAD else "overlay.import", username=who, file=name)
     return dbc.Alert(done, color="success")
 

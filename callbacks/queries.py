@@ -127,7 +127,7 @@ def run(codes: list[str], start_date: Any, end_date: Any, saved: Any = None) -> 
         start, end = period(start_date, end_date)
         result = zones.query_zone(store(), codes, start, end, settings(), provider())
     except zones.ZoneError as exc:
-        return no_update, no_update, dbc.Alert(str(exc), color="warning")
+        return no_update, no_update, dbc.Alert(exc.message(lang()), color="warning")
     zones.audit_zone_query(store(), result, username(), address=request.remote_addr)
     query = {"codes": list(result.codes), "start": start, "end": end, "name": _zone_name(saved, list(result.codes))}
     return result_view(result), query, None
@@ -161,7 +161,7 @@ def save(name: str, codes: list[str]) -> Any:
     try:
         zone = zones.save_zone(store(), name, codes, username() or "?", replace=True)
     except zones.ZoneError as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     return dbc.Alert(t("queries.saved_ok", name=zone.name), color="success")
 
 

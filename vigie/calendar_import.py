@@ -58,6 +58,10 @@ class _Refusal(VigieError, ValueError):
         super().__init__(en)
         self.fr, self.en = fr, en
 
+    def message(self, lang: str = "fr") -> str:
+        """The refusal in `lang`."""
+        return self.fr if lang == "fr" else self.en
+
 
 @dataclass(frozen=True)
 class EventImportReport:

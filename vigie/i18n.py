@@ -3,7 +3,8 @@
 Messages live in vigie/locales/<namespace>.json as {"key": {"fr": "...", "en": "..."}};
 the full key is "<namespace>.<key>". A missing key or language is a test failure.
 Placeholders may ask for a local format: {n:int}, {n:signed}, {t:time}, {t:datetime}; a
-parameter that is a Message (or a VigieError) is rendered in the same language.
+parameter that is a Message (or a VigieError) is rendered in the same language, a list of
+them item by item, joined by "; ".
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def translate(key: str, lang: str = "fr", **params: Any) -> str:
         raise MissingMessage(key) from exc
     if not params:
         return text
-    if _LOCAL_SPEC.search(text) or any(isinstance(v, (Message, VigieError)) for v in params.values()):
+    if _LOCAL_SPEC.search(text) or any(isinstance(v, (Message, VigieError, list)) for v in params.values()):
         return _LocalFormatter(lang).vformat(text, (), params)
     return text.format(**params)
 
@@ -72,18 +73,24 @@ class Message:
 
     def as_dict(self) -> dict[str, Any]:
         """{"key", "params"}, JSON-ready (a Message parameter becomes such a dict too)."""
-        return {"key": self.key,
-                "params": {k: v.as_dict() if isinstance(v, Message) else v for k, v in self.params.items()}}
+        return {"key": self.key, "params": {k: _as_json(v) for k, v in self.params.items()}}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Message":
         """The Message of an `as_dict()` record."""
-        params = {k: cls.from_dict(v) if _is_message_dict(v) else v for k, v in dict(data["params"]).items()}
-        return cls(str(data["key"]), params)
+        return cls(str(data["key"]), {k: _from_json(v) for k, v in dict(data["params"]).items()})
 
 
-def _is_message_dict(value: Any) -> bool:
-    return isinstance(value, Mapping) and set(value) == {"key", "params"}
+def _as_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value.as_dict() if isinstance(value, Message) else value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return Message.from_dict(value) if isinstance(value, Mapping) and set(value) == {"key", "params"} else value
 
 
 _LOCAL_SPEC = re.compile(r"\{[^{}:]*:(int|signed|time|datetime)\}")
@@ -96,7 +103,9 @@ class _LocalFormatter(string.Formatter):
         self.lang = lang
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Message):
+        if isinstance(value, list):
+            value = "; ".join(self.format_field(item, "") for item in value)
+        elif isinstance(value, Message):
             value = value.render(self.lang)
         elif isinstance(value, VigieError):
             value = value.message(self.lang)

@@ -63,7 +63,7 @@ class ImportRefused(VigieError, ValueError):
     def __init__(self, what: tuple[str, str], problems: Sequence[Problem]) -> None:
         self.what = what
         self.problems = list(problems)
-        super().__init__(self.message("fr"))
+        super().__init__(self.message("en"))
 
     def message(self, lang: str = "fr", limit: int = 10) -> str:
         """A readable summary: what was refused and the first problems."""

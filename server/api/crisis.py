@@ -32,7 +32,7 @@ def _horizon() -> str:
     try:
         return check_horizon_key(request.args.get("horizon"))
     except UnknownHorizon as exc:
-        raise BadParameter(str(exc)) from exc
+        raise BadParameter(exc.text, key=exc.key, **exc.params) from exc
 
 
 def _ahead_payload(at: int, horizon: str) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def crisis() -> Any:
     try:
         at, horizon = _at(), _horizon()
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     if at is None:
         return jsonify(at=None, sectors=[], below=[])
     if horizon != "now":
@@ -67,14 +67,14 @@ def allocation() -> Any:
     try:
         at, horizon = _at(), _horizon()
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     if at is None:
         return jsonify(at=None, status="no_data", moves=[])
     ranked = rank_ahead(store(), at, settings(), horizon)
     try:
         result = AllocationProblem.from_situation(ranked, load_stations(store(), settings().dept), settings()).solve()
     except AllocationError as exc:
-        return error(409, str(exc))
+        return error(409, exc)
     return jsonify(at=iso(at), horizon=horizon, **with_moments(result.as_dict(), ranked))
 
 

@@ -20,7 +20,7 @@ def _horizon() -> int:
     if raw == "":
         return HORIZON
     if not raw.isdigit() or not 1 <= int(raw) <= HORIZON:
-        raise BadParameter(f"horizon: expected a whole number of slots between 1 and {HORIZON}, got {raw[:20]!r}")
+        raise BadParameter(key="api.forecast_horizon", max=HORIZON, raw=repr(raw[:20]))
     return int(raw)
 
 
@@ -31,7 +31,7 @@ def _sectors() -> list[str] | None:
         return None
     codes = [c.strip() for c in raw.split(",") if c.strip()]
     if not codes or len(codes) > MAX_SECTORS:
-        raise BadParameter(f"sectors: give 1 to {MAX_SECTORS} comma-separated INSEE codes, e.g. 13022,13004")
+        raise BadParameter(key="api.forecast_sectors", max=MAX_SECTORS)
     return codes
 
 
@@ -51,7 +51,7 @@ def forecast() -> Any:
     try:
         at, horizon, codes = instant_param("at", latest_slot(store())), _horizon(), _sectors()
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     if at is None:
         return jsonify(at=None, based_on=None, horizon=horizon, sectors=[], message="no observation yet")
     k, minutes = int(settings().privacy_k), int(settings().slot_minutes)
@@ -61,5 +61,5 @@ def forecast() -> Any:
         else:
             result = forecast_at(store(), at, k=k, slot_minutes=minutes, sectors=codes)
     except ForecastError as exc:
-        return error(422, str(exc))   # well-formed, but names sectors or instants the data does not have
+        return error(422, exc)   # well-formed, but names sectors or instants the data does not have
     return jsonify(forecast_payload(result, horizon, codes))

@@ -9,6 +9,7 @@ from server.api import bp
 from server.api._common import error, settings, store
 from server.auth import api_route, client_address
 from vigie import audit
+from vigie.i18n import Message
 from vigie.feed.formats import BatchTooLarge
 from vigie.store import StorageFull
 from vigie.feed.ingest import ingest_bytes, refresh_reference
@@ -21,14 +22,14 @@ ACCEPTED_TYPES = ("text/csv", "application/json")
 def post_observations() -> Any:
     mimetype = request.mimetype or ""
     if mimetype not in ACCEPTED_TYPES:
-        return error(415, "send the batch as text/csv (feed format) or application/json")
+        return error(415, Message("api.batch_type"))
     source = f"api:{g.api_token.name}"
     try:
         result = ingest_bytes(store(), request.get_data(cache=False), source, settings())
     except BatchTooLarge as exc:
-        return error(413, str(exc))
+        return error(413, exc)
     except StorageFull as exc:
-        return error(507, str(exc))
+        return error(507, exc)
     refresh_reference(store(), result, settings())
     audit.record(store(), "feed.push", username=source, address=client_address(),
                  outcome=result.status, rows=result.rows)

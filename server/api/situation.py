@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso, settings, store
 from server.auth import api_route
+from vigie.i18n import Message
 from vigie.sectors import UnknownSector
 from vigie.situation import latest_slot, sector_series, shared_situation_at
 
@@ -33,7 +34,7 @@ def situation() -> Any:
     try:
         at = instant_param("at", latest_slot(store()))
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     if at is None:
         return jsonify(at=None, sectors=[], totals={}, message="no observation yet")
     return jsonify(situation_payload(at))
@@ -56,15 +57,15 @@ def series(code: str) -> Any:
         end = instant_param("to", now) or now
         start = instant_param("from", end - 7 * 86400) or end - 7 * 86400
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     if start >= end:
-        return error(422, "from must be before to")
+        return error(422, Message("api.period_order"))
     if end - start > MAX_SERIES_DAYS * 86400:
-        return error(422, f"the period may not exceed {MAX_SERIES_DAYS} days")
+        return error(422, Message("api.period_too_long", {"days": MAX_SERIES_DAYS}))
     try:
         frame = sector_series(store(), code, start, end, settings())
     except UnknownSector:
-        return error(404, f"unknown sector {code[:12]!r}")
+        return error(404, Message("api.unknown_sector", {"code": repr(code[:12])}))
     columns = ["present", "usual", "p10", "p90", "residents_present", "tourists_fr", "tourists_intl",
                "excursionists", "entries"]
     points = []

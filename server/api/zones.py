@@ -11,6 +11,7 @@ from server.api._common import BadParameter, error, instant_param, iso, settings
 from server.auth import api_route, client_address
 from vigie import zones
 from vigie.events import load_events
+from vigie.i18n import Message
 
 
 def _viewer() -> tuple[str | None, bool]:
@@ -38,11 +39,11 @@ def list_zones() -> Any:
 def save_zone() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not isinstance(body.get("sectors"), list):
-        return error(400, 'send {"name": "...", "sectors": ["13004", ...]}')
+        return error(400, Message("api.zone_body", {"example": '{"name": "...", "sectors": ["13004", ...]}'}))
     try:
         zone = zones.save_zone(store(), body["name"], [str(c) for c in body["sectors"]], _who(), replace=True)
     except zones.ZoneError as exc:
-        return error(422, str(exc))
+        return error(422, exc)
     return jsonify(name=zone.name, sectors=list(zone.sectors)), 201
 
 
@@ -54,17 +55,17 @@ def query_zone() -> Any:
     try:
         start, end = instant_param("from"), instant_param("to")
         if start is None or end is None:
-            raise BadParameter("from and to are required (ISO 8601 instants)")
+            raise BadParameter(key="api.period_required")
         if name:
             username, admin = _viewer()
             codes = list(zones.get_zone(store(), name, username, admin=admin).sectors)
         result = zones.query_zone(store(), codes, start, end, settings(), zones.default_provider(settings()))
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     except zones.ZoneNotFound as exc:
-        return error(404, str(exc))
+        return error(404, exc)
     except zones.ZoneError as exc:
-        return error(422, str(exc))
+        return error(422, exc)
     zones.audit_zone_query(store(), result, _who(), address=client_address(), zone_name=name)
     return jsonify(result.as_dict())
 
@@ -75,7 +76,7 @@ def events() -> Any:
     try:
         start, end = instant_param("from"), instant_param("to")
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     return jsonify(events=[{"id": e.event_id, "name": e.name, "sectors": list(e.sectors), "start": iso(e.start),
                             "end": iso(e.end), "expected_attendance": e.expected_attendance, "category": e.category}
                            for e in load_events(store(), start, end)])

@@ -41,10 +41,10 @@ def history(seeded: Any) -> Any:
     return seeded.server.config["VIGIE_STORE"]
 
 
-def _get(app: Any, store: Any, scope: str = "read", **params: Any) -> Any:
+def _get(app: Any, store: Any, scope: str = "read", language: str = "fr", **params: Any) -> Any:
     token = create_token(store, f"{scope}{time.time_ns()}", scope)
     return app.server.test_client().get("/api/v1/forecast", query_string=params,
-                                        headers={"Authorization": f"Bearer {token}"})
+                                        headers={"Authorization": f"Bearer {token}", "Accept-Language": language})
 
 
 def test_contract_and_privacy(seeded: Any, history: Any) -> None:
@@ -96,13 +96,15 @@ def test_observations_after_at_are_not_read(seeded: Any, history: Any) -> None:
     ({"sectors": ","}, "sectors: give 1 to 200"),
 ])
 def test_bad_parameters_get_a_clear_400(seeded: Any, history: Any, params: dict[str, str], message: str) -> None:
-    answer = _get(seeded, history, **params)
+    answer = _get(seeded, history, language="en", **params)
     assert answer.status_code == 400 and message in answer.get_json()["error"]
 
 
 def test_unknown_sectors_get_a_clear_422(seeded: Any, history: Any) -> None:
-    answer = _get(seeded, history, sectors="13022,99999")   # well formed, but no such sector
+    answer = _get(seeded, history, language="en", sectors="13022,99999")   # well formed, but no such sector
     assert answer.status_code == 422 and "unknown sector codes 99999" in answer.get_json()["error"]
+    french = _get(seeded, history, sectors="13022,99999").get_json()
+    assert french["code"] == "errors.forecast_unknown_sectors" and "codes de secteur inconnus 99999" in french["error"]
 
 
 def test_read_scope_needed(app: Any, store: Any) -> None:
@@ -188,6 +190,7 @@ def test_crisis_api_on_a_horizon(seeded: Any, history: Any, festival: int) -> No
     assert now["horizon"] == "now" and "13005" not in {s["code"] for s in now["sectors"]}
     bad = _get_path(seeded, history, "/api/v1/crisis", horizon="demain")
     assert bad.status_code == 400 and "now, 1h, 2h, 3h, peak" in bad.get_json()["error"]
+    assert bad.get_json()["code"] == "errors.horizon_unknown"
 
 
 def test_allocation_api_moves_say_their_moment(seeded: Any, history: Any, festival: int) -> None:

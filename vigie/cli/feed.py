@@ -37,7 +37,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], source: str, lang: str) 
             result = ingest_file(store, path, source, settings)
             refresh_reference(store, result, settings)
         except BatchTooLarge as exc:
-            click.echo(f"{path}: {exc.message_fr if lang == 'fr' else exc.message_en}", err=True)
+            click.echo(f"{path}: {exc.message(lang)}", err=True)
             failed += 1
             continue
         except StoreError as exc:

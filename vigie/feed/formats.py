@@ -27,6 +27,7 @@ import numpy as np
 
 from vigie.errors import VigieError
 from vigie.feed.messages import render
+from vigie.i18n import Message
 
 OBSERVATION_COLUMNS = ("sector_id", "slot_start", "present", "residents", "tourists_fr", "tourists_intl",
                        "excursionists", "entries")
@@ -56,10 +57,8 @@ class BatchTooLarge(FeedFormatError):
     """The batch exceeds max_upload_mb; split it."""
 
     def __init__(self, size: int, limit: int) -> None:
+        super().__init__(key="feed.too_large", size_mb=f"{size / 1e6:.1f}", limit_mb=f"{limit / 1e6:.0f}")
         self.size, self.limit = size, limit
-        fr, en = render("too_large", {"size_mb": f"{size / 1e6:.1f}", "limit_mb": f"{limit / 1e6:.0f}"})
-        super().__init__(en)
-        self.message_fr, self.message_en = fr, en
 
 
 @dataclass(frozen=True)
@@ -348,7 +347,7 @@ def _report_field_counts(bad: np.ndarray, widths: np.ndarray, numbers: np.ndarra
     for i in np.argsort(lines, kind="stable")[: log.cap].tolist():
         truncated = int(lines[i]) >= last and got[i] < width
         log.add(int(lines[i]), None, "field_count", value=int(got[i]), expected=width,
-                hint_fr=" (fichier tronqué ?)" if truncated else "", hint_en=" (truncated file?)" if truncated else "")
+                hint=Message("feed.hint_truncated") if truncated else "")
     log.count += max(0, len(bad) - log.cap)
 
 

@@ -66,7 +66,7 @@ def check_horizon_key(key: str | None) -> str:
     """The horizon key ('now' when None), or UnknownHorizon naming the choices."""
     key = "now" if key in (None, "") else str(key)
     if key not in HORIZONS:
-        raise UnknownHorizon(f"horizon: expected one of {', '.join(HORIZONS)}, got {key[:20]!r}")
+        raise UnknownHorizon(key="errors.horizon_unknown", allowed=", ".join(HORIZONS), raw=repr(key[:20]))
     return key
 
 

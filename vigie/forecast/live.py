@@ -84,7 +84,7 @@ def newest_slot(store: Store, t: int) -> int | None:
 def check_horizon(horizon: int) -> int:
     """The horizon as an int in 1..12, or ForecastError."""
     if not isinstance(horizon, int) or not 1 <= horizon <= HORIZON:
-        raise ForecastError(f"horizon: expected a number of slots between 1 and {HORIZON}, got {horizon!r}")
+        raise ForecastError(key="errors.forecast_horizon", max=HORIZON, raw=repr(horizon))
     return horizon
 
 
@@ -125,7 +125,7 @@ def _selected(codes: list[str], wanted: Sequence[str] | None) -> list[str]:
         return codes
     unknown = sorted(set(wanted) - set(codes))
     if unknown:
-        raise ForecastError(f"unknown sector codes {', '.join(unknown[:10])}: use INSEE codes of the catalogue")
+        raise ForecastError(key="errors.forecast_unknown_sectors", codes=", ".join(unknown[:10]))
     return [c for c in codes if c in set(wanted)]
 
 
