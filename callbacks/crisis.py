@@ -16,7 +16,7 @@ from components.hideout import SCALES, build_hideout
 from components.text import dec, lang, num, pct, signed, t
 from vigie import audit
 from vigie.allocation import AllocationError, AllocationProblem, AllocationResult, Ratios, load_ratios
-from vigie.crisis import CrisisLists, RankedSector, crisis_lists, plan_fingerprint, plan_record, thresholds
+from vigie.crisis import CrisisLists, RankedSector, crisis_lists, plan_fingerprint, plan_record, plan_texts, thresholds
 from vigie.exercises import ExerciseError, list_decisions, record_decision
 from vigie.forecast import exercise_key
 from vigie.forecast.horizon import HORIZONS, AheadSector, rank_ahead
@@ -187,7 +187,7 @@ def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any,
     try:
         result = solve_plan(ranked, target, vsav, fpt)
     except AllocationError as exc:
-        return dbc.Alert(str(exc), color="warning"), None
+        return dbc.Alert(exc.message(lang()), color="warning"), None
     language = lang()
     moves = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.moves]
     kept = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.on_site]
@@ -228,7 +228,7 @@ def decisions_table() -> Any:
     if not rows:
         return html.P(t("crisis.no_decision"), className="mb-0")
     language = lang()
-    body = [[format_time(r["at"], language, with_date=True), r["username"], r["plan"].get("summary", "")]
+    body = [[format_time(r["at"], language, with_date=True), r["username"], plan_texts(r["plan"], language)[0]]
             for r in reversed(rows)]
     return table([t("crisis.col_when"), t("crisis.col_who"), t("crisis.col_plan")], body)
 
@@ -254,7 +254,7 @@ def recompute(request: dict[str, Any]) -> tuple[int, list[Any], AllocationResult
     try:
         result = solve_plan(ranked, params["target"], params["vsav"], params["fpt"])
     except AllocationError as exc:
-        return str(exc)
+        return exc.message(lang())
     expected = plan_request(at, result, ranked, params)["fingerprint"]
     if not isinstance(request.get("fingerprint"), str) or request["fingerprint"] != expected:
         return t("crisis.plan_moved_on")
@@ -276,7 +276,7 @@ def validate(request: dict[str, Any] | None) -> Any:
         record_decision(store(), username() or "?", record, snapshot,
                         exercise_id=None if exercise is None else exercise.id)
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     audit.record(store(), "plan.validate", username=username(), exercise=exercise.id if exercise else "live",
                  summary=record["summary"])
     return dbc.Alert(t("crisis.validated"), color="success")
