@@ -38,7 +38,7 @@ def current_exercise() -> Any:
     """The exercise this user has joined, or None (live); looked up once per request."""
     from flask import g
 
-    from vigie.exercises import current_exercise_for
+    from vigie.training.exercises import current_exercise_for
 
     if not current_user.is_authenticated:
         return None
@@ -51,7 +51,7 @@ def current_exercise() -> Any:
 
 def view_time() -> tuple[float, Any]:
     """(time of this view, overlay): live now, or the exercise clock and its injections."""
-    from vigie.exercises import view_for
+    from vigie.training.exercises import view_for
 
     exercise = current_exercise()
     clock, overlay = view_for(store(), None if exercise is None else exercise.id)
@@ -60,7 +60,7 @@ def view_time() -> tuple[float, Any]:
 
 def view_slot() -> tuple[int, Any, float]:
     """(slot shown, overlay, time of the view): what every live view is computed at."""
-    from vigie.situation import slot_to_show
+    from vigie.analysis.situation import slot_to_show
 
     now, overlay = view_time()
     return slot_to_show(store(), now, settings().slot_minutes), overlay, now

@@ -18,9 +18,10 @@ from callbacks._context import catalogue, current_exercise, settings, store, use
 from components import ids
 from components.alerts import AlertLine, alerts_table, situation_header, wall_ticker
 from components.text import lang, t
-from vigie import alerts, audit
-from vigie.exercises import stamp
-from vigie.exports import Column, to_csv
+from vigie import alerts
+from vigie.identity import audit
+from vigie.training.exercises import stamp
+from vigie.analysis.exports import Column, to_csv
 from vigie.i18n import format_time
 from vigie.slots import local_day_bounds
 
@@ -183,8 +184,8 @@ _LAST_COUNT: list[tuple[Any, int]] = []
 def crisis_count() -> int:
     """Sectors the crisis ranking lists at the slot shown (significant now or held by the hysteresis)."""
     from callbacks.situation import current_situation
-    from vigie.crisis import thresholds
-    from vigie.situation import significance_at
+    from vigie.operations.crisis import thresholds
+    from vigie.analysis.situation import significance_at
 
     _at, overlay, _now = view_slot()
     situation = current_situation()

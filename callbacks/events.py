@@ -13,9 +13,10 @@ from callbacks._context import catalogue, store, username
 from components import ids
 from components.cards import table
 from components.text import lang, num, t
-from vigie import audit, calendar_import, overlays
+from vigie.identity import audit
+from vigie.operations import imports as calendar_import, overlays
 from vigie.errors import error_message
-from vigie.events import InvalidEvents, load_events
+from vigie.calendar.events import InvalidEvents, load_events
 from vigie.i18n import format_time
 from vigie.slots import local_day, parse_instant, to_local
 

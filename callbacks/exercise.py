@@ -13,8 +13,8 @@ from callbacks._context import catalogue, current_exercise, settings, store, use
 from components import ids
 from components.cards import table
 from components.text import lang, t
-from vigie import exercises, scenarios
-from vigie.clock import ExerciseError
+from vigie.training import exercises, scenarios
+from vigie.training.clock import ExerciseError
 from vigie.i18n import Message, format_time
 from vigie.slots import parse_instant, to_local
 

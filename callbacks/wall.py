@@ -14,7 +14,7 @@ from components import ids
 from components.charts import presence_figure, wall_times
 from components.text import num, t
 from pages.wall import VIEWS
-from vigie.situation import sector_series, top_movers
+from vigie.analysis.situation import sector_series, top_movers
 
 SERIES_COUNT = 3
 

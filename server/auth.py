@@ -14,8 +14,8 @@ from flask import (Blueprint, Flask, abort, current_app, g, jsonify, redirect, r
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from vigie import accounts, audit, tokens
-from vigie.accounts import User
+from vigie.identity import accounts, audit, tokens
+from vigie.identity.accounts import User
 from vigie.i18n import translate
 from vigie.store import Store
 

@@ -7,13 +7,13 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
 from server.auth import client_address, lang, require_role
-from vigie import audit
-from vigie.crisis import plan_texts
-from vigie.exercises import current_exercise_for, view_for
-from vigie.exports import Column, to_csv
+from vigie.identity import audit
+from vigie.operations.crisis import plan_texts
+from vigie.training.exercises import current_exercise_for, view_for
+from vigie.analysis.exports import Column, to_csv
 from vigie.i18n import format_int, format_pct, format_time, translate
-from vigie.report import build_report, ranked_rows
-from vigie.situation import slot_to_show
+from vigie.briefing.report import build_report, ranked_rows
+from vigie.analysis.situation import slot_to_show
 
 bp = Blueprint("report", __name__)
 

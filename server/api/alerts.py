@@ -16,8 +16,8 @@ from server.api import bp
 from server.api._common import error, language, store
 from server.auth import CSRF_HEADER, api_route, client_address, csrf_ok, csrf_token
 from vigie import alerts as core
-from vigie import audit
-from vigie.exercises import current_exercise_for
+from vigie.identity import audit
+from vigie.training.exercises import current_exercise_for
 from vigie.i18n import Message
 
 

@@ -9,7 +9,7 @@ from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso, settings, store
 from server.auth import api_route
 from vigie.forecast import HORIZON, Forecast, ForecastError, cached_forecast, forecast_at
-from vigie.situation import latest_slot
+from vigie.analysis.situation import latest_slot
 
 MAX_SECTORS = 200
 

@@ -8,7 +8,7 @@ from flask import g, jsonify, request
 from server.api import bp
 from server.api._common import error, settings, store
 from server.auth import api_route, client_address
-from vigie import audit
+from vigie.identity import audit
 from vigie.i18n import Message
 from vigie.feed.formats import BatchTooLarge
 from vigie.store import StorageFull

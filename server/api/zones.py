@@ -9,8 +9,8 @@ from flask_login import current_user
 from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso, settings, store
 from server.auth import api_route, client_address
-from vigie import zones
-from vigie.events import load_events
+from vigie.analysis import zones
+from vigie.calendar.events import load_events
 from vigie.i18n import Message
 
 

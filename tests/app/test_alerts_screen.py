@@ -10,7 +10,7 @@ from typing import Any
 from vigie.alerts import get_alert
 from vigie.alerts.model import Summary
 from vigie.alerts.states import raise_alert
-from vigie.exercises import create_exercise, join
+from vigie.training.exercises import create_exercise, join
 from vigie.feed.ingest import ingest_bytes
 
 

@@ -9,14 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from server.api.openapi import SPEC
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 
 @pytest.fixture
 def seeded(app: Any, store: Any) -> Any:
     """Three weeks of simulated history ending now."""
     from vigie.feed.simulator import Simulator
-    from vigie.feed.worker import publish_until
+    from vigie.runtime.feed import publish_until
 
     s = app.server.config["VIGIE_SETTINGS"]
     publish_until(store, Simulator.from_settings({**s, "history_weeks": 3}), {**s, "history_weeks": 3}, time.time())

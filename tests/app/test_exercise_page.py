@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components import ids
-from vigie import exercises, scenarios
+from vigie.training import exercises, scenarios
 from vigie.slots import PARIS
 from vigie.store import Store
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from components import ids
 from tests.app.test_exercise_page import HISTORY_START, _history, _text, call
-from vigie import accounts, exercises
+from vigie.identity import accounts
+from vigie.training import exercises
 from vigie.store import Store
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 
 def _speaking(store: Store, username: str, language: str) -> None:

@@ -35,7 +35,7 @@ def test_every_exception_of_the_core_is_a_vigie_error() -> None:
     assert sorted(name for name, cls in found.items() if not issubclass(cls, VigieError)) == []
 
 
-@pytest.mark.parametrize("name,builtin", [("vigie.clock.ExerciseError", ValueError),
+@pytest.mark.parametrize("name,builtin", [("vigie.training.clock.ExerciseError", ValueError),
                                           ("vigie.sectors.UnknownSector", LookupError),
                                           ("vigie.store.StoreError", RuntimeError),
                                           ("vigie.i18n.MissingMessage", KeyError)])

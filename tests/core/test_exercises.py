@@ -12,15 +12,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from vigie import accounts, audit, exercises
-from vigie.accounts import User
-from vigie.bootstrap import init_database
-from vigie.clock import ExerciseError, clock_for
+from vigie.identity import accounts, audit
+from vigie.training import exercises
+from vigie.identity.accounts import User
+from vigie.runtime.bootstrap import init_database
+from vigie.training.clock import ExerciseError, clock_for
 from vigie.config import load_settings
-from vigie.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump, overlay_for,
+from vigie.training.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump, overlay_for,
                              pause, record_decision, resume, set_speed, start, timeline_text)
 from vigie.reference import rebuild_reference
-from vigie.situation import situation_at
+from vigie.analysis.situation import situation_at
 from vigie.slots import PARIS
 from vigie.store import Store
 
@@ -326,7 +327,7 @@ def test_overlay_is_merged_into_the_situation_at_read_time(history: Store) -> No
 
 
 def test_live_tables_are_byte_identical_after_an_exercise(history: Store) -> None:
-    from vigie.scenarios import create_from_scenario, find_scenario
+    from vigie.training.scenarios import create_from_scenario, find_scenario
 
     before = live_digest(history)
     scenario = find_scenario("cote-bleue-feu")
@@ -409,7 +410,7 @@ def test_a_timeline_frozen_as_french_text_stays_readable(history: Store) -> None
 
 
 def test_timeline_ranking_matches_the_crisis_ranking(history: Store) -> None:
-    from vigie.crisis import rank_sectors
+    from vigie.operations.crisis import rank_sectors
 
     exercise = new_exercise(history, speed=600)
     add_injection(history, exercise.id, ["13208", "13056"], SATURDAY_14H, SATURDAY_14H + 2 * STEP, delta=40_000,
@@ -438,7 +439,7 @@ def test_scenario_injections_not_reached_stay_off_the_timeline(history: Store) -
 
 # -- command line ------------------------------------------------------------------------------------------
 def test_cli_runs_an_exercise(data_dir: Path) -> None:
-    from vigie.cli import main
+    from cli import main
 
     runner = CliRunner(env={"VIGIE_DATA_DIR": str(data_dir), "VIGIE_FEED": "none"})
 

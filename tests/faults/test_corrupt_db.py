@@ -8,7 +8,7 @@ from typing import Callable
 import pytest
 
 from tests.faults.support import SECTORS, fault_overrides, run_vigie
-from vigie.backup import integrity
+from vigie.runtime.backup import integrity
 from vigie.store import Store
 
 EXPECTED_ROWS = 2 * 48 * SECTORS

@@ -17,7 +17,7 @@ import numpy as np
 
 from vigie import privacy
 from vigie.errors import VigieError
-from vigie.events import load_events
+from vigie.calendar.events import load_events
 from vigie.forecast.data import (Overlay, event_crowd, forget_usual, presence_matrix, sector_codes, sector_kinds,
                                  usual_ahead)
 from vigie.forecast.fit import fit_model

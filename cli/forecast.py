@@ -6,7 +6,7 @@ import json
 import click
 
 from vigie import privacy
-from vigie.cli import open_store, settings_from_ctx
+from cli import open_store, settings_from_ctx
 from vigie.forecast import forecast_at, save_model
 from vigie.forecast.backtest import BacktestReport, run_backtest
 from vigie.forecast.fit import fit_model

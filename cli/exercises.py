@@ -7,11 +7,11 @@ from typing import Callable
 
 import click
 
-from vigie import exercises, scenarios
-from vigie.cli import language, open_store, settings_from_ctx
-from vigie.clock import clock_for
+from vigie.training import exercises, scenarios
+from cli import language, open_store, settings_from_ctx
+from vigie.training.clock import clock_for
 from vigie.errors import error_message
-from vigie.exercises import Exercise
+from vigie.training.exercises import Exercise
 from vigie.i18n import format_time
 from vigie.slots import parse_instant
 from vigie.store import Store

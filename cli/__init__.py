@@ -33,7 +33,7 @@ def language() -> str:
 
 def open_store(ctx: click.Context) -> Store:
     """The migrated store of the configured data dir (sectors loaded)."""
-    from vigie.bootstrap import init_database
+    from vigie.runtime.bootstrap import init_database
 
     return init_database(settings_from_ctx(ctx))
 
