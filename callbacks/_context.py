@@ -1,6 +1,7 @@
 """What a callback needs from the server: store, settings, catalogue, user."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import current_app
@@ -9,6 +10,7 @@ from flask_login import current_user
 from vigie.config import Settings
 from vigie.sectors import Catalogue
 from vigie.store import Store
+from vigie.view import View, view_for
 
 
 def store() -> Store:
@@ -31,36 +33,28 @@ def user() -> Any:
     return current_user
 
 
-_NONE = object()
+def view() -> View:
+    """What this user's screens show (live, or their exercise's clock and injections), once per request."""
+    from flask import g
+
+    cached = g.get("vigie_view")
+    if cached is None:
+        user_id = current_user.user.id if current_user.is_authenticated else None
+        cached = g.vigie_view = view_for(store(), settings(), user_id, time.time())
+    return cached  # type: ignore[no-any-return]
 
 
 def current_exercise() -> Any:
-    """The exercise this user has joined, or None (live); looked up once per request."""
-    from flask import g
-
-    from vigie.exercises import current_exercise_for
-
-    if not current_user.is_authenticated:
-        return None
-    cached = g.get("vigie_exercise", _NONE)
-    if cached is _NONE:
-        cached = current_exercise_for(store(), current_user.user.id)
-        g.vigie_exercise = cached
-    return cached
+    """The exercise this user has joined, or None (live)."""
+    return view().exercise
 
 
 def view_time() -> tuple[float, Any]:
     """(time of this view, overlay): live now, or the exercise clock and its injections."""
-    from vigie.exercises import view_for
-
-    exercise = current_exercise()
-    clock, overlay = view_for(store(), None if exercise is None else exercise.id)
-    return clock.now(), overlay
+    return view().now, view().overlay
 
 
 def view_slot() -> tuple[int, Any, float]:
     """(slot shown, overlay, time of the view): what every live view is computed at."""
-    from vigie.situation import slot_to_show
-
-    now, overlay = view_time()
-    return slot_to_show(store(), now, settings().slot_minutes), overlay, now
+    shown = view()
+    return shown.at, shown.overlay, shown.now

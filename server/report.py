@@ -1,6 +1,7 @@
 """/rapport: the printable point de situation (HTML print view, or CSV with ?format=csv)."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -8,11 +9,10 @@ from flask_login import current_user
 
 from server.auth import client_address, lang, require_role
 from vigie import audit
-from vigie.exercises import current_exercise_for, view_for
 from vigie.exports import Column, to_csv
 from vigie.i18n import format_int, format_pct, format_time, translate
 from vigie.report import build_report, ranked_rows
-from vigie.situation import slot_to_show
+from vigie.view import view_for
 
 bp = Blueprint("report", __name__)
 
@@ -25,13 +25,10 @@ CSV_COLUMNS = [Column("rank", "rang", "number"), Column("code", "code INSEE"), C
 def _report() -> Any:
     store = current_app.config["VIGIE_STORE"]
     settings = current_app.config["VIGIE_SETTINGS"]
-    exercise = current_exercise_for(store, current_user.user.id)
-    clock, overlay = view_for(store, None if exercise is None else exercise.id)
-    now = clock.now()
-    at = slot_to_show(store, now, settings.slot_minutes)
+    view = view_for(store, settings, current_user.user.id, time.time())
     # The freshness of an exercise report is judged at the exercise clock, like its figures.
-    return build_report(store, at, settings, overlay=overlay, exercise=exercise,
-                        now=None if exercise is None else int(now))
+    return build_report(store, view.at, settings, overlay=view.overlay, exercise=view.exercise,
+                        now=None if view.exercise is None else int(view.now))
 
 
 @bp.route("/rapport")

@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 from vigie import audit, privacy
 from vigie.accounts import User
-from vigie.clock import (MAX_SPEED, MIN_SPEED, Clock, ExerciseClock, ExerciseError, TimeSource, clock_for,
-                         history_end, time_source_for)
+from vigie.clock import (MAX_SPEED, MIN_SPEED, ExerciseClock, ExerciseError, TimeSource, history_end,
+                         time_source_for)
 from vigie.config import Settings
 from vigie.i18n import format_int, format_signed, format_time
 from vigie.situation import Overlay
@@ -29,7 +29,7 @@ from vigie.store import Store
 
 __all__ = ["ExerciseError", "Exercise", "create_exercise", "get_exercise", "start", "pause", "resume", "set_speed",
            "jump", "end_exercise", "join", "leave", "current_exercise_for", "list_exercises", "participants",
-           "add_injection", "list_injections", "overlay_for", "view_for", "log_event", "record_decision",
+           "add_injection", "list_injections", "overlay_for", "log_event", "record_decision",
            "list_decisions", "after_action_timeline", "stamp", "banner_text", "require_control", "history_bounds"]
 
 ACTIVE_STATES = ("draft", "running", "paused")
@@ -501,12 +501,6 @@ def overlay_for(store: Store, exercise_id: int) -> Overlay:
         return {(code, slot): int(total) for code, slot, total in rows
                 if total and code in wanted_codes and slot in wanted_slots}
     return overlay
-
-
-def view_for(store: Store, exercise_id: int | None, wall_now: Wall = None) -> tuple[Clock, Overlay | None]:
-    """(clock, overlay) of a view: live with no overlay, or the exercise's clock and injections."""
-    clock = clock_for(store, exercise_id, wall_now)
-    return clock, None if exercise_id is None else overlay_for(store, exercise_id)
 
 
 # -- log and decisions ---------------------------------------------------------------------------------
