@@ -35,6 +35,7 @@ def create_server(settings: Any) -> Flask:
     """The Flask side: configuration, login guard, headers, health, API, geometry."""
     from server import api, geo, health, report
     from server.auth import init_auth
+    from server.context import Vigie, install
 
     store = init_database(settings)
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"), static_folder=None)
@@ -47,11 +48,8 @@ def create_server(settings: Any) -> Flask:
         SESSION_COOKIE_SECURE=bool(settings.secure_cookies),
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=lifetime),
         MAX_CONTENT_LENGTH=int(settings.max_upload_mb) * 1024 * 1024,
-        VIGIE_SETTINGS=settings,
-        VIGIE_STORE=store,
-        VIGIE_CATALOGUE=load_catalogue(default_catalogue_path(settings.dept)),
-        VIGIE_CALLBACK_ROLES={},
     )
+    install(server, Vigie(store, settings, load_catalogue(default_catalogue_path(settings.dept))))
     if settings.behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -68,6 +66,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     """Build the whole application (Flask server + Dash pages + callbacks)."""
     import callbacks
     from components.layout import root_layout
+    from server.context import vigie
     from server.security import init_page_shell, init_security
 
     from vigie.logs import configure_logging
@@ -84,7 +83,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     app.layout = root_layout
     callbacks.register_all(app)
     # Dash's own page-routing callbacks (added on the first request); each page checks its role.
-    server.config["VIGIE_CALLBACK_ROLES"].update(dict.fromkeys(DASH_PAGE_CALLBACKS, "display"))
+    vigie(server).callback_roles.update(dict.fromkeys(DASH_PAGE_CALLBACKS, "display"))
     init_security(server, app.csp_hashes)
     init_page_shell(server, lambda: [p.get("path_template") or p["path"] for p in dash.page_registry.values()],
                     ROOT / "server" / "favicon.ico")

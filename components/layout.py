@@ -41,20 +41,20 @@ def root_layout() -> html.Div:
 
 def sound_default(role: str) -> bool:
     """Alert sound of a device that never chose: off on display accounts unless an admin enabled it."""
-    from flask import current_app
+    from server.context import vigie
 
-    return role != "display" or bool(current_app.config["VIGIE_SETTINGS"].get("alert_sound_on_display", False))
+    return role != "display" or bool(vigie().settings.get("alert_sound_on_display", False))
 
 
 def exercise_state() -> dict[str, Any] | None:
     """What the browser needs to run the exercise clock of this user (None when live)."""
     import time
 
-    from callbacks._context import current_exercise
+    from server.context import view
 
     if not _user().is_authenticated:
         return None
-    exercise = current_exercise()
+    exercise = view().exercise
     if exercise is None:
         return None
     return {"id": exercise.id, "name": exercise.name, "state": exercise.state, "label": exercise.state_label,
@@ -67,11 +67,13 @@ EXERCISE_REFRESH_MS = 5_000
 
 def refresh_ms() -> int:
     """The refresh period of views: the setting (60 s by default), 5 s inside an exercise."""
-    from flask import current_app, has_request_context
+    from flask import has_request_context
+
+    from server.context import vigie
 
     if not has_request_context():
         return 60_000
-    period = int(current_app.config["VIGIE_SETTINGS"].refresh_seconds) * 1000
+    period = int(vigie().settings.refresh_seconds) * 1000
     if _user().is_authenticated and exercise_state() is not None:
         return min(period, EXERCISE_REFRESH_MS)
     return period

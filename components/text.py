@@ -7,20 +7,10 @@ from vigie import i18n
 
 
 def lang() -> str:
-    """The current user's language, else the configured default, else French (resolved once per request)."""
-    from flask import current_app, g, has_request_context
-    from flask_login import current_user
+    """The language of this request (see server.context.lang)."""
+    from server.context import lang as request_lang
 
-    if not has_request_context():
-        return "fr"
-    cached = g.get("vigie_lang")
-    if cached is None:
-        if current_user and current_user.is_authenticated:
-            cached = str(current_user.language)
-        else:
-            cached = str(current_app.config["VIGIE_SETTINGS"].language)
-        g.vigie_lang = cached
-    return str(cached)
+    return request_lang()
 
 
 def t(key: str, **params: Any) -> str:

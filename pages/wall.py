@@ -16,11 +16,13 @@ VIEWS = ("map", "ranking", "series", "events")
 
 
 def rotation_ms() -> int:
-    from flask import current_app, has_request_context
+    from flask import has_request_context
+
+    from server.context import vigie
 
     if not has_request_context():
         return 20_000
-    return int(current_app.config["VIGIE_SETTINGS"].wall_rotation_seconds) * 1000
+    return int(vigie().settings.wall_rotation_seconds) * 1000
 
 
 def _view(name: str, *children: object) -> html.Section:

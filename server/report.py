@@ -1,18 +1,17 @@
 """/rapport: the printable point de situation (HTML print view, or CSV with ?format=csv)."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from server.auth import client_address, lang, require_role
+from server.auth import client_address, require_role
+from server.context import lang, view, vigie
 from vigie import audit
 from vigie.exports import Column, to_csv
 from vigie.i18n import format_int, format_pct, format_time, translate
 from vigie.report import build_report, ranked_rows
-from vigie.view import view_for
 
 bp = Blueprint("report", __name__)
 
@@ -23,23 +22,21 @@ CSV_COLUMNS = [Column("rank", "rang", "number"), Column("code", "code INSEE"), C
 
 
 def _report() -> Any:
-    store = current_app.config["VIGIE_STORE"]
-    settings = current_app.config["VIGIE_SETTINGS"]
-    view = view_for(store, settings, current_user.user.id, time.time())
+    shown = view()
     # The freshness of an exercise report is judged at the exercise clock, like its figures.
-    return build_report(store, view.at, settings, overlay=view.overlay, exercise=view.exercise,
-                        now=None if view.exercise is None else int(view.now))
+    return build_report(vigie().store, shown.at, vigie().settings, overlay=shown.overlay, exercise=shown.exercise,
+                        now=None if shown.exercise is None else int(shown.now))
 
 
 @bp.route("/rapport")
 def report() -> Any:
     require_role("operator")
     data = _report()
-    audit.record(current_app.config["VIGIE_STORE"], "export.report", username=current_user.username,
+    audit.record(vigie().store, "export.report", username=current_user.username,
                  address=client_address(), format=request.args.get("format", "html"), stamp=data.stamp or "live")
     if request.args.get("format") == "csv":
         body = to_csv(ranked_rows(data), CSV_COLUMNS, stamp=data.stamp or None,
-                      k=current_app.config["VIGIE_SETTINGS"].privacy_k)
+                      k=vigie().settings.privacy_k)
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename=point-de-situation-{data.at}.csv"})
     language = lang()

@@ -1,26 +1,16 @@
-"""Helpers shared by the API modules: time parameters, JSON errors, store access."""
+"""Helpers shared by the API modules: time parameters, JSON errors."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from vigie.config import Settings
 from vigie.slots import INSTANT_RANGE, InstantOutOfRange, iso_z, parse_instant
-from vigie.store import Store
 
 
 class BadParameter(ValueError):
     """A query parameter cannot be used; the message names it and says what is expected."""
-
-
-def store() -> Store:
-    return current_app.config["VIGIE_STORE"]  # type: ignore[no-any-return]
-
-
-def settings() -> Settings:
-    return current_app.config["VIGIE_SETTINGS"]  # type: ignore[no-any-return]
 
 
 def instant_param(name: str, default: int | None = None) -> int | None:

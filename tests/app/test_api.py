@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from server.api.openapi import SPEC
+from server.context import vigie
 from vigie.tokens import create_token
 
 
@@ -18,7 +19,7 @@ def seeded(app: Any, store: Any) -> Any:
     from vigie.feed.simulator import Simulator
     from vigie.feed.worker import publish_until
 
-    s = app.server.config["VIGIE_SETTINGS"]
+    s = vigie(app.server).settings
     publish_until(store, Simulator.from_settings({**s, "history_weeks": 3}), {**s, "history_weeks": 3}, time.time())
     return app
 
