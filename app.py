@@ -25,7 +25,7 @@ class VigieDash(Dash):
     """Dash whose page says which language it is in (screen readers, spell checkers, axe's html-has-lang)."""
 
     def interpolate_index(self, **kwargs: Any) -> str:
-        from components.text import lang
+        from server.context import lang
 
         page: str = super().interpolate_index(**kwargs)
         return page.replace("<html>", f'<html lang="{lang()}">', 1)
@@ -65,8 +65,8 @@ def create_server(settings: Any) -> Flask:
 def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     """Build the whole application (Flask server + Dash pages + callbacks)."""
     import callbacks
-    from components.layout import root_layout
     from server.context import vigie
+    from server.layout import root_layout
     from server.security import init_page_shell, init_security
 
     from vigie.logs import configure_logging

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 
-from components.text import lang, num, pct, signed, t
 from server.context import view, vigie
+from server.text import lang, num, pct, signed, t
 from vigie.forecast import Forecast, SectorForecast, cached_forecast, exercise_key
 from vigie import i18n
 from vigie.i18n import format_time

@@ -9,8 +9,8 @@ from dash import Dash, Input, Output, State, ctx, html
 from callbacks import secure_callback
 from components import ids
 from components.cards import table
-from components.text import lang, t
 from server.context import username, vigie
+from server.text import lang, t
 from vigie import accounts, audit, tokens
 from vigie.i18n import format_time
 

@@ -16,8 +16,8 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from callbacks import clientside, secure_callback
 from components import ids
 from components.alerts import AlertLine, alerts_table, situation_header, wall_ticker
-from components.text import lang, t
 from server.context import username, view, vigie
+from server.text import lang, t
 from vigie import alerts, audit
 from vigie.exercises import stamp
 from vigie.exports import Column, to_csv
@@ -123,7 +123,7 @@ def page_view(state: Any, sector: Any, start_date: Any, end_date: Any) -> tuple[
         return dbc.Alert(t("alert_screen.bad_dates"), color="warning"), no_update
     current = alerts.list_alerts(vigie().store, state="active", exercise_id=viewer_exercise(), limit=PAGE_MAX)
     options = [{"label": f"n° {a.id} — {summary_text(a, language)}", "value": str(a.id)} for a in current]
-    return alerts_table([alert_line(a, language, now) for a in found]), options
+    return alerts_table([alert_line(a, language, now) for a in found], language), options
 
 
 def act(action: str, alert_id: Any, text: Any) -> tuple[Any, Any]:
@@ -210,13 +210,13 @@ def register(app: Dash) -> None:
 
     @secure_callback(app, "display", Output(ids.SIT_HEADER, "children"), Input(ids.SIT_REFRESH, "n_intervals"))
     def _situation_header(_n: int) -> Any:
-        return situation_header(crisis_count(), viewer_exercise() is not None)
+        return situation_header(crisis_count(), viewer_exercise() is not None, lang())
 
     @secure_callback(app, "display", Output(ids.WALL_TICKER, "children"), Input(ids.WALL_REFRESH, "n_intervals"))
     def _ticker(_n: int) -> Any:
         language, now = lang(), time.time()
         waiting = alerts.list_alerts(vigie().store, state="open", exercise_id=viewer_exercise(), limit=TICKER_MAX)
-        return wall_ticker([alert_line(a, language, now) for a in waiting])
+        return wall_ticker([alert_line(a, language, now) for a in waiting], language)
 
 
 def register_bar(app: Dash) -> None:

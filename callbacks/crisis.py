@@ -12,8 +12,8 @@ from callbacks import map_styler, secure_callback
 from components import ids
 from components.cards import table
 from components.hideout import SCALES, build_hideout
-from components.text import dec, lang, num, pct, signed, t
 from server.context import username, view, vigie
+from server.text import dec, lang, num, pct, signed, t
 from vigie import audit
 from vigie.allocation import AllocationError, AllocationProblem, AllocationResult, Ratios, load_ratios
 from vigie.crisis import CrisisLists, RankedSector, crisis_lists, plan_fingerprint, plan_record, thresholds

@@ -11,8 +11,8 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 from callbacks import secure_callback
 from components import ids
 from components.cards import table
-from components.text import lang, num, t
 from server.context import username, vigie
+from server.text import lang, num, t
 from vigie import audit, calendar_import, overlays
 from vigie.events import InvalidEvents, load_events
 from vigie.i18n import format_time

@@ -11,8 +11,8 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 from callbacks import secure_callback
 from components import ids
 from components.cards import table
-from components.text import lang, t
 from server.context import user, username, view, vigie
+from server.text import lang, t
 from vigie import exercises, scenarios
 from vigie.clock import ExerciseError
 from vigie.i18n import format_time

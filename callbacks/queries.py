@@ -14,8 +14,8 @@ from callbacks import map_styler, secure_callback
 from components import ids
 from components.cards import kpi, kpi_row, panel, table
 from components.charts import bars_figure, wall_times
-from components.text import lang, num, pct, t
 from server.context import user, username, view, vigie
+from server.text import lang, num, pct, t
 from vigie import zones
 from vigie.exercises import stamp
 from vigie.exports import zone_csv

@@ -12,8 +12,8 @@ from components import ids
 from components.cards import definition_list
 from callbacks._forecast import forecast_rows, view_forecast
 from components.charts import add_forecast, bars_figure, presence_figure, segments_figure, wall_times
-from components.text import lang, num, t
 from server.context import view, vigie
+from server.text import lang, num, t
 from vigie.events import load_events
 from vigie.sectors import UnknownSector
 from vigie.situation import SEGMENTS, sector_series

@@ -8,8 +8,8 @@ from dash import Dash, Input, Output, State, no_update
 
 from callbacks import clientside, secure_callback
 from components import ids
-from components.text import lang, t
 from server.context import view, vigie
+from server.text import lang, t
 from vigie.i18n import format_time
 
 
@@ -47,7 +47,7 @@ def exercise_badge(language: str) -> tuple[str, str]:
 
 def exercise_clock_state(previous: Any) -> Any:
     """The exercise clock anchors, re-read so every device follows the trainer's actions."""
-    from components.layout import exercise_state
+    from server.layout import exercise_state
 
     state = exercise_state()
     if state is None:

@@ -12,8 +12,8 @@ from components import ids
 from components.cards import kpi, kpi_row, panel, sector_card, table
 from components.hideout import SCALES, build_hideout
 from components.sector_map import legend
-from components.text import dec, lang, num, pct, signed, t
 from server.context import view, vigie
+from server.text import dec, lang, num, pct, signed, t
 from vigie.events import Event, load_events
 from vigie.i18n import format_time
 from vigie.situation import SectorSituation, Situation, shared_situation_at, situation_at

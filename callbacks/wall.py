@@ -11,9 +11,8 @@ from callbacks.sector import _nan_to_none, separators
 from callbacks.situation import current_situation, events_panel, headline, map_hideout, map_legend, todays_events
 from components import ids
 from components.charts import presence_figure, wall_times
-from components.text import num, t
-from pages.wall import VIEWS
 from server.context import view, vigie
+from server.text import num, t
 from vigie.situation import sector_series, top_movers
 
 SERIES_COUNT = 3
@@ -51,7 +50,7 @@ def register(app: Dash) -> None:
     map_styler(app, ids.WALL_MAP_GEOJSON)
     clientside(
         app, "display",
-        f"function(n) {{ return 'wall-views wall-active-' + (n % {len(VIEWS)}); }}",
+        f"function(n) {{ return 'wall-views wall-active-' + (n % {len(ids.WALL_VIEW_NAMES)}); }}",
         Output(ids.WALL_VIEWS, "className"), Input(ids.WALL_ROTATE, "n_intervals"),
     )
 

@@ -8,9 +8,9 @@ from dash import dcc, html
 
 from components import ids
 from components.cards import panel
-from components.layout import guarded, refresh_interval, role_ok
 from components.sector_map import sector_map
-from components.text import t
+from server.layout import guarded, refresh_interval, role_ok
+from server.text import t
 
 dash.register_page(__name__, path="/crise", name="crisis", title="Vigie — Crise", nav=2,
                    title_key="crisis.nav", role="display")

@@ -2,7 +2,7 @@
 
 Live, a view shows the newest observed slot at the wall time. Inside an exercise it shows the
 slot the exercise clock has reached (history as it stood then), with the injections on top.
-Screens, the API, the printable report and the shell all start from `view_for`.
+Every screen and its shell, the printable report and the alerts of the API start from `view_for`.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The domain core never imports the web stack; pages never touch the database."""
+"""The domain core never imports the web stack; pages never touch the database; components never read the request."""
 from __future__ import annotations
 
 import ast
@@ -7,15 +7,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _imports(path: Path) -> set[str]:
+def _modules(path: Path) -> set[str]:
+    """Every module a file imports, at its top or inside a function."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
+
+
+def _imports(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in _modules(path)}
 
 
 def test_core_imports_neither_dash_nor_flask() -> None:
@@ -41,3 +46,27 @@ def test_callbacks_build_no_sql() -> None:
         source = path.read_text(encoding="utf-8").upper()
         for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"):
             assert keyword not in source, f"{path.name} contains SQL ({keyword.strip()})"
+
+
+REQUEST_SIDE = {"flask", "flask_login", "werkzeug", "server", "app"}
+
+
+def test_components_read_no_request_and_import_no_callbacks() -> None:
+    """Components get what they show (language, user, values) as arguments."""
+    offenders = {
+        path.name: sorted(_imports(path) & (REQUEST_SIDE | {"callbacks", "pages"}))
+        for path in (ROOT / "components").glob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_pages_reach_the_request_only_through_the_layout_and_text_helpers() -> None:
+    allowed = {"server.layout", "server.text"}
+    for path in (ROOT / "pages").glob("*.py"):
+        reached = {m for m in _modules(path) if m.split(".")[0] in REQUEST_SIDE} - allowed
+        assert reached == set(), f"{path.name} imports {sorted(reached)}"
+
+
+def test_callbacks_import_no_pages() -> None:
+    for path in (ROOT / "callbacks").glob("*.py"):
+        assert "pages" not in _imports(path), f"{path.name} imports a page (shared names go to components/)"

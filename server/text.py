@@ -1,16 +1,15 @@
-"""UI text in the user's language (French by default) and locale-aware number formats."""
+"""UI text in the language of the current request (French by default) and locale-aware number formats.
+
+Callbacks and pages write `t("situation.heading")`; components take the language as an argument.
+"""
 from __future__ import annotations
 
 from typing import Any
 
+from server.context import lang
 from vigie import i18n
 
-
-def lang() -> str:
-    """The language of this request (see server.context.lang)."""
-    from server.context import lang as request_lang
-
-    return request_lang()
+__all__ = ["lang", "t", "num", "signed", "pct", "dec"]
 
 
 def t(key: str, **params: Any) -> str:
