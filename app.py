@@ -31,6 +31,26 @@ class VigieDash(Dash):
         return page.replace("<html>", f'<html lang="{lang()}">', 1)
 
 
+def root_layout() -> Any:
+    """The shell around every page, for the signed-in user (the server's guard turns anonymous requests away)."""
+    from flask import has_request_context
+
+    from components.shell import shell
+    from server.auth import csrf_token
+    from server.context import lang, user
+    from server.screens import exercise_state, refresh_ms, role_ok, sound_default
+
+    if not has_request_context():  # layout validation at start-up
+        return shell([], "", "display", lambda _r: False, dash.page_container, 60000, lang())
+    found = user()
+    pages = list(dash.page_registry.values())
+    username = found.username if found is not None else ""
+    role = found.role if found is not None else "display"
+    csrf = csrf_token() if found is not None else ""
+    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms(), lang(), exercise_state(), csrf,
+                 sound_default(role))
+
+
 def create_server(settings: Any) -> Flask:
     """The Flask side: configuration, login guard, headers, health, API, geometry."""
     from server import api, geo, health, report
@@ -66,7 +86,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     """Build the whole application (Flask server + Dash pages + callbacks)."""
     import callbacks
     from server.context import vigie
-    from server.layout import root_layout
     from server.security import init_page_shell, init_security
 
     from vigie.logs import configure_logging

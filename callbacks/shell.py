@@ -47,7 +47,7 @@ def exercise_badge(language: str) -> tuple[str, str]:
 
 def exercise_clock_state(previous: Any) -> Any:
     """The exercise clock anchors, re-read so every device follows the trainer's actions."""
-    from server.layout import exercise_state
+    from server.screens import exercise_state
 
     state = exercise_state()
     if state is None:

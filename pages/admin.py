@@ -7,7 +7,7 @@ from dash import html
 
 from components import ids
 from components.cards import panel
-from server.layout import guarded
+from pages._layout import guarded
 from server.text import t
 from vigie.accounts import ROLES
 from vigie.tokens import SCOPES

@@ -9,7 +9,8 @@ from components import ids
 from components.forms import date_input, dropdown
 from components.alerts import sound_toggle
 from components.cards import panel
-from server.layout import guarded, refresh_interval, role_ok
+from pages._layout import guarded, refresh_interval
+from server.screens import role_ok
 from server.text import lang, t
 
 dash.register_page(__name__, path="/alertes", name="alerts", title="Vigie — Alertes", nav=2.5,

@@ -9,7 +9,8 @@ from dash import dcc, html
 from components import ids
 from components.cards import panel
 from components.sector_map import sector_map
-from server.layout import guarded, refresh_interval, role_ok
+from pages._layout import guarded, refresh_interval
+from server.screens import role_ok
 from server.text import t
 
 dash.register_page(__name__, path="/crise", name="crisis", title="Vigie — Crise", nav=2,

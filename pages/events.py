@@ -8,7 +8,7 @@ from dash import dcc, html
 from components import ids
 from components.cards import panel
 from components.forms import dropdown
-from server.layout import guarded
+from pages._layout import guarded
 from server.text import lang, t
 from vigie.events import CATEGORIES
 

@@ -9,7 +9,7 @@ from components import ids
 from components.cards import panel
 from components.forms import date_input, dropdown
 from components.sector_map import sector_map
-from server.layout import guarded
+from pages._layout import guarded
 from server.text import lang, t
 
 dash.register_page(__name__, path="/requetes", name="queries", title="Vigie — Requêtes", nav=3,

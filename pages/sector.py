@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from server.layout import guarded, refresh_interval
+from pages._layout import guarded, refresh_interval
 from server.text import t
 
 dash.register_page(__name__, path_template="/secteur/<code>", name="sector", title="Vigie — Secteur",

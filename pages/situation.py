@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from components import ids
 from components.sector_map import sector_map
-from server.layout import guarded, refresh_interval
+from pages._layout import guarded, refresh_interval
 from server.text import t
 
 dash.register_page(__name__, path="/", name="situation", title="Vigie — Situation", nav=1,

@@ -6,7 +6,8 @@ from dash import dcc, html
 
 from components import ids
 from components.sector_map import sector_map
-from server.layout import guarded, refresh_interval, wall_rotation_ms
+from pages._layout import guarded, refresh_interval
+from server.screens import wall_rotation_ms
 from server.text import t
 
 dash.register_page(__name__, path="/mur", name="wall", title="Vigie — Mur", nav=8, title_key="wall.nav",

@@ -11,12 +11,11 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request,
                    session, url_for)
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from server.context import vigie
+from server.context import SessionUser, vigie
 from vigie import accounts, audit, tokens
-from vigie.accounts import User
 from vigie.i18n import translate
 
 bp = Blueprint("auth", __name__)
@@ -27,33 +26,6 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
 PUBLIC_ASSETS = frozenset({"/assets/themes/darkly.min.css", "/assets/login.css", "/assets/logo.svg"})
 TOUCH_EVERY_S = 30  # record user activity at most this often (spares the writer)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class SessionUser(UserMixin):  # type: ignore[misc]
-    """A logged-in user; its flask-login id is the server-side session token."""
-
-    def __init__(self, user: User, token: str, last_action_at: int) -> None:
-        self.user = user
-        self.token = token
-        self.last_action_at = last_action_at
-
-    def get_id(self) -> str:
-        return self.token
-
-    @property
-    def role(self) -> str:
-        return self.user.role
-
-    @property
-    def username(self) -> str:
-        return self.user.username
-
-    @property
-    def language(self) -> str:
-        return self.user.language
-
-    def has_role(self, minimum: str) -> bool:
-        return self.user.has_role(minimum)
 
 
 @login_manager.user_loader

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, g, has_request_context
-from flask_login import current_user
+from flask_login import UserMixin, current_user
 
+from vigie.accounts import User
 from vigie.config import Settings
 from vigie.sectors import Catalogue
 from vigie.store import Store
 from vigie.view import View, view_for
-
-if TYPE_CHECKING:
-    from server.auth import SessionUser
 
 EXTENSION = "vigie"
 
@@ -48,6 +45,33 @@ def vigie(server: Flask | None = None) -> Vigie:
     """The context of `server`; by default, of the app handling the current request."""
     app = current_app if server is None else server
     return app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+class SessionUser(UserMixin):  # type: ignore[misc]
+    """A signed-in user; its flask-login id is the server-side session token."""
+
+    def __init__(self, user: User, token: str, last_action_at: int) -> None:
+        self.user = user
+        self.token = token
+        self.last_action_at = last_action_at
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    @property
+    def language(self) -> str:
+        return self.user.language
+
+    def has_role(self, minimum: str) -> bool:
+        return self.user.has_role(minimum)
 
 
 def user() -> SessionUser | None:

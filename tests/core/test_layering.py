@@ -60,8 +60,8 @@ def test_components_read_no_request_and_import_no_callbacks() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_pages_reach_the_request_only_through_the_layout_and_text_helpers() -> None:
-    allowed = {"server.layout", "server.text"}
+def test_pages_reach_the_request_only_through_the_screen_and_text_helpers() -> None:
+    allowed = {"server.screens", "server.text"}
     for path in (ROOT / "pages").glob("*.py"):
         reached = {m for m in _modules(path) if m.split(".")[0] in REQUEST_SIDE} - allowed
         assert reached == set(), f"{path.name} imports {sorted(reached)}"
@@ -70,3 +70,12 @@ def test_pages_reach_the_request_only_through_the_layout_and_text_helpers() -> N
 def test_callbacks_import_no_pages() -> None:
     for path in (ROOT / "callbacks").glob("*.py"):
         assert "pages" not in _imports(path), f"{path.name} imports a page (shared names go to components/)"
+
+
+def test_the_server_builds_no_screen() -> None:
+    """server/ sits below components/, pages/ and callbacks/: it hands them values, never the reverse."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imports(path) & {"components", "pages", "callbacks", "app"})
+        for path in (ROOT / "server").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
