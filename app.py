@@ -13,7 +13,7 @@ import dash
 from dash import Dash
 from flask import Flask
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import ensure_secret_key, load_settings
 from vigie.sectors import default_catalogue_path, load_catalogue
 

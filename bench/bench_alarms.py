@@ -6,7 +6,7 @@ sector; surges are injected at known sectors and slots (bench/surges.py: unannou
 calendar's events are flagged out of the baselines as the feed does. Then both models run
 on the same counts: BEFORE is the first model (bench/baseline_reference.py, thresholds
 z >= 3, excess >= 500, one slot to enter); AFTER is vigie.reference with the crisis
-settings' defaults (vigie.crisis.listed_mask decides who is listed, as rank_sectors does).
+settings' defaults (vigie.operations.crisis.listed_mask decides who is listed, as rank_sectors does).
 
 Reported for each, overall and by cause of the day (holiday, school holidays, summer,
 return, ordinary): false alarms (listed sector-slots with no injected surge and no
@@ -31,14 +31,14 @@ from surges import Surge, plan_surges, surge_matrix
 
 from vigie import privacy
 from vigie.config import load_settings
-from vigie.crisis import EVENT_LEAD_SECONDS, EVENT_TAIL_SECONDS, listed_mask, thresholds
-from vigie.events import Event
-from vigie.feed.calendar import (default_school_holidays, is_bridge, is_christmas_week, is_public_holiday,
+from vigie.operations.crisis import EVENT_LEAD_SECONDS, EVENT_TAIL_SECONDS, listed_mask, thresholds
+from vigie.calendar.events import Event
+from vigie.calendar.days import (default_school_holidays, is_bridge, is_christmas_week, is_public_holiday,
                                  is_school_holiday)
 from vigie.feed.simulator import Simulator
 from vigie.reference import EVENT_MIN_DAILY_ATTENDANCE, event_days
 from vigie.reference.compute import reference_arrays
-from vigie.situation import z_score_array
+from vigie.analysis.situation import z_score_array
 from vigie.slots import local_day_bounds, to_local
 
 HISTORY_DAYS = 61

@@ -21,15 +21,15 @@ from typing import Any
 import numpy as np
 from _common import write_result  # puts the repository on sys.path
 
-from vigie.allocation import AllocationProblem, DemandSector, load_ratios
-from vigie.bootstrap import init_database
+from vigie.operations.allocation import AllocationProblem, DemandSector, load_ratios
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
-from vigie.crisis import rank_sectors
+from vigie.operations.crisis import rank_sectors
 from vigie.reference import rebuild_reference, update_reference
 from vigie.slots import local_day_bounds, to_local
-from vigie.situation import sector_series, situation_at
+from vigie.analysis.situation import sector_series, situation_at
 from vigie.slots import parse_instant
-from vigie.stations import load_stations
+from vigie.operations.stations import load_stations
 from vigie.store import Store
 
 STEP = 1800

@@ -12,10 +12,10 @@ import time
 
 from _common import median, timed, write_result
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
 from vigie.feed.simulator import Simulator
-from vigie.feed.worker import publish_until
+from vigie.runtime.feed import publish_until
 from vigie.slots import floor_slot
 
 HISTORY_BUDGET = 60.0

@@ -11,7 +11,7 @@ import tempfile
 
 from _common import median, timed, write_result
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
 from vigie.feed.formats import observations_csv
 from vigie.feed.ingest import ingest_bytes

@@ -32,14 +32,14 @@ from typing import Any, Callable
 import numpy as np
 from fixtures import TMP, write_finding
 
-from vigie.bootstrap import load_sectors
+from vigie.runtime.bootstrap import load_sectors
 from vigie.config import Settings, load_settings
-from vigie.crisis import rank_sectors
+from vigie.operations.crisis import rank_sectors
 from vigie.feed.formats import ObservationTable, observations_csv
 from vigie.feed.ingest import ingest_bytes
 from vigie.reference import rebuild_reference, update_reference
 from vigie.sectors import Catalogue, load_catalogue
-from vigie.situation import situation_at
+from vigie.analysis.situation import situation_at
 from vigie.slots import floor_slot
 from vigie.store import Store
 

@@ -36,7 +36,7 @@ from _common import write_result
 from fixtures import Fixture, ensure_year, write_finding
 
 from server.context import vigie
-from vigie.events import load_events
+from vigie.calendar.events import load_events
 from vigie.slots import iso_z
 
 MAP_OUTPUT = "situation-geojson.hideout"
@@ -118,7 +118,7 @@ def add_naive_callback(app: Any) -> str:
 
 def forget_shared_situation() -> None:
     """Empty the core's shared live situation, so the next refresh computes it (a lone screen's tick)."""
-    import vigie.situation as core
+    import vigie.analysis.situation as core
 
     shared = getattr(core, "_SHARED", None)
     if shared is not None:
@@ -234,7 +234,7 @@ class WebBench:
 
 def busiest_event_slot(bench: WebBench) -> int | None:
     """The slot, among the largest events of the period, where the crisis ranking is longest."""
-    from vigie.crisis import rank_sectors
+    from vigie.operations.crisis import rank_sectors
 
     store, settings = vigie(bench.app.server).store, vigie(bench.app.server).settings
     events = load_events(store, bench.fixture.first_slot + 43 * 86400, bench.fixture.last_slot)

@@ -28,15 +28,15 @@ from typing import Any
 
 from _common import RESULTS  # puts the repository on sys.path
 
-from vigie import accounts, tokens
-from vigie.bootstrap import init_database
+from vigie.identity import accounts, tokens
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
-from vigie.events import default_events_path, read_events, sync_events
+from vigie.calendar.events import default_events_path, read_events, sync_events
 from vigie.feed.ingest import ingest_tables, known_sectors
 from vigie.feed.simulator import Simulator
 from vigie.reference import flag_events, rebuild_reference, update_reference
 from vigie.slots import floor_slot, local_day_bounds, to_local
-from vigie.stations import ensure_demo_stations
+from vigie.operations.stations import ensure_demo_stations
 from vigie.store import Store
 
 TMP = RESULTS / "tmp"

@@ -11,7 +11,7 @@ from components import ids
 from components.cards import table
 from server.context import username, vigie
 from server.text import lang, t
-from vigie import accounts, audit, tokens
+from vigie.identity import accounts, audit, tokens
 from vigie.i18n import format_time
 
 BUTTONS = (ids.ADM_CREATE, ids.ADM_DISABLE, ids.ADM_ENABLE, ids.ADM_RESET, ids.ADM_ENROL,

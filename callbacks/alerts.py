@@ -18,9 +18,10 @@ from components import ids
 from components.alerts import AlertLine, alerts_table, situation_header, wall_ticker
 from server.context import username, view, vigie
 from server.text import lang, t
-from vigie import alerts, audit
-from vigie.exercises import stamp
-from vigie.exports import Column, to_csv
+from vigie import alerts
+from vigie.identity import audit
+from vigie.training.exercises import stamp
+from vigie.analysis.exports import Column, to_csv
 from vigie.i18n import format_time
 from vigie.slots import local_day_bounds
 
@@ -183,8 +184,8 @@ _LAST_COUNT: list[tuple[Any, int]] = []
 def crisis_count() -> int:
     """Sectors the crisis ranking lists at the slot shown (significant now or held by the hysteresis)."""
     from callbacks.situation import current_situation
-    from vigie.crisis import thresholds
-    from vigie.situation import significance_at
+    from vigie.operations.crisis import thresholds
+    from vigie.analysis.situation import significance_at
 
     overlay = view().overlay
     situation = current_situation()

@@ -14,14 +14,14 @@ from components.cards import table
 from components.hideout import SCALES, build_hideout
 from server.context import username, view, vigie
 from server.text import dec, lang, num, pct, signed, t
-from vigie import audit
-from vigie.allocation import AllocationError, AllocationProblem, AllocationResult, Ratios, load_ratios
-from vigie.crisis import CrisisLists, RankedSector, crisis_lists, plan_fingerprint, plan_record, thresholds
-from vigie.exercises import ExerciseError, list_decisions, record_decision
+from vigie.identity import audit
+from vigie.operations.allocation import AllocationError, AllocationProblem, AllocationResult, Ratios, load_ratios
+from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, plan_fingerprint, plan_record, thresholds
+from vigie.training.exercises import ExerciseError, list_decisions, record_decision
 from vigie.forecast import exercise_key
-from vigie.forecast.horizon import HORIZONS, AheadSector, rank_ahead
+from vigie.operations.horizon import HORIZONS, AheadSector, rank_ahead
 from vigie.i18n import format_time
-from vigie.stations import load_stations, stations_are_demo
+from vigie.operations.stations import load_stations, stations_are_demo
 
 MAX_ROWS = 25
 

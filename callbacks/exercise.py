@@ -13,8 +13,8 @@ from components import ids
 from components.cards import table
 from server.context import user, username, view, vigie
 from server.text import lang, t
-from vigie import exercises, scenarios
-from vigie.clock import ExerciseError
+from vigie.training import exercises, scenarios
+from vigie.training.clock import ExerciseError
 from vigie.i18n import format_time
 from vigie.slots import parse_instant, to_local
 

@@ -16,9 +16,9 @@ from components.cards import kpi, kpi_row, panel, table
 from components.charts import bars_figure, wall_times
 from server.context import user, username, view, vigie
 from server.text import lang, num, pct, t
-from vigie import zones
-from vigie.exercises import stamp
-from vigie.exports import zone_csv
+from vigie.analysis import zones
+from vigie.training.exercises import stamp
+from vigie.analysis.exports import zone_csv
 from vigie.i18n import format_time
 from vigie.slots import local_day_bounds, to_local
 

@@ -14,9 +14,9 @@ from callbacks._forecast import forecast_rows, view_forecast
 from components.charts import add_forecast, bars_figure, presence_figure, segments_figure, wall_times
 from server.context import view, vigie
 from server.text import lang, num, t
-from vigie.events import load_events
+from vigie.calendar.events import load_events
 from vigie.sectors import UnknownSector
-from vigie.situation import SEGMENTS, sector_series
+from vigie.analysis.situation import SEGMENTS, sector_series
 
 RANGE_DAYS = {"48h": 2, "7d": 7, "30d": 30}
 

@@ -56,7 +56,7 @@ def exercise_clock_state(previous: Any) -> Any:
 
 
 def register(app: Dash) -> None:
-    # The clock: Paris time, or the exercise clock (the formula of vigie.clock.view_time_at,
+    # The clock: Paris time, or the exercise clock (the formula of vigie.training.clock.view_time_at,
     # corrected for the difference between the server's and the browser's clocks).
     clientside(
         app, "display",

@@ -14,9 +14,9 @@ from components.hideout import SCALES, build_hideout
 from components.sector_map import legend
 from server.context import view, vigie
 from server.text import dec, lang, num, pct, signed, t
-from vigie.events import Event, load_events
+from vigie.calendar.events import Event, load_events
 from vigie.i18n import format_time
-from vigie.situation import SectorSituation, Situation, shared_situation_at, situation_at
+from vigie.analysis.situation import SectorSituation, Situation, shared_situation_at, situation_at
 
 # indicator -> (scale, attribute of SectorSituation)
 INDICATORS = {
@@ -125,7 +125,7 @@ WATCH_ROWS = 3
 
 def above_usual(situation: Situation) -> tuple[list[SectorSituation], list[SectorSituation]]:
     """(sectors over the crisis thresholds, sectors to watch: z >= WATCH_Z and the excess floor), by excess."""
-    from vigie.crisis import thresholds
+    from vigie.operations.crisis import thresholds
 
     limits = thresholds(vigie().settings)
     ranked = sorted((s for s in situation.sectors if s.excess is not None and s.z is not None),
@@ -174,7 +174,7 @@ LEVEL_CLASSES = {"vert": "success", "jaune": "warning", "orange": "warning", "ro
 
 def risks_panel(situation: Situation) -> html.Section:
     """Massif access levels and flood vigilance of the day, and the people present under red/black massifs."""
-    from vigie.overlays import flood_sections_on, list_massifs, massif_levels_on, population_under_massif_level
+    from vigie.operations.overlays import flood_sections_on, list_massifs, massif_levels_on, population_under_massif_level
     from vigie.slots import local_day
 
     day = local_day(situation.at)

@@ -13,7 +13,7 @@ from components import ids
 from components.charts import presence_figure, wall_times
 from server.context import view, vigie
 from server.text import num, t
-from vigie.situation import sector_series, top_movers
+from vigie.analysis.situation import sector_series, top_movers
 
 SERIES_COUNT = 3
 

@@ -9,8 +9,8 @@ from components import ids
 from components.cards import panel
 from pages._layout import guarded
 from server.text import t
-from vigie.accounts import ROLES
-from vigie.tokens import SCOPES
+from vigie.identity.accounts import ROLES
+from vigie.identity.tokens import SCOPES
 
 dash.register_page(__name__, path="/admin", name="admin", title="Vigie — Administration", nav=9,
                    title_key="admin.nav", role="admin")

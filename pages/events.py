@@ -10,7 +10,7 @@ from components.cards import panel
 from components.forms import dropdown
 from pages._layout import guarded
 from server.text import lang, t
-from vigie.events import CATEGORIES
+from vigie.calendar.events import CATEGORIES
 
 dash.register_page(__name__, path="/evenements", name="events", title="Vigie — Événements", nav=4,
                    title_key="events.nav", role="operator")

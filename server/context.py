@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, g, has_request_context
 from flask_login import UserMixin, current_user
 
-from vigie.accounts import User
+from vigie.identity.accounts import User
 from vigie.config import Settings
 from vigie.sectors import Catalogue
 from vigie.store import Store

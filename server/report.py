@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from server.auth import client_address, require_role
 from server.context import lang, view, vigie
-from vigie import audit
-from vigie.exports import Column, to_csv
+from vigie.identity import audit
+from vigie.analysis.exports import Column, to_csv
 from vigie.i18n import format_int, format_pct, format_time, translate
-from vigie.report import build_report, ranked_rows
+from vigie.briefing.report import build_report, ranked_rows
 
 bp = Blueprint("report", __name__)
 

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import pytest
 
 from server.context import vigie
-from vigie import accounts
+from vigie.identity import accounts
 from vigie.config import Settings, load_settings
 from vigie.store import Store
 

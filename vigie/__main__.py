@@ -1,3 +1,3 @@
-from vigie.cli import main
+from cli import main
 
 main(prog_name="python -m vigie")

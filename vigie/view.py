@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vigie.clock import history_end
+from vigie.training.clock import history_end
 from vigie.config import Settings
-from vigie.exercises import Exercise, current_exercise_for, overlay_for
-from vigie.situation import Overlay, slot_to_show
+from vigie.training.exercises import Exercise, current_exercise_for, overlay_for
+from vigie.analysis.situation import Overlay, slot_to_show
 from vigie.store import Store
 
 

@@ -17,7 +17,7 @@ from server.api._common import error
 from server.auth import CSRF_HEADER, api_route, client_address, csrf_ok, csrf_token
 from server.context import view, vigie
 from vigie import alerts as core
-from vigie import audit
+from vigie.identity import audit
 
 
 def _lang() -> str:

@@ -9,11 +9,11 @@ from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso
 from server.auth import api_route
 from server.context import vigie
-from vigie.allocation import AllocationError, AllocationProblem
-from vigie.crisis import RankedSector, crisis_lists, rank_sectors
-from vigie.forecast.horizon import AheadSector, UnknownHorizon, check_horizon_key, rank_ahead
-from vigie.situation import latest_slot
-from vigie.stations import load_stations
+from vigie.operations.allocation import AllocationError, AllocationProblem
+from vigie.operations.crisis import RankedSector, crisis_lists, rank_sectors
+from vigie.operations.horizon import AheadSector, UnknownHorizon, check_horizon_key, rank_ahead
+from vigie.analysis.situation import latest_slot
+from vigie.operations.stations import load_stations
 
 RANKED_FIELDS = ("rank", "code", "name", "authority", "groupement", "present", "usual", "residents", "excess",
                  "pct", "ratio_usual", "ratio_residents", "z", "trend", "event_ids", "holding", "compared_with")

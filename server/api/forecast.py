@@ -10,7 +10,7 @@ from server.api._common import BadParameter, error, instant_param, iso
 from server.auth import api_route
 from server.context import vigie
 from vigie.forecast import HORIZON, Forecast, ForecastError, cached_forecast, forecast_at
-from vigie.situation import latest_slot
+from vigie.analysis.situation import latest_slot
 
 MAX_SECTORS = 200
 

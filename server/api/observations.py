@@ -9,7 +9,7 @@ from server.api import bp
 from server.api._common import error
 from server.auth import api_route, client_address
 from server.context import vigie
-from vigie import audit
+from vigie.identity import audit
 from vigie.feed.formats import BatchTooLarge
 from vigie.store import StorageFull
 from vigie.feed.ingest import ingest_bytes, refresh_reference

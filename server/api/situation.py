@@ -13,7 +13,7 @@ from server.api._common import BadParameter, error, instant_param, iso
 from server.auth import api_route
 from server.context import vigie
 from vigie.sectors import UnknownSector
-from vigie.situation import latest_slot, sector_series, shared_situation_at
+from vigie.analysis.situation import latest_slot, sector_series, shared_situation_at
 
 MAX_SERIES_DAYS = 400
 

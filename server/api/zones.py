@@ -10,8 +10,8 @@ from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso
 from server.auth import api_route, client_address
 from server.context import vigie
-from vigie import zones
-from vigie.events import load_events
+from vigie.analysis import zones
+from vigie.calendar.events import load_events
 
 
 def _viewer() -> tuple[str | None, bool]:

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from server.api.openapi import SPEC
-from vigie import accounts, audit, exercises
+from vigie.identity import accounts, audit
+from vigie.training import exercises
 from vigie.alerts import Summary
 from vigie.alerts.states import raise_alert
 from vigie.store import Store
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 T = 1_785_000_000
 FIELDS = SPEC["paths"]["/api/v1/alerts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"][

@@ -10,14 +10,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from server.api.openapi import SPEC
 from server.context import vigie
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 
 @pytest.fixture
 def seeded(app: Any, store: Any) -> Any:
     """Three weeks of simulated history ending now."""
     from vigie.feed.simulator import Simulator
-    from vigie.feed.worker import publish_until
+    from vigie.runtime.feed import publish_until
 
     s = vigie(app.server).settings
     publish_until(store, Simulator.from_settings({**s, "history_weeks": 3}), {**s, "history_weeks": 3}, time.time())

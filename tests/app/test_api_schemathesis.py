@@ -12,7 +12,7 @@ from schemathesis.config import SchemathesisConfig
 
 from server.api.openapi import SPEC
 from server.context import vigie
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 EXAMPLES = 25  # per operation, mode and scope: the whole run stays well under a minute
 # Schema-valid requests may still name sectors that do not exist or a period that is too long:
@@ -25,7 +25,7 @@ CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
 def seeded(app: Any, store: Any) -> Any:
     """One week of simulated history ending now, so answers carry data."""
     from vigie.feed.simulator import Simulator
-    from vigie.feed.worker import publish_until
+    from vigie.runtime.feed import publish_until
 
     s = {**vigie(app.server).settings, "history_weeks": 1}
     publish_until(store, Simulator.from_settings(s), s, time.time())

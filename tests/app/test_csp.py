@@ -50,7 +50,7 @@ def test_the_layout_dash_validates_against_holds_every_page_whoever_comes_first(
 
 
 def test_dash_pages_say_their_language(client: Any, auth: Any, store: Any) -> None:
-    from vigie import accounts
+    from vigie.identity import accounts
 
     auth.login("operator")
     assert '<html lang="fr">' in client.get("/").get_data(as_text=True)

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from server.context import vigie
-from vigie import accounts
+from vigie.identity import accounts
 from vigie.store import Store
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
 ROW = "13090,2026-11-22T10:00:00Z,140,140,0,0,0,3"

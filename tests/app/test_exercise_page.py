@@ -9,7 +9,7 @@ import pytest
 
 from components import ids
 from server.context import vigie
-from vigie import exercises, scenarios
+from vigie.training import exercises, scenarios
 from vigie.slots import PARIS
 from vigie.store import Store
 

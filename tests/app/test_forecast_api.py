@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings as hyp_settings, strategies 
 from server.api.openapi import SPEC
 from server.context import vigie
 from tests.conftest import PASSWORD, ROLES, AuthActions, overrides_for
-from vigie import accounts
+from vigie.identity import accounts
 from vigie.forecast import clear_cache
 from components.hideout import SCALES
 from vigie.i18n import format_int, format_time
 from vigie.slots import iso_z, parse_instant
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """An app with four weeks of simulated history ending now (built once for the module)."""
     from app import create_app
     from vigie.feed.simulator import Simulator
-    from vigie.feed.worker import publish_until
+    from vigie.runtime.feed import publish_until
 
     dash_app = create_app(overrides_for(tmp_path_factory.mktemp("forecast-api")))
     s = vigie(dash_app.server).settings
@@ -168,7 +168,7 @@ def test_sector_chart_continues_six_hours_ahead(seeded: Any, history: Any) -> No
 @pytest.fixture
 def festival(seeded: Any, history: Any) -> Any:
     """30 000 people expected in Aubagne from the next hour, for two hours (removed afterwards)."""
-    from vigie.events import delete_event, make_event, save_user_event
+    from vigie.calendar.events import delete_event, make_event, save_user_event
 
     latest = history.scalar("SELECT max(slot) FROM observations")
     save_user_event(history, make_event("fest", "Festival", ["13005"], latest + 3600, latest + 3 * 3600, 30_000,

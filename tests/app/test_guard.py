@@ -112,7 +112,7 @@ def test_no_debug_in_production(app: Any) -> None:
 
 
 def test_api_token_opens_no_dash_route(app: Any, store: Any) -> None:
-    from vigie.tokens import create_token
+    from vigie.identity.tokens import create_token
 
     token = create_token(store, "probe", "read")
     client = app.server.test_client()
@@ -130,7 +130,7 @@ def test_unknown_or_malformed_callback_is_a_client_error(client_as: Any) -> None
 
 
 def test_enrolment_link_opens_one_display_session_once(app: Any, store: Any) -> None:
-    from vigie import accounts
+    from vigie.identity import accounts
 
     token = accounts.create_enrolment(store, "display", "admin")
     wall = app.server.test_client()

@@ -43,7 +43,7 @@ def test_parallel_wrong_passwords_record_at_most_five_failures(app: Any, store: 
 
 # -- item 12: far instants -----------------------------------------------------------
 def _bearer(store: Any, scope: str) -> dict[str, str]:
-    from vigie.tokens import create_token
+    from vigie.identity.tokens import create_token
 
     return {"Authorization": f"Bearer {create_token(store, f'{scope}-{threading.get_ident()}-{id(store)}', scope)}"}
 
@@ -70,7 +70,7 @@ def test_far_instants_get_a_400_that_states_the_range(client_as: Any) -> None:
 
 def test_far_dates_on_the_queries_page_are_refused_not_crashed() -> None:
     from callbacks.queries import period
-    from vigie.zones import ZoneError
+    from vigie.analysis.zones import ZoneError
 
     for start, end in (("0001-01-01", "0001-01-02"), ("2026-07-01", "9999-12-31")):
         with pytest.raises(ZoneError):
@@ -97,8 +97,8 @@ def test_a_private_zone_is_seen_by_its_author_and_admins_only(app: Any, store: A
                                                                tmp_path: Any) -> None:
     from click.testing import CliRunner
 
-    from vigie import zones
-    from vigie.cli import main
+    from vigie.analysis import zones
+    from cli import main
 
     runner = CliRunner(env={"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"})
     saved = runner.invoke(main, ["zones", "save", "Secret CLI", "13201", "13202", "--private"])
@@ -127,7 +127,7 @@ def test_a_private_zone_is_seen_by_its_author_and_admins_only(app: Any, store: A
 
 
 def test_saving_over_a_private_zone_neither_reveals_nor_publishes_it(client_as: Any, store: Any) -> None:
-    from vigie import zones
+    from vigie.analysis import zones
 
     zones.save_zone(store, "Mine", ["13203"], "operator", shared=False)
     response = client_as("commander").post("/api/v1/zones", json={"name": "mine", "sectors": ["13204"]})

@@ -47,7 +47,7 @@ def test_every_label_of_every_figure_is_escaped() -> None:
 
 
 def test_an_event_name_reaches_the_sector_chart_as_text(client_as: Any, store: Any) -> None:
-    from vigie.events import make_event, save_user_event
+    from vigie.calendar.events import make_event, save_user_event
 
     now = int(time.time())
     save_user_event(store, make_event("evil", EVIL, ["13201"], now - 3600, now + 3600, 1000, "other"), "operator")

@@ -5,8 +5,8 @@ import re
 from typing import Any
 
 from tests.conftest import ROLES
-from vigie.accounts import ROLE_RANK
-from vigie.tokens import create_token
+from vigie.identity.accounts import ROLE_RANK
+from vigie.identity.tokens import create_token
 
 PARAMS = {"code": "13201", "path": "vigie.css", "filename": "vigie.css", "token": "x", "language": "fr",
           "package_name": "dash", "fingerprinted_path": "dash.js"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.context import vigie
-from vigie.accounts import ROLES
+from vigie.identity.accounts import ROLES
 
 
 def test_permission_map_covers_every_callback(app: Any, client_as: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from server.context import vigie
-from vigie.exercises import list_decisions
+from vigie.training.exercises import list_decisions
 from vigie.feed.ingest import ingest_bytes
 
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
@@ -20,7 +20,7 @@ FILTERS = {"crisis-authority": "all", "crisis-groupement": "all", "crisis-min-ex
 def seeded(app: Any, store: Any) -> Any:
     """Seven weeks of simulated history ending now: enough for usual values, so the crisis page ranks."""
     from vigie.feed.simulator import Simulator
-    from vigie.feed.worker import publish_until
+    from vigie.runtime.feed import publish_until
 
     s = vigie(app.server).settings
     publish_until(store, Simulator.from_settings({**s, "history_weeks": 7}), {**s, "history_weeks": 7}, time.time())

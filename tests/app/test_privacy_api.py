@@ -8,7 +8,7 @@ import numpy as np
 
 from vigie.slots import same_time_weeks_before
 from vigie.slots import parse_instant
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
 TARGET = parse_instant("2026-11-29T10:00:00Z")

@@ -27,7 +27,7 @@ def test_no_default_account(tmp_path: Path) -> None:
 
 def test_secure_cookie_behind_tls(tmp_path: Path) -> None:
     from app import create_app
-    from vigie import accounts
+    from vigie.identity import accounts
 
     secure = create_app(overrides_for(tmp_path, secure_cookies=True))
     accounts.add_user(vigie(secure.server).store, "alice", "operator", PASSWORD)
@@ -38,7 +38,7 @@ def test_secure_cookie_behind_tls(tmp_path: Path) -> None:
 
 
 def test_tokens_are_stored_hashed(store: Any) -> None:
-    from vigie.tokens import create_token
+    from vigie.identity.tokens import create_token
 
     token = create_token(store, "probe", "read")
     stored = store.query("SELECT token_hash FROM api_tokens WHERE name = 'probe'")[0]["token_hash"]

@@ -74,12 +74,12 @@ XSS_NAME = '<img src=x onerror="window.__x=1">Fête'
 
 def seed(data_dir: Path, *, weeks: int = 7, end: float | None = None) -> None:
     """Users for every role, `weeks` of simulated history ending at `end`, usual values, a hostile event."""
-    from vigie import accounts
-    from vigie.bootstrap import init_database
+    from vigie.identity import accounts
+    from vigie.runtime.bootstrap import init_database
     from vigie.config import load_settings
-    from vigie.events import make_event, save_user_event
+    from vigie.calendar.events import make_event, save_user_event
     from vigie.feed.simulator import Simulator
-    from vigie.feed.worker import load_event_file, publish_until
+    from vigie.runtime.feed import load_event_file, publish_until
 
     settings = load_settings({"data_dir": str(data_dir), "feed": "simulator", "history_weeks": weeks,
                               "secret_key": "browser-test-key"})
@@ -188,7 +188,7 @@ def session_factory(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 def push_correction(server: LiveServer, data_dir: Path, code: str, people: int, slots: int = 1) -> None:
     """Correct the current slot (and the slots - 1 before it) of a sector through the push API, as a feed would."""
     from vigie.store import Store
-    from vigie.tokens import create_token
+    from vigie.identity.tokens import create_token
 
     token = create_token(Store(data_dir / "vigie.db"), f"push{code}{int(time.time() * 1e6)}", "ingest")
     now = int(time.time() // 1800 * 1800)

@@ -20,7 +20,8 @@ def test_two_devices_follow_one_exercise(session_factory: Any, seeded_data_dir: 
     try:
         _play(session_factory, seeded_data_dir)
     finally:  # the other browser tests use the same accounts live
-        from vigie import accounts, exercises
+        from vigie.identity import accounts
+        from vigie.training import exercises
         from vigie.store import Store
 
         store = Store(seeded_data_dir / "vigie.db")
@@ -29,7 +30,7 @@ def test_two_devices_follow_one_exercise(session_factory: Any, seeded_data_dir: 
 
 
 def _play(session_factory: Any, seeded_data_dir: Any) -> None:
-    from vigie.exercises import list_exercises
+    from vigie.training.exercises import list_exercises
     from vigie.store import Store
 
     trainer = session_factory("trainer").login("/exercice")

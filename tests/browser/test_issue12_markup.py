@@ -9,7 +9,7 @@ EVIL = '<a href="https://evil.example/">CLICK ME</a> <b>bold</b> <span style="fo
 
 
 def test_plotly_markup_in_an_event_name_is_shown_as_text(session_factory: Any, seeded_data_dir: Path) -> None:
-    from vigie.events import make_event, save_user_event
+    from vigie.calendar.events import make_event, save_user_event
     from vigie.store import Store
 
     store = Store(seeded_data_dir / "vigie.db")

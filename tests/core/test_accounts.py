@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie import accounts
+from vigie.identity import accounts
 from vigie.store import Store
 
 PASSWORD = "correct-horse-battery-staple"

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from vigie.alerts import Summary, get_alert
 from vigie.alerts.states import raise_alert
-from vigie.bootstrap import init_database
-from vigie.cli import main
+from vigie.runtime.bootstrap import init_database
+from cli import main
 from vigie.config import load_settings
 from vigie.store import Store
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie import exercises
+from vigie.training import exercises
 from vigie.alerts import Summary, list_alerts
 from vigie.alerts.delivery import email_message, signature, where
 from vigie.alerts.outbox import claim, dispatch, recipients

@@ -12,7 +12,7 @@ from vigie.alerts.rules import Rule, get_rule, load_rules, save_rule
 from vigie.config import load_settings
 from vigie.reference import update_reference
 from vigie.store import Store
-from vigie.zones import save_zone
+from vigie.analysis.zones import save_zone
 from tests.core.test_reference import WEEK, local, make_store, put
 
 T = local("2026-08-15T21:00")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie import audit
+from vigie.identity import audit
 from vigie.alerts import AlertError, AlertNotFound, Summary, acknowledge, close, get_alert, list_alerts, open_alert_count
 from vigie.alerts.model import active_alert_count
 from vigie.alerts.states import close_automatically, raise_alert

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
-from vigie.allocation import (
+from vigie.operations.allocation import (
     AllocationProblem, DemandSector, InfeasibleAllocation, InvalidRatios, Move, NoStations, Ratios, ResourceRatio,
     congestion_factor, load_ratios, normalise_level, parse_ratios, read_travel_times, sector_demand, sector_levels,
     sector_massifs, units,
 )
 from vigie.config import load_settings
-from vigie.crisis import RankedSector
-from vigie.stations import RESOURCES, Station
+from vigie.operations.crisis import RankedSector
+from vigie.operations.stations import RESOURCES, Station
 
 KM_PER_DEG_LAT = 111.195
 MINUTES_PER_DEG = KM_PER_DEG_LAT * 1.3          # detour 1.3 at 60 km/h: 1.3 min per km

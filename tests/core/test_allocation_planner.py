@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from vigie.allocation import AllocationProblem, InvalidRatios, load_ratios, parse_ratios
+from vigie.operations.allocation import AllocationProblem, InvalidRatios, load_ratios, parse_ratios
 from vigie.config import load_settings
 from vigie.sectors import default_catalogue_path, load_catalogue
-from vigie.stations import default_stations_path, great_circle_km, read_stations
+from vigie.operations.stations import default_stations_path, great_circle_km, read_stations
 
 SETTINGS = load_settings({"data_dir": "unused"}, environ={})
 CATALOGUE = load_catalogue(default_catalogue_path("13"))

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from vigie import calendar_import as ci
-from vigie.bootstrap import init_database
+from vigie.operations import imports as ci
+from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
-from vigie.events import InvalidEvents, load_events
-from vigie.overlays import ImportRefused
+from vigie.calendar.events import InvalidEvents, load_events
+from vigie.operations.overlays import ImportRefused
 from vigie.slots import parse_instant
 from vigie.store import Store
 
@@ -250,7 +250,7 @@ def test_tzid_in_the_skipped_spring_hour_reads_the_offset_before_the_change(stor
 def test_cli_events_import_and_list(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from vigie.cli import main
+    from cli import main
 
     runner = CliRunner(env={"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"})
     calendar = tmp_path / "feria.ics"

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, WALL, data_dir, history,  # noqa: F401
                                        new_exercise, observed, template_dir)
-from vigie.clock import Clock, ExerciseClock, LiveClock, clock_for, view_time_at
-from vigie.exercises import end_exercise, jump, overlay_for, pause, resume, set_speed, start
-from vigie.situation import situation_at
+from vigie.training.clock import Clock, ExerciseClock, LiveClock, clock_for, view_time_at
+from vigie.training.exercises import end_exercise, jump, overlay_for, pause, resume, set_speed, start
+from vigie.analysis.situation import situation_at
 from vigie.store import Store
 
 

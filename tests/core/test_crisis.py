@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from vigie.config import load_settings
-from vigie.crisis import UNEXPLAINED, rank_sectors
-from vigie.events import make_event, save_user_event
+from vigie.operations.crisis import UNEXPLAINED, rank_sectors
+from vigie.calendar.events import make_event, save_user_event
 from vigie.reference import update_reference
-from vigie.stations import Station, replace_stations
+from vigie.operations.stations import Station, replace_stations
 from vigie.store import Store
 from tests.core.test_reference import WEEK, local, make_store, put
 
@@ -116,7 +116,7 @@ ARLES = "13004"
 
 def _simulated_store(folder: Path, codes: list[str], first: str, until: int) -> Store:
     """The given sectors of the catalogue with simulated counts from `first` to `until`, events flagged."""
-    from vigie.events import read_events, default_events_path, sync_events
+    from vigie.calendar.events import read_events, default_events_path, sync_events
     from vigie.feed.simulator import Simulator
     from vigie.reference import flag_events, rebuild_reference
     from vigie.sectors import default_catalogue_path, load_catalogue
@@ -161,8 +161,8 @@ def test_arles_keeps_a_usual_value_and_is_ranked_during_the_feria_du_riz(tmp_pat
 
 
 def test_an_ordinary_simulated_day_shows_no_unexplained_sector(tmp_path: Path) -> None:
-    from vigie.bootstrap import init_database
-    from vigie.feed.worker import load_event_file, publish_until
+    from vigie.runtime.bootstrap import init_database
+    from vigie.runtime.feed import load_event_file, publish_until
     from vigie.feed.simulator import Simulator
 
     settings = load_settings({"data_dir": str(tmp_path), "feed": "simulator"}, environ={})  # as `make run`
@@ -176,7 +176,7 @@ def test_an_ordinary_simulated_day_shows_no_unexplained_sector(tmp_path: Path) -
 
 
 def test_a_deserted_sector_is_listed_below_usual(store: Store) -> None:
-    from vigie.crisis import below_usual, crisis_lists
+    from vigie.operations.crisis import below_usual, crisis_lists
 
     put(store, "13001", [T - STEP, T], 2000)                      # usual 10 000: evacuated
     put(store, "13201", [T], 4000)                                # 1 000 under: too small a shortfall

@@ -21,7 +21,7 @@ def test_readme_gives_the_two_commands() -> None:
 def test_every_cli_command_is_in_the_readme() -> None:
     import click
 
-    from vigie.cli import main
+    from cli import main
 
     readme = ROOT.joinpath("README.md").read_text(encoding="utf-8")
     missing = []

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
-from vigie.events import (
+from vigie.calendar.events import (
     InvalidEvents,
     delete_event,
     default_events_path,

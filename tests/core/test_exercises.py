@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from vigie import accounts, audit, exercises
-from vigie.accounts import User
-from vigie.bootstrap import init_database
-from vigie.clock import ExerciseError, clock_for
+from vigie.identity import accounts, audit
+from vigie.training import exercises
+from vigie.identity.accounts import User
+from vigie.runtime.bootstrap import init_database
+from vigie.training.clock import ExerciseError, clock_for
 from vigie.config import load_settings
-from vigie.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump, overlay_for,
+from vigie.training.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump, overlay_for,
                              pause, record_decision, resume, set_speed, start)
 from vigie.reference import rebuild_reference
-from vigie.situation import situation_at
+from vigie.analysis.situation import situation_at
 from vigie.slots import PARIS
 from vigie.store import Store
 
@@ -305,7 +306,7 @@ def test_overlay_is_merged_into_the_situation_at_read_time(history: Store) -> No
 
 
 def test_live_tables_are_byte_identical_after_an_exercise(history: Store) -> None:
-    from vigie.scenarios import create_from_scenario, find_scenario
+    from vigie.training.scenarios import create_from_scenario, find_scenario
 
     before = live_digest(history)
     scenario = find_scenario("cote-bleue-feu")
@@ -374,7 +375,7 @@ def test_timeline_tells_what_happened_in_order(history: Store) -> None:
 
 
 def test_timeline_ranking_matches_the_crisis_ranking(history: Store) -> None:
-    from vigie.crisis import rank_sectors
+    from vigie.operations.crisis import rank_sectors
 
     exercise = new_exercise(history, speed=600)
     add_injection(history, exercise.id, ["13208", "13056"], SATURDAY_14H, SATURDAY_14H + 2 * STEP, delta=40_000,
@@ -403,7 +404,7 @@ def test_scenario_injections_not_reached_stay_off_the_timeline(history: Store) -
 
 # -- command line ------------------------------------------------------------------------------------------
 def test_cli_runs_an_exercise(data_dir: Path) -> None:
-    from vigie.cli import main
+    from cli import main
 
     runner = CliRunner(env={"VIGIE_DATA_DIR": str(data_dir), "VIGIE_FEED": "none"})
 

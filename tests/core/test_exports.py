@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from vigie import exports, zones
-from vigie.bootstrap import init_database
+from vigie.analysis import exports, zones
+from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
-from vigie.exports import Column, to_csv
+from vigie.analysis.exports import Column, to_csv
 from vigie.slots import parse_instant
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")

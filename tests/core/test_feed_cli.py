@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from vigie.cli import main
+from cli import main
 from vigie.feed.simulator import Simulator
 from vigie.slots import parse_instant
 from vigie.store import Store
-from vigie.tokens import verify_token
+from vigie.identity.tokens import verify_token
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures" / "feed"

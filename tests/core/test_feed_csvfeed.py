@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
-from vigie.feed.csvfeed import scan_folder
+from vigie.runtime.dropfolder import scan_folder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feed"
 NOW = 1_800_000_000

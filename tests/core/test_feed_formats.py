@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
 from vigie.feed.formats import MAX_CELL_CHARS, MAX_PROBLEMS, ProblemLog, classify_count, parse_batch
 from vigie.feed.ingest import ingest_bytes

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
 from vigie.feed.health import freshness, status
 from vigie.feed.ingest import ingest_bytes

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
 from vigie.feed.ingest import ingest_bytes, ingest_file, ingest_tables

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
 from vigie.feed.simulator import Simulator
-from vigie.feed.worker import FeedError, publish_until, run_feed
+from vigie.runtime.feed import FeedError, publish_until, run_feed
 from vigie.slots import local_day_bounds, parse_instant, slot_range, to_local
 from vigie.store import Store
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vigie import exercises
-from vigie.bootstrap import init_database
+from vigie.training import exercises
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
-from vigie.events import make_event, save_user_event
+from vigie.calendar.events import make_event, save_user_event
 from vigie.feed.simulator import Simulator
-from vigie.feed.worker import publish_until
+from vigie.runtime.feed import publish_until
 from vigie.forecast import HORIZON, ForecastError, clear_cache, forecast_at, model_for
 from vigie.forecast.fit import fit_model
 from vigie.reference import rebuild_reference

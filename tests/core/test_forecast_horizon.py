@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 
 from tests.core.test_forecast import AUBAGNE, NOW, STEP, history, store  # noqa: F401 (fixtures)
-from vigie.allocation import AllocationProblem
+from vigie.operations.allocation import AllocationProblem
 from vigie.config import Settings
-from vigie.events import make_event, save_user_event
+from vigie.calendar.events import make_event, save_user_event
 from vigie.forecast import clear_cache
-from vigie.forecast.horizon import UnknownHorizon, check_horizon_key, rank_ahead
-from vigie.stations import load_stations
+from vigie.operations.horizon import UnknownHorizon, check_horizon_key, rank_ahead
+from vigie.operations.stations import load_stations
 from vigie.store import Store
 
 T = NOW - NOW % STEP

@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from vigie import calendar_import, overlays
-from vigie.bootstrap import init_database
+from vigie.operations import imports as calendar_import, overlays
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
-from vigie.events import COLUMNS
-from vigie.overlays import ImportRefused
+from vigie.calendar.events import COLUMNS
+from vigie.operations.overlays import ImportRefused
 from vigie.store import Store
 
 LONG = "1 " * 50_000  # 100 000 characters, digits and spaces (under the csv module's own limit)

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from vigie import overlays
-from vigie.bootstrap import init_database
+from vigie.operations import overlays
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
-from vigie.situation import situation_at
+from vigie.analysis.situation import situation_at
 from vigie.slots import parse_instant
 from vigie.store import Store
 
@@ -165,7 +165,7 @@ def test_any_file_is_imported_or_refused_cleanly(shared_store: Store, data: byte
 def test_cli_imports(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from vigie.cli import main
+    from cli import main
 
     runner = CliRunner(env={"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"})
     ok = runner.invoke(main, ["overlays", "import-massifs", str(REPO / "data/massifs/levels-demo.csv")])

@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vigie import exercises
+from vigie.training import exercises
 from vigie.config import load_settings
-from vigie.crisis import rank_sectors
+from vigie.operations.crisis import rank_sectors
 from vigie.reference import compute_reference, rebuild_reference, update_reference
 from vigie.slots import same_time_weeks_before
-from vigie.situation import SEGMENTS, guard_segments, sector_series, situation_at
+from vigie.analysis.situation import SEGMENTS, guard_segments, sector_series, situation_at
 from vigie.store import Store
 from tests.core.test_reference import WEEK, local, make_store
 

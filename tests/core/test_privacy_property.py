@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
-from vigie import exports, zones
+from vigie.analysis import exports, zones
 from vigie.config import load_settings
-from vigie.crisis import rank_sectors
+from vigie.operations.crisis import rank_sectors
 from vigie.reference import update_reference
 from vigie.slots import same_time_weeks_before
-from vigie.report import build_report, ranked_rows
-from vigie.situation import sector_series, significance_at, situation_at, top_movers
+from vigie.briefing.report import build_report, ranked_rows
+from vigie.analysis.situation import sector_series, significance_at, situation_at, top_movers
 from vigie.store import Store
 from tests.core.test_privacy_derived import SECTORS, T
 from tests.core.test_reference import make_store

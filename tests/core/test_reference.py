@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from vigie import reference
-from vigie.events import make_event
-from vigie.feed.calendar import SUNDAY, day_kind, is_bridge, is_public_holiday
+from vigie.calendar.events import make_event
+from vigie.calendar.days import SUNDAY, day_kind, is_bridge, is_public_holiday
 from vigie.reference import INSUFFICIENT_HISTORY, compute_reference, describe, flag_day, read_reference
 from vigie.slots import local_day_bounds, parse_instant, slot_range, to_local
 from vigie.store import Store
@@ -284,7 +284,7 @@ def test_rebuild_matches_the_incremental_update(autumn: Store) -> None:
 
 
 def test_cli_rebuild(tmp_path: Path) -> None:
-    from vigie.cli import main
+    from cli import main
 
     runner = CliRunner()
     env = {"VIGIE_DATA_DIR": str(tmp_path), "VIGIE_FEED": "none"}

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from vigie import exercises, scenarios
-from vigie.bootstrap import init_database
+from vigie.training import exercises, scenarios
+from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
-from vigie.crisis import rank_sectors
+from vigie.operations.crisis import rank_sectors
 from vigie.feed.simulator import Simulator
-from vigie.feed.worker import publish_until
-from vigie.situation import slot_to_show
+from vigie.runtime.feed import publish_until
+from vigie.analysis.situation import slot_to_show
 from vigie.store import Store
 
 EXPECTED = {  # scenario -> (hours after its start, sectors that must be ranked)

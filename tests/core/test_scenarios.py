@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, STEP, WALL, data_dir, history,  # noqa: F401
                                        live_digest, new_exercise, template_dir)
-from vigie import exercises
-from vigie.scenarios import (InvalidScenario, Scenario, apply_scenario, create_from_scenario, default_scenarios_folder,
+from vigie.training import exercises
+from vigie.training.scenarios import (InvalidScenario, Scenario, apply_scenario, create_from_scenario, default_scenarios_folder,
                              find_scenario, format_offset, list_scenarios, load_scenario, parse_offset, resolve_start,
                              scan_scenarios)
 from vigie.sectors import default_catalogue_path, load_catalogue

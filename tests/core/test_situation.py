@@ -10,7 +10,7 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 from vigie.config import load_settings
 from vigie.reference import update_reference
 from vigie.sectors import UnknownSector
-from vigie.situation import (
+from vigie.analysis.situation import (
     INSUFFICIENT_HISTORY, guard_segments, latest_slot, sector_series, situation_at, top_movers, z_score,
 )
 from vigie.store import Store
@@ -156,11 +156,11 @@ def test_segment_guard_never_reveals_a_small_count(parts: list[int], k: int) -> 
 def test_shared_situation_is_reused_until_a_new_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import time as _time
 
-    from vigie.bootstrap import init_database
+    from vigie.runtime.bootstrap import init_database
     from vigie.config import load_settings
     from vigie.feed.simulator import Simulator
-    from vigie.feed.worker import publish_until
-    from vigie.situation import latest_slot, shared_situation_at
+    from vigie.runtime.feed import publish_until
+    from vigie.analysis.situation import latest_slot, shared_situation_at
 
     settings = load_settings({"data_dir": str(tmp_path), "feed": "simulator", "history_weeks": 1}, environ={})
     store = init_database(settings)

@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
-from vigie.stations import (
+from vigie.operations.stations import (
     COLUMNS, InvalidStations, Station, default_stations_path, ensure_demo_stations, import_stations, load_stations,
     parse_stations, read_stations, sector_groupements, stations_are_demo,
 )
@@ -89,7 +89,7 @@ def test_load_falls_back_to_the_demo_file(store: Store) -> None:
 
 
 def test_cli_import_and_list(store: Store, tmp_path: Path) -> None:
-    from vigie.cli import main
+    from cli import main
 
     env = {"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"}
     runner = CliRunner()

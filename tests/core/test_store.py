@@ -41,7 +41,7 @@ def test_write_is_all_or_nothing(tmp_path: Path) -> None:
 
 
 def test_audit_is_append_only(tmp_path: Path) -> None:
-    from vigie import audit
+    from vigie.identity import audit
 
     store = Store(tmp_path / "v.db")
     store.migrate()

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, STEP, WALL, data_dir, history,  # noqa: F401
                                        new_exercise, settings_for, template_dir, user_id)
-from vigie import exercises
-from vigie.exercises import add_injection, start
+from vigie.training import exercises
+from vigie.training.exercises import add_injection, start
 from vigie.store import Store
 from vigie.view import View, view_for
 

@@ -9,8 +9,8 @@ from typing import Any, Iterable, Sequence
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from vigie import zones
-from vigie.bootstrap import init_database
+from vigie.analysis import zones
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
 from vigie.feed.simulator import Simulator
 from vigie.slots import local_day_bounds, parse_instant, to_local
@@ -387,7 +387,7 @@ def test_audit_line_for_a_query(db: tuple[Store, Settings]) -> None:
 def test_cli_zones_and_query(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from vigie.cli import main
+    from cli import main
 
     runner = CliRunner(env={"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"})
     saved = runner.invoke(main, ["zones", "save", "Camargue", "13004", "13096"])

@@ -7,7 +7,7 @@ from typing import Iterator
 import pytest
 
 from tests.faults.support import WEEK_START, fault_overrides, ingest_days
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
 from vigie.store import Store
 

@@ -28,14 +28,14 @@ from vigie.alerts import Summary, acknowledge, close, list_alerts
 from vigie.alerts.rules import get_rule, save_rule
 from vigie.alerts.sender import REFRESH_GRACE_SECONDS, Sender
 from vigie.alerts.states import raise_alert
-from vigie.bootstrap import init_database
+from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
 from vigie.alerts.evaluate import evaluate_live, last_mark
 from vigie.feed.ingest import ingest_bytes, refresh_reference
 from vigie.reference import rebuild_reference, refreshed_batch
 from vigie.slots import iso_z
 from vigie.store import Store
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 SECRET = "test-webhook-secret"
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries\n"

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.faults.support import DAY, ROOT, SECTORS, WEEK_START, cli_env, count_rows, ingest_days, run_vigie
-from vigie.backup import (BackupError, backup, database_in_use, integrity, list_backups, restore, retention,
+from vigie.runtime.backup import (BackupError, backup, database_in_use, integrity, list_backups, restore, retention,
                           space_error)
-from vigie.cli import main
+from cli import main
 from vigie.config import Settings
 from vigie.store import Store
 

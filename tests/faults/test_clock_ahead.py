@@ -7,7 +7,7 @@ from vigie.config import Settings
 from vigie.feed import health
 from vigie.feed.formats import observations_csv
 from vigie.feed.ingest import ingest_bytes
-from vigie.situation import situation_at
+from vigie.analysis.situation import situation_at
 from vigie.slots import iso_z
 from vigie.store import Store
 

@@ -9,7 +9,7 @@ import pytest
 
 from server.context import vigie
 from tests.faults.support import SECTORS, fault_overrides, run_vigie
-from vigie.backup import integrity
+from vigie.runtime.backup import integrity
 from vigie.store import Store
 
 EXPECTED_ROWS = 2 * 48 * SECTORS

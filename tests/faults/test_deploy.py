@@ -21,7 +21,7 @@ import click
 import pytest
 
 from tests.faults.support import ROOT, cli_env
-from vigie.cli import main
+from cli import main
 from vigie.config import SETTINGS, load_settings
 
 DEPLOY = ROOT / "deploy"

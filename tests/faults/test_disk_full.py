@@ -11,7 +11,7 @@ import signal
 from pathlib import Path
 
 from tests.faults.support import DAY, SECTORS, WEEK_START, count_rows, run_vigie, simulated
-from vigie.backup import integrity
+from vigie.runtime.backup import integrity
 from vigie.config import Settings
 from vigie.feed.formats import observations_csv
 from vigie.store import Store

@@ -12,9 +12,9 @@ import requests
 
 from tests.faults.support import ROOT, cli_env, run_vigie
 from vigie.config import Settings
-from vigie.feed.csvfeed import scan_folder
+from vigie.runtime.dropfolder import scan_folder
 from vigie.store import Store
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
 # Before the fix, 200 000 digits in one cell held a worker until gunicorn killed it (61 s).

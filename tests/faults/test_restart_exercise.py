@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 
 from tests.faults.support import WEEK_START, run_python
-from vigie.clock import clock_for
-from vigie.exercises import create_exercise, get_exercise, start
+from vigie.training.clock import clock_for
+from vigie.training.exercises import create_exercise, get_exercise, start
 from vigie.store import Store
 
 SPEED = 60
@@ -15,7 +15,7 @@ TOLERANCE = 5.0  # exercise seconds
 
 READ_CLOCK = """
 import time
-from vigie.clock import clock_for
+from vigie.training.clock import clock_for
 from vigie.store import Store
 store = Store({path!r})
 wall = time.time()
@@ -23,7 +23,7 @@ print(wall, clock_for(store, {exercise}, wall_now=wall).now())
 """
 
 PAUSE = """
-from vigie.exercises import pause
+from vigie.training.exercises import pause
 from vigie.store import Store
 print(pause(Store({path!r}), {exercise}, "formateur").anchor_view_time)
 """

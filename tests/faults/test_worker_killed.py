@@ -15,9 +15,9 @@ from typing import Any
 import requests
 
 from tests.faults.support import ROOT, cli_env
-from vigie import accounts
+from vigie.identity import accounts
 from vigie.store import Store
-from vigie.tokens import create_token
+from vigie.identity.tokens import create_token
 
 
 def _free_port() -> int:

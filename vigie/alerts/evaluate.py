@@ -5,7 +5,7 @@ path whatever the door) at the newest slot. In an exercise they run at the exerc
 its injections (the sender does it as the clock moves). A condition seen again refreshes its
 alert; a condition gone for the rule's hold closes it.
 
-The crisis and below-usual rules read the two lists of /crise (`vigie.crisis.crisis_lists`):
+The crisis and below-usual rules read the two lists of /crise (`vigie.operations.crisis.crisis_lists`):
 the same thresholds, the same entry rule (`crisis_entry_slots` consecutive slots) and the same
 hysteresis (`crisis_hysteresis_slots`), so that an alert is open exactly while its sector is
 listed there (a rule's own thresholds replace the settings' in that same computation).
@@ -23,9 +23,9 @@ from vigie.alerts.model import COLUMNS, KINDS, Alert, Summary, alert_from_row
 from vigie.alerts.rules import Rule, below_usual_limits, crisis_limits, load_rules, rule_sectors
 from vigie.alerts.states import close_automatically, raise_alert
 from vigie.config import Settings
-from vigie.crisis import CrisisLists, groupements, crisis_lists
+from vigie.operations.crisis import CrisisLists, groupements, crisis_lists
 from vigie.feed import health
-from vigie.situation import Overlay, Situation, latest_slot, situation_at, slot_to_show
+from vigie.analysis.situation import Overlay, Situation, latest_slot, situation_at, slot_to_show
 from vigie.store import Store
 
 log = logging.getLogger("vigie.alerts")
@@ -182,8 +182,8 @@ def evaluate_live(store: Store, settings: Settings, *, kinds: tuple[str, ...] = 
 
 def exercise_view(store: Store, settings: Settings, exercise_id: int, now: float) -> View:
     """The view of an exercise at wall time `now`: its clock's slot and its injections."""
-    from vigie.clock import history_end
-    from vigie.exercises import get_exercise, overlay_for
+    from vigie.training.clock import history_end
+    from vigie.training.exercises import get_exercise, overlay_for
 
     exercise = get_exercise(store, exercise_id)
     view_time = exercise.clock(now, history_end(store, exercise.slot_minutes)).now()

@@ -1,6 +1,6 @@
 """The one place alerts read forecasts from; a no-op while Vigie has no forecast module.
 
-It uses `vigie.forecast.horizon.rank_ahead` (the crisis ranking on a horizon): a sector not
+It uses `vigie.operations.horizon.rank_ahead` (the crisis ranking on a horizon): a sector not
 significant now whose forecast crosses the crisis thresholds within the rule's horizon is a
 crossing, reported at the slot it crosses with the expected excess at its peak.
 """
@@ -10,16 +10,16 @@ import importlib
 from typing import Any, Callable
 
 from vigie.config import Settings
-from vigie.situation import Overlay
+from vigie.analysis.situation import Overlay
 from vigie.store import Store
 
 HORIZON_KEYS = ((2, "1h"), (4, "2h"), (6, "3h"), (12, "peak"))
 
 
 def _rank_ahead() -> Callable[..., Any] | None:
-    """vigie.forecast.horizon.rank_ahead when the module and the function exist."""
+    """vigie.operations.horizon.rank_ahead when the module and the function exist."""
     try:
-        module = importlib.import_module("vigie.forecast.horizon")
+        module = importlib.import_module("vigie.operations.horizon")
     except ImportError:
         return None
     found = getattr(module, "rank_ahead", None)

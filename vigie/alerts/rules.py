@@ -1,7 +1,7 @@
 """Alert rules: what opens an alert, stored in alert_rules, narrowed to a zone, an authority or a groupement.
 
 Kinds and their condition at slot t (each returns the findings: sector, summary):
-* crisis: the sector is in the crisis ranking (vigie.crisis.crisis_lists: its thresholds, entry
+* crisis: the sector is in the crisis ranking (vigie.operations.crisis.crisis_lists: its thresholds, entry
   rule and hysteresis; `min_excess` replaces crisis_min_excess);
 * below_usual: the sector is in the below-usual list of the same function (z <= -min_z and a
   shortfall of at least min_excess people, by default crisis_min_z and crisis_min_deficit, with
@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from vigie import audit
+from vigie.identity import audit
 from vigie.alerts.model import KINDS, SEVERITIES, AlertError
 from vigie.store import Store
 

@@ -17,7 +17,7 @@ from vigie.alerts.outbox import claim, dispatch, mark_delivered, mark_failed
 from vigie.alerts.states import close_automatically
 from vigie.config import Settings
 from vigie.reference import mark_batches_refreshed, refreshed_batch, update_reference
-from vigie.situation import latest_slot
+from vigie.analysis.situation import latest_slot
 from vigie.store import Store
 
 log = logging.getLogger("vigie.alerts")
@@ -120,7 +120,7 @@ def run_sender(settings: Settings, stop_event: threading.Event, store: Store | N
                poll_seconds: float | None = None) -> None:
     """Run the sender until stop_event is set; a failing turn is logged and the next one tried."""
     if store is None:
-        from vigie.bootstrap import init_database
+        from vigie.runtime.bootstrap import init_database
 
         store = init_database(settings)
     sender = Sender(store, settings)

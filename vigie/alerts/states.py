@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import sqlite_utils
 
-from vigie import audit
+from vigie.identity import audit
 from vigie.alerts.model import COLUMNS, Alert, AlertError, AlertNotFound, Summary, alert_from_row
 from vigie.store import Store
 

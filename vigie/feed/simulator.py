@@ -24,8 +24,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from vigie.events import Event, default_events_path, read_events
-from vigie.feed.calendar import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
+from vigie.calendar.events import Event, default_events_path, read_events
+from vigie.calendar.days import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
 from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, VisitorTable
 from vigie.feed.simulator_shapes import (LOCAL_SHARE, DayRegime, beach_weather, bell, day_regime, event_activity,
                                          event_crowd, leisure_share, local_clock, occupancy, sampling_noise,

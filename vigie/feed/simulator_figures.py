@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from vigie.feed.calendar import HolidayPeriod, read_school_holidays
+from vigie.calendar.days import HolidayPeriod, read_school_holidays
 from vigie.feed.simulator import _H_WORK, Simulator
 from vigie.slots import parse_instant
 

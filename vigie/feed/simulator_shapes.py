@@ -13,8 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from vigie.events import Event
-from vigie.feed.calendar import HolidayPeriod, is_public_holiday
+from vigie.calendar.events import Event
+from vigie.calendar.days import HolidayPeriod, is_public_holiday
 
 WEATHER_STREAM = 3
 WEATHER_PHI = 0.7      # day-to-day persistence of the weather (AR(1) coefficient)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vigie.events import load_events
+from vigie.calendar.events import load_events
 from vigie.forecast.data import event_crowd, presence_matrix, sector_codes, sector_kinds, usual_matrix
 from vigie.forecast.fit import BAND_DAYS, FIT_DAYS, fit_bands, fit_half_lives
 from vigie.forecast.model import HORIZON, ForecastModel, decay, project, rolling_ratio

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from vigie.events import Event
+from vigie.calendar.events import Event
 from vigie.reference import compute_reference, read_reference
 from vigie.store import Store
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vigie.events import load_events
+from vigie.calendar.events import load_events
 from vigie.forecast.data import event_crowd, presence_matrix, sector_codes, sector_kinds, usual_matrix
 from vigie.forecast.model import (DEFAULT_HALF_LIFE, HALF_LIVES, HORIZON, ForecastModel, band_quantiles, decay, log_errors, project,
                                   rolling_ratio)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vigie import privacy
-from vigie.events import load_events
+from vigie.calendar.events import load_events
 from vigie.forecast.data import (Overlay, event_crowd, forget_usual, presence_matrix, sector_codes, sector_kinds,
                                  usual_ahead)
 from vigie.forecast.fit import fit_model

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from vigie import privacy
-from vigie.feed.calendar import day_kind, day_regime
+from vigie.calendar.days import day_kind, day_regime
 from vigie.reference.model import HISTORY_DAYS, WARMUP_DAYS, Cube, DayModel, build_cube, model_days, positions
 from vigie.slots import local_day_bounds, slot_range, to_local
 from vigie.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from vigie.feed.calendar import KIND_NAMES, REGIME_NAMES
+from vigie.calendar.days import KIND_NAMES, REGIME_NAMES
 from vigie.reference.model import POOLED, SAME_KIND
 
 if TYPE_CHECKING:

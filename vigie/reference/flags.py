@@ -95,7 +95,7 @@ def event_days(start: Any, end: Any) -> list[str]:
 
 def flag_events(store: Store, events: Iterable[Any], *, recompute: bool = True,
                 min_daily_attendance: int = EVENT_MIN_DAILY_ATTENDANCE) -> int:
-    """Flag every sector-day touched by these events (vigie.events.Event); return the flags written.
+    """Flag every sector-day touched by these events (vigie.calendar.events.Event); return the flags written.
 
     Diffuse events (fewer than min_daily_attendance expected visits per day, e.g. a long
     exhibition) are not flagged: they barely move the counts and would starve baselines.

@@ -3,7 +3,7 @@
 For a target day d and a sector (docs/methods.md):
 
 1. source days: the K most recent usable days of the same type (kind x regime, see
-   vigie.feed.calendar); with fewer than MIN_DAYS of them, the most recent days of the
+   vigie.calendar.days); with fewer than MIN_DAYS of them, the most recent days of the
    same kind in other regimes, then any day (a pooled profile). A day is
    unusable for a sector when it is flagged (event, crisis) or mostly missing, so a long
    event reaches further back instead of leaving the sector without a usual value;
@@ -28,7 +28,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from vigie.feed.calendar import FRIDAY, SATURDAY, SUNDAY, WEEKDAY, day_kind, day_regime
+from vigie.calendar.days import FRIDAY, SATURDAY, SUNDAY, WEEKDAY, day_kind, day_regime
 from vigie.slots import PARIS
 
 K_DAYS = {WEEKDAY: 8, FRIDAY: 4, SATURDAY: 4, SUNDAY: 5}

@@ -23,7 +23,7 @@ def settings_from_ctx(ctx: click.Context) -> Settings:
 
 def open_store(ctx: click.Context) -> Store:
     """The migrated store of the configured data dir (sectors loaded)."""
-    from vigie.bootstrap import init_database
+    from vigie.runtime.bootstrap import init_database
 
     try:
         return init_database(settings_from_ctx(ctx))

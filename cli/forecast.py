@@ -6,7 +6,7 @@ import json
 import click
 
 from vigie import privacy
-from vigie.cli import open_store, settings_from_ctx
+from cli import open_store, settings_from_ctx
 from vigie.forecast import ForecastError, forecast_at, save_model
 from vigie.forecast.backtest import BacktestError, BacktestReport, run_backtest
 from vigie.forecast.fit import fit_model

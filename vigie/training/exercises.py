@@ -1,7 +1,7 @@
 """Training exercises: a shared clock over history, participants, injections, after-action timeline.
 
 An exercise replays history from `start_at` at a speed of x1 to x3600. Its clock lives in
-the `exercises` row (see vigie.clock), so every device joined to it shows the same time.
+the `exercises` row (see vigie.training.clock), so every device joined to it shows the same time.
 Injected presence goes to `exercise_injections` and reaches the views through
 `overlay_for`, which the situation engine adds at read time: live tables (observations,
 unique visitors, references, sectors, events, stations) are only ever read.
@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-from vigie import audit, privacy
-from vigie.accounts import User
-from vigie.clock import (MAX_SPEED, MIN_SPEED, ExerciseClock, ExerciseError, TimeSource, history_end,
+from vigie import privacy
+from vigie.identity import audit
+from vigie.identity.accounts import User
+from vigie.training.clock import (MAX_SPEED, MIN_SPEED, ExerciseClock, ExerciseError, TimeSource, history_end,
                          time_source_for)
 from vigie.config import Settings
 from vigie.i18n import format_int, format_signed, format_time
-from vigie.situation import Overlay
+from vigie.analysis.situation import Overlay
 from vigie.slots import floor_slot, slot_range
 from vigie.store import Store
 
@@ -642,9 +643,9 @@ def _played_slots(segments: list[_Segment], step: int) -> list[tuple[int, float]
 
 def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Settings | None,
                     overlay: Overlay) -> dict[int, list[tuple[str, int]]]:
-    """The crisis list (code, excess) at each slot, with vigie.crisis's thresholds and hysteresis."""
-    from vigie.crisis import listed_at, thresholds
-    from vigie.situation import significance_at
+    """The crisis list (code, excess) at each slot, with vigie.operations.crisis's thresholds and hysteresis."""
+    from vigie.operations.crisis import listed_at, thresholds
+    from vigie.analysis.situation import significance_at
 
     limits = thresholds(settings if settings is not None else Settings())
     wanted = sorted({s - i * step for s in slots for i in range(limits.lookback + 1)})

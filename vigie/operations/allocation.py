@@ -38,7 +38,7 @@ from scipy.sparse import coo_matrix
 from vigie.config import Settings
 from vigie.i18n import format_int
 from vigie.sectors import REPO_ROOT
-from vigie.stations import RESOURCES, Station, great_circle_km
+from vigie.operations.stations import RESOURCES, Station, great_circle_km
 
 LEVEL_RANK = {"none": 0, "green": 1, "yellow": 2, "orange": 3, "red": 4, "black": 5}
 LEVEL_ALIASES = {"vert": "green", "jaune": "yellow", "rouge": "red", "noir": "black", "": "none", "aucun": "none"}
@@ -472,8 +472,8 @@ class AllocationProblem:
                        ratios: Ratios | None = None, massif_levels: Mapping[str, str] | None = None,
                        travel: Mapping[tuple[str, str], float] | Path | str | None = None) -> AllocationProblem:
         """Build from ranked sectors (crisis.rank_sectors) or a Situation (its significant sectors)."""
-        from vigie.crisis import thresholds
-        from vigie.situation import Situation
+        from vigie.operations.crisis import thresholds
+        from vigie.analysis.situation import Situation
 
         chosen: list[Any]
         if isinstance(source, Situation):

@@ -18,8 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from vigie.events import default_events_path, read_events, sync_events
-from vigie.feed.csvfeed import scan_folder
+from vigie.calendar.events import default_events_path, read_events, sync_events
+from vigie.runtime.dropfolder import scan_folder
 from vigie.feed.ingest import IngestResult, ingest_tables, known_sectors, refresh_reference
 from vigie.feed.simulator import Simulator, local_days
 from vigie.slots import floor_slot, local_day_bounds, to_local
@@ -41,7 +41,7 @@ def run_feed(settings: Mapping[str, Any], stop_event: threading.Event, store: St
         stop_event.wait()
         return
     if store is None:
-        from vigie.bootstrap import init_database
+        from vigie.runtime.bootstrap import init_database
 
         store = init_database(settings)  # type: ignore[arg-type]
     load_event_file(store, settings)

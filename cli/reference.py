@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import click
 
-from vigie import audit, events, reference
-from vigie.cli import open_store, settings_from_ctx
+from vigie import reference
+from vigie.calendar import events
+from vigie.identity import audit
+from cli import open_store, settings_from_ctx
 from vigie.slots import parse_instant
 
 

@@ -28,8 +28,8 @@ def load_sectors(store: Store, catalogue: Catalogue) -> int:
 
 def init_database(settings: Settings) -> Store:
     """Migrate the schema, load the sectors and (if none) the demo stations; idempotent, no history."""
-    from vigie.feed.worker import load_event_file
-    from vigie.stations import ensure_demo_stations
+    from vigie.runtime.feed import load_event_file
+    from vigie.operations.stations import ensure_demo_stations
 
     store = open_store(settings)
     store.migrate()

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import click
 
-from vigie import audit, stations
-from vigie.cli import open_store, settings_from_ctx
+from vigie.identity import audit
+from vigie.operations import stations
+from cli import open_store, settings_from_ctx
 
 
 @click.group("stations")

@@ -20,14 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from vigie.allocation import AllocationResult
+from vigie.operations.allocation import AllocationResult
 
 import numpy as np
 
 from vigie.config import Settings
-from vigie.events import Event, load_events
-from vigie.situation import Overlay, SectorSituation, Situation, significance_at, situation_at
-from vigie.stations import Station, load_stations, sector_groupements
+from vigie.calendar.events import Event, load_events
+from vigie.analysis.situation import Overlay, SectorSituation, Situation, significance_at, situation_at
+from vigie.operations.stations import Station, load_stations, sector_groupements
 from vigie.store import Store
 
 UNEXPLAINED = "inexpliqué"

@@ -8,10 +8,10 @@ from typing import Callable, Iterator
 
 import click
 
-from vigie import exercises, scenarios
-from vigie.cli import open_store, settings_from_ctx
-from vigie.clock import ExerciseError, clock_for
-from vigie.exercises import Exercise
+from vigie.training import exercises, scenarios
+from cli import open_store, settings_from_ctx
+from vigie.training.clock import ExerciseError, clock_for
+from vigie.training.exercises import Exercise
 from vigie.i18n import format_time
 from vigie.slots import parse_instant
 from vigie.store import Store

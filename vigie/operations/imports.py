@@ -1,6 +1,6 @@
 """Events calendar management for operators: add, edit, delete, import CSV or iCalendar.
 
-Events are stored by vigie.events (origin 'user', created_by = the operator), and the
+Events are stored by vigie.calendar.events (origin 'user', created_by = the operator), and the
 days they touch are flagged in the reference exclusions (vigie.reference.flag_events) so
 that they stay out of the usual values. Imports are whole-file-or-nothing: every event
 is checked, every problem reported (French and English), nothing written unless all pass.
@@ -22,10 +22,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Collection, Mapping, Sequence
 
-from vigie import events as events_mod
+from vigie.calendar import events as events_mod
 from vigie import reference
-from vigie.events import CATEGORIES, COLUMNS, Event, InvalidEvents, make_event
-from vigie.overlays import MAX_CELL_CHARS, ImportRefused, Problem, csv_refusal, decode
+from vigie.calendar.events import CATEGORIES, COLUMNS, Event, InvalidEvents, make_event
+from vigie.operations.overlays import MAX_CELL_CHARS, ImportRefused, Problem, csv_refusal, decode
 from vigie.slots import PARIS, local_day_bounds
 from vigie.store import Store
 

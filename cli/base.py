@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from vigie.cli import open_store, settings_from_ctx
+from cli import open_store, settings_from_ctx
 from vigie.config import settings_markdown
 
 

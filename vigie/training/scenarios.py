@@ -5,7 +5,7 @@ and lists injections: sectors, a window given as offsets from the exercise start
 ("+0h30", "+2h", "+90min", "+1d"), a change (`delta` people, or a `multiplier` of the
 historical value) and an optional profile (`ramp_up`, `ramp_down`: linear rise at the
 start, linear fall at the end, plateau between). `apply_scenario` writes them into the
-exercise's own injections (vigie.exercises), never into live observations.
+exercise's own injections (vigie.training.exercises), never into live observations.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from vigie import exercises
-from vigie.clock import MAX_SPEED, MIN_SPEED, ExerciseError
-from vigie.exercises import MAX_DELTA, MAX_MULTIPLIER, Exercise
+from vigie.training import exercises
+from vigie.training.clock import MAX_SPEED, MIN_SPEED, ExerciseError
+from vigie.training.exercises import MAX_DELTA, MAX_MULTIPLIER, Exercise
 from vigie.sectors import REPO_ROOT
 from vigie.slots import PARIS, parse_instant, to_local
 from vigie.store import Store

@@ -10,18 +10,18 @@ from types import FrameType
 
 import click
 
-from vigie import audit
-from vigie.cli import open_store, settings_from_ctx
-from vigie.events import InvalidEvents
+from vigie.identity import audit
+from cli import open_store, settings_from_ctx
+from vigie.calendar.events import InvalidEvents
 from vigie.feed import health
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
 from vigie.feed.ingest import ingest_file, refresh_reference
 from vigie.feed.simulator import Simulator, SimulatorError, local_days
-from vigie.feed.worker import FeedError, run_feed
+from vigie.runtime.feed import FeedError, run_feed
 from vigie.sectors import InvalidCatalogue
 from vigie.slots import parse_instant
 from vigie.store import StoreError
-from vigie.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
+from vigie.identity.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
 
 
 @click.command()

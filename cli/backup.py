@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from vigie import audit
-from vigie.backup import BackupError, backup, default_backup_dir, list_backups, restore, retention, retention_cutoff
-from vigie.cli import open_store, settings_from_ctx
+from vigie.identity import audit
+from vigie.runtime.backup import BackupError, backup, default_backup_dir, list_backups, restore, retention, retention_cutoff
+from cli import open_store, settings_from_ctx
 from vigie.slots import iso_z
 from vigie.store import Store, StoreError
 
-log = logging.getLogger("vigie.backup")
+log = logging.getLogger("vigie.runtime.backup")
 DIR_OPTION = click.Path(file_okay=False, path_type=Path)
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigie.config import Settings
-from vigie.crisis import RankedSector, rank_sectors
-from vigie.events import Event, load_events
-from vigie.exercises import Exercise, list_decisions, stamp
-from vigie.situation import Overlay, Situation, situation_at
+from vigie.operations.crisis import RankedSector, rank_sectors
+from vigie.calendar.events import Event, load_events
+from vigie.training.exercises import Exercise, list_decisions, stamp
+from vigie.analysis.situation import Overlay, Situation, situation_at
 from vigie.slots import local_day, local_day_bounds
 from vigie.store import Store
 

@@ -11,7 +11,7 @@ import click
 from vigie.alerts import Alert, AlertError, acknowledge, close, list_alerts
 from vigie.alerts.model import FILTERS, KINDS, SEVERITIES
 from vigie.alerts.rules import Rule, get_rule, load_rules, save_rule
-from vigie.cli import open_store, settings_from_ctx
+from cli import open_store, settings_from_ctx
 from vigie.i18n import format_time
 
 BY = click.option("--by", "username", default="cli", show_default=True, help="Name recorded as who did it.")

@@ -5,8 +5,8 @@ import sys
 
 import click
 
-from vigie import accounts, audit
-from vigie.cli import open_store
+from vigie.identity import accounts, audit
+from cli import open_store
 
 
 def _read_password(from_stdin: bool) -> tuple[str, bool]:

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from vigie.config import Settings
-from vigie.crisis import ALL, RankedSector, events_near, explain, groupements, rank_sectors, thresholds
-from vigie.events import load_events
+from vigie.operations.crisis import ALL, RankedSector, events_near, explain, groupements, rank_sectors, thresholds
+from vigie.calendar.events import load_events
 from vigie.forecast.data import Overlay, reference_ahead
 from vigie.forecast.live import Forecast, cached_forecast
-from vigie.situation import SectorSituation, Situation, situation_at, z_score
+from vigie.analysis.situation import SectorSituation, Situation, situation_at, z_score
 from vigie.store import Store
 
 HORIZONS = {"now": 0, "1h": 2, "2h": 4, "3h": 6, "peak": 12}

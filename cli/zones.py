@@ -6,9 +6,11 @@ from typing import Any
 
 import click
 
-from vigie import audit, calendar_import, exports, overlays, zones
-from vigie.cli import open_store, settings_from_ctx
-from vigie.events import InvalidEvents, load_events
+from vigie.analysis import exports, zones
+from vigie.identity import audit
+from vigie.operations import imports as calendar_import, overlays
+from cli import open_store, settings_from_ctx
+from vigie.calendar.events import InvalidEvents, load_events
 from vigie.i18n import format_int, format_pct
 from vigie.slots import iso_z, parse_instant, to_local
 from vigie.store import Store

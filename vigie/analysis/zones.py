@@ -682,7 +682,7 @@ def query_saved_zone(store: Store, name: str, start: int, end: int, settings: Se
 def audit_zone_query(store: Store, result: ZoneResult, username: str | None, *, address: str | None = None,
                      zone_name: str | None = None, action: str = "zone.query") -> None:
     """Append the audit line of a zone query (or export: action='zone.export')."""
-    from vigie import audit
+    from vigie.identity import audit
 
     audit.record(store, action, username=username, address=address, zone=zone_name or "",
                  sectors=" ".join(result.codes[:40]) + (" ..." if len(result.codes) > 40 else ""),

@@ -1,0 +1,1 @@
+"""What the counts say: the situation at a slot, zone queries, exports and the situation report."""

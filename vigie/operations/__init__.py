@@ -1,0 +1,1 @@
+"""What the ops room decides with: the crisis lists, the stations, the allocation of resources, risk overlays."""

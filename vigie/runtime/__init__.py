@@ -1,0 +1,1 @@
+"""Running an installation: first start and migrations, the feed process, backups."""

@@ -1,0 +1,1 @@
+"""Exercises: the exercise clock, the built-in scenarios, control, injections and timeline."""
