@@ -13,8 +13,8 @@ import dash
 from dash import Dash
 from flask import Flask
 
+from vigie.config import Settings, ensure_secret_key, load_settings
 from vigie.runtime.bootstrap import init_database
-from vigie.config import ensure_secret_key, load_settings
 from vigie.sectors import default_catalogue_path, load_catalogue
 
 ROOT = Path(__file__).resolve().parent
@@ -51,7 +51,7 @@ def root_layout() -> Any:
                  sound_default(role))
 
 
-def create_server(settings: Any) -> Flask:
+def create_server(settings: Settings) -> Flask:
     """The Flask side: configuration, login guard, headers, health, API, geometry."""
     from server import api, geo, health, report
     from server.auth import init_auth
@@ -65,11 +65,11 @@ def create_server(settings: Any) -> Flask:
         SESSION_COOKIE_NAME="vigie_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(settings.secure_cookies),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=lifetime),
-        MAX_CONTENT_LENGTH=int(settings.max_upload_mb) * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
     )
-    install(server, Vigie(store, settings, load_catalogue(default_catalogue_path(settings.dept))))
+    install(server, Vigie(store, settings, load_catalogue(default_catalogue_path(settings.reference_dir, settings.dept))))
     if settings.behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

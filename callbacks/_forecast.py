@@ -16,7 +16,7 @@ def view_forecast() -> Forecast:
     shown = view()
     key = None if shown.exercise is None else exercise_key(vigie().store, int(shown.exercise.id))
     s = vigie().settings
-    return cached_forecast(vigie().store, shown.at, k=int(s.privacy_k), slot_minutes=int(s.slot_minutes),
+    return cached_forecast(vigie().store, shown.at, k=s.privacy_k, slot_minutes=s.slot_minutes,
                            overlay=shown.overlay, overlay_key=key)
 
 

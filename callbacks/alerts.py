@@ -19,9 +19,9 @@ from components.alerts import AlertLine, alerts_table, situation_header, wall_ti
 from server.context import username, view, vigie
 from server.text import lang, t
 from vigie import alerts
+from vigie.analysis.exports import Column, to_csv
 from vigie.identity import audit
 from vigie.training.exercises import stamp
-from vigie.analysis.exports import Column, to_csv
 from vigie.i18n import format_time
 from vigie.slots import local_day_bounds
 

@@ -15,8 +15,10 @@ from components.hideout import SCALES, build_hideout
 from server.context import username, view, vigie
 from server.text import dec, lang, num, pct, signed, t
 from vigie.identity import audit
-from vigie.operations.allocation import AllocationError, AllocationProblem, AllocationResult, Ratios, load_ratios
-from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, plan_fingerprint, plan_record, thresholds
+from vigie.operations.allocation import (AllocationError, AllocationProblem, AllocationResult, Ratios,
+                                         default_ratios_path, load_ratios)
+from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, thresholds
+from vigie.operations.plans import plan_fingerprint, plan_record
 from vigie.training.exercises import ExerciseError, list_decisions, record_decision
 from vigie.forecast import exercise_key
 from vigie.operations.horizon import HORIZONS, AheadSector, rank_ahead
@@ -76,8 +78,7 @@ def ahead_table(ranked: list[AheadSector]) -> Any:
 
 def demand_basis_note() -> Any:
     """Which people the plan counts as extra (usual value or residents), explained on screen."""
-    basis = "residents" if vigie().settings.get("allocation_demand_basis") == "residents" else "usual"
-    return html.P(t(f"forecast.basis_{basis}"), className="small text-muted mb-1")
+    return html.P(t(f"forecast.basis_{vigie().settings.allocation_demand_basis}"), className="small text-muted mb-1")
 
 
 def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
@@ -138,7 +139,7 @@ def ranking_hideout(ranked: list[RankedSector], below: list[RankedSector] | None
 
 def what_if_ratios(vsav: Any, fpt: Any) -> Ratios:
     """The planning ratios with the what-if values (people per VSAV / FPT) applied."""
-    base = load_ratios()
+    base = load_ratios(default_ratios_path(vigie().settings.reference_dir))
     wanted = {"vsav": vsav, "fpt": fpt}
     resources = tuple(
         dataclasses.replace(r, people_per_unit=float(wanted[r.key]))
@@ -152,14 +153,14 @@ def plan_minutes(target: Any) -> int:
     """The what-if response target (5-120 min), else the setting."""
     if isinstance(target, (int, float)) and 5 <= target <= 120:
         return int(target)
-    return int(vigie().settings.response_target_minutes)
+    return vigie().settings.response_target_minutes
 
 
 def solve_plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any) -> AllocationResult:
     """The plan the server computes for this ranking and these what-if values (raises AllocationError)."""
     s = vigie().settings
-    tuned = s.__class__({**s, "response_target_minutes": plan_minutes(target)})
-    problem = AllocationProblem.from_situation(ranked, load_stations(vigie().store, s.dept), tuned,
+    tuned = dataclasses.replace(s, response_target_minutes=plan_minutes(target))
+    problem = AllocationProblem.from_situation(ranked, load_stations(vigie().store, s), tuned,
                                                ratios=what_if_ratios(vsav, fpt))
     return problem.solve()
 
@@ -172,7 +173,7 @@ def plan_parameters(params: dict[str, Any]) -> dict[str, Any]:
             "groupement": str(params.get("groupement") or "all")[:80],
             "min_excess": int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None,
             "horizon": params.get("horizon") if params.get("horizon") in HORIZONS else "now",
-            "demand_basis": vigie().settings.get("allocation_demand_basis", "usual"),
+            "demand_basis": vigie().settings.allocation_demand_basis,
             "target_minutes": plan_minutes(params.get("target")),
             "people_per_vsav": ratios.get("vsav"), "people_per_fpt": ratios.get("fpt")}
 
@@ -216,12 +217,12 @@ def station_markers() -> list[Any]:
     return [
         dl.CircleMarker(center=[s.lat, s.lon], radius=5, color="#ffffff", weight=1, fillColor="#e4572e",
                         fillOpacity=0.9, children=dl.Tooltip(f"{s.name} — VSAV {s.vsav} · FPT {s.fpt} · CCF {s.ccf}"))
-        for s in load_stations(vigie().store, vigie().settings.dept)
+        for s in load_stations(vigie().store, vigie().settings)
     ]
 
 
 def groupement_options() -> list[dict[str, str]]:
-    names = sorted({s.groupement for s in load_stations(vigie().store, vigie().settings.dept)})
+    names = sorted({s.groupement for s in load_stations(vigie().store, vigie().settings)})
     return [{"label": t("crisis.groupement_all"), "value": "all"}] + [{"label": g, "value": g} for g in names]
 
 

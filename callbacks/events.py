@@ -13,9 +13,9 @@ from components import ids
 from components.cards import table
 from server.context import username, vigie
 from server.text import lang, num, t
+from vigie.calendar.events import InvalidEvents, load_events
 from vigie.identity import audit
 from vigie.operations import imports as calendar_import, overlays
-from vigie.calendar.events import InvalidEvents, load_events
 from vigie.i18n import format_time
 from vigie.slots import local_day, parse_instant, to_local
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -45,15 +46,16 @@ def exercise_options(active_only: bool = True) -> list[dict[str, str]]:
 
 def _scenarios() -> dict[str, scenarios.Scenario]:
     """The built-in scenarios by file name and by key, read again only when a file changes."""
-    folder = scenarios.default_scenarios_folder()
+    folder = scenarios.default_scenarios_folder(vigie().settings.reference_dir)
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file()) \
         if folder.is_dir() else ()
-    return _scan_scenarios(stamp, tuple(vigie().catalogue.codes))
+    return _scan_scenarios(folder, stamp, tuple(vigie().catalogue.codes))
 
 
 @lru_cache(maxsize=4)
-def _scan_scenarios(_stamp: tuple[tuple[str, int], ...], codes: tuple[str, ...]) -> dict[str, scenarios.Scenario]:
-    found, _problems = scenarios.scan_scenarios(None, codes)
+def _scan_scenarios(folder: Path, _stamp: tuple[tuple[str, int], ...],
+                    codes: tuple[str, ...]) -> dict[str, scenarios.Scenario]:
+    found, _problems = scenarios.scan_scenarios(folder, codes)
     return {**{s.key: s for s in found}, **{s.path.name: s for s in found}}
 
 

@@ -17,8 +17,9 @@ from components.charts import bars_figure, wall_times
 from server.context import user, username, view, vigie
 from server.text import lang, num, pct, t
 from vigie.analysis import zones
-from vigie.training.exercises import stamp
 from vigie.analysis.exports import zone_csv
+from vigie.feed.providers import zone_provider
+from vigie.training.exercises import stamp
 from vigie.i18n import format_time
 from vigie.slots import local_day_bounds, to_local
 
@@ -44,8 +45,8 @@ def period(start_date: Any, end_date: Any) -> tuple[int, int]:
 
 
 def provider() -> Any:
-    """The embedded simulator answers unique-visitor queries exactly; other feeds give bounds."""
-    return zones.default_provider(vigie().settings)
+    """The feed's zone provider answers unique-visitor queries exactly; without one, bounds."""
+    return zone_provider(vigie().settings)
 
 
 def zone_hideout(codes: list[str]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from server.text import lang, num, t
 from vigie.calendar.events import load_events
 from vigie.sectors import UnknownSector
 from vigie.analysis.situation import SEGMENTS, sector_series
+from vigie.feed.formats import SEGMENTS
 
 RANGE_DAYS = {"48h": 2, "7d": 7, "30d": 30}
 

@@ -22,7 +22,17 @@ def settings_from_ctx(ctx: click.Context) -> Settings:
 
 
 def open_store(ctx: click.Context) -> Store:
-    """The migrated store of the configured data dir (sectors loaded)."""
+    """The store of the configured data dir, migrated; set up in full only on first use (no sectors yet)."""
+    from vigie.runtime.bootstrap import open_ready
+
+    try:
+        return open_ready(settings_from_ctx(ctx))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def initialised_store(ctx: click.Context) -> Store:
+    """The store after a full set-up: migrations, sectors, demonstration stations, events file (`init`, `serve`)."""
     from vigie.runtime.bootstrap import init_database
 
     try:

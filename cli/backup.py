@@ -44,7 +44,7 @@ def backup_group(ctx: click.Context, dest: Path | None, keep: int | None) -> Non
     settings = settings_from_ctx(ctx)
     store = _existing_store(ctx)
     try:
-        path = backup(store, _backup_dir(ctx, dest), keep or int(settings.backup_keep))
+        path = backup(store, _backup_dir(ctx, dest), keep=keep or settings.backup_keep)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     audit.record(store, "backup", username="cli", file=path.name)
@@ -93,7 +93,7 @@ def backup_restore(ctx: click.Context, file: Path | None, folder: Path | None) -
 @click.pass_context
 def retention_command(ctx: click.Context, days: int | None) -> None:
     """Delete observations and reference rows older than the retention period, in small transactions."""
-    days = int(settings_from_ctx(ctx).retention_days) if days is None else days
+    days = settings_from_ctx(ctx).retention_days if days is None else days
     if days == 0:
         click.echo("retention is 0 days: all data is kept")
         return

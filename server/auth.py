@@ -15,6 +15,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from server.context import SessionUser, vigie
+from vigie.config import Settings
 from vigie.identity import accounts, audit, tokens
 from vigie.i18n import translate
 

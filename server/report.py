@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from server.auth import client_address, require_role
 from server.context import lang, view, vigie
-from vigie.identity import audit
 from vigie.analysis.exports import Column, to_csv
+from vigie.identity import audit
 from vigie.i18n import format_int, format_pct, format_time, translate
 from vigie.briefing.report import build_report, ranked_rows
 

@@ -28,7 +28,7 @@ def page_refused(minimum: str) -> bool:
 
 def sound_default(role: str) -> bool:
     """Alert sound of a device that never chose: off on display accounts unless an admin enabled it."""
-    return role != "display" or bool(vigie().settings.get("alert_sound_on_display", False))
+    return role != "display" or vigie().settings.alert_sound_on_display
 
 
 def exercise_state() -> dict[str, Any] | None:
@@ -48,7 +48,7 @@ def refresh_ms() -> int:
     """The refresh period of views: the setting (60 s by default), 5 s inside an exercise."""
     if not has_request_context():
         return 60_000
-    period = int(vigie().settings.refresh_seconds) * 1000
+    period = vigie().settings.refresh_seconds * 1000
     if exercise_state() is not None:
         return min(period, EXERCISE_REFRESH_MS)
     return period
@@ -58,4 +58,4 @@ def wall_rotation_ms() -> int:
     """How long the wall shows each of its views (the setting; 20 s while layouts are validated)."""
     if not has_request_context():
         return 20_000
-    return int(vigie().settings.wall_rotation_seconds) * 1000
+    return vigie().settings.wall_rotation_seconds * 1000

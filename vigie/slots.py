@@ -10,19 +10,21 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
+# Default slot length: the default of the slot_minutes setting (vigie.config) and of the slot arithmetic.
+DEFAULT_SLOT_MINUTES = 30
 
 
-def floor_slot(ts: float, slot_minutes: int = 30) -> int:
+def floor_slot(ts: float, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int:
     """Start (epoch seconds) of the slot containing ts."""
     step = slot_minutes * 60
     return int(ts // step * step)
 
 
-def is_aligned(ts: int, slot_minutes: int = 30) -> bool:
+def is_aligned(ts: int, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> bool:
     return ts % (slot_minutes * 60) == 0
 
 
-def slot_range(start: int, end: int, slot_minutes: int = 30) -> range:
+def slot_range(start: int, end: int, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> range:
     """Slots whose start lies in [start, end)."""
     step = slot_minutes * 60
     first = -(-start // step) * step

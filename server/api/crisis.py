@@ -9,10 +9,10 @@ from server.api import bp
 from server.api._common import BadParameter, error, instant_param, iso
 from server.auth import api_route
 from server.context import vigie
+from vigie.analysis.situation import latest_slot
 from vigie.operations.allocation import AllocationError, AllocationProblem
 from vigie.operations.crisis import RankedSector, crisis_lists, rank_sectors
 from vigie.operations.horizon import AheadSector, UnknownHorizon, check_horizon_key, rank_ahead
-from vigie.analysis.situation import latest_slot
 from vigie.operations.stations import load_stations
 
 RANKED_FIELDS = ("rank", "code", "name", "authority", "groupement", "present", "usual", "residents", "excess",
@@ -74,7 +74,7 @@ def allocation() -> Any:
     store, settings = vigie().store, vigie().settings
     ranked = rank_ahead(store, at, settings, horizon)
     try:
-        result = AllocationProblem.from_situation(ranked, load_stations(store, settings.dept), settings).solve()
+        result = AllocationProblem.from_situation(ranked, load_stations(store, settings), settings).solve()
     except AllocationError as exc:
         return error(409, str(exc))
     return jsonify(at=iso(at), horizon=horizon, **with_moments(result.as_dict(), ranked))

@@ -55,7 +55,7 @@ def forecast() -> Any:
         return error(400, str(exc))
     if at is None:
         return jsonify(at=None, based_on=None, horizon=horizon, sectors=[], message="no observation yet")
-    k, minutes = int(vigie().settings.privacy_k), int(vigie().settings.slot_minutes)
+    k, minutes = vigie().settings.privacy_k, vigie().settings.slot_minutes
     try:
         if codes is None:
             result = cached_forecast(vigie().store, at, k=k, slot_minutes=minutes)

@@ -12,7 +12,8 @@ from server.context import vigie
 from vigie.identity import audit
 from vigie.feed.formats import BatchTooLarge
 from vigie.store import StorageFull
-from vigie.feed.ingest import ingest_bytes, refresh_reference
+from vigie.feed.ingest import ingest_bytes
+from vigie.runtime.batches import refresh_reference
 
 ACCEPTED_TYPES = ("text/csv", "application/json")
 

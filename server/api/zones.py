@@ -12,6 +12,7 @@ from server.auth import api_route, client_address
 from server.context import vigie
 from vigie.analysis import zones
 from vigie.calendar.events import load_events
+from vigie.feed.providers import zone_provider
 
 
 def _viewer() -> tuple[str | None, bool]:
@@ -60,7 +61,7 @@ def query_zone() -> Any:
         if name:
             username, admin = _viewer()
             codes = list(zones.get_zone(store, name, username, admin=admin).sectors)
-        result = zones.query_zone(store, codes, start, end, settings, zones.default_provider(settings))
+        result = zones.query_zone(store, codes, start, end, settings, zone_provider(settings))
     except BadParameter as exc:
         return error(400, str(exc))
     except zones.ZoneNotFound as exc:

@@ -228,8 +228,7 @@ def test_sound_default_is_off_on_display_accounts_unless_enabled(app: Any, clien
 
     assert default("display") == "off" and default("operator") == "on"
     context = vigie(app.server)
-    install(app.server, replace(context, settings=context.settings.__class__(
-        {**context.settings, "alert_sound_on_display": True})))
+    install(app.server, replace(context, settings=replace(context.settings, alert_sound_on_display=True)))
     assert default("display") == "on"
 
 

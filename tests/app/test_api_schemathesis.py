@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ def seeded(app: Any, store: Any) -> Any:
     from vigie.feed.simulator import Simulator
     from vigie.runtime.feed import publish_until
 
-    s = {**vigie(app.server).settings, "history_weeks": 1}
+    s = replace(vigie(app.server).settings, history_weeks=1)
     publish_until(store, Simulator.from_settings(s), s, time.time())
     return app
 

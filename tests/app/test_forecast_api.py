@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -27,9 +28,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from vigie.runtime.feed import publish_until
 
     dash_app = create_app(overrides_for(tmp_path_factory.mktemp("forecast-api")))
-    s = vigie(dash_app.server).settings
-    publish_until(vigie(dash_app.server).store, Simulator.from_settings({**s, "history_weeks": 4}),
-                  {**s, "history_weeks": 4}, time.time())
+    s = replace(vigie(dash_app.server).settings, history_weeks=4)
+    publish_until(vigie(dash_app.server).store, Simulator.from_settings(s), s, time.time())
     for role in ROLES:
         accounts.add_user(vigie(dash_app.server).store, role, role, PASSWORD)
     clear_cache()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,8 +23,8 @@ def seeded(app: Any, store: Any) -> Any:
     from vigie.feed.simulator import Simulator
     from vigie.runtime.feed import publish_until
 
-    s = vigie(app.server).settings
-    publish_until(store, Simulator.from_settings({**s, "history_weeks": 7}), {**s, "history_weeks": 7}, time.time())
+    s = replace(vigie(app.server).settings, history_weeks=7)
+    publish_until(store, Simulator.from_settings(s), s, time.time())
     return app
 
 
