@@ -17,7 +17,7 @@ from vigie.identity.accounts import User
 from vigie.config import Settings
 from vigie.sectors import Catalogue
 from vigie.store import Store
-from vigie.view import View, view_for
+from vigie.training.view import View, view_for
 
 EXTENSION = "vigie"
 

@@ -8,7 +8,7 @@ from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, STEP, WALL, da
 from vigie.training import exercises
 from vigie.training.exercises import add_injection, start
 from vigie.store import Store
-from vigie.view import View, view_for
+from vigie.training.view import View, view_for
 
 
 def test_live_view_shows_the_newest_slot_without_overlay(history: Store, data_dir: Path) -> None:  # noqa: F811
