@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="also print other thresholds (design aid)")
     args = parser.parse_args()
     settings = load_settings({"feed": "none"}, environ={})
-    k = int(settings.privacy_k)
+    k = settings.privacy_k
     first = date.fromisoformat(args.start)
     last = first + timedelta(days=args.days - 1)
     begin, stop = local_day_bounds(first - timedelta(days=HISTORY_DAYS))[0], local_day_bounds(last)[1]

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from _common import write_result  # puts the repository on sys.path
 
-from vigie.operations.allocation import AllocationProblem, DemandSector, load_ratios
+from vigie.operations.allocation import AllocationProblem, DemandSector, default_ratios_path, load_ratios
 from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings, load_settings
 from vigie.operations.crisis import rank_sectors
@@ -145,10 +145,14 @@ def main() -> None:
                note="core only; the 30 ms budget includes the figure built by the page")
         record("rank_sectors", timed(lambda: rank_sectors(store, int(next(picks)), settings, now=END), args.repeat),
                "ms", 20.0, hysteresis_slots=settings.crisis_hysteresis_slots)
-        stations = load_stations(store)
+        stations = load_stations(store, settings)
         sectors = allocation_sectors(store)
-        ratios = load_ratios()
-        solve = lambda: AllocationProblem(sectors, stations, ratios, target_minutes=20).solve()  # noqa: E731
+        ratios = load_ratios(default_ratios_path(settings.reference_dir))
+
+        def solve() -> Any:
+            return AllocationProblem(sectors, stations, ratios, target_minutes=settings.response_target_minutes,
+                                     mutual_aid=settings.mutual_aid).solve()
+
         plan = solve()
         record("allocation", timed(solve, max(5, args.repeat // 20)), "ms", 1000.0, stations=len(stations),
                sectors=len(sectors), resources=3, moves=len(plan.moves), shortfalls=len(plan.shortfalls))

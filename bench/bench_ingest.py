@@ -23,7 +23,7 @@ BUDGET = 200_000
 
 def make_csv(rows: int) -> bytes:
     """At least `rows` simulated observation rows in the feed format."""
-    sim = Simulator.from_settings({"dept": "13", "simulator_seed": 13})
+    sim = Simulator.from_settings(load_settings({"feed": "none"}, environ={}))
     start = parse_instant("2026-05-01T00:00:00+02:00")
     slots = -(-rows // len(sim.codes))
     return observations_csv(sim.generate(start, start + slots * 1800)).encode()

@@ -42,6 +42,7 @@ import requests
 from _common import ROOT, write_result
 from fixtures import TMP, Fixture, copy_database, ensure_year, write_finding
 
+from vigie.config import Settings
 from vigie.feed.formats import observations_csv
 from vigie.feed.simulator import Simulator
 from vigie.slots import iso_z
@@ -248,7 +249,7 @@ def discover_callbacks(url: str, fixture: Fixture) -> dict[str, dict[str, Any]]:
 class Pusher(threading.Thread):
     """POST one slot of 134 rows per second, going back in time from before the stored year."""
 
-    def __init__(self, url: str, fixture: Fixture, settings: Any) -> None:
+    def __init__(self, url: str, fixture: Fixture, settings: Settings) -> None:
         super().__init__(daemon=True)
         self.url, self.token = url, fixture.ingest_token
         self.sim = Simulator.from_settings(settings)
@@ -368,7 +369,8 @@ def _codes(fixture: Fixture) -> list[str]:
     """Sector codes of the catalogue the server uses."""
     from vigie.sectors import default_catalogue_path, load_catalogue
 
-    return list(load_catalogue(default_catalogue_path(str(fixture.settings().dept))).codes)
+    settings = fixture.settings()
+    return list(load_catalogue(default_catalogue_path(settings.reference_dir, settings.dept)).codes)
 
 
 def report(args: argparse.Namespace, fixture: Fixture, server: Server, phases: dict[str, tuple[Record, float]],

@@ -26,6 +26,7 @@ import json
 import shutil
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -222,7 +223,7 @@ def ingest_one_slot(store: Store, settings: Settings, catalogue: Catalogue, slot
     table = ObservationTable(codes, np.full(len(codes), slot, np.int64), counts, np.zeros_like(counts, bool),
                              np.arange(2, len(codes) + 2, dtype=np.int64))
     data = observations_csv(table).encode()
-    limits = {**settings, "max_upload_mb": len(data) // 1_000_000 + 2}
+    limits = replace(settings, max_upload_mb=len(data) // 1_000_000 + 2)
     began = time.perf_counter()
     result = ingest_bytes(store, data, "scale", limits, now=slot + STEP)
     seconds = time.perf_counter() - began

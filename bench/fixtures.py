@@ -126,7 +126,7 @@ def publish(store: Store, sim: Simulator, settings: Settings, start: int, end: i
 
 def load_events(store: Store, settings: Settings) -> int:
     """Load the events calendar and flag its days out of the baselines; return the flags."""
-    path = default_events_path(str(settings.dept))
+    path = default_events_path(settings.reference_dir, settings.dept)
     if not path.exists():
         return 0
     events = read_events(path, known_sectors(store))
@@ -152,15 +152,15 @@ def build(folder: Path, days: int = DAYS, now: float | None = None) -> Fixture:
     fixture = Fixture(str(folder), days, 0, 0, 0, "", "", 0.0)
     settings = fixture.settings()
     store = init_database(settings)
-    ensure_demo_stations(store, str(settings.dept))
-    step = int(settings.slot_minutes) * 60
+    ensure_demo_stations(store, settings)
+    step = settings.slot_minutes * 60
     end = current_slot(now, step) + step
     start = current_slot(now - days * 86400, step)
     sim = Simulator.from_settings(settings)
     print(f"fixture: simulating and ingesting {days} days into {folder.name}/ ...", flush=True)
     fixture.rows = publish(store, sim, settings, start, end, now)
     flags = load_events(store, settings)
-    report = rebuild_reference(store, slot_minutes=int(settings.slot_minutes))
+    report = rebuild_reference(store, slot_minutes=settings.slot_minutes, k=settings.privacy_k)
     add_people(store, fixture)
     checkpoint(store)
     store.close()
@@ -177,7 +177,7 @@ def top_up(fixture: Fixture, now: float | None = None) -> int:
     now = time.time() if now is None else now
     settings = fixture.settings()
     store = init_database(settings)
-    step = int(settings.slot_minutes) * 60
+    step = settings.slot_minutes * 60
     newest = int(store.scalar("SELECT max(slot) FROM observations"))
     target = current_slot(now, step)
     rows = 0

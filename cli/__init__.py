@@ -32,7 +32,14 @@ def language() -> str:
 
 
 def open_store(ctx: click.Context) -> Store:
-    """The migrated store of the configured data dir (sectors loaded)."""
+    """The store of the configured data dir, migrated; set up in full only on first use (no sectors yet)."""
+    from vigie.runtime.bootstrap import open_ready
+
+    return open_ready(settings_from_ctx(ctx))
+
+
+def initialised_store(ctx: click.Context) -> Store:
+    """The store after a full set-up: migrations, sectors, demonstration stations, events file (`init`, `serve`)."""
     from vigie.runtime.bootstrap import init_database
 
     return init_database(settings_from_ctx(ctx))

@@ -37,7 +37,7 @@ def alerts() -> None:
 @click.pass_context
 def list_command(ctx: click.Context, state: str, sector: str | None, as_json: bool, exercise_id: int | None) -> None:
     """List alerts, newest first."""
-    lang = str(settings_from_ctx(ctx).language)
+    lang = settings_from_ctx(ctx).language
     found = list_alerts(open_store(ctx), state=state, exercise_id=exercise_id, sector=sector)
     if as_json:
         click.echo(json.dumps({"alerts": [a.as_api(lang) for a in found]}, ensure_ascii=False, indent=1))
@@ -56,7 +56,7 @@ def list_command(ctx: click.Context, state: str, sector: str | None, as_json: bo
 def ack_command(ctx: click.Context, alert_id: int, comment: str, username: str) -> None:
     """Acknowledge an alert (prise en compte)."""
     alert = acknowledge(open_store(ctx), alert_id, username, comment)
-    click.echo(_line(alert, str(settings_from_ctx(ctx).language)))
+    click.echo(_line(alert, settings_from_ctx(ctx).language))
 
 
 @alerts.command("close")
@@ -67,7 +67,7 @@ def ack_command(ctx: click.Context, alert_id: int, comment: str, username: str) 
 def close_command(ctx: click.Context, alert_id: int, reason: str, username: str) -> None:
     """Close an alert by hand, with a reason."""
     alert = close(open_store(ctx), alert_id, username, reason)
-    click.echo(_line(alert, str(settings_from_ctx(ctx).language)))
+    click.echo(_line(alert, settings_from_ctx(ctx).language))
 
 
 @alerts.command("rules")
@@ -138,7 +138,7 @@ def evaluate_command(ctx: click.Context, exercise_id: int | None) -> None:
     changes = (evaluate_live(store, settings) if exercise_id is None
                else evaluate_exercise(store, settings, exercise_id))
     for change in changes:
-        click.echo(f"{change.what}\t{_line(change.alert, str(settings.language))}")
+        click.echo(f"{change.what}\t{_line(change.alert, settings.language)}")
     click.echo(f"{len(changes)} change(s)")
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from cli import open_store, settings_from_ctx
 from vigie.identity import audit
 from vigie.runtime.backup import backup, default_backup_dir, list_backups, restore, retention, retention_cutoff
-from cli import open_store, settings_from_ctx
 from vigie.slots import iso_z
 from vigie.store import Store
 
@@ -40,7 +40,7 @@ def backup_group(ctx: click.Context, dest: Path | None, keep: int | None) -> Non
         return
     settings = settings_from_ctx(ctx)
     store = _existing_store(ctx)
-    path = backup(store, _backup_dir(ctx, dest), keep or int(settings.backup_keep))
+    path = backup(store, _backup_dir(ctx, dest), keep=keep or settings.backup_keep)
     audit.record(store, "backup", username="cli", file=path.name)
     log.info("backup written", extra={"file": str(path), "bytes": path.stat().st_size})
     click.echo(f"backup written: {path} ({path.stat().st_size / 1_000_000:.1f} MB)")
@@ -84,7 +84,7 @@ def backup_restore(ctx: click.Context, file: Path | None, folder: Path | None) -
 @click.pass_context
 def retention_command(ctx: click.Context, days: int | None) -> None:
     """Delete observations and reference rows older than the retention period, in small transactions."""
-    days = int(settings_from_ctx(ctx).retention_days) if days is None else days
+    days = settings_from_ctx(ctx).retention_days if days is None else days
     if days == 0:
         click.echo("retention is 0 days: all data is kept")
         return

@@ -7,17 +7,18 @@ import sys
 
 import click
 
-from cli import open_store, settings_from_ctx
+from cli import initialised_store, settings_from_ctx
 from vigie.config import settings_markdown
+from vigie.sectors import codes as sector_codes
 
 
 @click.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or migrate the database and load the sectors (no history)."""
-    store = open_store(ctx)
-    sectors = store.scalar("SELECT count(*) FROM sectors")
-    click.echo(f"database ready: {store.path} ({sectors} sectors)")
+    store = initialised_store(ctx)
+    count = len(sector_codes(store))
+    click.echo(f"database ready: {store.path} ({count} sectors)")
 
 
 @click.command()
@@ -33,7 +34,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     from gunicorn.app.base import BaseApplication
 
     settings = settings_from_ctx(ctx)
-    open_store(ctx)
+    initialised_store(ctx)
     feed = None
     if not no_feed and settings.feed != "none":
         feed = subprocess.Popen([sys.executable, "-m", "vigie", "feed", "run"], env=os.environ.copy())

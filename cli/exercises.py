@@ -7,14 +7,15 @@ from typing import Callable
 
 import click
 
-from vigie.training import exercises, scenarios
 from cli import language, open_store, settings_from_ctx
-from vigie.training.clock import clock_for
 from vigie.errors import error_message
+from vigie.training import exercises, scenarios
+from vigie.training.clock import clock_for
 from vigie.training.exercises import Exercise
 from vigie.i18n import format_time
 from vigie.slots import parse_instant
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 BY = click.option("--by", "username", default="cli", show_default=True, help="Name recorded in the logs.")
 
@@ -35,11 +36,6 @@ def _offset(text: str | None, option: str) -> int:
         return scenarios.parse_offset(text)
     except ValueError as exc:
         raise click.ClickException(f"{option}: {error_message(exc, language())}") from exc
-
-
-def _known(store: Store) -> set[str]:
-    """Sector codes of the database."""
-    return {r["code"] for r in store.query("SELECT code FROM sectors")}
 
 
 def _line(store: Store, exercise: Exercise) -> str:
@@ -64,14 +60,15 @@ def exercise() -> None:
 def create(ctx: click.Context, name: str, start: str | None, speed: int | None, scenario: str | None,
            username: str) -> None:
     """Create an exercise (draft); --start and --speed default to the scenario's suggestion."""
-    store, slot = open_store(ctx), int(settings_from_ctx(ctx).slot_minutes)
+    store, slot = open_store(ctx), settings_from_ctx(ctx).slot_minutes
     start_at = None if start is None else _instant(start, "--start")
     if scenario is None and (start_at is None or speed is None):
         raise click.ClickException("give --start and --speed (or a --scenario that suggests them)")
     if scenario is None:
         made = exercises.create_exercise(store, name, start_at or 0, speed or 0, username, slot_minutes=slot)
     else:
-        chosen = scenarios.find_scenario(scenario, known_sectors=_known(store))
+        folder = scenarios.default_scenarios_folder(settings_from_ctx(ctx).reference_dir)
+        chosen = scenarios.find_scenario(scenario, folder, known_sectors=sector_table.known(store))
         made = scenarios.create_from_scenario(store, chosen, username, name=name, start_at=start_at,
                                               speed=speed, slot_minutes=slot)
     click.echo(f"exercise {made.id} created: {made.name}, start {format_time(made.start_at, with_date=True)}, "
@@ -154,7 +151,7 @@ def inject(ctx: click.Context, exercise_id: int, sectors: tuple[str, ...], start
     up, down = _offset(ramp_up, "--ramp-up"), _offset(ramp_down, "--ramp-down")
     detail = exercises.add_injection(store, exercise_id, list(sectors), lo, hi, delta=delta, multiplier=multiplier,
                                      note=note, username=username, ramp_up=up, ramp_down=down,
-                                     k=int(settings_from_ctx(ctx).privacy_k))
+                                     k=settings_from_ctx(ctx).privacy_k)
     click.echo(f"injected into {' '.join(detail['sectors'])}: {detail['rows']} slot rows, peak {detail['peak']:+d}")
 
 
@@ -186,7 +183,8 @@ def scenario() -> None:
 @click.pass_context
 def scenario_list(ctx: click.Context, folder: Path | None) -> None:
     """List the scenarios (name, suggested start and speed, sectors) and any file that cannot be used."""
-    found, problems = scenarios.scan_scenarios(folder, _known(open_store(ctx)))
+    folder = folder or scenarios.default_scenarios_folder(settings_from_ctx(ctx).reference_dir)
+    found, problems = scenarios.scan_scenarios(folder, sector_table.known(open_store(ctx)))
     for item in found:
         click.echo(f"{item.key}\t{item.name}\tstart {item.start}\t×{item.speed}\t"
                    f"{scenarios.format_offset(item.duration)}\t{' '.join(item.sectors())}")
@@ -201,7 +199,7 @@ def scenario_list(ctx: click.Context, folder: Path | None) -> None:
 @click.pass_context
 def scenario_check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Check scenario files against the format and the sector catalogue."""
-    known = _known(open_store(ctx))
+    known = sector_table.known(open_store(ctx))
     for path in files:
         item = scenarios.load_scenario(path, known)
         click.echo(f"{path.name}: ok ({len(item.injections)} injections, {scenarios.format_offset(item.duration)})")

@@ -5,17 +5,19 @@ import json
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
 import click
 
-from vigie.identity import audit
 from cli import open_store, settings_from_ctx
+from vigie.identity import audit
 from vigie.feed import health
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
-from vigie.feed.ingest import ingest_file, refresh_reference
+from vigie.feed.ingest import ingest_file
 from vigie.feed.simulator import Simulator, local_days
+from vigie.runtime.batches import refresh_reference
 from vigie.runtime.feed import run_feed
 from vigie.slots import parse_instant
 from vigie.store import StoreError
@@ -69,9 +71,9 @@ def _instant(value: str, name: str) -> int:
 @click.pass_context
 def simulate(ctx: click.Context, start: str, end: str, out: Path, uv_out: Path | None, seed: int | None) -> None:
     """Export simulated observations in the feed format (they ingest back unchanged)."""
-    settings = dict(settings_from_ctx(ctx))
+    settings = settings_from_ctx(ctx)
     if seed is not None:
-        settings["simulator_seed"] = seed
+        settings = replace(settings, simulator_seed=seed)
     lo, hi = _instant(start, "--from"), _instant(end, "--to")
     sim = Simulator.from_settings(settings)
     table = sim.generate(lo, hi)

@@ -37,7 +37,7 @@ def backtest(ctx: click.Context, start: str, end: str, seed: int, as_json: bool)
     """Score the forecast on rolling origins against the usual value, last week and the last value."""
     settings = settings_from_ctx(ctx)
     report = run_backtest(open_store(ctx), _instant(start, "--from"), _instant(end, "--to"),
-                          k=int(settings.privacy_k), slot_minutes=int(settings.slot_minutes), seed=seed)
+                          k=settings.privacy_k, slot_minutes=settings.slot_minutes, seed=seed)
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else render_report(report))
 
 
@@ -66,7 +66,7 @@ def fit(ctx: click.Context, until: str | None) -> None:
     if last is None:
         raise click.ClickException("no observation yet: load or simulate history first")
     moment = int(last) if until is None else _instant(until, "--until")
-    model = fit_model(store, moment, int(settings.privacy_k), int(settings.slot_minutes))
+    model = fit_model(store, moment, settings.privacy_k, settings.slot_minutes)
     save_model(store, model)
     click.echo(f"half-lives (min): {model.half_lives}; fitted on slots up to {iso_z(moment)}")
 
@@ -79,12 +79,12 @@ def show(ctx: click.Context, sector: str, at: str | None) -> None:
     """Print one sector's forecast: time, expected, 80 % interval, usual."""
     settings, store = settings_from_ctx(ctx), open_store(ctx)
     moment = int(store.scalar("SELECT max(slot) FROM observations") or 0) if at is None else _instant(at, "--at")
-    result = forecast_at(store, moment, k=int(settings.privacy_k), slot_minutes=int(settings.slot_minutes),
+    result = forecast_at(store, moment, k=settings.privacy_k, slot_minutes=settings.slot_minutes,
                          sectors=[sector])
     row = result.get(sector)
     if row is None:
         raise click.ClickException("no observation at or before this instant")
-    k = int(settings.privacy_k)
+    k = settings.privacy_k
     for i, slot in enumerate(row.slots):
         click.echo(f"{to_local(slot):%Y-%m-%d %H:%M}  {privacy.display(row.expected[i], 'en', k):>8}  "
                    f"[{privacy.display(row.low[i], 'en', k)} - {privacy.display(row.high[i], 'en', k)}]  "

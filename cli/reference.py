@@ -34,8 +34,8 @@ def rebuild(ctx: click.Context, start: str | None, end: str | None) -> None:
     store = open_store(ctx)
     settings = settings_from_ctx(ctx)
     flagged = reference.flag_events(store, events.load_events(store), recompute=False)
-    report = reference.rebuild_reference(store, _instant(start), _instant(end), int(settings.slot_minutes),
-                                         k=int(settings.privacy_k))
+    report = reference.rebuild_reference(store, _instant(start), _instant(end), settings.slot_minutes,
+                                         k=settings.privacy_k)
     audit.record(store, "reference.rebuild", username="cli", slots=report.slots, rows=report.rows)
     click.echo(f"{flagged} event sector-days flagged; {report.rows} usual values for {report.slots} slots "
                f"x {report.sectors} sectors in {report.seconds:.1f} s")

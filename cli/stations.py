@@ -37,10 +37,10 @@ def list_(ctx: click.Context) -> None:
     """List the stations in use and say whether they are the demonstration list."""
     store = open_store(ctx)
     settings = settings_from_ctx(ctx)
-    stations.ensure_demo_stations(store, str(settings.dept))
+    stations.ensure_demo_stations(store, settings)
     if stations.stations_are_demo(store):
         click.echo("# demonstration data: import your own list with `python -m vigie stations import FILE`")
-    for s in stations.load_stations(store, str(settings.dept)):
+    for s in stations.load_stations(store, settings):
         click.echo(f"{s.station_id}\t{s.name}\t{s.groupement}\t{s.authority}\t"
                    f"VSAV {s.vsav}/{s.min_vsav}\tFPT {s.fpt}/{s.min_fpt}\tCCF {s.ccf}/{s.min_ccf}\tcrew {s.crew}")
 

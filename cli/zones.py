@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
+from cli import open_store, settings_from_ctx
 from vigie.analysis import exports, zones
+from vigie.calendar.events import load_events
+from vigie.feed.providers import zone_provider
 from vigie.identity import audit
 from vigie.operations import imports as calendar_import, overlays
-from cli import open_store, settings_from_ctx
-from vigie.calendar.events import load_events
 from vigie.i18n import format_int, format_pct
 from vigie.slots import iso_z, parse_instant, to_local
 from vigie.store import Store
@@ -123,15 +123,6 @@ def _echo_result(result: zones.ZoneResult) -> None:
         click.echo(f"note : {note}")
 
 
-def _provider(settings: Any) -> zones.ZoneVisitorProvider | None:
-    """The embedded simulator when it is the configured feed: it answers zone unique visitors exactly."""
-    if settings.feed != "simulator":
-        return None
-    from vigie.feed.simulator import Simulator
-
-    return Simulator.from_settings(settings)
-
-
 @click.command("query")
 @click.option("--zone", "zone_name", help="Name of a saved zone.")
 @click.option("--sectors", help="Sector codes, separated by commas or spaces.")
@@ -149,7 +140,7 @@ def query(ctx: click.Context, zone_name: str | None, sectors: str | None, start:
     store, settings = open_store(ctx), settings_from_ctx(ctx)
     begin, finish = _instant(start, "--from"), _instant(end, "--to")
     codes = zones.get_zone(store, zone_name, CLI_USER, admin=True).sectors if zone_name else sectors.replace(",", " ").split()  # type: ignore[union-attr]
-    result = zones.query_zone(store, codes, begin, finish, settings, _provider(settings))  # type: ignore[arg-type]
+    result = zones.query_zone(store, codes, begin, finish, settings, zone_provider(settings))  # type: ignore[arg-type]
     zones.audit_zone_query(store, result, CLI_USER, zone_name=zone_name)
     _echo_result(result)
     if csv_path is not None:

@@ -80,6 +80,7 @@ CRI_HORIZON = "crisis-horizon"
 WALL_REFRESH = "wall-refresh"
 WALL_ROTATE = "wall-rotate"
 WALL_VIEWS = "wall-views"
+WALL_VIEW_NAMES = ("map", "ranking", "series", "events")  # the order of the rotation
 WALL_MAP_GEOJSON = "wall-geojson"
 WALL_MAP = "wall-map"
 WALL_KPIS = "wall-kpis"

@@ -11,14 +11,13 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:  # the log handler below is imported from vigie before the app is loaded
+if ROOT not in sys.path:  # the settings and the log handler below come from vigie before the app is loaded
     sys.path.insert(0, ROOT)
 chdir = ROOT
 
+from vigie.config import load_settings  # noqa: E402 (needs ROOT on the path)
 
-def _env_bool(name: str, default: bool) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
-
+_settings = load_settings()
 
 bind = os.environ.get("VIGIE_BIND", "127.0.0.1:8050")
 proc_name = "vigie-web"
@@ -55,7 +54,7 @@ control_socket_disable = True
 
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("VIGIE_LOG_LEVEL", "info").lower()
+loglevel = _settings.log_level.lower()
 # The path without its query string, the status, the size and the time taken (microseconds).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus "%(a)s"'
 
@@ -63,7 +62,7 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {
-        "vigie": {"()": "vigie.logs.make_handler", "json_lines": _env_bool("VIGIE_LOG_JSON", True)},
+        "vigie": {"()": "vigie.logs.make_handler", "json_lines": _settings.log_json},
     },
     "root": {"level": loglevel.upper(), "handlers": ["vigie"]},
     "loggers": {

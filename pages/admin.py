@@ -7,8 +7,8 @@ from dash import html
 
 from components import ids
 from components.cards import panel
-from components.layout import guarded
-from components.text import t
+from pages._layout import guarded
+from server.text import t
 from vigie.identity.accounts import ROLES
 from vigie.identity.tokens import SCOPES
 

@@ -8,8 +8,8 @@ from dash import dcc, html
 from components import ids
 from components.cards import panel
 from components.forms import dropdown
-from components.layout import guarded
-from components.text import t
+from pages._layout import guarded
+from server.text import lang, t
 from vigie.calendar.events import CATEGORIES
 
 dash.register_page(__name__, path="/evenements", name="events", title="Vigie — Événements", nav=4,
@@ -31,7 +31,7 @@ def _form() -> html.Section:
         _field(t("events.name"), dbc.Input(id=ids.EVT_NAME, maxLength=200), ids.EVT_NAME),
         _field(t("events.category"), dbc.Select(id=ids.EVT_CATEGORY, value="other", options=[
             {"label": t(f"events.category_{c}"), "value": c} for c in CATEGORIES]), ids.EVT_CATEGORY),
-        _field(t("events.sectors"), dropdown(ids.EVT_SECTORS, multi=True, className="vigie-dropdown"),
+        _field(t("events.sectors"), dropdown(ids.EVT_SECTORS, lang(), multi=True, className="vigie-dropdown"),
                ids.EVT_SECTORS, 12),
         _field(t("events.start"), dbc.Input(id=ids.EVT_START, type="datetime-local"), ids.EVT_START, 4),
         _field(t("events.end"), dbc.Input(id=ids.EVT_END, type="datetime-local"), ids.EVT_END, 4),

@@ -7,8 +7,9 @@ from dash import dcc, html
 
 from components import ids
 from components.cards import panel
-from components.layout import guarded, refresh_interval, role_ok
-from components.text import t
+from pages._layout import guarded, refresh_interval
+from server.screens import role_ok
+from server.text import t
 
 dash.register_page(__name__, path="/exercice", name="exercise", title="Vigie — Exercice", nav=5,
                    title_key="exercise.nav", role="display")

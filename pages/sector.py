@@ -6,8 +6,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.layout import guarded, refresh_interval
-from components.text import t
+from pages._layout import guarded, refresh_interval
+from server.text import t
 
 dash.register_page(__name__, path_template="/secteur/<code>", name="sector", title="Vigie — Secteur",
                    title_key="sector.nav", role="display")

@@ -19,6 +19,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Mapping, TextIO
 
+from vigie.config import Settings
+
 SECRET_FIELD = re.compile(r"passw|passphrase|^pass$|pwd|token|secret|cookie|authori[sz]ation|credential|api[_-]?key",
                           re.IGNORECASE)
 SECRET_TEXT = (
@@ -28,7 +30,6 @@ SECRET_TEXT = (
 )
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 _HANDLER_MARK = "_vigie_handler"
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def clean_text(text: str) -> str:
@@ -128,22 +129,14 @@ def make_handler(json_lines: bool = True, stream: TextIO | None = None) -> loggi
     return handler
 
 
-def _level(settings: Mapping[str, Any]) -> int:
-    """The configured level (VIGIE_LOG_LEVEL, default INFO)."""
-    name = str(settings.get("log_level", "INFO") or "INFO").upper()
-    if name not in LEVELS:
-        raise ValueError(f"VIGIE_LOG_LEVEL must be one of {', '.join(LEVELS)}, not {name!r}")
-    return int(getattr(logging, name))
-
-
-def configure_logging(settings: Mapping[str, Any], stream: TextIO | None = None) -> logging.Handler:
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     """Send every log record to stderr (JSON lines when settings.log_json); idempotent; return the handler."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
         root.removeHandler(old)
-    handler = make_handler(bool(settings.get("log_json", True)), stream)
+    handler = make_handler(settings.log_json, stream)
     root.addHandler(handler)
-    root.setLevel(_level(settings))
+    root.setLevel(settings.log_level.upper())
     return handler
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from vigie.errors import VigieError
+from vigie.store import Store
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIRED_PROPERTIES = ("code", "name", "population", "area_km2", "centroid", "authority")
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -146,14 +146,14 @@ class Catalogue:
         return self.profiles[code]
 
 
-def default_catalogue_path(dept: str, data_dir: Path | None = None) -> Path:
-    """Path of data/sectors/{dept}.geojson (data_dir defaults to the repository's data/)."""
-    return (data_dir or REPO_ROOT / "data") / "sectors" / f"{dept}.geojson"
+def default_catalogue_path(reference_dir: Path, dept: str) -> Path:
+    """Path of sectors/{dept}.geojson in the reference data (settings.reference_dir)."""
+    return reference_dir / "sectors" / f"{dept}.geojson"
 
 
-def default_profiles_path(dept: str, data_dir: Path | None = None) -> Path:
-    """Path of data/sectors/{dept}-profiles.csv (data_dir defaults to the repository's data/)."""
-    return (data_dir or REPO_ROOT / "data") / "sectors" / f"{dept}-profiles.csv"
+def default_profiles_path(reference_dir: Path, dept: str) -> Path:
+    """Path of sectors/{dept}-profiles.csv in the reference data (settings.reference_dir)."""
+    return reference_dir / "sectors" / f"{dept}-profiles.csv"
 
 
 def load_catalogue(path: Path) -> Catalogue:
@@ -308,3 +308,64 @@ def _share(raw: str, name: str, where: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise InvalidCatalogue(f"{where}: column {name!r} must be a number in [0, 1], not {raw!r}")
     return value
+
+# -- the sectors table: the one place that reads it ---------------------------------------------------
+@dataclass(frozen=True)
+class SectorInfo:
+    """The static part of a sector (sectors table)."""
+
+    code: str
+    name: str
+    population: int
+    authority: str
+    lon: float
+    lat: float
+    season_start: str | None = None
+    season_end: str | None = None
+
+    def is_active(self, day: date) -> bool:
+        """Tell whether a seasonal sector is open on that local day."""
+        if not self.season_start or not self.season_end:
+            return True
+        today = f"{day.month:02d}-{day.day:02d}"
+        if self.season_start <= self.season_end:
+            return self.season_start <= today <= self.season_end
+        return today >= self.season_start or today <= self.season_end
+
+
+_CACHE: dict[str, tuple[tuple[Any, ...], list[SectorInfo]]] = {}
+
+
+def infos(store: Store) -> list[SectorInfo]:
+    """Sectors of the database, sorted by code; cached until a row of the table changes."""
+    signature = tuple(store.db.execute(
+        "SELECT count(*), total(population), total(lon + lat), group_concat(code || name || authority || "
+        "coalesce(season_start, '') || coalesce(season_end, ''), '|') FROM sectors").fetchone())
+    key = str(store.path)
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] != signature:
+        rows = store.db.execute("SELECT code, name, population, authority, lon, lat, season_start, season_end "
+                                "FROM sectors ORDER BY code").fetchall()
+        cached = (signature, [SectorInfo(*row) for row in rows])
+        _CACHE[key] = cached
+    return cached[1]
+
+
+def codes(store: Store) -> list[str]:
+    """Codes of the sectors of the database, sorted."""
+    return [s.code for s in infos(store)]
+
+
+def known(store: Store) -> frozenset[str]:
+    """The set of sector codes of the database."""
+    return frozenset(codes(store))
+
+
+def names(store: Store) -> dict[str, str]:
+    """code -> name, sorted by code."""
+    return {s.code: s.name for s in infos(store)}
+
+
+def authorities(store: Store) -> dict[str, str]:
+    """code -> authority (SDIS13 or BMPM)."""
+    return {s.code: s.authority for s in infos(store)}

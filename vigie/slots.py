@@ -12,15 +12,17 @@ from zoneinfo import ZoneInfo
 from vigie.errors import VigieError
 
 PARIS = ZoneInfo("Europe/Paris")
+# Default slot length: the default of the slot_minutes setting (vigie.config) and of the slot arithmetic.
+DEFAULT_SLOT_MINUTES = 30
 
 
-def floor_slot(ts: float, slot_minutes: int = 30) -> int:
+def floor_slot(ts: float, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int:
     """Start (epoch seconds) of the slot containing ts."""
     step = slot_minutes * 60
     return int(ts // step * step)
 
 
-def slot_range(start: int, end: int, slot_minutes: int = 30) -> range:
+def slot_range(start: int, end: int, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> range:
     """Slots whose start lies in [start, end)."""
     step = slot_minutes * 60
     first = -(-start // step) * step

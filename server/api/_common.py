@@ -1,29 +1,20 @@
-"""Helpers shared by the API modules: time parameters, the requester's language, JSON errors, store access."""
+"""Helpers shared by the API modules: time parameters, the requester's language, JSON errors."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from vigie.config import Settings
+from server.context import vigie
 from vigie.errors import VigieError
 from vigie.i18n import LANGUAGES, Message
 from vigie.slots import INSTANT_RANGE, InstantOutOfRange, iso_z, parse_instant
-from vigie.store import Store
 
 
 class BadParameter(VigieError, ValueError):
     """A query parameter cannot be used; the message names it and says what is expected."""
-
-
-def store() -> Store:
-    return current_app.config["VIGIE_STORE"]  # type: ignore[no-any-return]
-
-
-def settings() -> Settings:
-    return current_app.config["VIGIE_SETTINGS"]  # type: ignore[no-any-return]
 
 
 def instant_param(name: str, default: int | None = None) -> int | None:
@@ -47,7 +38,7 @@ def language() -> str:
     if asked in LANGUAGES:
         return str(asked)
     own = str(current_user.language) if g.get("api_token") is None and current_user.is_authenticated \
-        else str(settings().language)
+        else vigie().settings.language
     return str(request.accept_languages.best_match(LANGUAGES, default=own) or own)
 
 

@@ -13,19 +13,19 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from server.api import bp
-from server.api._common import error, language, store
+from server.api._common import error, language
 from server.auth import CSRF_HEADER, api_route, client_address, csrf_ok, csrf_token
+from server.context import view, vigie
 from vigie import alerts as core
-from vigie.identity import audit
-from vigie.training.exercises import current_exercise_for
 from vigie.i18n import Message
+from vigie.identity import audit
 
 
 def _exercise_id() -> int | None:
     """The exercise the session's user is in (None for tokens and users outside any exercise)."""
-    if g.get("api_token") is not None or not current_user.is_authenticated:
+    if g.get("api_token") is not None:
         return None
-    exercise = current_exercise_for(store(), current_user.user.id)
+    exercise = view().exercise
     return None if exercise is None else exercise.id
 
 
@@ -33,7 +33,7 @@ def _csrf_refusal() -> tuple[Response, int] | None:
     """A 400 unless the request carries the session's CSRF token (the one every form of Vigie uses)."""
     if csrf_ok():
         return None
-    audit.record(store(), "alert.csrf", username=current_user.username, address=client_address(),
+    audit.record(vigie().store, "alert.csrf", username=current_user.username, address=client_address(),
                  outcome="forbidden", path=request.path)
     return error(400, Message("api.alert_csrf", {"header": CSRF_HEADER}))
 
@@ -47,9 +47,9 @@ def list_alerts() -> Any:
     if request.args.getlist("lang") not in ([], ["fr"], ["en"]):
         return error(400, Message("api.alert_lang"))
     lang, exercise_id = language(), _exercise_id()
-    found = core.list_alerts(store(), state=state)
+    found = core.list_alerts(vigie().store, state=state)
     if exercise_id is not None:
-        found = sorted(found + core.list_alerts(store(), state=state, exercise_id=exercise_id),
+        found = sorted(found + core.list_alerts(vigie().store, state=state, exercise_id=exercise_id),
                        key=lambda a: (a.opened_at, a.id), reverse=True)
     response = jsonify(alerts=[a.as_api(lang) for a in found])
     if g.get("api_token") is None:
@@ -69,7 +69,7 @@ def _change(alert_id: int, text_field: str, action: Any) -> Any:
     exercise_id = _exercise_id()
     try:
         scope = None if _visible(alert_id) is None else exercise_id
-        alert = action(store(), alert_id, current_user.username, text, exercise_id=scope)
+        alert = action(vigie().store, alert_id, current_user.username, text, exercise_id=scope)
     except core.AlertNotFound as exc:
         return error(404, exc)
     except core.AlertError as exc:
@@ -83,7 +83,7 @@ def _visible(alert_id: int) -> int | None:
     if exercise_id is None:
         return None
     try:
-        return core.get_alert(store(), alert_id, exercise_id).exercise_id
+        return core.get_alert(vigie().store, alert_id, exercise_id).exercise_id
     except core.AlertNotFound:
         return None
 

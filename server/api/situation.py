@@ -5,12 +5,13 @@ import time
 from typing import Any
 
 import numpy as np
-from flask import current_app, jsonify
+from flask import jsonify
 from werkzeug.wrappers import Response
 
 from server.api import bp
-from server.api._common import BadParameter, error, instant_param, iso, settings, store
+from server.api._common import BadParameter, error, instant_param, iso
 from server.auth import api_route
+from server.context import vigie
 from vigie.i18n import Message
 from vigie.sectors import UnknownSector
 from vigie.analysis.situation import latest_slot, sector_series, shared_situation_at
@@ -19,7 +20,7 @@ MAX_SERIES_DAYS = 400
 
 
 def situation_payload(at: int) -> dict[str, Any]:
-    situation = shared_situation_at(store(), at, settings())
+    situation = shared_situation_at(vigie().store, at, vigie().settings)
     sectors = []
     for record in situation.as_records():
         record["suppressed"] = bool(record["suppressed"])
@@ -32,7 +33,7 @@ def situation_payload(at: int) -> dict[str, Any]:
 @api_route(role="display", scope="read")
 def situation() -> Any:
     try:
-        at = instant_param("at", latest_slot(store()))
+        at = instant_param("at", latest_slot(vigie().store))
     except BadParameter as exc:
         return error(400, exc)
     if at is None:
@@ -43,15 +44,14 @@ def situation() -> Any:
 @bp.route("/sectors")
 @api_route(role="display", scope="read")
 def sectors() -> Response:
-    catalogue = current_app.config["VIGIE_CATALOGUE"]
     return jsonify(sectors=[{"code": s.code, "name": s.name, "residents": s.population, "area_km2": s.area_km2,
-                             "authority": s.authority, "centroid": list(s.centroid)} for s in catalogue])
+                             "authority": s.authority, "centroid": list(s.centroid)} for s in vigie().catalogue])
 
 
 @bp.route("/sectors/<code>/series")
 @api_route(role="display", scope="read")
 def series(code: str) -> Any:
-    step = settings().slot_minutes * 60
+    step = vigie().settings.slot_minutes * 60
     now = int(time.time() // step * step)
     try:
         end = instant_param("to", now) or now
@@ -63,7 +63,7 @@ def series(code: str) -> Any:
     if end - start > MAX_SERIES_DAYS * 86400:
         return error(422, Message("api.period_too_long", {"days": MAX_SERIES_DAYS}))
     try:
-        frame = sector_series(store(), code, start, end, settings())
+        frame = sector_series(vigie().store, code, start, end, vigie().settings)
     except UnknownSector:
         return error(404, Message("api.unknown_sector", {"code": repr(code[:12])}))
     columns = ["present", "usual", "p10", "p90", "residents_present", "tourists_fr", "tourists_intl",

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from server.api.openapi import SPEC
+from server.context import vigie
 from vigie.identity.tokens import create_token
 
 
@@ -18,8 +20,8 @@ def seeded(app: Any, store: Any) -> Any:
     from vigie.feed.simulator import Simulator
     from vigie.runtime.feed import publish_until
 
-    s = app.server.config["VIGIE_SETTINGS"]
-    publish_until(store, Simulator.from_settings({**s, "history_weeks": 3}), {**s, "history_weeks": 3}, time.time())
+    s = replace(vigie(app.server).settings, history_weeks=3)
+    publish_until(store, Simulator.from_settings(s), s, time.time())
     return app
 
 

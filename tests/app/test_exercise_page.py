@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from components import ids
+from server.context import vigie
+from vigie.config import SHIPPED_DATA_DIR
 from vigie.training import exercises, scenarios
 from vigie.slots import PARIS
 from vigie.store import Store
@@ -42,7 +44,7 @@ def call(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, st
 
 def _registered(client: Any, outputs: list[str]) -> str:
     """The callback's output key as registered (duplicate outputs carry an @hash suffix)."""
-    for key in client.application.config["VIGIE_CALLBACK_ROLES"]:
+    for key in vigie(client.application).callback_roles:
         parts = [part.split("@")[0] for part in key.strip(".").split("...")]
         if parts == outputs:
             return str(key)
@@ -62,7 +64,7 @@ def _text(component: Any) -> str:
 def test_choosing_a_scenario_fills_name_start_speed_and_shows_its_questions(trainer: Any) -> None:
     answer = call(trainer, [(ids.EXE_NAME, "value"), (ids.EXE_START, "value"), (ids.EXE_SPEED, "value"),
                             (ids.EXE_SCENARIO_INFO, "children")], [(ids.EXE_SCENARIO, "value", "velodrome-orage.yaml")])
-    scenario = scenarios.find_scenario("velodrome-orage")
+    scenario = scenarios.find_scenario("velodrome-orage", scenarios.default_scenarios_folder(SHIPPED_DATA_DIR))
     assert answer[ids.EXE_NAME]["value"] == scenario.name
     assert answer[ids.EXE_SPEED]["value"] == scenario.speed == 10
     start = datetime.fromisoformat(answer[ids.EXE_START]["value"]).replace(tzinfo=PARIS)

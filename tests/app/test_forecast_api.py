@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from server.api.openapi import SPEC
+from server.context import vigie
 from tests.conftest import PASSWORD, ROLES, AuthActions, overrides_for
 from vigie.identity import accounts
 from vigie.forecast import clear_cache
@@ -26,11 +28,10 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from vigie.runtime.feed import publish_until
 
     dash_app = create_app(overrides_for(tmp_path_factory.mktemp("forecast-api")))
-    s = dash_app.server.config["VIGIE_SETTINGS"]
-    publish_until(dash_app.server.config["VIGIE_STORE"], Simulator.from_settings({**s, "history_weeks": 4}),
-                  {**s, "history_weeks": 4}, time.time())
+    s = replace(vigie(dash_app.server).settings, history_weeks=4)
+    publish_until(vigie(dash_app.server).store, Simulator.from_settings(s), s, time.time())
     for role in ROLES:
-        accounts.add_user(dash_app.server.config["VIGIE_STORE"], role, role, PASSWORD)
+        accounts.add_user(vigie(dash_app.server).store, role, role, PASSWORD)
     clear_cache()
     return dash_app
 
@@ -38,7 +39,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture
 def history(seeded: Any) -> Any:
     """The store of the seeded app."""
-    return seeded.server.config["VIGIE_STORE"]
+    return vigie(seeded.server).store
 
 
 def _get(app: Any, store: Any, scope: str = "read", language: str = "fr", **params: Any) -> Any:

@@ -79,7 +79,8 @@ def seed(data_dir: Path, *, weeks: int = 7, end: float | None = None) -> None:
     from vigie.config import load_settings
     from vigie.calendar.events import make_event, save_user_event
     from vigie.feed.simulator import Simulator
-    from vigie.runtime.feed import load_event_file, publish_until
+    from vigie.runtime.bootstrap import load_event_file
+    from vigie.runtime.feed import publish_until
 
     settings = load_settings({"data_dir": str(data_dir), "feed": "simulator", "history_weeks": weeks,
                               "secret_key": "browser-test-key"})

@@ -9,6 +9,7 @@ from vigie.identity import accounts
 from vigie.store import Store
 
 PASSWORD = "correct-horse-battery-staple"
+THROTTLE = {"max_failures": 5, "window_s": 900}
 
 
 @pytest.fixture
@@ -55,17 +56,17 @@ def test_add_user_refuses_duplicates_and_unknown_roles(store: Store) -> None:
 def test_throttle_after_five_failures_per_account_and_address(store: Store) -> None:
     accounts.add_user(store, "alice", "operator", PASSWORD)
     for _ in range(5):
-        assert accounts.authenticate(store, "alice", "wrong-password!", "10.0.0.1") is None
+        assert accounts.authenticate(store, "alice", "wrong-password!", "10.0.0.1", **THROTTLE) is None
     with pytest.raises(accounts.LoginThrottled):
-        accounts.authenticate(store, "alice", PASSWORD, "10.0.0.1")
+        accounts.authenticate(store, "alice", PASSWORD, "10.0.0.1", **THROTTLE)
     # another address is not locked out by this one
-    assert accounts.authenticate(store, "alice", PASSWORD, "10.0.0.2") is not None
+    assert accounts.authenticate(store, "alice", PASSWORD, "10.0.0.2", **THROTTLE) is not None
 
 
 def test_unknown_user_and_wrong_password_look_the_same(store: Store) -> None:
     accounts.add_user(store, "alice", "operator", PASSWORD)
-    assert accounts.authenticate(store, "nobody", PASSWORD, "a") is None
-    assert accounts.authenticate(store, "alice", "wrong-password!", "a") is None
+    assert accounts.authenticate(store, "nobody", PASSWORD, "a", **THROTTLE) is None
+    assert accounts.authenticate(store, "alice", "wrong-password!", "a", **THROTTLE) is None
 
 
 def test_sessions_idle_absolute_and_server_side_end(store: Store) -> None:

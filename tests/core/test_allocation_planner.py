@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from vigie.operations.allocation import AllocationProblem, InvalidRatios, load_ratios, parse_ratios
+from vigie.operations.allocation import (AllocationProblem, InvalidRatios, default_ratios_path, load_ratios,
+                                         parse_ratios)
 from vigie.config import load_settings
 from vigie.sectors import default_catalogue_path, load_catalogue
 from vigie.operations.stations import default_stations_path, great_circle_km, read_stations
 
 SETTINGS = load_settings({"data_dir": "unused"}, environ={})
-CATALOGUE = load_catalogue(default_catalogue_path("13"))
-STATIONS = read_stations(default_stations_path("13"))
+CATALOGUE = load_catalogue(default_catalogue_path(SETTINGS.reference_dir, "13"))
+STATIONS = read_stations(default_stations_path(SETTINGS.reference_dir, "13"))
 SAINTES_MARIES = "13096"
 
 
@@ -48,7 +49,7 @@ def test_congestion_lengthens_only_the_part_inside_the_crowded_sector() -> None:
     # factor 2 (5 x the usual); radius of 370 km² = 10.9 km -> 14.1 min inside; 38.6 + 14.1 = 52.7 min (was 2 x trip)
     assert minutes_from(problem, "cis-13004") == pytest.approx(52.7, abs=0.2)
     whole = dataclasses.replace(problem.sectors[0], area_km2=0.0)
-    old = AllocationProblem([whole], STATIONS, problem.ratios, target_minutes=20)
+    old = AllocationProblem([whole], STATIONS, problem.ratios, target_minutes=20, mutual_aid=False)
     assert minutes_from(old, "cis-13004") == pytest.approx(77.2, abs=0.2)
 
 
@@ -58,7 +59,7 @@ def test_a_station_keeps_its_first_vsav_and_fpt_by_default() -> None:
     huge = [ranked(SAINTES_MARIES, 210_000, 10_000)]   # calls for 20 VSAV and 8 FPT
     signed = AllocationProblem.from_situation(huge, STATIONS, SETTINGS).solve()
     assert not [m for m in signed.moves if m.station_id == "cis-13038"]
-    stripping = dataclasses.replace(load_ratios(), keep_first=())
+    stripping = dataclasses.replace(load_ratios(default_ratios_path(SETTINGS.reference_dir)), keep_first=())
     old = AllocationProblem.from_situation(huge, STATIONS, SETTINGS, ratios=stripping).solve()
     sent = [m for m in old.moves if m.station_id == "cis-13038" and m.resource == "vsav"]
     assert sent and sent[0].count == 1 and sent[0].minutes > 60   # its only ambulance, an hour away

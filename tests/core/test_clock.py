@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, WALL, data_dir, history,  # noqa: F401
+from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, WALL, data_dir, drill_settings, history,  # noqa: F401
                                        new_exercise, observed, template_dir)
-from vigie.training.clock import Clock, ExerciseClock, LiveClock, clock_for, view_time_at
-from vigie.training.exercises import end_exercise, jump, overlay_for, pause, resume, set_speed, start, view_for
 from vigie.analysis.situation import situation_at
+from vigie.training.clock import Clock, ExerciseClock, LiveClock, clock_for, view_time_at
+from vigie.training.exercises import end_exercise, jump, overlay_for, pause, resume, set_speed, start
 from vigie.store import Store
 
 
@@ -20,11 +20,6 @@ def test_live_clock_is_the_wall_clock() -> None:
     clock = LiveClock(lambda: next(ticks))
     assert isinstance(clock, Clock) and not clock.is_exercise
     assert clock.now() == 100.0 and clock.now() == 160.5
-
-
-def test_live_view_has_no_overlay(history: Store) -> None:
-    clock, overlay = view_for(history, None, 1234.0)
-    assert isinstance(clock, LiveClock) and clock.now() == 1234.0 and overlay is None
 
 
 def test_running_paused_and_draft_formula() -> None:
@@ -52,12 +47,13 @@ def test_x600_plays_ten_minutes_per_wall_second(history: Store) -> None:
 
 
 def test_x600_advances_the_situation(history: Store) -> None:
+    drill = drill_settings(history)
     exercise = start(history, new_exercise(history, speed=600).id, "trainer", wall_now=WALL)
     overlay = overlay_for(history, exercise.id)
     seen = []
     for seconds in (0, 3, 6):
         clock = clock_for(history, exercise.id, WALL + seconds)
-        situation = situation_at(history, clock.slot(), overlay=overlay, now=int(clock.now()))
+        situation = situation_at(history, clock.slot(), drill, overlay=overlay, now=int(clock.now()))
         seen.append((situation.at, situation.data_time, situation.by_code()["13056"].present))
         assert situation.freshness == "ok"  # judged on the exercise time, not on the wall
     assert [at - SATURDAY_14H for at, _, _ in seen] == [0, 1800, 3600]
@@ -115,8 +111,9 @@ def test_clock_stops_at_the_end_of_history(history: Store) -> None:
 
 
 def test_ended_clock_is_frozen(history: Store) -> None:
+    drill = drill_settings(history)
     exercise = start(history, new_exercise(history, speed=10).id, "trainer", wall_now=WALL)
-    end_exercise(history, exercise.id, "trainer", wall_now=WALL + 180)
+    end_exercise(history, exercise.id, "trainer", settings=drill, wall_now=WALL + 180)
     clock = clock_for(history, exercise.id, WALL + 9999)
     assert isinstance(clock, ExerciseClock)
     assert clock.now() == SATURDAY_14H + 1800 and clock.as_dict()["state"] == "ended"

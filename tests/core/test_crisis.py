@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from vigie.config import load_settings
-from vigie.operations.crisis import UNEXPLAINED, rank_sectors
 from vigie.calendar.events import make_event, save_user_event
+from vigie.config import SHIPPED_DATA_DIR, load_settings
+from vigie.operations.crisis import UNEXPLAINED, rank_sectors
 from vigie.reference import update_reference
 from vigie.operations.stations import Station, replace_stations
 from vigie.store import Store
@@ -123,10 +123,10 @@ def _simulated_store(folder: Path, codes: list[str], first: str, until: int) -> 
     from vigie.slots import local_day_bounds
     from datetime import date
 
-    catalogue = load_catalogue(default_catalogue_path("13"))
+    catalogue = load_catalogue(default_catalogue_path(SHIPPED_DATA_DIR, "13"))
     chosen = [catalogue.get(c) for c in codes]
     db = make_store(folder, [(s.code, s.name, s.population, s.authority, *s.centroid) for s in chosen])
-    sim = Simulator.from_settings({"dept": "13"})
+    sim = Simulator.from_settings(load_settings(environ={}))
     start = local_day_bounds(date.fromisoformat(first))[0]
     for lo in range(start, until, 14 * 86400):
         frame = sim.frame(lo, min(until, lo + 14 * 86400))
@@ -134,7 +134,7 @@ def _simulated_store(folder: Path, codes: list[str], first: str, until: int) -> 
                 for i, slot in enumerate(frame.slots) for code in codes]
         with db.write() as tx:
             tx.conn.executemany("INSERT INTO observations(sector_code, slot, present) VALUES (?, ?, ?)", rows)
-    events = [e for e in read_events(default_events_path("13"), set(catalogue.codes))
+    events = [e for e in read_events(default_events_path(SHIPPED_DATA_DIR, "13"), set(catalogue.codes))
               if set(e.sectors) <= set(codes)]
     sync_events(db, events)
     flag_events(db, events, recompute=False)
@@ -161,8 +161,8 @@ def test_arles_keeps_a_usual_value_and_is_ranked_during_the_feria_du_riz(tmp_pat
 
 
 def test_an_ordinary_simulated_day_shows_no_unexplained_sector(tmp_path: Path) -> None:
-    from vigie.runtime.bootstrap import init_database
-    from vigie.runtime.feed import load_event_file, publish_until
+    from vigie.runtime.bootstrap import init_database, load_event_file
+    from vigie.runtime.feed import publish_until
     from vigie.feed.simulator import Simulator
 
     settings = load_settings({"data_dir": str(tmp_path), "feed": "simulator"}, environ={})  # as `make run`

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from vigie.runtime.bootstrap import init_database
-from vigie.config import Settings
+from vigie.config import SHIPPED_DATA_DIR, Settings
 from vigie.calendar.events import (
     InvalidEvents,
     delete_event,
@@ -28,7 +28,7 @@ KNOWN = {"13001", "13004", "13096", "13208", "13209", "13022"}
 
 
 def test_shipped_file_loads() -> None:
-    events = read_events(default_events_path("13"))
+    events = read_events(default_events_path(SHIPPED_DATA_DIR, "13"))
     assert len(events) > 100
     cassis = next(e for e in events if e.event_id == "2026-marseille-cassis")
     assert cassis.sectors == ("13208", "13209", "13022")

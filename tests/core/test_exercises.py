@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from vigie.config import Settings, load_settings
 from vigie.identity import accounts, audit
-from vigie.training import exercises
 from vigie.identity.accounts import User
 from vigie.runtime.bootstrap import init_database
+from vigie.training import exercises
 from vigie.training.clock import ExerciseError, clock_for
-from vigie.config import load_settings
-from vigie.training.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump, overlay_for,
-                             pause, record_decision, resume, set_speed, start, timeline_text)
+from vigie.training.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump,
+                                      overlay_for, pause, record_decision, resume, set_speed, start, timeline_text)
 from vigie.reference import rebuild_reference
 from vigie.analysis.situation import situation_at
 from vigie.slots import PARIS
@@ -37,9 +37,18 @@ LIVE_TABLES = ("observations", "unique_visitors", "sectors", "reference", "refer
                "stations", "feed_batches", "feed_health", "meta")
 
 
-def settings_for(folder: Path) -> Any:
+# The crisis thresholds the timeline tests were written for: one significant slot enters the list.
+DRILL_THRESHOLDS = {"crisis_entry_slots": 1, "crisis_min_z": 3.0, "crisis_min_excess": 500}
+
+
+def settings_for(folder: Path, **extra: Any) -> Settings:
     """Settings on a data dir, no feed."""
-    return load_settings({"data_dir": str(folder), "feed": "none", "secret_key": "test"})
+    return load_settings({"data_dir": str(folder), "feed": "none", "secret_key": "test", **extra})
+
+
+def drill_settings(store: Store) -> Settings:
+    """Settings of the history database with the timeline tests' thresholds."""
+    return settings_for(store.path.parent, **DRILL_THRESHOLDS)
 
 
 def _observations(populations: dict[str, int]) -> list[tuple[Any, ...]]:
@@ -182,14 +191,16 @@ def test_jump_outside_the_exercise_history_is_refused(history: Store) -> None:
 
 
 def test_an_ended_exercise_refuses_every_control(history: Store) -> None:
+    drill = drill_settings(history)
     exercise = start(history, new_exercise(history).id, "trainer", wall_now=WALL)
-    ended = end_exercise(history, exercise.id, "trainer", wall_now=WALL + 10)
+    ended = end_exercise(history, exercise.id, "trainer", settings=drill, wall_now=WALL + 10)
     assert ended.state == "ended" and ended.ended_at == int(WALL + 10)
     frozen = clock_for(history, exercise.id, WALL + 10).now()
     assert clock_for(history, exercise.id, WALL + 5000).now() == frozen == SATURDAY_14H + 600
     actions = [lambda: start(history, exercise.id, "t", wall_now=WALL), lambda: pause(history, exercise.id, "t"),
                lambda: resume(history, exercise.id, "t"), lambda: set_speed(history, exercise.id, 10, "t"),
-               lambda: jump(history, exercise.id, SATURDAY_14H, "t"), lambda: end_exercise(history, exercise.id, "t"),
+               lambda: jump(history, exercise.id, SATURDAY_14H, "t"),
+               lambda: end_exercise(history, exercise.id, "t", settings=drill),
                lambda: add_injection(history, exercise.id, "13056", SATURDAY_14H, SATURDAY_14H + 3600, delta=100,
                                      username="t"),
                lambda: exercises.join(history, exercise.id, user_id(history, "operator")),
@@ -258,10 +269,11 @@ def test_joining_by_a_bad_link_is_refused(history: Store) -> None:
 
 
 def test_ending_sends_participants_back_to_live(history: Store) -> None:
+    drill = drill_settings(history)
     exercise = start(history, new_exercise(history).id, "trainer", wall_now=WALL)
     display = user_id(history, "display")
     exercises.join(history, exercise.id, display, wall_now=WALL)
-    end_exercise(history, exercise.id, "trainer", wall_now=WALL + 5)
+    end_exercise(history, exercise.id, "trainer", settings=drill, wall_now=WALL + 5)
     assert exercises.current_exercise_for(history, display) is None
     assert exercises.list_exercises(history, active_only=True) == []
     assert [e.id for e in exercises.list_exercises(history)] == [exercise.id]
@@ -318,8 +330,9 @@ def test_overlay_is_merged_into_the_situation_at_read_time(history: Store) -> No
     overlay = overlay_for(history, exercise.id)
     assert overlay(["13208", "13056"], [slot]) == {("13208", slot): 25_000, ("13056", slot): -100_000}
     assert overlay(["13001"], [slot]) == {} and overlay(["13208"], [slot + STEP]) == {}
-    live = situation_at(history, slot).by_code()
-    played = situation_at(history, slot, overlay=overlay).by_code()
+    settings = settings_for(history.path.parent)
+    live = situation_at(history, slot, settings).by_code()
+    played = situation_at(history, slot, settings, overlay=overlay).by_code()
     assert live["13208"].present == observed(history, "13208", slot)
     assert played["13208"].present == observed(history, "13208", slot) + 25_000
     assert played["13056"].present is None  # below zero reads 0, which is then withheld (< k)
@@ -327,10 +340,11 @@ def test_overlay_is_merged_into_the_situation_at_read_time(history: Store) -> No
 
 
 def test_live_tables_are_byte_identical_after_an_exercise(history: Store) -> None:
-    from vigie.training.scenarios import create_from_scenario, find_scenario
+    from vigie.training.scenarios import create_from_scenario, default_scenarios_folder, find_scenario
 
+    drill = drill_settings(history)
     before = live_digest(history)
-    scenario = find_scenario("cote-bleue-feu")
+    scenario = find_scenario("cote-bleue-feu", default_scenarios_folder(drill.reference_dir))
     exercise = create_from_scenario(history, scenario, "trainer", start_at=SATURDAY_14H, speed=600, wall_now=WALL)
     exercises.join(history, exercise.join_code, user_id(history, "operator"), wall_now=WALL)
     start(history, exercise.id, "trainer", wall_now=WALL)
@@ -339,10 +353,10 @@ def test_live_tables_are_byte_identical_after_an_exercise(history: Store) -> Non
     set_speed(history, exercise.id, 60, "trainer", wall_now=WALL + 2)
     jump(history, exercise.id, SATURDAY_14H + 3 * 3600, "trainer", wall_now=WALL + 3)
     clock = clock_for(history, exercise.id, WALL + 4)
-    situation_at(history, clock.slot(), overlay=overlay_for(history, exercise.id))
+    situation_at(history, clock.slot(), drill, overlay=overlay_for(history, exercise.id))
     record_decision(history, "commander", {"moves": ["VSAV"]}, exercise_id=exercise.id, wall_now=WALL + 5)
-    end_exercise(history, exercise.id, "trainer", wall_now=WALL + 6)
-    after_action_timeline(history, exercise.id)
+    end_exercise(history, exercise.id, "trainer", settings=drill, wall_now=WALL + 6)
+    after_action_timeline(history, exercise.id, drill)
     assert len(exercises.list_injections(history, exercise.id)) > 20  # the exercise did inject
     assert live_digest(history) == before
 
@@ -367,6 +381,7 @@ def test_stamp_says_exercice_and_the_state_is_in_the_readers_language(history: S
 
 # -- after-action timeline ----------------------------------------------------------------------------------
 def test_timeline_tells_what_happened_in_order(history: Store) -> None:
+    drill = drill_settings(history)
     exercise = new_exercise(history, speed=600)
     crowd_from, crowd_to = SATURDAY_14H + STEP, SATURDAY_14H + 3 * STEP
     add_injection(history, exercise.id, "13208", crowd_from, crowd_to, delta=40_000, note="Match au Vélodrome",
@@ -376,8 +391,8 @@ def test_timeline_tells_what_happened_in_order(history: Store) -> None:
     record_decision(history, "commander", {"moves": ["+2 VSAV"]}, exercise_id=exercise.id, wall_now=WALL + 5)
     pause(history, exercise.id, "trainer", wall_now=WALL + 12)   # view: 14:00 + 2 h
     resume(history, exercise.id, "trainer", wall_now=WALL + 20)
-    end_exercise(history, exercise.id, "trainer", wall_now=WALL + 24)  # view: 14:00 + 2 h 40
-    timeline = after_action_timeline(history, exercise.id)
+    end_exercise(history, exercise.id, "trainer", settings=drill, wall_now=WALL + 24)  # view: 14:00 + 2 h 40
+    timeline = after_action_timeline(history, exercise.id, drill)
     kinds = [e["kind"] for e in timeline]
     assert kinds[:3] == ["created", "injection", "started"] and kinds[-1] == "ended"
     assert [e["wall_time"] for e in timeline] == sorted(e["wall_time"] for e in timeline)
@@ -392,7 +407,7 @@ def test_timeline_tells_what_happened_in_order(history: Store) -> None:
     plans = [e for e in timeline if e["kind"] == "plan"]
     assert [(p["username"], timeline_text(p, "fr")) for p in plans] == [("commander", "Plan validé par commander")]
     assert any(e["kind"] == "joined" and e["username"] == "commander" for e in timeline)
-    assert after_action_timeline(history, exercise.id) == timeline  # frozen at the end
+    assert after_action_timeline(history, exercise.id, drill) == timeline  # frozen at the end
     assert timeline_text(timeline[1], "fr") == ("+40\u00a0000 personnes à Marseille 8e Arrondissement de 14:30 à 15:30 "
                                                 "(injection de trainer) : Match au Vélodrome")
     assert timeline_text(timeline[1], "en") == ("+40,000 people in Marseille 8e Arrondissement from 14:30 to 15:30 "
@@ -400,12 +415,13 @@ def test_timeline_tells_what_happened_in_order(history: Store) -> None:
 
 
 def test_a_timeline_frozen_as_french_text_stays_readable(history: Store) -> None:
-    exercise = end_exercise(history, new_exercise(history).id, "trainer", wall_now=WALL)
+    drill = drill_settings(history)
+    exercise = end_exercise(history, new_exercise(history).id, "trainer", settings=drill, wall_now=WALL)
     old = [{"wall_time": WALL, "view_time": SATURDAY_14H, "kind": "ended", "username": "trainer",
             "text": "Fin de l'exercice par trainer", "detail": {}}]
     with history.write() as tx:
         tx.execute("UPDATE exercises SET after_action = ? WHERE id = ?", [json.dumps(old), exercise.id])
-    frozen = after_action_timeline(history, exercise.id)
+    frozen = after_action_timeline(history, exercise.id, drill)
     assert [timeline_text(e, "en") for e in frozen] == ["Fin de l'exercice par trainer"]
 
 
@@ -426,13 +442,14 @@ def test_timeline_ranking_matches_the_crisis_ranking(history: Store) -> None:
 
 
 def test_scenario_injections_not_reached_stay_off_the_timeline(history: Store) -> None:
+    drill = drill_settings(history)
     exercise = new_exercise(history, speed=60)
     add_injection(history, exercise.id, "13022", SATURDAY_14H + 5 * 3600, SATURDAY_14H + 6 * 3600, delta=500,
                   note="plus tard", username="trainer", source="scenario")
     start(history, exercise.id, "trainer", wall_now=WALL)
-    reached = after_action_timeline(history, exercise.id, wall_now=WALL + 60)  # one hour of play
+    reached = after_action_timeline(history, exercise.id, drill, wall_now=WALL + 60)  # one hour of play
     assert "injection" not in [e["kind"] for e in reached]
-    later = after_action_timeline(history, exercise.id, wall_now=WALL + 6 * 60)
+    later = after_action_timeline(history, exercise.id, drill, wall_now=WALL + 6 * 60)
     injection = [e for e in later if e["kind"] == "injection"]
     assert len(injection) == 1 and injection[0]["wall_time"] == pytest.approx(WALL + 5 * 60)
 

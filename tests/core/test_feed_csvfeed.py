@@ -1,6 +1,7 @@
 """Drop folder: *.part ignored, accepted files archived, refused ones quarantined with their reasons."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from vigie.runtime.bootstrap import init_database
@@ -46,6 +47,6 @@ def test_too_large_file_is_quarantined(settings: Settings, tmp_path: Path) -> No
     drop = tmp_path / "drop"
     drop.mkdir()
     (drop / "huge.csv").write_bytes(b"0" * 1_000_001)
-    outcome = scan_folder(store, drop, Settings({**settings, "max_upload_mb": 1}), now=NOW)[0]
+    outcome = scan_folder(store, drop, replace(settings, max_upload_mb=1), now=NOW)[0]
     assert outcome.status == "rejected" and outcome.result is None
     assert "split it" in (drop / "quarantine" / "huge.csv.errors.txt").read_text(encoding="utf-8")

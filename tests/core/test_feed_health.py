@@ -1,6 +1,7 @@
 """Feed health: fresh, amber after a missing slot, red when nothing covers the last hour; database errors."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from vigie.runtime.bootstrap import init_database
@@ -20,7 +21,7 @@ def test_levels(settings: Settings) -> None:
     assert freshness(SLOT, SLOT + 3600, settings) == ("amber", 3600)  # one slot missing
     assert freshness(SLOT, SLOT + 1800 + 3600, settings)[0] == "amber"  # exactly one hour uncovered
     assert freshness(SLOT, SLOT + 1800 + 3601, settings)[0] == "red"
-    quick = Settings({**settings, "stale_amber_slots": 1, "stale_red_minutes": 10})
+    quick = replace(settings, stale_amber_slots=1, stale_red_minutes=10)
     assert freshness(SLOT, SLOT + 1800, quick)[0] == "amber" and freshness(SLOT, SLOT + 1800 + 601, quick)[0] == "red"
 
 

@@ -6,14 +6,15 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from vigie.config import Settings, load_settings
 from vigie.runtime.bootstrap import init_database
-from vigie.config import Settings
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
 from vigie.feed.ingest import ingest_bytes, ingest_file, ingest_tables
 from vigie.feed.simulator import Simulator
@@ -32,7 +33,7 @@ def store(settings: Settings) -> Store:
 
 @pytest.fixture(scope="module")
 def simulator() -> Simulator:
-    return Simulator.from_settings({"dept": "13", "simulator_seed": 13})
+    return Simulator.from_settings(load_settings(environ={}))
 
 
 def _table(store: Store) -> list[tuple[object, ...]]:
@@ -102,7 +103,7 @@ def test_fast_path_stores_what_the_text_path_stores(settings: Settings, tmp_path
     table = simulator.generate(start, start + 3 * 3600)
     text_store = init_database(settings)
     ingest_bytes(text_store, observations_csv(table).encode(), "op", settings, now=NOW)
-    other = Settings({**settings, "data_dir": str(tmp_path / "other")})
+    other = replace(settings, data_dir=str(tmp_path / "other"))
     fast_store = init_database(other)
     assert ingest_tables(fast_store, "op", other, table, now=NOW).status == "accepted"
     assert _table(fast_store) == _table(text_store)
@@ -116,7 +117,7 @@ def test_unique_visitors_in_the_future_are_refused(store: Store, settings: Setti
 
 
 def test_too_large_batches_are_refused_before_parsing(store: Store, settings: Settings, tmp_path: Path) -> None:
-    small = Settings({**settings, "max_upload_mb": 1})
+    small = replace(settings, max_upload_mb=1)
     path = tmp_path / "big.csv"
     path.write_bytes(b"x" * 1_000_001)
     with pytest.raises(BatchTooLarge, match="split it"):

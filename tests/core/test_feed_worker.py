@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from vigie.config import Settings, load_settings
 from vigie.runtime.bootstrap import init_database
-from vigie.config import Settings
 from vigie.feed.simulator import Simulator
 from vigie.runtime.feed import FeedError, publish_until, run_feed
 from vigie.slots import local_day_bounds, parse_instant, slot_range, to_local
@@ -21,7 +22,7 @@ NOW = parse_instant("2026-11-17T10:40:00+01:00")
 
 @pytest.fixture(scope="module")
 def sim() -> Simulator:
-    return Simulator.from_settings({"dept": "13", "simulator_seed": 13})
+    return Simulator.from_settings(load_settings(environ={}))
 
 
 def _wait_for(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
@@ -34,7 +35,7 @@ def _wait_for(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-unty
 
 
 def test_first_start_publishes_history_then_backfills(settings: Settings, sim: Simulator) -> None:
-    config = Settings({**settings, "history_weeks": 1})
+    config = replace(settings, history_weeks=1)
     store = init_database(config)
     publish_until(store, sim, config, NOW)
     first = local_day_bounds(to_local(NOW).date() - timedelta(weeks=1))[0]
@@ -54,7 +55,7 @@ def test_first_start_publishes_history_then_backfills(settings: Settings, sim: S
 
 
 def test_simulator_publishes_the_next_slot_on_time(settings: Settings, sim: Simulator) -> None:
-    config = Settings({**settings, "feed": "simulator", "history_weeks": 0})
+    config = replace(settings, feed="simulator", history_weeks=0)
     store = init_database(config)
     boundary = parse_instant("2026-11-17T11:00:00+01:00")
     began = time.time()
@@ -78,7 +79,7 @@ def test_simulator_publishes_the_next_slot_on_time(settings: Settings, sim: Simu
 def test_drop_folder_feed_and_stop(settings: Settings, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
-    config = Settings({**settings, "feed": f"csv:{drop}"})
+    config = replace(settings, feed=f"csv:{drop}")
     store = init_database(config)
     stop = threading.Event()
     worker = threading.Thread(target=run_feed, args=(config, stop), kwargs={"store": Store(store.path), "poll_seconds": 0.05})
@@ -95,7 +96,7 @@ def test_drop_folder_feed_and_stop(settings: Settings, tmp_path: Path) -> None:
 
 def test_none_feed_waits_for_the_stop(settings: Settings) -> None:
     stop = threading.Event()
-    worker = threading.Thread(target=run_feed, args=(settings, stop))
+    worker = threading.Thread(target=run_feed, args=(settings, stop, init_database(settings)))
     worker.start()
     stop.set()
     worker.join(timeout=5)
@@ -103,6 +104,6 @@ def test_none_feed_waits_for_the_stop(settings: Settings) -> None:
 
 
 def test_missing_drop_folder_says_what_to_fix(settings: Settings, tmp_path: Path) -> None:
-    config = Settings({**settings, "feed": f"csv:{tmp_path / 'nowhere'}"})
+    config = replace(settings, feed=f"csv:{tmp_path / 'nowhere'}")
     with pytest.raises(FeedError, match="does not exist: create it"):
         run_feed(config, threading.Event(), store=init_database(config))

@@ -43,7 +43,7 @@ def test_plan_pre_positions_for_the_expected_peak(concert: Store,
     settings = history[1]
     ranked = rank_ahead(concert, T, settings, "peak", authority="SDIS13")
     assert all(r.authority == "SDIS13" for r in ranked)
-    result = AllocationProblem.from_situation(ranked, load_stations(concert, "13"), settings).solve()
+    result = AllocationProblem.from_situation(ranked, load_stations(concert, settings), settings).solve()
     towards = [m for m in result.moves + result.on_site if m.sector_code == AUBAGNE]
     assert sum(m.count for m in towards if m.resource == "vsav") >= 1
 

@@ -11,7 +11,7 @@ import pytest
 from vigie import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_DIRS = ("pages", "components", "callbacks")
+UI_DIRS = ("pages", "components", "callbacks", "server")
 TEXT_KWARGS = {"children", "label", "title", "placeholder", "alt", "caption", "header", "tooltip"}
 COMPONENT_MODULES = {"html", "dbc", "dcc"}
 
@@ -77,7 +77,8 @@ def test_used_keys_exist() -> None:
     missing = []
     for folder in UI_DIRS:
         for path in (ROOT / folder).glob("*.py"):
-            for match in re.finditer(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""", path.read_text(encoding="utf-8")):
+            for match in re.finditer(r"""\b(?:t|translate)\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""",
+                                     path.read_text(encoding="utf-8")):
                 if match.group(1) not in keys:
                     missing.append(f"{path.name}: {match.group(1)}")
     assert missing == []

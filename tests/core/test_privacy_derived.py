@@ -13,6 +13,7 @@ from vigie.operations.crisis import rank_sectors
 from vigie.reference import compute_reference, rebuild_reference, update_reference
 from vigie.slots import same_time_weeks_before
 from vigie.analysis.situation import SEGMENTS, guard_segments, sector_series, situation_at
+from vigie.feed.formats import SEGMENTS
 from vigie.store import Store
 from tests.core.test_reference import WEEK, local, make_store
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from vigie.training import exercises, scenarios
-from vigie.runtime.bootstrap import init_database
-from vigie.config import load_settings
+from vigie.config import Settings, load_settings
 from vigie.operations.crisis import rank_sectors
+from vigie.runtime.bootstrap import init_database
+from vigie.training import exercises, scenarios
 from vigie.feed.simulator import Simulator
 from vigie.runtime.feed import publish_until
 from vigie.analysis.situation import slot_to_show
@@ -26,7 +26,7 @@ EXPECTED = {  # scenario -> (hours after its start, sectors that must be ranked)
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, object]:
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Settings]:
     settings = load_settings({"data_dir": str(tmp_path_factory.mktemp("scen")), "feed": "simulator",
                               "history_weeks": 7}, environ={})
     store = init_database(settings)
@@ -35,9 +35,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, object]:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_scenario_ranks_its_sectors(history: tuple[Store, object], name: str, tmp_path: Path) -> None:
+def test_scenario_ranks_its_sectors(history: tuple[Store, Settings], name: str, tmp_path: Path) -> None:
     store, settings = history
-    scenario = scenarios.load_scenario(scenarios.default_scenarios_folder() / name)
+    scenario = scenarios.load_scenario(scenarios.default_scenarios_folder(settings.reference_dir) / name)
     start = scenarios.suggested_start(scenario, int(time.time()))
     exercise = exercises.create_exercise(store, scenario.name, start, 60, "trainer", name)
     scenarios.apply_scenario(store, exercise, scenario, "trainer")

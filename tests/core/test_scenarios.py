@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, STEP, WALL, data_dir, history,  # noqa: F401
                                        live_digest, new_exercise, template_dir)
 from vigie.training import exercises
+from vigie.config import SHIPPED_DATA_DIR
 from vigie.training.scenarios import (InvalidScenario, Scenario, apply_scenario, create_from_scenario, default_scenarios_folder,
                              find_scenario, format_offset, list_scenarios, load_scenario, parse_offset, resolve_start,
                              scan_scenarios)
@@ -19,7 +20,8 @@ from vigie.sectors import default_catalogue_path, load_catalogue
 from vigie.slots import PARIS, to_local
 from vigie.store import Store
 
-CODES = set(load_catalogue(default_catalogue_path("13")).codes)
+CODES = set(load_catalogue(default_catalogue_path(SHIPPED_DATA_DIR, "13")).codes)
+SHIPPED = default_scenarios_folder(SHIPPED_DATA_DIR)
 GOOD = {
     "name": "Essai", "description": "Un essai.", "start": "last saturday 14:00", "speed": 60,
     "injections": [
@@ -32,7 +34,7 @@ GOOD = {
 
 def shipped() -> list[Scenario]:
     """Every scenario of data/scenarios, checked against the sector catalogue."""
-    return list_scenarios(default_scenarios_folder(), CODES)
+    return list_scenarios(SHIPPED, CODES)
 
 
 def write(tmp_path: Path, document: object, name: str = "essai.yaml") -> Path:
@@ -55,7 +57,7 @@ def test_every_shipped_scenario_loads_and_validates() -> None:
 
 
 def test_cote_bleue_moves_2700_people_from_martigues_to_sausset_and_carry() -> None:
-    scenario = find_scenario("cote-bleue-feu", known_sectors=CODES)
+    scenario = find_scenario("cote-bleue-feu", SHIPPED, known_sectors=CODES)
     # the summer crowd first (added to the off-season history), then the evacuation moves people
     moves = [i for i in scenario.injections if i.ramp_up > 1800]
     peaks = {i.sectors[0]: i.delta or 0 for i in moves}
@@ -65,9 +67,9 @@ def test_cote_bleue_moves_2700_people_from_martigues_to_sausset_and_carry() -> N
 
 
 def test_velodrome_and_coast_scenarios_hold_their_sectors() -> None:
-    velodrome = find_scenario("velodrome-orage", known_sectors=CODES)
+    velodrome = find_scenario("velodrome-orage", SHIPPED, known_sectors=CODES)
     assert max(i.delta or 0 for i in velodrome.injections if "13208" in i.sectors) == 67_000
-    coast = find_scenario("samedi-aout-littoral", known_sectors=CODES)
+    coast = find_scenario("samedi-aout-littoral", SHIPPED, known_sectors=CODES)
     assert set(coast.sectors()) == {"13022", "13028", "13096", "13207", "13208", "13021", "13104"}
 
 
@@ -185,14 +187,14 @@ def test_json_scenarios_are_read_too(tmp_path: Path) -> None:
 
 def test_unknown_scenario_name_is_refused() -> None:
     with pytest.raises(InvalidScenario) as caught:
-        find_scenario("nope")
+        find_scenario("nope", SHIPPED)
     assert caught.value.problem.key == "errors.scenario_not_found"
 
 
 # -- applying --------------------------------------------------------------------------------------------
 def test_apply_writes_the_exercise_tables_only(history: Store) -> None:
     before = live_digest(history)
-    scenario = find_scenario("cote-bleue-feu", known_sectors=CODES)
+    scenario = find_scenario("cote-bleue-feu", SHIPPED, known_sectors=CODES)
     exercise = new_exercise(history)
     rows = apply_scenario(history, exercise, scenario)
     injected = exercises.list_injections(history, exercise.id)
@@ -205,7 +207,7 @@ def test_apply_writes_the_exercise_tables_only(history: Store) -> None:
 
 
 def test_a_scenario_longer_than_history_is_refused_whole(history: Store) -> None:
-    scenario = find_scenario("samedi-aout-littoral", known_sectors=CODES)
+    scenario = find_scenario("samedi-aout-littoral", SHIPPED, known_sectors=CODES)
     late = HISTORY_END - 10 * 3600
     exercise = new_exercise(history, start_at=late)
     with pytest.raises(InvalidScenario) as caught:
@@ -217,7 +219,7 @@ def test_a_scenario_longer_than_history_is_refused_whole(history: Store) -> None
 
 
 def test_create_from_scenario_takes_its_suggestions(history: Store) -> None:
-    scenario = find_scenario("velodrome-orage", known_sectors=CODES)
+    scenario = find_scenario("velodrome-orage", SHIPPED, known_sectors=CODES)
     exercise = create_from_scenario(history, scenario, "trainer", wall_now=WALL)
     local = to_local(exercise.start_at)
     assert (local.strftime("%A %H:%M"), exercise.speed, exercise.name) == ("Wednesday 18:00", 10, scenario.name)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from shapely.geometry import shape
 
+from vigie.config import SHIPPED_DATA_DIR
 from vigie.sectors import (
     Catalogue,
     InvalidCatalogue,
@@ -46,7 +47,7 @@ def geojson() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
     """The catalogue of dept 13."""
-    return load_catalogue(default_catalogue_path("13"))
+    return load_catalogue(default_catalogue_path(SHIPPED_DATA_DIR, "13"))
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +130,9 @@ def test_unknown_sector(catalogue: Catalogue) -> None:
 
 
 def test_default_paths(tmp_path: Path) -> None:
-    assert default_catalogue_path("13") == DATA / "sectors" / "13.geojson"
-    assert default_catalogue_path("84", tmp_path) == tmp_path / "sectors" / "84.geojson"
-    assert default_profiles_path("13") == DATA / "sectors" / "13-profiles.csv"
+    assert default_catalogue_path(SHIPPED_DATA_DIR, "13") == DATA / "sectors" / "13.geojson"
+    assert default_catalogue_path(tmp_path, "84") == tmp_path / "sectors" / "84.geojson"
+    assert default_profiles_path(SHIPPED_DATA_DIR, "13") == DATA / "sectors" / "13-profiles.csv"
 
 
 def _feature(code: str, **extra: Any) -> dict[str, Any]:
@@ -219,8 +220,8 @@ def test_season_must_be_month_day(tmp_path: Path) -> None:
 # --- profiles -------------------------------------------------------------------------
 
 def test_profiles_cover_every_code() -> None:
-    cat = load_catalogue(default_catalogue_path("13"))
-    profiles = cat.load_profiles(default_profiles_path("13"))
+    cat = load_catalogue(default_catalogue_path(SHIPPED_DATA_DIR, "13"))
+    profiles = cat.load_profiles(default_profiles_path(SHIPPED_DATA_DIR, "13"))
     assert list(profiles) == list(cat.codes)
     assert profiles["13096"].camargue and profiles["13096"].coast and profiles["13096"].tourism >= 0.9
     assert profiles["13208"].calanques and profiles["13001"].employment_pole >= 0.9

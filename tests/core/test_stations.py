@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from vigie.runtime.bootstrap import init_database
-from vigie.config import load_settings
+from vigie.config import SHIPPED_DATA_DIR, load_settings
 from vigie.operations.stations import (
     COLUMNS, InvalidStations, Station, default_stations_path, ensure_demo_stations, import_stations, load_stations,
     parse_stations, read_stations, sector_groupements, stations_are_demo,
@@ -16,6 +16,7 @@ from vigie.operations.stations import (
 from vigie.store import Store
 
 HEADER = ",".join(COLUMNS)
+SETTINGS = load_settings({"feed": "none"}, environ={})
 GOOD = "cis-a,CIS Arles,13004,Ouest,SDIS13,43.67643,4.62778,4,3,4,55,1,1,1"
 
 
@@ -36,7 +37,7 @@ def _write(tmp_path: Path, *lines: str) -> Path:
 
 def test_demo_file_is_valid(store: Store) -> None:
     codes = {r["code"] for r in store.query("SELECT code FROM sectors")}
-    stations = read_stations(default_stations_path("13"), codes, {"SDIS13", "BMPM"})
+    stations = read_stations(default_stations_path(SHIPPED_DATA_DIR, "13"), codes, {"SDIS13", "BMPM"})
     assert len([s for s in stations if s.authority == "SDIS13"]) == 60
     assert all(s.available(r) >= s.minimum(r) for s in stations for r in ("vsav", "fpt", "ccf"))
     arles = next(s for s in stations if s.name == "CIS Arles")
@@ -71,21 +72,21 @@ def test_refusals_say_why(text: str, needle: str) -> None:
 
 
 def test_import_is_whole_file_or_nothing(store: Store, tmp_path: Path) -> None:
-    assert ensure_demo_stations(store) == 76 and stations_are_demo(store)
-    assert ensure_demo_stations(store) == 0                       # only when empty
+    assert ensure_demo_stations(store, SETTINGS) == 76 and stations_are_demo(store)
+    assert ensure_demo_stations(store, SETTINGS) == 0  # only when empty
     bad = _write(tmp_path, HEADER, GOOD, GOOD.replace("cis-a", "cis-b").replace("13004", "99999"))
     with pytest.raises(InvalidStations, match="line 3, field sector_id"):
         import_stations(store, bad)
-    assert len(load_stations(store)) == 76 and stations_are_demo(store)
+    assert len(load_stations(store, SETTINGS)) == 76 and stations_are_demo(store)
     good = _write(tmp_path, HEADER, GOOD, GOOD.replace("cis-a", "cis-b").replace("13004", "13096"))
     assert import_stations(store, good) == 2
-    assert [s.station_id for s in load_stations(store)] == ["cis-a", "cis-b"]
+    assert [s.station_id for s in load_stations(store, SETTINGS)] == ["cis-a", "cis-b"]
     assert not stations_are_demo(store)
 
 
 def test_load_falls_back_to_the_demo_file(store: Store) -> None:
     assert store.scalar("SELECT count(*) FROM stations") == 0
-    assert len(load_stations(store)) == 76 and stations_are_demo(store)
+    assert len(load_stations(store, SETTINGS)) == 76 and stations_are_demo(store)
 
 
 def test_cli_import_and_list(store: Store, tmp_path: Path) -> None:

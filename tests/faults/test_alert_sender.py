@@ -31,7 +31,8 @@ from vigie.alerts.states import raise_alert
 from vigie.runtime.bootstrap import init_database
 from vigie.config import load_settings
 from vigie.alerts.evaluate import evaluate_live, last_mark
-from vigie.feed.ingest import ingest_bytes, refresh_reference
+from vigie.feed.ingest import ingest_bytes
+from vigie.runtime.batches import refresh_reference
 from vigie.reference import rebuild_reference, refreshed_batch
 from vigie.slots import iso_z
 from vigie.store import Store

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
+from vigie.config import load_settings
 from vigie.logs import configure_logging, redact
 
 SECRETS = {"password": "hunter2-hunter2", "api_token": "tok_4f9a8b", "Authorization": "Bearer abc.def.ghi",
@@ -27,9 +28,9 @@ def root_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-def capture(json_lines: bool = True, **settings: object) -> tuple[io.StringIO, logging.Logger]:
+def capture(json_lines: bool = True, **overrides: object) -> tuple[io.StringIO, logging.Logger]:
     stream = io.StringIO()
-    configure_logging({"log_json": json_lines, **settings}, stream=stream)
+    configure_logging(load_settings({"log_json": json_lines, **overrides}, environ={}), stream=stream)
     return stream, logging.getLogger("vigie.test")
 
 
@@ -86,7 +87,7 @@ def test_secret_fields_are_dropped_not_masked(root_logging: None) -> None:
 
 
 def test_configure_twice_does_not_double_lines(root_logging: None) -> None:
-    configure_logging({"log_json": True}, stream=io.StringIO())
+    configure_logging(load_settings({"log_json": True}, environ={}), stream=io.StringIO())
     stream, log = capture()
     log.info("once")
     assert len(lines(stream)) == 1
@@ -98,7 +99,7 @@ def test_level_setting(root_logging: None) -> None:
     log.warning("shown")
     assert [json.loads(line)["message"] for line in lines(stream)] == ["shown"]
     with pytest.raises(ValueError, match="VIGIE_LOG_LEVEL"):
-        configure_logging({"log_level": "loud"}, stream=io.StringIO())
+        configure_logging(load_settings({"log_level": "loud"}, environ={}), stream=io.StringIO())
 
 
 def test_exceptions_are_logged_inside_the_json_line(root_logging: None) -> None:

@@ -50,8 +50,8 @@ def send_webhook(delivery: Delivery, settings: Settings) -> None:
     request = urllib.request.Request(delivery.target, data=body, method="POST", headers={
         "Content-Type": "application/json; charset=utf-8", "User-Agent": "Vigie-alerts/1",
         "Idempotency-Key": delivery.idempotency_key,
-        SIGNATURE_HEADER: signature(body, str(settings.get("webhook_secret", "")))})
-    timeout = float(settings.get("alert_send_timeout_seconds", 10.0))
+        SIGNATURE_HEADER: signature(body, settings.webhook_secret)})
+    timeout = settings.alert_send_timeout_seconds
     try:
         with _OPENER.open(request, timeout=timeout) as response:  # http(s) only: checked in config
             status = response.status
@@ -65,14 +65,14 @@ def send_webhook(delivery: Delivery, settings: Settings) -> None:
 
 def email_message(delivery: Delivery, settings: Settings) -> EmailMessage:
     """The e-mail of one change: subject with the event (and EXERCICE), text with the alert."""
-    lang = str(settings.get("language", "fr"))
+    lang = settings.language
     payload = delivery.payload
     alert = payload["alert"]
     mark = f"[{translate('alerts.exercise_mark', lang)}] " if alert.get("exercise_id") is not None else ""
     event = translate(f"alerts.event_{payload['event']}", lang)
     message = EmailMessage()
     message["Subject"] = f"{mark}Vigie : {event} – {alert['summary']}"[:200]
-    message["From"] = str(settings.get("smtp_sender", "vigie@localhost"))
+    message["From"] = settings.smtp_sender
     message["To"] = delivery.target
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=delivery.idempotency_key, domain="vigie")
@@ -93,20 +93,20 @@ def _email_lines(alert: dict[str, object], title: str, lang: str) -> list[str]:
 
 def send_email(delivery: Delivery, settings: Settings) -> None:
     """Send one e-mail; STARTTLS (certificate checked) unless smtp_starttls is off."""
-    timeout = float(settings.get("alert_send_timeout_seconds", 10.0))
+    timeout = settings.alert_send_timeout_seconds
     message = email_message(delivery, settings)  # built first: a bad message never opens a connection
     try:
-        with smtplib.SMTP(str(settings["smtp_host"]), int(settings.get("smtp_port", 587)), timeout=timeout) as smtp:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
             smtp.ehlo()
-            if settings.get("smtp_starttls", True):
-                cafile = str(settings.get("smtp_ca_file", "")) or None
+            if settings.smtp_starttls:
+                cafile = settings.smtp_ca_file or None
                 smtp.starttls(context=ssl.create_default_context(cafile=cafile))
                 smtp.ehlo()
-            if settings.get("smtp_user"):
-                smtp.login(str(settings["smtp_user"]), str(settings.get("smtp_password", "")))
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-        raise DeliveryFailed(f"e-mail to {delivery.target} via {settings['smtp_host']}: {exc}") from exc
+        raise DeliveryFailed(f"e-mail to {delivery.target} via {settings.smtp_host}: {exc}") from exc
 
 
 def deliver(delivery: Delivery, settings: Settings) -> None:

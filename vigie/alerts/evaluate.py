@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 from vigie.alerts.forecast_adapter import forecast_crossings
 from vigie.alerts.model import COLUMNS, KINDS, Alert, Summary, alert_from_row
@@ -60,7 +60,7 @@ class View:
         key = tuple(sorted(limits.items()))
         if key not in self._lists:
             assert self.t is not None
-            settings = Settings({**self.settings, **limits}) if limits else self.settings
+            settings = replace(self.settings, **limits) if limits else self.settings
             self._lists[key] = crisis_lists(self.store, self.t, settings, overlay=self.overlay, now=int(self.now))
         return self._lists[key]
 
@@ -75,7 +75,7 @@ class View:
 
     @property
     def step(self) -> int:
-        return int(self.settings.get("slot_minutes", 30)) * 60
+        return self.settings.slot_minutes * 60
 
 
 # -- conditions --------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def _feed_stopped(rule: Rule, view: View) -> dict[str | None, Summary]:
     if report["level"] != "red" or report["newest_slot"] is None:
         return {}
     received = [s["last_received_at"] for s in report["sources"] if s["last_received_at"] is not None]
-    if received and view.now - max(received) <= int(view.settings.get("stale_red_minutes", 60)) * 60:
+    if received and view.now - max(received) <= view.settings.stale_red_minutes * 60:
         return {}  # batches keep coming (a backfill of old slots, say): the feed has not stopped
     since = int(report["newest_slot"]) + view.step
     return {None: Summary("feed_stopped", (("minutes", int(view.now - since) // 60), ("since", since)))}
@@ -110,7 +110,7 @@ def _feed_stopped(rule: Rule, view: View) -> dict[str | None, Summary]:
 def _forecast(rule: Rule, view: View) -> dict[str | None, Summary]:
     assert view.t is not None
     found = forecast_crossings(view.store, view.t, view.settings, horizon_slots=int(rule.param("horizon_slots", 4)),
-                               min_excess=int(rule.param("min_excess", float(view.settings.get("crisis_min_excess", 500)))),
+                               min_excess=int(rule.param("min_excess", view.settings.crisis_min_excess)),
                                overlay=view.overlay)
     keep = rule_sectors(view.store, rule, view.groupements) if found else None
     names = {s.code: s.name for s in view.situation.sectors} if found else {}
@@ -140,7 +140,7 @@ def _active(store: Store, rule_id: str, exercise_id: int | None) -> list[Alert]:
 def _apply(rule: Rule, findings: dict[str | None, Summary], view: View) -> list[Change]:
     """Open or refresh the alerts of the findings, close those whose condition is gone long enough."""
     changes = []
-    reopen = int(view.settings.get("alert_reopen_minutes", 60)) * 60
+    reopen = view.settings.alert_reopen_minutes * 60
     for sector, summary in findings.items():
         alert, what = raise_alert(view.store, rule=rule.id, kind=rule.kind, severity=rule.severity, sector=sector,
                                   slot=int(view.t or 0), summary=summary, exercise_id=view.exercise_id,
@@ -210,7 +210,7 @@ def last_mark(store: Store, scope: str) -> str | None:
     return None if value is None else str(value)
 
 
-def evaluate_after_batch(store: Store, settings: Mapping[str, Any], last_slot: int | None = None) -> list[Change]:
+def evaluate_after_batch(store: Store, settings: Settings, last_slot: int | None = None) -> list[Change]:
     """The hook after an accepted batch: evaluate the live rules; a failure is logged, never the batch's.
 
     A batch whose newest slot is older than the usual values read at the newest slot (the
@@ -220,7 +220,7 @@ def evaluate_after_batch(store: Store, settings: Mapping[str, Any], last_slot: i
     if last_slot is not None and newest is not None and last_slot < newest - STALE_BATCH_DAYS * 86400:
         return []
     try:
-        return evaluate_live(store, settings if isinstance(settings, Settings) else Settings(settings))
+        return evaluate_live(store, settings)
     except Exception:  # the batch is stored; the sender evaluates again on its next turn
         log.exception("alert evaluation after a batch failed; the alert sender will retry")
         return []

@@ -1,4 +1,4 @@
-"""The one place alerts read forecasts from; a no-op while Vigie has no forecast module.
+"""The one place alerts read forecasts from.
 
 It uses `vigie.operations.horizon.rank_ahead` (the crisis ranking on a horizon): a sector not
 significant now whose forecast crosses the crisis thresholds within the rule's horizon is a
@@ -6,24 +6,12 @@ crossing, reported at the slot it crosses with the expected excess at its peak.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any, Callable
-
 from vigie.config import Settings
 from vigie.analysis.situation import Overlay
+from vigie.operations.horizon import rank_ahead
 from vigie.store import Store
 
 HORIZON_KEYS = ((2, "1h"), (4, "2h"), (6, "3h"), (12, "peak"))
-
-
-def _rank_ahead() -> Callable[..., Any] | None:
-    """vigie.operations.horizon.rank_ahead when the module and the function exist."""
-    try:
-        module = importlib.import_module("vigie.operations.horizon")
-    except ImportError:
-        return None
-    found = getattr(module, "rank_ahead", None)
-    return found if callable(found) else None
 
 
 def horizon_key(horizon_slots: int) -> str:
@@ -34,8 +22,5 @@ def horizon_key(horizon_slots: int) -> str:
 def forecast_crossings(store: Store, t: int, settings: Settings, *, horizon_slots: int, min_excess: int,
                        overlay: Overlay | None = None) -> list[tuple[str, int, int]]:
     """(sector, slot it crosses at, expected peak excess) of the forecast crossings after t; [] without forecasts."""
-    rank_ahead = _rank_ahead()
-    if rank_ahead is None:
-        return []
     ahead = rank_ahead(store, t, settings, horizon_key(horizon_slots), min_excess=min_excess, overlay=overlay)
     return [(str(a.code), int(a.crosses_at), int(a.excess)) for a in ahead if not a.significant_now]

@@ -45,13 +45,13 @@ class Delivery:
 def recipients(settings: Settings, rule: str, exercise_id: int | None) -> list[tuple[str, str]]:
     """(channel, target) of every recipient of an alert of `rule`; exercises only reach named recipients."""
     if exercise_id is not None:
-        mails = split_list(settings.get("alert_exercise_recipients", ""))
-        hooks = split_list(settings.get("alert_exercise_webhooks", ""))
+        mails = split_list(settings.alert_exercise_recipients)
+        hooks = split_list(settings.alert_exercise_webhooks)
     else:
-        mails = split_list(settings.get("alert_recipients", ""))
-        mails += rule_recipients(settings.get("alert_rule_recipients", "")).get(rule, [])
-        hooks = split_list(settings.get("alert_webhooks", ""))
-    if not settings.get("smtp_host"):
+        mails = split_list(settings.alert_recipients)
+        mails += rule_recipients(settings.alert_rule_recipients).get(rule, [])
+        hooks = split_list(settings.alert_webhooks)
+    if not settings.smtp_host:
         mails = []
     found = [("webhook", url) for url in hooks] + [("email", address) for address in mails]
     return list(dict.fromkeys(found))
@@ -65,7 +65,7 @@ def idempotency_key(alert_id: int, outbox_id: int) -> str:
 def dispatch(store: Store, settings: Settings, now: float | None = None, limit: int = 200) -> int:
     """Queue the deliveries of pending changes; return how many changes were dispatched."""
     now = time.time() if now is None else now
-    lang = str(settings.get("language", "fr"))
+    lang = settings.language
     pending = store.query("SELECT id, alert_id, event, snapshot FROM alert_outbox WHERE dispatched_at IS NULL "
                           "ORDER BY id LIMIT ?", [limit])
     for change in pending:
@@ -104,8 +104,7 @@ def mark_delivered(store: Store, delivery_id: int, now: float | None = None) -> 
 
 def backoff_seconds(attempts: int, settings: Settings) -> float:
     """Delay before the next attempt after `attempts` failures: base x 2^(attempts-1), capped."""
-    base = float(settings.get("alert_retry_base_seconds", 5.0))
-    cap = float(settings.get("alert_retry_max_seconds", 120.0))
+    base, cap = settings.alert_retry_base_seconds, settings.alert_retry_max_seconds
     return float(min(cap, base * 2 ** max(0, min(attempts - 1, 30))))
 
 

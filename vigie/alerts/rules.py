@@ -19,6 +19,7 @@ from typing import Any
 from vigie.identity import audit
 from vigie.alerts.model import KINDS, SEVERITIES, AlertError
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 RULE_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 PARAMS = {"crisis": {"min_excess"}, "below_usual": {"min_excess", "min_z"}, "feed_stopped": set(),
@@ -113,7 +114,7 @@ def rule_sectors(store: Store, rule: Rule, groupements: dict[str, str]) -> set[s
     """The sector codes a rule is narrowed to, or None when it covers every sector."""
     if rule.zone_id is None and rule.authority is None and rule.groupement is None:
         return None
-    codes = {r["code"]: r["authority"] for r in store.query("SELECT code, authority FROM sectors")}
+    codes = sector_table.authorities(store)
     keep = set(codes)
     if rule.zone_id is not None:
         keep &= {r["sector_code"] for r in store.query("SELECT sector_code FROM zone_sectors WHERE zone_id = ?",

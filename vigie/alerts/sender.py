@@ -66,7 +66,7 @@ class Sender:
         if newest is not None:
             log.warning("batch %s has no usual values %.0f s after it came in; the alert sender writes them", batch,
                         now - float(received_at or now))
-            update_reference(self.store, [newest], k=int(self.settings.get("privacy_k", 20)))
+            update_reference(self.store, [newest], k=self.settings.privacy_k)
         mark_batches_refreshed(self.store, batch)
         return True
 
@@ -87,7 +87,7 @@ class Sender:
 
     def send_due(self) -> tuple[int, int]:
         """Send the deliveries due now, in order per recipient; return (sent, failed)."""
-        lease = float(self.settings.get("alert_lease_seconds", 60.0))
+        lease = self.settings.alert_lease_seconds
         sent = failed = 0
         blocked: set[tuple[str, str]] = set()
         for delivery in claim(self.store, self.clock(), lease):
@@ -116,15 +116,11 @@ class Sender:
             tx.execute("UPDATE alert_deliveries SET leased_until = 0 WHERE id = ?", [delivery_id])
 
 
-def run_sender(settings: Settings, stop_event: threading.Event, store: Store | None = None,
+def run_sender(settings: Settings, stop_event: threading.Event, store: Store,
                poll_seconds: float | None = None) -> None:
-    """Run the sender until stop_event is set; a failing turn is logged and the next one tried."""
-    if store is None:
-        from vigie.runtime.bootstrap import init_database
-
-        store = init_database(settings)
+    """Run the sender on `store` until stop_event is set; a failing turn is logged and the next one tried."""
     sender = Sender(store, settings)
-    pause = float(settings.get("alert_poll_seconds", 1.0) if poll_seconds is None else poll_seconds)
+    pause = settings.alert_poll_seconds if poll_seconds is None else poll_seconds
     log.info("alert sender started (every %.1f s)", pause)
     while not stop_event.is_set():
         try:

@@ -11,9 +11,9 @@ from typing import Any, Final
 
 import sqlite_utils
 
-from vigie.identity import audit
-from vigie.alerts.model import COLUMNS, Alert, AlertError, AlertNotFound, Summary, alert_from_row, not_found
+from vigie.alerts.model import Alert, AlertError, AlertNotFound, COLUMNS, Summary, alert_from_row, not_found
 from vigie.i18n import Message
+from vigie.identity import audit
 from vigie.store import Store
 
 ANY: Final = "any"

@@ -25,9 +25,10 @@ import pandas as pd
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.feed.formats import SEGMENTS
 from vigie.reference import INSUFFICIENT_HISTORY, Usual, compute_reference, describe, read_reference
-from vigie.sectors import UnknownSector
-from vigie.slots import PARIS, floor_slot, local_day, slot_range
+from vigie.sectors import SectorInfo, UnknownSector, infos
+from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS, floor_slot, local_day, slot_range
 from vigie.store import Store
 
 Overlay = Callable[[list[str], list[int]], Mapping[tuple[str, int], float]]
@@ -35,32 +36,8 @@ NO_DATA = "pas de donnée"
 SUPPRESSED = "secret statistique"
 TREND_SECONDS = 3600
 Z_FLOOR_SHARE = 0.01
-SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
 SERIES_COLUMNS = ("slot", "local_time", "present", "usual", "p10", "p90", "residents", "residents_present",
                   "tourists_fr", "tourists_intl", "excursionists", "entries", "suppressed", "missing")
-
-
-@dataclass(frozen=True)
-class SectorInfo:
-    """The static part of a sector (sectors table)."""
-
-    code: str
-    name: str
-    population: int
-    authority: str
-    lon: float
-    lat: float
-    season_start: str | None = None
-    season_end: str | None = None
-
-    def is_active(self, day: date) -> bool:
-        """Tell whether a seasonal sector is open on that local day."""
-        if not self.season_start or not self.season_end:
-            return True
-        today = f"{day.month:02d}-{day.day:02d}"
-        if self.season_start <= self.season_end:
-            return self.season_start <= today <= self.season_end
-        return today >= self.season_start or today <= self.season_end
 
 
 @dataclass(frozen=True)
@@ -134,41 +111,14 @@ class Movers:
     above_usual: list[SectorSituation]
 
 
-# -- sectors (cached per database file) ------------------------------------------------------
-_SECTOR_CACHE: dict[str, tuple[tuple[Any, ...], list[SectorInfo]]] = {}
-
-
-def sector_infos(store: Store) -> list[SectorInfo]:
-    """Sectors of the database, sorted by code; cached until the table changes."""
-    signature = tuple(store.db.execute(
-        "SELECT count(*), total(population), total(lon + lat), group_concat(authority, '') FROM sectors").fetchone())
-    key = str(store.path)
-    cached = _SECTOR_CACHE.get(key)
-    if cached is None or cached[0] != signature:
-        rows = store.db.execute("SELECT code, name, population, authority, lon, lat, season_start, season_end "
-                                "FROM sectors ORDER BY code").fetchall()
-        cached = (signature, [SectorInfo(*row) for row in rows])
-        _SECTOR_CACHE[key] = cached
-    return cached[1]
-
-
+# -- sectors ----------------------------------------------------------------------------------
 def active_sectors(store: Store, t: int) -> list[SectorInfo]:
     """Sectors open at t (seasonal sectors only in their season)."""
     day = local_day(t)
-    return [s for s in sector_infos(store) if s.is_active(day)]
+    return [s for s in infos(store) if s.is_active(day)]
 
 
 # -- observations ------------------------------------------------------------------------------
-def _k(settings: Settings | None) -> int:
-    """The privacy threshold."""
-    return int(settings.privacy_k) if settings is not None else privacy.DEFAULT_K
-
-
-def _step(settings: Settings | None) -> int:
-    """Slot length in seconds."""
-    return int(settings.slot_minutes if settings is not None else 30) * 60
-
-
 def _apply_overlay(rows: dict[int, dict[str, list[Any]]], codes: list[str], slots: list[int],
                    overlay: Overlay | None, k: int) -> None:
     """Add injected deltas to `present` in place; a withheld base (None or below k) stays withheld."""
@@ -326,7 +276,7 @@ def _data_time(store: Store, t: int) -> int | None:
     return None if value is None else int(value)
 
 
-def slot_to_show(store: Store, view_time: float, slot_minutes: int = 30) -> int:
+def slot_to_show(store: Store, view_time: float, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int:
     """The slot a view at `view_time` shows: the newest observed slot not after it.
 
     Live, that is the latest batch whether the operator publishes slots at their start or
@@ -337,7 +287,7 @@ def slot_to_show(store: Store, view_time: float, slot_minutes: int = 30) -> int:
     return current if newest is None else newest
 
 
-def freshness(data_time: int | None, now: int, settings: Settings | None) -> tuple[str, int | None]:
+def freshness(data_time: int | None, now: int, settings: Settings) -> tuple[str, int | None]:
     """('ok' | 'amber' | 'red', seconds since the newest slot ended).
 
     Amber when the newest slot started more than stale_amber_slots slots ago (a slot is
@@ -345,18 +295,18 @@ def freshness(data_time: int | None, now: int, settings: Settings | None) -> tup
     """
     if data_time is None:
         return "red", None
-    step = _step(settings)
+    step = settings.slot_minutes * 60
     age = max(0, now - (data_time + step))
-    amber = int(settings.stale_amber_slots if settings is not None else 2) * step
-    red = int(settings.stale_red_minutes if settings is not None else 60) * 60
+    amber = settings.stale_amber_slots * step
+    red = settings.stale_red_minutes * 60
     state = "red" if age > red else "amber" if now - data_time > amber else "ok"
     return state, age
 
 
-def situation_at(store: Store, t: int, settings: Settings | None = None, *, overlay: Overlay | None = None,
+def situation_at(store: Store, t: int, settings: Settings, *, overlay: Overlay | None = None,
                  now: int | None = None) -> Situation:
     """The situation at slot t (floored to its slot start)."""
-    step, k = _step(settings), _k(settings)
+    step, k = settings.slot_minutes * 60, settings.privacy_k
     t = floor_slot(t, step // 60)
     sectors = active_sectors(store, t)
     codes = [s.code for s in sectors]
@@ -385,7 +335,7 @@ SHARED_SECONDS = 5.0
 _SHARED: dict[tuple[str, int, int], tuple[float, Situation]] = {}
 
 
-def shared_situation_at(store: Store, t: int, settings: Settings | None = None) -> Situation:
+def shared_situation_at(store: Store, t: int, settings: Settings) -> Situation:
     """The live situation at t, computed once for every screen that asks within a few seconds.
 
     Thirty ops-room screens refreshing together ask for the same slot; the answer is shared
@@ -409,12 +359,12 @@ def _first(row: list[Any] | None) -> Any:
     return None if row is None else row[0]
 
 
-def significance_at(store: Store, slots: Iterable[int], settings: Settings | None = None,
+def significance_at(store: Store, slots: Iterable[int], settings: Settings,
                     overlay: Overlay | None = None) -> dict[int, dict[str, tuple[int, float]]]:
     """(excess, z) per slot and sector, for sectors whose figures may be shown."""
-    k = _k(settings)
+    k = settings.privacy_k
     wanted = sorted(set(int(s) for s in slots))
-    codes = [s.code for s in sector_infos(store)]
+    codes = [s.code for s in infos(store)]
     rows = observations_at(store, wanted, codes, overlay, k)
     refs = read_reference(store, wanted, k)
     out: dict[int, dict[str, tuple[int, float]]] = {}
@@ -437,11 +387,11 @@ def top_movers(situation: Situation, n: int = 5) -> Movers:
 
 
 # -- time series ---------------------------------------------------------------------------------------
-def sector_series(store: Store, code: str, start: int, end: int, settings: Settings | None = None, *,
+def sector_series(store: Store, code: str, start: int, end: int, settings: Settings, *,
                   overlay: Overlay | None = None) -> pd.DataFrame:
     """One row per slot of [start, end) for one sector; withheld values are NaN."""
-    step, k = _step(settings), _k(settings)
-    info = {s.code: s for s in sector_infos(store)}.get(code)
+    step, k = settings.slot_minutes * 60, settings.privacy_k
+    info = {s.code: s for s in infos(store)}.get(code)
     if info is None:
         raise UnknownSector(code)
     slots = np.asarray(slot_range(start, end, step // 60), dtype="int64")

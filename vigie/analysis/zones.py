@@ -16,17 +16,18 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Sequence
 
 from vigie import privacy
 from vigie.config import Settings
 from vigie.errors import VigieError
+from vigie.feed.formats import SEGMENTS
+from vigie.feed.providers import ZoneVisitorProvider
 from vigie.slots import PARIS, local_day, slot_range, to_local
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 NAME_MAX = 80
-SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
-DEFAULT_MAX_DAYS = 400
 COMPARISONS = {"last_week": 7, "last_year": 364}
 LISTED_SECTORS = 5
 
@@ -37,14 +38,6 @@ class ZoneError(VigieError, ValueError):
 
 class ZoneNotFound(ZoneError):
     """No zone by that name is visible to the user."""
-
-
-class ZoneVisitorProvider(Protocol):
-    """A source that answers unique visitors of a union of sectors exactly (the simulator does)."""
-
-    def zone_unique_visitors(self, codes: Sequence[str], start: int, end: int) -> int | None:
-        """Distinct people seen in any of `codes` during [start, end); None when it cannot say."""
-        ...
 
 
 # -- zones ---------------------------------------------------------------------------------------
@@ -67,7 +60,7 @@ class Zone:
 
 def known_sectors(store: Store) -> dict[str, str]:
     """Sector code -> name, from the sectors table."""
-    return {r["code"]: r["name"] for r in store.query("SELECT code, name FROM sectors ORDER BY code")}
+    return sector_table.names(store)
 
 
 def check_name(name: str) -> str:
@@ -326,9 +319,8 @@ def _figure(total: int | float | None, exact: bool, withheld: int, missing: int,
 
 def _active_days(store: Store, codes: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
     """Season (MM-DD start, end) of each member sector; (None, None) = all year."""
-    marks = ",".join("?" * len(codes))
-    return {r["code"]: (r["season_start"], r["season_end"]) for r in store.query(
-        f"SELECT code, season_start, season_end FROM sectors WHERE code IN ({marks})", list(codes))}
+    wanted = set(codes)
+    return {s.code: (s.season_start, s.season_end) for s in sector_table.infos(store) if s.code in wanted}
 
 
 def _is_active(season: tuple[str | None, str | None], day: date) -> bool:
@@ -587,7 +579,7 @@ def _check_period(start: int, end: int, settings: Settings) -> None:
     """ZoneError when the period is empty, reversed or longer than the limit."""
     if end <= start:
         raise ZoneError(key="errors.zone_period_order")
-    max_days = int(settings.get("zone_query_max_days", DEFAULT_MAX_DAYS))
+    max_days = settings.zone_query_max_days
     if end - start > max_days * 86400:
         raise ZoneError(key="errors.zone_period_too_long", days=(end - start) // 86400, limit=max_days)
 
@@ -659,7 +651,7 @@ def query_zone(store: Store, codes: Sequence[str], start: int, end: int, setting
     zone = check_sectors(store, codes)
     start, end = int(start), int(end)
     _check_period(start, end, settings)
-    k, step = int(settings.privacy_k), int(settings.slot_minutes)
+    k, step = settings.privacy_k, settings.slot_minutes
     names = _sector_names(store, zone)
     now = _measure(store, zone, start, end, step, k, names, provider)
     comparisons = {label: _compare(store, zone, start, end, step, k, names, provider, label, days, now)
@@ -681,11 +673,3 @@ def audit_zone_query(store: Store, result: ZoneResult, username: str | None, *, 
                  sectors=" ".join(result.codes[:40]) + (" ..." if len(result.codes) > 40 else ""),
                  count=len(result.codes), start=result.start, end=result.end)
 
-
-def default_provider(settings: Settings) -> ZoneVisitorProvider | None:
-    """The source of exact zone unique visitors: the embedded simulator, when it is the feed."""
-    if str(settings.get("feed", "")) != "simulator":
-        return None
-    from vigie.feed.simulator import Simulator
-
-    return Simulator.from_settings(settings)

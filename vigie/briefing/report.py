@@ -39,7 +39,7 @@ def build_report(store: Store, at: int, settings: Settings, *, overlay: Overlay 
     ranked = rank_sectors(store, situation.at, settings, overlay=overlay)[:TOP]
     start, end = local_day_bounds(local_day(situation.at))
     decisions = list_decisions(store, None if exercise is None else exercise.id)
-    return Report(situation.at, int(settings.slot_minutes), situation, ranked, load_events(store, start, end),
+    return Report(situation.at, settings.slot_minutes, situation, ranked, load_events(store, start, end),
                   decisions[-1] if decisions else None, stamp(exercise),
                   forecast_peaks(store, situation, settings, overlay))
 
@@ -50,7 +50,7 @@ def forecast_peaks(store: Store, situation: Situation, settings: Settings, overl
     from vigie.forecast import forecast_at
 
     names = {s.code: s.name for s in situation.sectors}
-    result = forecast_at(store, situation.at, k=int(settings.privacy_k), slot_minutes=int(settings.slot_minutes),
+    result = forecast_at(store, situation.at, k=settings.privacy_k, slot_minutes=settings.slot_minutes,
                          overlay=overlay)
     rows: list[dict[str, Any]] = []
     for row in result.sectors:

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import holidays
 
+from vigie.config import SHIPPED_DATA_DIR
 from vigie.errors import VigieError
-from vigie.sectors import REPO_ROOT
 
-DEFAULT_HOLIDAYS_PATH = REPO_ROOT / "data" / "calendar" / "school_holidays.csv"
+# National data, the same for every département: read from the shipped table, not VIGIE_REFERENCE_DIR.
+DEFAULT_HOLIDAYS_PATH = SHIPPED_DATA_DIR / "calendar" / "school_holidays.csv"
 ZONES = ("A", "B", "C")
 LOCAL_ZONE = "B"
 # day kinds: Monday-Thursday, Friday, Saturday, Sunday (with public holidays and bridges)

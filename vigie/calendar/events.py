@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
 from vigie.errors import VigieError
-from vigie.sectors import REPO_ROOT
 from vigie.slots import local_day, parse_instant
 from vigie.store import Store
 
@@ -54,9 +53,9 @@ class Event:
         return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def default_events_path(dept: str, data_dir: Path | None = None) -> Path:
-    """Path of data/events/{dept}.csv."""
-    return (data_dir or REPO_ROOT / "data") / "events" / f"{dept}.csv"
+def default_events_path(reference_dir: Path, dept: str) -> Path:
+    """Path of events/{dept}.csv in the reference data (settings.reference_dir)."""
+    return reference_dir / "events" / f"{dept}.csv"
 
 
 def read_events(path: Path, known_sectors: Collection[str] | None = None) -> list[Event]:

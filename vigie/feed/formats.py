@@ -32,7 +32,7 @@ from vigie.i18n import Message
 OBSERVATION_COLUMNS = ("sector_id", "slot_start", "present", "residents", "tourists_fr", "tourists_intl",
                        "excursionists", "entries")
 COUNT_COLUMNS = OBSERVATION_COLUMNS[2:]
-SEGMENT_COLUMNS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
+SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")  # the operator's segments, the one definition
 VISITOR_COLUMNS = ("sector_id", "day", "unique_visitors")
 MAX_COUNT = 999_999_999
 MAX_PROBLEMS = 100

@@ -13,31 +13,32 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import Any, Mapping
+from typing import Any
 
+from vigie.config import Settings
 from vigie.slots import floor_slot, iso_z
 from vigie.store import Store, StoreError
 
 FEED_BY_LEVEL = {"fresh": "ok", "amber": "stale", "red": "down"}
 
 
-def freshness(newest_slot: int | None, now: float, settings: Mapping[str, Any]) -> tuple[str | None, int | None]:
+def freshness(newest_slot: int | None, now: float, settings: Settings) -> tuple[str | None, int | None]:
     """(level, lag_seconds) of the newest slot at `now`; (None, None) without data."""
     if newest_slot is None:
         return None, None
-    step = int(settings.get("slot_minutes", 30)) * 60
+    step = settings.slot_minutes * 60
     behind = (floor_slot(now, step // 60) - newest_slot) // step
     uncovered = now - (newest_slot + step)
-    if uncovered > int(settings.get("stale_red_minutes", 60)) * 60:
+    if uncovered > settings.stale_red_minutes * 60:
         level = "red"
-    elif behind >= int(settings.get("stale_amber_slots", 2)):
+    elif behind >= settings.stale_amber_slots:
         level = "amber"
     else:
         level = "fresh"
     return level, max(0, int(now - newest_slot))
 
 
-def sources(store: Store, now: float, settings: Mapping[str, Any]) -> list[dict[str, Any]]:
+def sources(store: Store, now: float, settings: Settings) -> list[dict[str, Any]]:
     """Per feed source: last slot received, its lag and level, last error."""
     out = []
     for row in store.query("SELECT source, last_slot, last_received_at, last_error, updated_at FROM feed_health ORDER BY source"):
@@ -47,12 +48,12 @@ def sources(store: Store, now: float, settings: Mapping[str, Any]) -> list[dict[
     return out
 
 
-def status(store: Store, settings: Mapping[str, Any], now: float | None = None) -> dict[str, Any]:
+def status(store: Store, settings: Settings, now: float | None = None) -> dict[str, Any]:
     """Database and feed state for /healthz, the UI banner and `vigie feed status`."""
     now = time.time() if now is None else now
     report: dict[str, Any] = {"database": "ok", "database_error": None, "feed": "none", "newest_slot": None,
                               "newest_slot_iso": None, "lag_seconds": None, "level": None,
-                              "source_setting": str(settings.get("feed", "")), "sources": [], "checked_at": int(now)}
+                              "source_setting": settings.feed, "sources": [], "checked_at": int(now)}
     try:
         newest = store.scalar("SELECT max(slot) FROM observations")
         report["sources"] = sources(store, now, settings)

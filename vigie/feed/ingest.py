@@ -15,13 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import sqlite_utils
 
+from vigie.config import Settings
 from vigie.feed.formats import (
     COUNT_COLUMNS,
+    SEGMENTS,
     BatchTooLarge,
     ObservationTable,
     Problem,
@@ -31,9 +33,10 @@ from vigie.feed.formats import (
 )
 from vigie.slots import iso_z, local_day
 from vigie.store import Store, StoreError
+from vigie import sectors as sector_table
 
 YEAR_2000 = 946_684_800
-_SEGMENTS = [COUNT_COLUMNS.index(c) for c in ("residents", "tourists_fr", "tourists_intl", "excursionists")]
+_SEGMENTS = [COUNT_COLUMNS.index(c) for c in SEGMENTS]
 _PRESENT = COUNT_COLUMNS.index("present")
 
 _UPSERT_OBSERVATION = (
@@ -57,14 +60,13 @@ _UPSERT_VISITORS = (
 class IngestLimits:
     """The settings ingestion obeys."""
 
-    slot_minutes: int = 30
-    future_tolerance_minutes: int = 5
-    max_bytes: int = 20_000_000
+    slot_minutes: int
+    future_tolerance_minutes: int
+    max_bytes: int
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "IngestLimits":
-        return cls(int(settings.get("slot_minutes", 30)), int(settings.get("future_tolerance_minutes", 5)),
-                   int(settings.get("max_upload_mb", 20)) * 1_000_000)
+    def from_settings(cls, settings: Settings) -> "IngestLimits":
+        return cls(settings.slot_minutes, settings.future_tolerance_minutes, settings.max_upload_mb * 1_000_000)
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ class IngestResult:
 
 def known_sectors(store: Store) -> frozenset[str]:
     """Sector codes of the database."""
-    return frozenset(r[0] for r in store.db.execute("SELECT code FROM sectors"))
+    return sector_table.known(store)
 
 
 def validate_observations(table: ObservationTable, known: frozenset[str], limits: IngestLimits, now: float,
@@ -212,7 +214,7 @@ def _check_segments(table: ObservationTable, log: ProblemLog) -> None:
 
 # -- entry points ------------------------------------------------------------------------
 
-def ingest_file(store: Store, path: Path, source: str, settings: Mapping[str, Any], now: float | None = None) -> IngestResult:
+def ingest_file(store: Store, path: Path, source: str, settings: Settings, now: float | None = None) -> IngestResult:
     """Ingest a file, refusing it before reading when it is over the size limit."""
     limits = IngestLimits.from_settings(settings)
     size = Path(path).stat().st_size
@@ -221,7 +223,7 @@ def ingest_file(store: Store, path: Path, source: str, settings: Mapping[str, An
     return ingest_bytes(store, Path(path).read_bytes(), source, settings, now=now)
 
 
-def ingest_bytes(store: Store, data: bytes, source: str, settings: Mapping[str, Any], now: float | None = None) -> IngestResult:
+def ingest_bytes(store: Store, data: bytes, source: str, settings: Settings, now: float | None = None) -> IngestResult:
     """Validate and store one batch (CSV or JSON bytes); raise BatchTooLarge over the limit."""
     limits = IngestLimits.from_settings(settings)
     if len(data) > limits.max_bytes:
@@ -236,7 +238,7 @@ def ingest_bytes(store: Store, data: bytes, source: str, settings: Mapping[str, 
                                limits, now, parsed.rows)
 
 
-def ingest_tables(store: Store, source: str, settings: Mapping[str, Any], observations: ObservationTable | None = None,
+def ingest_tables(store: Store, source: str, settings: Settings, observations: ObservationTable | None = None,
                   visitors: VisitorTable | None = None, now: float | None = None) -> IngestResult:
     """Fast path for typed tables (the simulator): same validation and write, no text parsing."""
     limits = IngestLimits.from_settings(settings)
@@ -247,21 +249,6 @@ def ingest_tables(store: Store, source: str, settings: Mapping[str, Any], observ
         return _record_duplicate(store, source, digest, earlier, now)
     rows = len(observations or ()) + len(visitors or ())
     return _validate_and_write(store, source, digest, observations, visitors, ProblemLog(), limits, now, rows)
-
-
-def refresh_reference(store: Store, result: IngestResult, settings: Mapping[str, Any]) -> int:
-    """Recompute the usual values touched by an accepted batch (and the later slots that read it), then the alerts."""
-    from vigie.alerts.evaluate import evaluate_after_batch
-    from vigie.reference import mark_batches_refreshed, update_reference
-
-    if result.status != "accepted" or result.first_slot is None or result.last_slot is None:
-        return 0
-    step = int(settings.get("slot_minutes", 30)) * 60
-    updated = update_reference(store, list(range(result.first_slot, result.last_slot + step, step)),
-                               k=int(settings.get("privacy_k", 20)))
-    mark_batches_refreshed(store, result.batch_id)
-    evaluate_after_batch(store, settings, result.last_slot)  # alert rules, after every accepted batch, any door
-    return updated
 
 
 def table_digest(observations: ObservationTable | None, visitors: VisitorTable | None) -> str:
@@ -439,5 +426,5 @@ def problems_text(result: IngestResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["BatchTooLarge", "IngestLimits", "IngestResult", "ingest_bytes", "ingest_file", "ingest_tables", "refresh_reference",
+__all__ = ["BatchTooLarge", "IngestLimits", "IngestResult", "ingest_bytes", "ingest_file", "ingest_tables",
            "known_sectors", "problems_text", "table_digest", "validate_observations", "validate_visitors"]

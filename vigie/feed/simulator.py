@@ -24,9 +24,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from vigie.errors import VigieError
-from vigie.calendar.events import Event, default_events_path, read_events
 from vigie.calendar.days import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
+from vigie.calendar.events import Event, default_events_path, read_events
+from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, VisitorTable
 from vigie.feed.simulator_shapes import (LOCAL_SHARE, DayRegime, beach_weather, bell, day_regime, event_activity,
                                          event_crowd, leisure_share, local_clock, occupancy, sampling_noise,
@@ -34,7 +35,6 @@ from vigie.feed.simulator_shapes import (LOCAL_SHARE, DayRegime, beach_weather, 
 from vigie.sectors import Catalogue, SectorProfile, default_catalogue_path, default_profiles_path, load_catalogue
 from vigie.slots import PARIS, local_day_bounds, to_local
 
-SEGMENTS = ("residents", "tourists_fr", "tourists_intl", "excursionists")
 RES, TFR, TIN, EXC = range(4)
 _NOISE_STREAM, _DAY_STREAM = 1, 2
 
@@ -134,8 +134,8 @@ class Frame:
 class Simulator:
     """Seeded operator for a sector catalogue; see the module docstring and docs/simulator.md."""
 
-    def __init__(self, catalogue: Catalogue, profiles: Mapping[str, SectorProfile], events: Sequence[Event] = (),
-                 seed: int = 13, slot_minutes: int = 30, injections: Sequence[Injection] = (),
+    def __init__(self, catalogue: Catalogue, profiles: Mapping[str, SectorProfile], events: Sequence[Event] = (), *,
+                 seed: int, slot_minutes: int, injections: Sequence[Injection] = (),
                  holidays: Sequence[HolidayPeriod] | None = None, calibration: Calibration = Calibration(),
                  other_zones: Sequence[Sequence[HolidayPeriod]] | None = None) -> None:
         self.codes = catalogue.codes
@@ -155,15 +155,15 @@ class Simulator:
 
     # -- construction --------------------------------------------------------------------
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], injections: Sequence[Injection] = ()) -> "Simulator":
+    def from_settings(cls, settings: Settings, injections: Sequence[Injection] = ()) -> "Simulator":
         """The simulator of the configured département (catalogue, profiles, events file)."""
-        dept = str(settings.get("dept", "13"))
-        catalogue = load_catalogue(default_catalogue_path(dept))
-        profiles = catalogue.load_profiles(default_profiles_path(dept))
-        events_path = default_events_path(dept)
+        folder, dept = settings.reference_dir, settings.dept
+        catalogue = load_catalogue(default_catalogue_path(folder, dept))
+        profiles = catalogue.load_profiles(default_profiles_path(folder, dept))
+        events_path = default_events_path(folder, dept)
         events = read_events(events_path, set(catalogue.codes)) if events_path.exists() else []
-        return cls(catalogue, profiles, events, seed=int(settings.get("simulator_seed", 13)),
-                   slot_minutes=int(settings.get("slot_minutes", 30)), injections=injections)
+        return cls(catalogue, profiles, events, seed=settings.simulator_seed, slot_minutes=settings.slot_minutes,
+                   injections=injections)
 
     def with_injections(self, injections: Sequence[Injection]) -> "Simulator":
         """A copy of this simulator with another list of injections."""
@@ -518,4 +518,4 @@ def local_days(start: int, end: int) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-__all__ = ["Calibration", "Frame", "Injection", "SEGMENTS", "Simulator", "SimulatorError", "local_days"]
+__all__ = ["Calibration", "Frame", "Injection", "Simulator", "SimulatorError", "local_days"]

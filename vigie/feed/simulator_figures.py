@@ -74,4 +74,6 @@ def annual_figures(sim: Simulator, year: int = 2026) -> dict[str, Any]:
 
 if __name__ == "__main__":
     import json
-    print(json.dumps(annual_figures(Simulator.from_settings({"dept": "13"})), indent=2))
+
+    from vigie.config import load_settings
+    print(json.dumps(annual_figures(Simulator.from_settings(load_settings())), indent=2))

@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vigie.errors import VigieError
 from vigie.calendar.events import load_events
+from vigie.errors import VigieError
 from vigie.forecast.data import event_crowd, presence_matrix, sector_codes, sector_kinds, usual_matrix
 from vigie.forecast.fit import BAND_DAYS, FIT_DAYS, fit_bands, fit_half_lives
 from vigie.forecast.model import HORIZON, ForecastModel, decay, project, rolling_ratio
 from vigie.forecast.surges import make_surges, surge_matrix
-from vigie.slots import PARIS
+from vigie import privacy
+from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS
 from vigie.store import Store
 
 REFIT_DAYS = 7
@@ -149,8 +150,8 @@ def _scores(forecasts: dict[str, np.ndarray], actual: np.ndarray, mask: np.ndarr
     return out
 
 
-def run_backtest(store: Store, start: int, end: int, *, k: int = 20, slot_minutes: int = 30,
-                 seed: int = 0) -> BacktestReport:
+def run_backtest(store: Store, start: int, end: int, *, k: int = privacy.DEFAULT_K,
+                 slot_minutes: int = DEFAULT_SLOT_MINUTES, seed: int = 0) -> BacktestReport:
     """Backtest the forecast on origins in [start, end) (see the module docstring)."""
     if end <= start:
         raise BacktestError("--to must be after --from")

@@ -16,6 +16,7 @@ import numpy as np
 from vigie.calendar.events import Event
 from vigie.reference import compute_reference, read_reference
 from vigie.store import Store
+from vigie.sectors import codes as sector_codes, infos
 
 Overlay = Callable[[list[str], list[int]], Mapping[tuple[str, int], float]]
 EVENT_MAX_DWELL_HOURS = 4.0
@@ -28,15 +29,10 @@ _usual_cache: OrderedDict[tuple[tuple[str, tuple[str, ...]], int], tuple[float, 
 _usual_lock = threading.Lock()
 
 
-def sector_codes(store: Store) -> list[str]:
-    """Sector codes, sorted."""
-    return [r[0] for r in store.db.execute("SELECT code FROM sectors ORDER BY code")]
-
-
 def sector_kinds(store: Store) -> dict[str, str]:
     """Kind of each sector: 'marseille' (BMPM arrondissements), 'ville' (>= 15 000 residents), 'commune'."""
     kinds = {}
-    for code, population, authority in store.db.execute("SELECT code, population, authority FROM sectors"):
+    for code, population, authority in ((s.code, s.population, s.authority) for s in infos(store)):
         kinds[code] = "marseille" if authority == "BMPM" else ("ville" if population >= CITY_POPULATION else "commune")
     return kinds
 

@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vigie import privacy
-from vigie.errors import VigieError
 from vigie.calendar.events import load_events
+from vigie.errors import VigieError
 from vigie.forecast.data import (Overlay, event_crowd, forget_usual, presence_matrix, sector_codes, sector_kinds,
                                  usual_ahead)
 from vigie.forecast.fit import fit_model
 from vigie.forecast.model import HORIZON, RATIO_SLOTS, ForecastModel, decay, project, robust_ratio
+from vigie.slots import DEFAULT_SLOT_MINUTES
 from vigie.store import Store
 
 MODEL_META_KEY = "forecast_model"
@@ -129,8 +130,9 @@ def _selected(codes: list[str], wanted: Sequence[str] | None) -> list[str]:
     return [c for c in codes if c in set(wanted)]
 
 
-def forecast_at(store: Store, t: int, *, k: int = privacy.DEFAULT_K, slot_minutes: int = 30,
-                horizon: int = HORIZON, sectors: Sequence[str] | None = None, overlay: Overlay | None = None,
+def forecast_at(store: Store, t: int, *, k: int = privacy.DEFAULT_K,
+                slot_minutes: int = DEFAULT_SLOT_MINUTES, horizon: int = HORIZON,
+                sectors: Sequence[str] | None = None, overlay: Overlay | None = None,
                 model: ForecastModel | None = None) -> Forecast:
     """Forecast every (or the given) sector for the `horizon` slots after the newest slot <= t."""
     check_horizon(horizon)
@@ -185,8 +187,9 @@ def _guard(values: np.ndarray, k: int) -> list[tuple[int | None, ...]]:
     return [tuple(flat[j * n:(j + 1) * n]) for j in range(values.shape[1])]
 
 
-def cached_forecast(store: Store, t: int, *, k: int = privacy.DEFAULT_K, slot_minutes: int = 30,
-                    overlay: Overlay | None = None, overlay_key: str | None = None) -> Forecast:
+def cached_forecast(store: Store, t: int, *, k: int = privacy.DEFAULT_K,
+                    slot_minutes: int = DEFAULT_SLOT_MINUTES, overlay: Overlay | None = None,
+                    overlay_key: str | None = None) -> Forecast:
     """The 12-slot forecast of every sector, computed once per (database, newest slot, overlay)."""
     based_on = newest_slot(store, t)
     if overlay is not None and overlay_key is None:

@@ -167,7 +167,7 @@ def _reserve_attempt(store: Store, username: str, address: str, max_failures: in
 
 
 def authenticate(store: Store, username: str, password: str, address: str, *,
-                 max_failures: int = 5, window_s: int = 900) -> User | None:
+                 max_failures: int, window_s: int) -> User | None:
     """Check credentials; None on failure (same answer for unknown user and wrong password).
 
     Raises LoginThrottled when this account and address failed too often recently. The attempt

@@ -38,11 +38,8 @@ from scipy.sparse import coo_matrix
 from vigie.config import Settings
 from vigie.errors import VigieError
 from vigie.i18n import Message
-from vigie.sectors import REPO_ROOT
+from vigie.operations.levels import MASSIF_LEVELS, NO_LEVEL, UnknownLevel, canonical_level
 from vigie.operations.stations import RESOURCES, Station, great_circle_km
-
-LEVEL_RANK = {"none": 0, "green": 1, "yellow": 2, "orange": 3, "red": 4, "black": 5}
-LEVEL_ALIASES = {"vert": "green", "jaune": "yellow", "rouge": "red", "noir": "black", "": "none", "aucun": "none"}
 
 
 class AllocationError(VigieError, ValueError):
@@ -92,14 +89,14 @@ class Ratios:
         return next(r for r in self.resources if r.key == key)
 
 
-def default_ratios_path(data_dir: Path | None = None) -> Path:
-    """Path of data/allocation/ratios.json."""
-    return (data_dir or REPO_ROOT / "data") / "allocation" / "ratios.json"
+def default_ratios_path(reference_dir: Path) -> Path:
+    """Path of allocation/ratios.json in the reference data (settings.reference_dir)."""
+    return reference_dir / "allocation" / "ratios.json"
 
 
-def default_travel_path(data_dir: Path | None = None) -> Path:
-    """Path of the optional data/allocation/travel_times.csv."""
-    return (data_dir or REPO_ROOT / "data") / "allocation" / "travel_times.csv"
+def default_travel_path(reference_dir: Path) -> Path:
+    """Path of the optional allocation/travel_times.csv in the reference data (settings.reference_dir)."""
+    return reference_dir / "allocation" / "travel_times.csv"
 
 
 def _positive(value: Any, name: str) -> float:
@@ -107,6 +104,14 @@ def _positive(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise InvalidRatios(f"ratios: {name} must be a number > 0, not {value!r}")
     return float(value)
+
+
+def _ratio_level(name: str) -> str:
+    """A level key of `min_units_by_level`, French or English, as the French level."""
+    try:
+        return canonical_level(name)
+    except UnknownLevel as exc:
+        raise InvalidRatios(f"ratios: unknown fire-risk level {name!r}: use one of {', '.join(MASSIF_LEVELS)}") from exc
 
 
 def parse_ratios(data: Mapping[str, Any]) -> Ratios:
@@ -117,7 +122,7 @@ def parse_ratios(data: Mapping[str, Any]) -> Ratios:
     parsed = []
     for key in RESOURCES:
         spec = resources[key]
-        levels = {normalise_level(k): int(v) for k, v in dict(spec.get("min_units_by_level", {})).items()}
+        levels = {_ratio_level(k): int(v) for k, v in dict(spec.get("min_units_by_level", {})).items()}
         parsed.append(ResourceRatio(key, str(spec.get("label", key.upper())),
                                     _positive(spec.get("people_per_unit"), f"{key}.people_per_unit"),
                                     int(_positive(spec.get("crew"), f"{key}.crew")), levels))
@@ -148,9 +153,8 @@ def keeping_first(station: Station, kinds: Sequence[str]) -> Station:
     return replace(station, **raised) if raised else station
 
 
-def load_ratios(path: Path | None = None) -> Ratios:
-    """Read the ratios file (data/allocation/ratios.json by default)."""
-    path = path or default_ratios_path()
+def load_ratios(path: Path) -> Ratios:
+    """Read a ratios file (the service's: default_ratios_path)."""
     try:
         return parse_ratios(json.loads(Path(path).read_text(encoding="utf-8")))
     except FileNotFoundError:
@@ -182,48 +186,6 @@ def read_travel_times(path: Path) -> dict[tuple[str, str], float]:
         raise InvalidRatios(f"{path}: travel-time matrix not found") from None
 
 
-# -- fire-risk levels of massifs -----------------------------------------------------------------
-def normalise_level(level: str | None) -> str:
-    """Canonical fire-risk level (green, yellow, orange, red, black, none); French names accepted."""
-    text = (level or "").strip().lower()
-    text = LEVEL_ALIASES.get(text, text)
-    if text not in LEVEL_RANK:
-        raise InvalidRatios(f"unknown fire-risk level {level!r}: use one of {', '.join(LEVEL_RANK)}")
-    return text
-
-
-def sector_massifs(dept: str = "13", data_dir: Path | None = None) -> dict[str, set[str]]:
-    """Massif ids and names each sector lies in (data/massifs/NN.csv and the profiles' massif column)."""
-    root = data_dir or REPO_ROOT / "data"
-    out: dict[str, set[str]] = {}
-    massifs = root / "massifs" / f"{dept}.csv"
-    if massifs.exists():
-        with massifs.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                for code in row["sectors"].split():
-                    out.setdefault(code, set()).update({row["massif_id"].strip(), row["name"].strip()})
-    profiles = root / "sectors" / f"{dept}-profiles.csv"
-    if profiles.exists():
-        with profiles.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                if (row.get("massif") or "").strip():
-                    out.setdefault(row["code"].strip(), set()).add(row["massif"].strip())
-    return out
-
-
-def sector_levels(massif_levels: Mapping[str, str] | None, memberships: Mapping[str, set[str]]) -> dict[str, str]:
-    """Highest fire-risk level of the massifs of each sector (keys: massif id or name)."""
-    if not massif_levels:
-        return {}
-    levels = {k: normalise_level(v) for k, v in massif_levels.items()}
-    out = {}
-    for code, massifs in memberships.items():
-        found = [levels[m] for m in massifs if m in levels]
-        if found:
-            out[code] = max(found, key=LEVEL_RANK.__getitem__)
-    return out
-
-
 # -- demand ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DemandSector:
@@ -237,7 +199,7 @@ class DemandSector:
     present: int
     usual: int
     excess: int
-    level: str = "none"
+    level: str = NO_LEVEL  # the fire-risk level of its massifs that day (operations.levels)
     area_km2: float = 0.0   # congestion applies to the part of the trip inside the sector (0: the whole trip)
 
     @property
@@ -419,12 +381,12 @@ def _demand_sector(s: Any, place: tuple[float, float, float] | None, level: str,
 
 
 @lru_cache(maxsize=4)
-def demand_points(dept: str) -> dict[str, tuple[float, float, float]]:
+def demand_points(reference_dir: Path, dept: str) -> dict[str, tuple[float, float, float]]:
     """(lon, lat, area km²) per sector: the town hall where the catalogue has one (where people are),
     else the centroid (which can fall in a massif or a marsh: Saintes-Maries 6.5 km inland)."""
     from vigie.sectors import default_catalogue_path, load_catalogue
 
-    path = default_catalogue_path(dept)
+    path = default_catalogue_path(reference_dir, dept)
     if not path.exists():
         return {}
     return {s.code: (*(s.town_hall or s.centroid), s.area_km2) for s in load_catalogue(path)}
@@ -434,13 +396,13 @@ def demand_points(dept: str) -> dict[str, tuple[float, float, float]]:
 class AllocationProblem:
     """Stations, sectors with extra people, ratios and travel times: build it, then solve()."""
 
-    def __init__(self, sectors: Sequence[DemandSector], stations: Sequence[Station], ratios: Ratios | None = None,
-                 *, target_minutes: float = 20, mutual_aid: bool = False,
-                 travel: Mapping[tuple[str, str], float] | None = None) -> None:
+    def __init__(self, sectors: Sequence[DemandSector], stations: Sequence[Station], ratios: Ratios, *,
+                 target_minutes: float, mutual_aid: bool, travel: Mapping[tuple[str, str], float] | None = None
+                 ) -> None:
         """Keep the sectors with a positive demand and precompute travel times."""
         if not stations:
             raise NoStations(key="errors.allocation_no_stations")
-        self.ratios = ratios or load_ratios()
+        self.ratios = ratios
         self.stations = [keeping_first(s, self.ratios.keep_first) for s in stations]
         self.target = float(target_minutes)
         self.mutual_aid = mutual_aid
@@ -452,9 +414,13 @@ class AllocationProblem:
 
     @classmethod
     def from_situation(cls, source: Any, stations: Sequence[Station], settings: Settings,
-                       ratios: Ratios | None = None, massif_levels: Mapping[str, str] | None = None,
+                       ratios: Ratios | None = None, sector_levels: Mapping[str, str] | None = None,
                        travel: Mapping[tuple[str, str], float] | Path | str | None = None) -> AllocationProblem:
-        """Build from ranked sectors (crisis.rank_sectors) or a Situation (its significant sectors)."""
+        """Build from ranked sectors (crisis.rank_sectors) or a Situation (its significant sectors).
+
+        `sector_levels`: the fire-risk level of each sector's massifs that day
+        (`overlays.sector_massif_levels`); CCF are only asked where the ratios list that level.
+        """
         from vigie.operations.crisis import thresholds
         from vigie.analysis.situation import Situation
 
@@ -464,17 +430,14 @@ class AllocationProblem:
             chosen = [s for s in source.sectors if limits.significant(s.excess, s.z)]
         else:
             chosen = list(source)
-        levels = sector_levels(massif_levels, sector_massifs(str(settings.get("dept", "13"))) if massif_levels else {})
-        places = demand_points(str(settings.get("dept", "13")))
-        basis = str(settings.get("allocation_demand_basis", "usual"))
-        sectors = [d for d in (_demand_sector(s, places.get(s.code), levels.get(s.code, "none"), basis)
+        levels = sector_levels or {}
+        places = demand_points(settings.reference_dir, settings.dept)
+        sectors = [d for d in (_demand_sector(s, places.get(s.code), levels.get(s.code, NO_LEVEL),
+                                              settings.allocation_demand_basis)
                                for s in chosen if s.excess is not None) if d.excess > 0]
-        if ratios is None and settings.get("allocation_ratios_file"):
-            ratios = load_ratios(Path(str(settings.get("allocation_ratios_file"))))
-        if travel is None and settings.get("travel_times_file"):
-            travel = Path(str(settings.get("travel_times_file")))
-        return cls(sectors, stations, ratios, target_minutes=float(settings.get("response_target_minutes", 20)),
-                   mutual_aid=bool(settings.get("mutual_aid", False)), travel=_travel(travel))
+        return cls(sectors, stations, ratios or load_ratios(default_ratios_path(settings.reference_dir)),
+                   target_minutes=settings.response_target_minutes, mutual_aid=settings.mutual_aid,
+                   travel=_travel(travel, settings.reference_dir))
 
     # -- model ----------------------------------------------------------------------------------------
     def _allowed(self, s: Station, d: DemandSector) -> bool:
@@ -657,10 +620,11 @@ class AllocationProblem:
         return "other_authority_only" if reachable else "no_station_within_target"
 
 
-def _travel(travel: Mapping[tuple[str, str], float] | Path | str | None) -> Mapping[tuple[str, str], float] | None:
-    """A travel-time matrix from a mapping, a CSV path, or the default file when it exists."""
+def _travel(travel: Mapping[tuple[str, str], float] | Path | str | None,
+            reference_dir: Path) -> Mapping[tuple[str, str], float] | None:
+    """A travel-time matrix from a mapping, a CSV path, or the reference data's file when it exists."""
     if travel is None:
-        path = default_travel_path()
+        path = default_travel_path(reference_dir)
         return read_travel_times(path) if path.exists() else None
     if isinstance(travel, (str, Path)):
         return read_travel_times(Path(travel))

@@ -14,20 +14,16 @@ with the same entry and hysteresis rules (`below_usual`).
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from vigie.operations.allocation import AllocationResult
+
 
 import numpy as np
 
 from vigie.config import Settings
-from vigie.calendar.events import Event, load_events
-from vigie.i18n import Message
 from vigie.analysis.situation import Overlay, SectorSituation, Situation, significance_at, situation_at
+from vigie.calendar.events import Event, load_events
 from vigie.operations.stations import Station, load_stations, sector_groupements
 from vigie.store import Store
 
@@ -95,11 +91,9 @@ class Thresholds:
 
 def thresholds(settings: Settings, min_excess: int | None = None) -> Thresholds:
     """Thresholds from the settings; `min_excess` overrides crisis_min_excess."""
-    return Thresholds(float(settings.get("crisis_min_z", 3.0)),
-                      int(settings.get("crisis_min_excess", 500) if min_excess is None else min_excess),
-                      max(1, int(settings.get("crisis_hysteresis_slots", 2))),
-                      max(1, int(settings.get("crisis_entry_slots", 1))),
-                      int(settings.get("crisis_min_deficit", 2000)))
+    return Thresholds(settings.crisis_min_z, settings.crisis_min_excess if min_excess is None else min_excess,
+                      max(1, settings.crisis_hysteresis_slots), max(1, settings.crisis_entry_slots),
+                      settings.crisis_min_deficit)
 
 
 def listed_at(significant: Callable[[int], set[str]], slot: int, step: int, limits: Thresholds) -> set[str]:
@@ -133,7 +127,7 @@ _GROUPEMENT_CACHE: dict[tuple[str, int], dict[str, str]] = {}
 
 def groupements(store: Store, situation: Situation, settings: Settings) -> dict[str, str]:
     """Groupement of each sector of the situation (from the station list in use)."""
-    stations: list[Station] = load_stations(store, str(settings.get("dept", "13")))
+    stations: list[Station] = load_stations(store, settings)
     key = (str(store.path), hash((tuple(stations), tuple(s.code for s in situation.sectors))))
     if key not in _GROUPEMENT_CACHE:
         sectors = [(s.code, s.authority, s.lon, s.lat) for s in situation.sectors]
@@ -163,7 +157,7 @@ def explain(code: str, events: Sequence[Event]) -> tuple[str, tuple[str, ...]]:
 def _listed_codes(store: Store, t: int, settings: Settings, limits: Thresholds, overlay: Overlay | None,
                   now_sig: dict[str, bool], test: str) -> set[str]:
     """Sectors listed at t by the entry and hold rules, given who passes `test` at t."""
-    step = int(settings.get("slot_minutes", 30)) * 60
+    step = settings.slot_minutes * 60
     previous = [t - i * step for i in range(limits.lookback, 0, -1)]
     found = significance_at(store, previous, settings, overlay) if previous else {}
     codes = sorted(now_sig)
@@ -243,37 +237,6 @@ def rank_sectors(store: Store, t: int, settings: Settings, *, authority: str | N
 
 
 # -- validated plans ---------------------------------------------------------------------------------------
-def plan_record(result: AllocationResult, ranked: Sequence[RankedSector], at: int,
-                parameters: dict[str, Any]) -> dict[str, Any]:
-    """What the decision log keeps of a plan: only what the server computed, and the what-if values it used.
-
-    `summary` and `texts` are the French rendering (the audit trail's); `messages` lets each reader
-    see the plan in their own language.
-    """
-    return {"summary": result.summary("fr"), "texts": result.explain("fr"),
-            "messages": {"summary": result.summary_message().as_dict(),
-                         "texts": [m.as_dict() for m in result.messages()]},
-            "target_minutes": int(parameters.get("target_minutes", 0)), "parameters": dict(parameters),
-            "ranked": [r.code for r in ranked], "status": result.status, "at": int(at),
-            "figures": [[r.code, r.present, r.excess] for r in ranked],
-            # on a forecast horizon: the moment each sector's figures are expected (its peak)
-            "moments": {r.code: int(r.moment) for r in ranked if getattr(r, "moment", None) is not None}}
-
-
-def plan_texts(plan: Mapping[str, Any], lang: str = "fr") -> tuple[str, list[str]]:
-    """(headline, lines) of a logged plan in `lang`; plans logged before messages were keys hold French text."""
-    messages = plan.get("messages")
-    if not isinstance(messages, Mapping):
-        return str(plan.get("summary", "")), [str(line) for line in plan.get("texts", [])]
-    return (Message.from_dict(messages["summary"]).render(lang),
-            [Message.from_dict(line).render(lang) for line in messages["texts"]])
-
-
-def plan_fingerprint(record: dict[str, Any]) -> str:
-    """A digest of a plan record: two plans with the same fingerprint show the same figures."""
-    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
 def below_usual(store: Store, t: int, settings: Settings, *, authority: str | None = None,
                 groupement: str | None = None, overlay: Overlay | None = None,
                 now: int | None = None) -> list[RankedSector]:

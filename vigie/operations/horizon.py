@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from vigie.config import Settings
-from vigie.operations.crisis import ALL, RankedSector, events_near, explain, groupements, rank_sectors, thresholds
-from vigie.errors import VigieError
 from vigie.calendar.events import load_events
+from vigie.errors import VigieError
+from vigie.operations.crisis import ALL, RankedSector, events_near, explain, groupements, rank_sectors, thresholds
 from vigie.forecast.data import Overlay, reference_ahead
 from vigie.forecast.live import Forecast, cached_forecast
 from vigie.analysis.situation import SectorSituation, Situation, situation_at, z_score
@@ -98,9 +98,9 @@ def rank_ahead(store: Store, t: int, settings: Settings, horizon: str = "now", *
         return [_from_ranked(r, t) for r in rank_sectors(store, t, settings, authority=authority,
                                                         groupement=groupement, min_excess=min_excess,
                                                         overlay=overlay)]
-    k, minutes = int(settings.get("privacy_k", 20)), int(settings.get("slot_minutes", 30))
     situation = situation_at(store, t, settings, overlay=overlay)
-    forecast = cached_forecast(store, t, k=k, slot_minutes=minutes, overlay=overlay, overlay_key=overlay_key)
+    forecast = cached_forecast(store, t, k=settings.privacy_k, slot_minutes=settings.slot_minutes, overlay=overlay,
+                               overlay_key=overlay_key)
     return _rank(store, situation, forecast, settings, HORIZONS[key], authority, groupement, min_excess)
 
 
@@ -108,7 +108,7 @@ def _rank(store: Store, situation: Situation, forecast: Forecast, settings: Sett
           authority: str | None, groupement: str | None, min_excess: int | None) -> list[AheadSector]:
     """Rank on the first `points` forecast points."""
     limits = thresholds(settings, min_excess)
-    k = int(settings.get("privacy_k", 20))
+    k = settings.privacy_k
     rows = {r.code: r for r in forecast.sectors}
     codes = [s.code for s in situation.sectors]
     slots = list(forecast.sectors[0].slots[:points]) if forecast.sectors else []

@@ -24,11 +24,12 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 
 from vigie.calendar import events as events_mod
 from vigie import reference
-from vigie.errors import VigieError
 from vigie.calendar.events import CATEGORIES, COLUMNS, Event, InvalidEvents, make_event
-from vigie.operations.overlays import MAX_CELL_CHARS, ImportRefused, Problem, csv_refusal, decode
+from vigie.errors import VigieError
+from vigie.operations.overlays import ImportRefused, MAX_CELL_CHARS, Problem, csv_refusal, decode
 from vigie.slots import PARIS, local_day_bounds
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 SectorsResolver = Callable[[str], Sequence[str]]
 MAX_PROBLEMS = 50
@@ -99,7 +100,7 @@ class SectorNameResolver:
 
     @classmethod
     def from_store(cls, store: Store) -> "SectorNameResolver":
-        return cls({r["code"]: r["name"] for r in store.query("SELECT code, name FROM sectors")})
+        return cls(sector_table.names(store))
 
     def __call__(self, text: str) -> list[str]:
         plain = f" {_plain(text)} "
@@ -141,10 +142,6 @@ def _refuse(problems: list[Problem], what: tuple[str, str]) -> None:
 
 
 # -- saving and flagging -------------------------------------------------------------------------
-def _known(store: Store) -> set[str]:
-    return {r["code"] for r in store.query("SELECT code FROM sectors")}
-
-
 def get_event(store: Store, event_id: str) -> Event | None:
     """The event with that id, or None."""
     for event in events_mod.load_events(store):
@@ -196,7 +193,7 @@ def add_event(store: Store, username: str, *, name: str, sectors: Sequence[str],
     if not name or not name.isprintable():
         raise InvalidEvents("event: field name: give a name without control characters")
     event = make_event(event_id or "new", name[:200], list(sectors), start, end, expected_attendance,
-                       category, source, origin="user", created_by=username, known_sectors=_known(store))
+                       category, source, origin="user", created_by=username, known_sectors=sector_table.known(store))
     if event_id is None:
         event = replace(event, event_id=_new_id(name, event.start))
     if get_event(store, event.event_id) is not None:
@@ -216,7 +213,7 @@ def update_event(store: Store, event_id: str, username: str, **changes: Any) -> 
     merged = {**{k: getattr(current, k) for k in allowed}, **changes}
     event = make_event(event_id, str(merged["name"]).strip()[:200], list(merged["sectors"]), merged["start"],
                        merged["end"], merged["expected_attendance"], merged["category"], merged["source"],
-                       origin="user", created_by=username, known_sectors=_known(store))
+                       origin="user", created_by=username, known_sectors=sector_table.known(store))
     return _save(store, [event], username).events[0]
 
 
@@ -245,7 +242,7 @@ def import_events_csv(store: Store, data: bytes, username: str, *, max_bytes: in
         raise csv_refusal(exc, what) from None
     if sorted(header) != sorted(COLUMNS):
         _refuse([Problem(1, f"l'en-tête doit être {','.join(COLUMNS)}", f"the header must be {','.join(COLUMNS)}")], what)
-    known = _known(store)
+    known = sector_table.known(store)
     problems: list[Problem] = []
     parsed: list[Event] = []
     seen: dict[str, int] = {}
@@ -441,7 +438,7 @@ def import_icalendar(store: Store, data: bytes, username: str, sectors_resolver:
                      source: str = "ics") -> EventImportReport:
     """Import the VEVENTs of an .ics file as user events; all or nothing."""
     resolver = sectors_resolver or SectorNameResolver.from_store(store)
-    return _save(store, parse_icalendar(data, resolver, _known(store), username, source), username)
+    return _save(store, parse_icalendar(data, resolver, sector_table.known(store), username, source), username)
 
 
 def import_events_file(store: Store, filename: str, data: bytes, username: str) -> EventImportReport:

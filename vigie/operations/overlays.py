@@ -13,24 +13,21 @@ import csv
 import io
 import re
 import time
-import unicodedata
-from collections import Counter
+
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 from typing import Any, Collection, Mapping, Sequence
 
 from vigie import privacy
+from vigie.config import Settings
 from vigie.errors import VigieError
-from vigie.sectors import REPO_ROOT
+from vigie.operations.levels import (FLOOD_LEVELS, HIGH_FLOOD_LEVELS, HIGH_MASSIF_LEVELS, MASSIF_LEVELS,
+                                     UnknownLevel, canonical_level)
 from vigie.slots import PARIS, parse_instant
 from vigie.store import Store
+from vigie import sectors as sector_table
 
-MASSIF_LEVELS = ("vert", "jaune", "orange", "rouge", "noir")
-FLOOD_LEVELS = ("vert", "jaune", "orange", "rouge")
-HIGH_MASSIF_LEVELS = frozenset({"rouge", "noir"})
-HIGH_FLOOD_LEVELS = frozenset({"orange", "rouge"})
-LEVEL_ALIASES = {"green": "vert", "yellow": "jaune", "red": "rouge", "black": "noir"}
 MASSIF_COLUMNS = ("massif_id", "day", "level")
 FLOOD_COLUMNS = ("section_id", "name", "sectors", "day", "level")
 OPTIONAL_COLUMNS = ("published_at",)
@@ -172,9 +169,11 @@ def parse_day(text: str) -> date:
 
 
 def normalise_level(text: str, allowed: Sequence[str]) -> str | None:
-    """The French level name for `text` (any case, accents or English alias), None when unknown."""
-    plain = unicodedata.normalize("NFKD", text.strip().lower()).encode("ascii", "ignore").decode()
-    level = LEVEL_ALIASES.get(plain, plain)
+    """The French level name for `text` (any case, accents or English name), None when unknown or not allowed."""
+    try:
+        level = canonical_level(text)
+    except UnknownLevel:
+        return None
     return level if level in allowed else None
 
 
@@ -243,23 +242,24 @@ def _refuse_if(problems: list[Problem], what: tuple[str, str]) -> None:
 
 
 # -- massifs -------------------------------------------------------------------------------------
-def default_massifs_path(dept: str = "13") -> Path:
-    """data/massifs/{dept}.csv."""
-    return REPO_ROOT / "data" / "massifs" / f"{dept}.csv"
+def default_massifs_path(reference_dir: Path, dept: str) -> Path:
+    """Path of massifs/{dept}.csv in the reference data (settings.reference_dir)."""
+    return reference_dir / "massifs" / f"{dept}.csv"
 
 
-def _dept(store: Store) -> str:
-    """The département of the loaded sectors (first two digits of their codes)."""
-    prefixes = Counter(r["code"][:2] for r in store.query("SELECT code FROM sectors"))
-    return prefixes.most_common(1)[0][0] if prefixes else "13"
+def ensure_massifs(store: Store, settings: Settings) -> int:
+    """Load the département's massif list when the table is empty; return the massifs added (0 if any)."""
+    path = default_massifs_path(settings.reference_dir, settings.dept)
+    if store.scalar("SELECT count(*) FROM massifs") or not path.exists():
+        return 0
+    return sync_massifs(store, path)
 
 
-def sync_massifs(store: Store, path: Path | None = None) -> int:
+def sync_massifs(store: Store, path: Path) -> int:
     """Load the massif list (massif_id,name,sectors) into the database; return the number of massifs."""
     what = ("liste des massifs", "massif list")
-    source = Path(path) if path is not None else default_massifs_path(_dept(store))
-    rows = read_rows(decode(source.read_bytes(), what), ("massif_id", "name", "sectors"), what)
-    known = {r["code"] for r in store.query("SELECT code FROM sectors")}
+    rows = read_rows(decode(Path(path).read_bytes(), what), ("massif_id", "name", "sectors"), what)
+    known = sector_table.known(store)
     problems: list[Problem] = []
     massifs = []
     for line, cells in rows:
@@ -280,9 +280,7 @@ def sync_massifs(store: Store, path: Path | None = None) -> int:
 
 
 def list_massifs(store: Store) -> list[Massif]:
-    """Massifs of the database (loaded from the default file on first use)."""
-    if not store.scalar("SELECT count(*) FROM massifs"):
-        sync_massifs(store)
+    """Massifs of the database (the département's list is loaded with the database: bootstrap)."""
     return [Massif(r["massif_id"], r["name"], tuple(r["sectors"].split()))
             for r in store.query("SELECT massif_id, name, sectors FROM massifs ORDER BY massif_id")]
 
@@ -391,7 +389,7 @@ def import_flood_vigilance(store: Store, data: bytes, source: str) -> ImportRepo
     """Import `section_id,name,sectors,day,level[,published_at]` lines; all or nothing."""
     what = ("fichier de vigilance crues", "flood vigilance file")
     rows = read_rows(decode(data, what), FLOOD_COLUMNS, what)
-    known = {r["code"] for r in store.query("SELECT code FROM sectors")}
+    known = sector_table.known(store)
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
     records = []

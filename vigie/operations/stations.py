@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from vigie.config import Settings
 from vigie.errors import VigieError
-from vigie.sectors import REPO_ROOT
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 COLUMNS = ("station_id", "name", "sector_id", "groupement", "authority", "lat", "lon",
            "vsav", "fpt", "ccf", "crew", "min_vsav", "min_fpt", "min_ccf")
@@ -88,9 +89,9 @@ class InvalidStations(VigieError, ValueError):
         self.problems = list(problems)
 
 
-def default_stations_path(dept: str, data_dir: Path | None = None) -> Path:
-    """Path of data/stations/{dept}.csv."""
-    return (data_dir or REPO_ROOT / "data") / "stations" / f"{dept}.csv"
+def default_stations_path(reference_dir: Path, dept: str) -> Path:
+    """Path of stations/{dept}.csv in the reference data (settings.reference_dir)."""
+    return reference_dir / "stations" / f"{dept}.csv"
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -193,8 +194,8 @@ def read_stations(path: Path, known_sectors: Collection[str] | None = None,
 # -- database --------------------------------------------------------------------------------------
 def _catalogue(store: Store) -> tuple[set[str], set[str]]:
     """(sector codes, authorities) of the sectors table."""
-    rows = store.db.execute("SELECT code, authority FROM sectors").fetchall()
-    return {r[0] for r in rows}, {r[1] for r in rows}
+    by_code = sector_table.authorities(store)
+    return set(by_code), set(by_code.values())
 
 
 def replace_stations(store: Store, stations: Iterable[Station], *, demo: bool = False) -> int:
@@ -215,23 +216,23 @@ def import_stations(store: Store, path: Path) -> int:
     return replace_stations(store, read_stations(path, codes, authorities), demo=False)
 
 
-def ensure_demo_stations(store: Store, dept: str = "13", data_dir: Path | None = None) -> int:
+def ensure_demo_stations(store: Store, settings: Settings) -> int:
     """Load the demonstration list when the table is empty; return the stations added (0 if any)."""
     if store.scalar("SELECT count(*) FROM stations"):
         return 0
-    path = default_stations_path(dept, data_dir)
+    path = default_stations_path(settings.reference_dir, settings.dept)
     if not path.exists():
         return 0
     codes, authorities = _catalogue(store)
     return replace_stations(store, read_stations(path, codes, authorities), demo=True)
 
 
-def load_stations(store: Store, dept: str = "13", data_dir: Path | None = None) -> list[Station]:
+def load_stations(store: Store, settings: Settings) -> list[Station]:
     """Stations of the database; the demonstration file (unchecked against sectors) when empty."""
     rows = store.db.execute(f"SELECT {', '.join(COLUMNS)} FROM stations ORDER BY station_id").fetchall()
     if rows:
         return [Station(*row) for row in rows]
-    path = default_stations_path(dept, data_dir)
+    path = default_stations_path(settings.reference_dir, settings.dept)
     if not path.exists():
         return []
     stat = path.stat()

@@ -19,8 +19,9 @@ import numpy as np
 from vigie import privacy
 from vigie.calendar.days import day_kind, day_regime
 from vigie.reference.model import HISTORY_DAYS, WARMUP_DAYS, Cube, DayModel, build_cube, model_days, positions
-from vigie.slots import local_day_bounds, slot_range, to_local
+from vigie.slots import DEFAULT_SLOT_MINUTES, local_day_bounds, slot_range, to_local
 from vigie.store import Store
+from vigie.sectors import codes as sector_codes
 
 INSUFFICIENT_HISTORY = "historique insuffisant"
 SQL_CHUNK = 900
@@ -61,11 +62,6 @@ class RebuildReport:
     sectors: int
     rows: int
     seconds: float
-
-
-def sector_codes(store: Store) -> list[str]:
-    """Codes of the sectors table, sorted."""
-    return [r["code"] for r in store.query("SELECT code FROM sectors ORDER BY code")]
 
 
 def _chunks(items: Sequence[Any], size: int = SQL_CHUNK) -> Iterable[Sequence[Any]]:
@@ -258,7 +254,7 @@ def refreshed_batch(store: Store) -> int | None:
 
 
 def rebuild_reference(store: Store, start: int | None = None, end: int | None = None,
-                      slot_minutes: int = 30, k: int = privacy.DEFAULT_K) -> RebuildReport:
+                      slot_minutes: int = DEFAULT_SLOT_MINUTES, k: int = privacy.DEFAULT_K) -> RebuildReport:
     """Recompute every usual value for target slots in [start, end) (default: all observed)."""
     began = time.perf_counter()
     covered = int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches WHERE status = 'accepted'"))

@@ -27,6 +27,7 @@ from pathlib import Path
 from vigie.errors import VigieError
 from vigie.slots import local_day
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 BACKUP_NAME = re.compile(r"^vigie-(\d{8}T\d{6}Z)(?:-(\d+))?\.db$")
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -208,7 +209,7 @@ def used_bytes(store: Store) -> int:
     return int(pages) * int(store.scalar("PRAGMA page_size"))
 
 
-def backup(store: Store, dest_dir: Path | str | None = None, keep: int = 7, *, now: float | None = None) -> Path:
+def backup(store: Store, dest_dir: Path | str | None = None, *, keep: int, now: float | None = None) -> Path:
     """Copy the database to dest_dir (default DATA_DIR/backups), verify it, then rotate; return the copy."""
     if keep < 1:
         raise BackupError(f"cannot keep {keep} backups: VIGIE_BACKUP_KEEP must be at least 1")
@@ -395,7 +396,7 @@ def retention(store: Store, days: int, *, now: float | None = None, chunk: int =
         raise BackupError("the retention chunk must be at least one row")
     cutoff = retention_cutoff(days, now)
     day = local_day(cutoff).isoformat()
-    codes = [str(r[0]) for r in store.db.execute("SELECT code FROM sectors ORDER BY code")]
+    codes = sector_table.codes(store)
     tables = set(store.db.table_names())
     deleted = 0
     for table, column, epoch in RETAINED_TABLES:

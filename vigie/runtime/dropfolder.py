@@ -10,10 +10,11 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
 
+from vigie.config import Settings
 from vigie.feed.formats import BatchTooLarge
-from vigie.feed.ingest import IngestResult, ingest_file, problems_text, refresh_reference
+from vigie.feed.ingest import IngestResult, ingest_file, problems_text
+from vigie.runtime.batches import refresh_reference
 from vigie.store import StorageFull, Store
 
 SOURCE = "csv"
@@ -37,7 +38,7 @@ def pending_files(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).glob("*.csv") if p.is_file())
 
 
-def scan_folder(store: Store, folder: Path, settings: Mapping[str, Any], now: float | None = None,
+def scan_folder(store: Store, folder: Path, settings: Settings, now: float | None = None,
                 source: str = SOURCE) -> list[FileOutcome]:
     """Ingest every pending file, then archive or quarantine it."""
     outcomes = []

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol, runtime_checkable
 
 from vigie.errors import VigieError
-from vigie.slots import floor_slot
+from vigie.slots import DEFAULT_SLOT_MINUTES, floor_slot
 from vigie.store import Store
 
 TimeSource = Callable[[], float]
@@ -39,7 +39,7 @@ class Clock(Protocol):
 
     def now(self) -> float: ...
 
-    def slot(self, slot_minutes: int = 30) -> int: ...
+    def slot(self, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class LiveClock:
         """The wall-clock time."""
         return float(self.time_source())
 
-    def slot(self, slot_minutes: int = 30) -> int:
+    def slot(self, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int:
         """Start of the slot containing now."""
         return floor_slot(self.now(), slot_minutes)
 
@@ -101,7 +101,7 @@ class ExerciseClock:
         return view_time_at(self.state, self.speed, self.anchor_view_time, self.anchor_wall_time,
                             float(self.time_source()), self.limit)
 
-    def slot(self, slot_minutes: int = 30) -> int:
+    def slot(self, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int:
         """Start of the slot containing the exercise time."""
         return floor_slot(self.now(), slot_minutes)
 
@@ -127,7 +127,7 @@ def time_source_for(wall_now: float | TimeSource | None) -> TimeSource:
     return lambda: fixed
 
 
-def history_end(store: Store, slot_minutes: int = 30) -> int | None:
+def history_end(store: Store, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int | None:
     """End of the newest observed slot (None without observations)."""
     last = store.scalar("SELECT max(slot) FROM observations")
     return None if last is None else int(last) + slot_minutes * 60

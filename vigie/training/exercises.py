@@ -20,17 +20,18 @@ from typing import Any, Callable
 from vigie import privacy
 from vigie.identity import audit
 from vigie.identity.accounts import User
-from vigie.training.clock import (MAX_SPEED, MIN_SPEED, Clock, ExerciseClock, ExerciseError, TimeSource, clock_for,
-                         history_end, time_source_for)
+from vigie.training.clock import (ExerciseClock, ExerciseError, MAX_SPEED, MIN_SPEED, TimeSource, history_end,
+                                  time_source_for)
 from vigie.config import Settings
-from vigie.i18n import Message, translate
 from vigie.analysis.situation import Overlay
-from vigie.slots import floor_slot, slot_range
+from vigie.i18n import Message, translate
+from vigie.slots import DEFAULT_SLOT_MINUTES, floor_slot, slot_range
 from vigie.store import Store
+from vigie import sectors as sector_table
 
 __all__ = ["ExerciseError", "Exercise", "create_exercise", "get_exercise", "start", "pause", "resume", "set_speed",
            "jump", "end_exercise", "join", "leave", "current_exercise_for", "list_exercises", "participants",
-           "add_injection", "list_injections", "overlay_for", "view_for", "log_event", "record_decision",
+           "add_injection", "list_injections", "overlay_for", "log_event", "record_decision",
            "list_decisions", "after_action_timeline", "timeline_text", "stamp", "require_control", "history_bounds"]
 
 CONTROL_ROLE = "trainer"
@@ -107,7 +108,7 @@ def _check_speed(speed: Any) -> int:
     return value
 
 
-def history_bounds(store: Store, slot_minutes: int = 30) -> tuple[int, int]:
+def history_bounds(store: Store, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> tuple[int, int]:
     """[first observed slot, end of the newest slot): the history an exercise can replay."""
     first = store.scalar("SELECT min(slot) FROM observations")
     end = history_end(store, slot_minutes)
@@ -169,7 +170,8 @@ def _log(store: Store, exercise_id: int, view_time: float, wall: float, kind: st
 
 # -- creation and control ------------------------------------------------------------------------------
 def create_exercise(store: Store, name: str, start_at: int, speed: int, created_by: str,
-                    scenario: str | None = None, *, slot_minutes: int = 30, wall_now: Wall = None) -> Exercise:
+                    scenario: str | None = None, *, slot_minutes: int = DEFAULT_SLOT_MINUTES,
+                    wall_now: Wall = None) -> Exercise:
     """Create an exercise in the draft state, its clock set on `start_at`."""
     clean = _clean(name, MAX_NAME)
     if not clean:
@@ -266,7 +268,7 @@ def jump(store: Store, exercise_id: int, target: int, username: str, *, wall_now
     return _control(store, exercise_id, "jump", username, wall_now, change)
 
 
-def end_exercise(store: Store, exercise_id: int, username: str, *, settings: Settings | None = None,
+def end_exercise(store: Store, exercise_id: int, username: str, *, settings: Settings,
                  wall_now: Wall = None) -> Exercise:
     """End the exercise: the clock stops for good, participants leave, the timeline is frozen."""
     wall = _wall(wall_now)
@@ -360,8 +362,7 @@ def _known_sectors(store: Store, codes: Sequence[str]) -> list[str]:
     """The codes, refused when one is not a sector of the catalogue."""
     if not codes:
         raise ExerciseError(key="errors.exercise_no_sector")
-    marks = ",".join("?" * len(codes))
-    known = {r[0] for r in store.db.execute(f"SELECT code FROM sectors WHERE code IN ({marks})", list(codes))}
+    known = sector_table.known(store)
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise ExerciseError(key="errors.exercise_unknown_sectors", codes=", ".join(unknown))
@@ -492,12 +493,6 @@ def overlay_for(store: Store, exercise_id: int) -> Overlay:
     return overlay
 
 
-def view_for(store: Store, exercise_id: int | None, wall_now: Wall = None) -> tuple[Clock, Overlay | None]:
-    """(clock, overlay) of a view: live with no overlay, or the exercise's clock and injections."""
-    clock = clock_for(store, exercise_id, wall_now)
-    return clock, None if exercise_id is None else overlay_for(store, exercise_id)
-
-
 # -- log and decisions ---------------------------------------------------------------------------------
 def log_event(store: Store, exercise_id: int, kind: str, username: str | None, detail: dict[str, Any] | None = None,
               *, view_time: float | None = None, wall_now: Wall = None) -> int:
@@ -545,7 +540,7 @@ def stamp(exercise: Exercise | None) -> str:
 
 
 # -- after-action timeline -----------------------------------------------------------------------------
-def after_action_timeline(store: Store, exercise_id: int, settings: Settings | None = None, *,
+def after_action_timeline(store: Store, exercise_id: int, settings: Settings, *,
                           wall_now: Wall = None) -> list[dict[str, Any]]:
     """What happened, in the order it was played: control, injections, crisis ranking changes, plans."""
     exercise = get_exercise(store, exercise_id)
@@ -629,13 +624,13 @@ def _played_slots(segments: list[_Segment], step: int) -> list[tuple[int, float]
     return played
 
 
-def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Settings | None,
+def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Settings,
                     overlay: Overlay) -> dict[int, list[tuple[str, int]]]:
     """The crisis list (code, excess) at each slot, with vigie.operations.crisis's thresholds and hysteresis."""
     from vigie.operations.crisis import listed_at, thresholds
     from vigie.analysis.situation import significance_at
 
-    limits = thresholds(settings if settings is not None else Settings())
+    limits = thresholds(settings)
     wanted = sorted({s - i * step for s in slots for i in range(limits.lookback + 1)})
     found: dict[int, dict[str, tuple[int, float]]] = {}
     for i in range(0, len(wanted), 240):
@@ -650,7 +645,7 @@ def _listed_by_slot(store: Store, slots: list[int], step: int, settings: Setting
     return listed
 
 
-def _ranking_entries(store: Store, exercise: Exercise, segments: list[_Segment], settings: Settings | None,
+def _ranking_entries(store: Store, exercise: Exercise, segments: list[_Segment], settings: Settings,
                      names: dict[str, str]) -> list[dict[str, Any]]:
     """When a sector entered or left the crisis list, and when the first place changed."""
     step = exercise.slot_minutes * 60
@@ -764,11 +759,11 @@ def _decision_entries(store: Store, exercise_id: int) -> list[dict[str, Any]]:
             for d in list_decisions(store, exercise_id)]
 
 
-def _build_timeline(store: Store, exercise: Exercise, settings: Settings | None, wall: float) -> list[dict[str, Any]]:
+def _build_timeline(store: Store, exercise: Exercise, settings: Settings, wall: float) -> list[dict[str, Any]]:
     """Compute the timeline from the log, the crisis ranking over the played time and the decisions."""
     log = _log_rows(store, exercise.id)
     segments = played_segments(exercise, log, _view_now(store, exercise, wall), wall)
-    names = {r[0]: r[1] for r in store.db.execute("SELECT code, name FROM sectors")}
+    names = sector_table.names(store)
     entries = (_log_entries(log, segments, names) + _ranking_entries(store, exercise, segments, settings, names)
                + _decision_entries(store, exercise.id))
     return sorted(entries, key=lambda e: (e["wall_time"], _tier(e)))

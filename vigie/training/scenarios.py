@@ -18,13 +18,12 @@ from typing import Any
 
 import yaml
 
-from vigie.training import exercises
-from vigie.training.clock import MAX_SPEED, MIN_SPEED, ExerciseError
 from vigie.errors import VigieError
-from vigie.training.exercises import MAX_DELTA, MAX_MULTIPLIER, Exercise
 from vigie.i18n import Message, translate
-from vigie.sectors import REPO_ROOT
-from vigie.slots import PARIS, parse_instant, to_local
+from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS, parse_instant, to_local
+from vigie.training import exercises
+from vigie.training.clock import ExerciseError, MAX_SPEED, MIN_SPEED
+from vigie.training.exercises import Exercise, MAX_DELTA, MAX_MULTIPLIER
 from vigie.store import Store
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -174,9 +173,9 @@ def suggested_start(scenario: Scenario, reference: int) -> int:
 
 
 # -- loading ---------------------------------------------------------------------------------------------
-def default_scenarios_folder(data_dir: Path | None = None) -> Path:
-    """data/scenarios of the repository (or of data_dir)."""
-    return (data_dir or REPO_ROOT / "data") / "scenarios"
+def default_scenarios_folder(reference_dir: Path) -> Path:
+    """The scenarios/ folder of the reference data (settings.reference_dir)."""
+    return reference_dir / "scenarios"
 
 
 def _read(path: Path) -> Any:
@@ -322,10 +321,9 @@ def _profile(value: Any, file: str, index: int, note: str, fail: Any) -> tuple[i
                  for k in ("ramp_up", "ramp_down"))
 
 
-def scan_scenarios(folder: Path | None = None, known_sectors: Collection[str] | None = None
+def scan_scenarios(folder: Path, known_sectors: Collection[str] | None = None
                    ) -> tuple[list[Scenario], list[InvalidScenario]]:
     """(valid scenarios, problems) of a folder, sorted by file name: one bad file hides no other."""
-    folder = default_scenarios_folder() if folder is None else Path(folder)
     found, problems = [], []
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES) if folder.is_dir() else []:
         try:
@@ -335,7 +333,7 @@ def scan_scenarios(folder: Path | None = None, known_sectors: Collection[str] | 
     return found, problems
 
 
-def list_scenarios(folder: Path | None = None, known_sectors: Collection[str] | None = None) -> list[Scenario]:
+def list_scenarios(folder: Path, known_sectors: Collection[str] | None = None) -> list[Scenario]:
     """Every scenario of a folder; InvalidScenario (naming every bad file) if one cannot be used."""
     found, problems = scan_scenarios(folder, known_sectors)
     if problems:
@@ -345,13 +343,11 @@ def list_scenarios(folder: Path | None = None, known_sectors: Collection[str] | 
     return found
 
 
-def find_scenario(name_or_path: str, folder: Path | None = None,
-                  known_sectors: Collection[str] | None = None) -> Scenario:
+def find_scenario(name_or_path: str, folder: Path, known_sectors: Collection[str] | None = None) -> Scenario:
     """A scenario from a file path, or from its name in the scenarios folder (file name without extension)."""
     path = Path(name_or_path)
     if path.is_file():
         return load_scenario(path, known_sectors)
-    folder = default_scenarios_folder() if folder is None else Path(folder)
     for suffix in SUFFIXES:
         candidate = folder / f"{name_or_path}{suffix}"
         if candidate.is_file():
@@ -381,8 +377,8 @@ def apply_scenario(store: Store, exercise: Exercise, scenario: Scenario, usernam
 
 
 def create_from_scenario(store: Store, scenario: Scenario, created_by: str, *, name: str | None = None,
-                         start_at: int | None = None, speed: int | None = None, slot_minutes: int = 30,
-                         wall_now: float | None = None) -> Exercise:
+                         start_at: int | None = None, speed: int | None = None,
+                         slot_minutes: int = DEFAULT_SLOT_MINUTES, wall_now: float | None = None) -> Exercise:
     """Create an exercise from a scenario (its suggested start and speed unless given) with its injections."""
     if start_at is None:
         _, end = exercises.history_bounds(store, slot_minutes)
