@@ -19,15 +19,18 @@ from vigie.sectors import default_catalogue_path, load_catalogue
 
 ROOT = Path(__file__).resolve().parent
 DASH_PAGE_CALLBACKS = (".._pages_content.children..._pages_store.data..", "_pages_dummy.children")
+server: Flask  # built on first access, by __getattr__ below
 
 
 class VigieDash(Dash):
     """Dash whose page says which language it is in (screen readers, spell checkers, axe's html-has-lang)."""
 
-    def interpolate_index(self, **kwargs: Any) -> str:
+    def interpolate_index(self, metas: str = "", title: str = "", css: str = "", config: str = "", scripts: str = "",
+                          app_entry: str = "", favicon: str = "", renderer: str = "") -> str:
         from server.context import lang
 
-        page: str = super().interpolate_index(**kwargs)
+        page: str = super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
+                                              app_entry=app_entry, favicon=favicon, renderer=renderer)
         return page.replace("<html>", f'<html lang="{lang()}">', 1)
 
 
@@ -93,11 +96,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     settings = load_settings(overrides)
     configure_logging(settings)
     server = create_server(settings)
+    # Dash annotates `server` as bool | Callable[[], Any] and `update_title` as str, yet documents both values used here.
     app = VigieDash(
-        __name__, server=server, use_pages=True, pages_folder=str(ROOT / "pages"),
+        __name__, server=server, use_pages=True, pages_folder=str(ROOT / "pages"),  # type: ignore[arg-type]
         assets_folder=str(ROOT / "assets"), assets_ignore=r"^(darkly|flatly)\.min\.css$|^(login|report)\.css$",
         external_stylesheets=["/assets/themes/darkly.min.css"],
-        compress=True, title="Vigie", update_title=None, serve_locally=True,
+        compress=True, title="Vigie", update_title=None, serve_locally=True,  # type: ignore[arg-type]
     )
     app.layout = root_layout
     callbacks.register_all(app)

@@ -294,7 +294,7 @@ def refresh_ahead(params: dict[str, Any]) -> tuple[Any, ...]:
     data = None if result is None else plan_request(at, result, ranked, params)
     when = t("crisis.data_time", time=format_time(at + vigie().settings.slot_minutes * 60, lang(), with_date=True))
     _at, found = lists(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
-    return (ahead_table(ranked), ranking_hideout(ranked, found.below), when, panel, data,  # type: ignore[arg-type]
+    return (ahead_table(ranked), ranking_hideout(ranked, found.below), when, panel, data,
             below_table(found.below))
 
 

@@ -21,7 +21,7 @@ F = TypeVar("F", bound=Callable[..., object])
 
 
 def settings_from_ctx(ctx: click.Context) -> Settings:
-    return ctx.ensure_object(dict)["settings"]  # type: ignore[no-any-return]
+    return ctx.ensure_object(dict)["settings"]
 
 
 def language() -> str:

@@ -44,10 +44,10 @@ def install(server: Flask, context: Vigie) -> None:
 def vigie(server: Flask | None = None) -> Vigie:
     """The context of `server`; by default, of the app handling the current request."""
     app = current_app if server is None else server
-    return app.extensions[EXTENSION]  # type: ignore[no-any-return]
+    return app.extensions[EXTENSION]
 
 
-class SessionUser(UserMixin):  # type: ignore[misc]
+class SessionUser(UserMixin):
     """A signed-in user; its flask-login id is the server-side session token."""
 
     def __init__(self, user: User, token: str, last_action_at: int) -> None:
@@ -78,7 +78,7 @@ def user() -> SessionUser | None:
     """The signed-in user of this request (None when nobody is, or outside a request)."""
     if not has_request_context() or not current_user.is_authenticated:
         return None
-    return current_user  # type: ignore[no-any-return]
+    return current_user
 
 
 def username() -> str | None:
@@ -109,4 +109,4 @@ def view() -> View:
         context = vigie()
         cached = g.vigie_view = view_for(context.store, context.settings, None if found is None else found.user.id,
                                          time.time())
-    return cached  # type: ignore[no-any-return]
+    return cached

@@ -285,11 +285,13 @@ def _check_coverage(path: Path, found: set[str], expected: set[str]) -> None:
 
 def _parse_profile(row: Mapping[str, str], where: str) -> SectorProfile:
     """Check and convert one profiles CSV row."""
-    flags = {name: _flag(row[name], name, where) for name in PROFILE_FLAGS}
-    shares = {name: _share(row[name], name, where) for name in PROFILE_SHARES}
+    flag = {name: _flag(row[name], name, where) for name in PROFILE_FLAGS}
+    share = {name: _share(row[name], name, where) for name in PROFILE_SHARES}
     massif = (row.get("massif") or "").strip()
-    return SectorProfile(code=row["code"].strip(), name=row["name"].strip(),
-                         massif=massif or None, **flags, **shares)
+    return SectorProfile(code=row["code"].strip(), name=row["name"].strip(), coast=flag["coast"],
+                         camargue=flag["camargue"], calanques=flag["calanques"],
+                         employment_pole=share["employment_pole"], industrial=flag["industrial"],
+                         dormitory=flag["dormitory"], tourism=share["tourism"], massif=massif or None)
 
 
 def _flag(raw: str, name: str, where: str) -> bool:

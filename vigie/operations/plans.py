@@ -9,9 +9,10 @@ from typing import Any
 from vigie.i18n import Message
 from vigie.operations.allocation import AllocationResult
 from vigie.operations.crisis import RankedSector
+from vigie.operations.horizon import AheadSector
 
 
-def plan_record(result: AllocationResult, ranked: Sequence[RankedSector], at: int,
+def plan_record(result: AllocationResult, ranked: Sequence[RankedSector | AheadSector], at: int,
                 parameters: dict[str, Any]) -> dict[str, Any]:
     """What the decision log keeps of a plan: only what the server computed, and the what-if values it used.
 
@@ -25,7 +26,7 @@ def plan_record(result: AllocationResult, ranked: Sequence[RankedSector], at: in
             "ranked": [r.code for r in ranked], "status": result.status, "at": int(at),
             "figures": [[r.code, r.present, r.excess] for r in ranked],
             # on a forecast horizon: the moment each sector's figures are expected (its peak)
-            "moments": {r.code: int(r.moment) for r in ranked if getattr(r, "moment", None) is not None}}
+            "moments": {r.code: int(r.moment) for r in ranked if isinstance(r, AheadSector)}}
 
 
 def plan_texts(plan: Mapping[str, Any], lang: str = "fr") -> tuple[str, list[str]]:
