@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.props import dash_props
 from vigie.i18n import translate
 
 STATE_COLORS = {"open": "danger", "acknowledged": "warning", "closed": "secondary"}
@@ -35,8 +36,8 @@ def sound_toggle(toggle_id: str, lang: str) -> html.Button:
     off = translate("alert_screen.sound_off", lang)
     return html.Button(off, id=toggle_id, n_clicks=0, className="btn btn-outline-light",
                        title=translate("alert_screen.sound_help", lang),
-                       **{"data-label-on": translate("alert_screen.sound_on", lang), "data-label-off": off,
-                          "aria-pressed": "false"})
+                       **dash_props({"data-label-on": translate("alert_screen.sound_on", lang),
+                                     "data-label-off": off, "aria-pressed": "false"}))
 
 
 def alert_bar(sound_default: bool, lang: str) -> html.Div:
@@ -49,10 +50,11 @@ def alert_bar(sound_default: bool, lang: str) -> html.Div:
                   html.Span(id=ids.ALERT_TEXT, className="shell-alert-text")],
                  id=ids.ALERT_LINK, href="/crise", className="shell-alert-link"),
         dcc.Link(translate("alert_screen.all_alerts", lang), href="/alertes", className="shell-alert-all"),
-    ], id=ids.ALERT_BAR, className="shell-alert-bar", hidden=True, role="status", **{"aria-live": "polite"})
+    ], id=ids.ALERT_BAR, className="shell-alert-bar", hidden=True, role="status", **dash_props({"aria-live": "polite"}))
     gesture = html.Div(translate("alert_screen.gesture_notice", lang), id=ids.ALERT_GESTURE,
                        className="shell-alert-gesture", hidden=True)
-    marker = html.Span(id=ids.ALERT_ANNOUNCED, hidden=True, **{"data-sound-default": "on" if sound_default else "off"})
+    marker = html.Span(id=ids.ALERT_ANNOUNCED, hidden=True,
+                       **dash_props({"data-sound-default": "on" if sound_default else "off"}))
     return html.Div([bar, gesture, dcc.Store(id=ids.ALERT_NEWEST), marker], className="shell-alerts")
 
 
@@ -83,7 +85,7 @@ def alerts_table(lines: Sequence[AlertLine], lang: str) -> Any:
                      html.Td([state_badge(a.state, lang)] + ([" ", exercise_badge(lang)] if a.exercise else [])),
                      html.Td(a.sector), html.Td(a.summary), html.Td(a.opened), html.Td(a.duration),
                      html.Td(a.acknowledged), html.Td(a.comment), html.Td(a.closed)],
-                    className=f"alert-row alert-row-{a.state}", **{"data-alert-id": str(a.alert_id)})
+                    className=f"alert-row alert-row-{a.state}", **dash_props({"data-alert-id": str(a.alert_id)}))
             for a in lines]
     return html.Div(dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className="vigie-table mb-0"),
                     className="table-responsive", tabIndex="0")   # a scrolling region the keyboard reaches

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from components import ids
 from components.alerts import alert_bar
+from components.props import dash_props
 from vigie.i18n import translate
 
 
@@ -37,14 +38,14 @@ def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, 
     language = translate("shell.language", lang)
     user = html.Div([
         html.Span(id=ids.FRESHNESS, className="shell-freshness badge", role="status",
-                  **{"data-lost": translate("shell.lost_since", lang)}),
-        html.Span(id=ids.CLOCK, className="shell-clock", **{"aria-label": translate("shell.clock", lang)}),
+                  **dash_props({"data-lost": translate("shell.lost_since", lang)})),
+        html.Span(id=ids.CLOCK, className="shell-clock", **dash_props({"aria-label": translate("shell.clock", lang)})),
         post_button(f"/langue/{other}", other.upper(), csrf, "btn btn-outline-light btn-sm shell-lang",
                     [dcc.Input(id=ids.LANG_NEXT, type="hidden", name="next", value="/")],
-                    id=ids.LANG_LINK, title=language, **{"aria-label": language}),
+                    id=ids.LANG_LINK, title=language, **dash_props({"aria-label": language})),
         html.Button(translate("shell.theme_icon", lang), id=ids.THEME_TOGGLE,
                     className="btn btn-outline-light btn-sm shell-theme", title=translate("shell.theme_help", lang),
-                    **{"aria-label": translate("shell.theme", lang)}),
+                    **dash_props({"aria-label": translate("shell.theme", lang)})),
         html.Span([html.Span(username, className="fw-bold"),
                    html.Span(translate(f"roles.{role}", lang), className="shell-role")], className="shell-user"),
         post_button("/logout", translate("shell.logout", lang), csrf, "btn btn-outline-light btn-sm shell-logout"),

@@ -9,6 +9,7 @@ from components import ids
 from components.forms import date_input, dropdown
 from components.alerts import sound_toggle
 from components.cards import panel
+from components.props import dash_props
 from pages._layout import guarded, refresh_interval
 from server.screens import role_ok
 from server.text import lang, t
@@ -52,7 +53,7 @@ def _actions() -> html.Section:
         html.Div([html.Label(t("alert_screen.reason"), htmlFor=ids.ALR_REASON, className="form-label"),
                   dbc.Input(id=ids.ALR_REASON, maxLength=500, disabled=not closing, className="mb-2"),
                   dbc.Button(t("alert_screen.close"), id=ids.ALR_CLOSE, color="secondary", disabled=not closing)]),
-        html.Div(id=ids.ALR_RESULT, role="status", className="mt-2", **{"aria-live": "polite"}),
+        html.Div(id=ids.ALR_RESULT, role="status", className="mt-2", **dash_props({"aria-live": "polite"})),
     )
 
 
@@ -64,10 +65,12 @@ def _device() -> html.Section:
                   html.Button(t("alert_screen.sound_test"), id=ids.ALR_SOUND_TEST, className="btn btn-outline-light"),
                   html.Button(t("alert_screen.notify"), id=ids.ALR_NOTIFY, className="btn btn-outline-light")],
                  className="d-flex gap-2 flex-wrap mb-2"),
-        html.P(id=ids.ALR_SOUND_STATE, className="mb-1", **{"data-state-on": t("alert_screen.sound_state_on"),
-                                                            "data-state-off": t("alert_screen.sound_state_off")}),
+        html.P(id=ids.ALR_SOUND_STATE, className="mb-1",
+               **dash_props({"data-state-on": t("alert_screen.sound_state_on"),
+                             "data-state-off": t("alert_screen.sound_state_off")})),
         html.P(id=ids.ALR_NOTIFY_STATE, className="mb-0",
-               **{f"data-{s}": t(f"alert_screen.notify_{s}") for s in ("granted", "denied", "default", "unsupported")}),
+               **dash_props({f"data-{s}": t(f"alert_screen.notify_{s}")
+                             for s in ("granted", "denied", "default", "unsupported")})),
     )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from components import ids
 from components.cards import panel
 from components.forms import dropdown
+from components.props import dash_props
 from pages._layout import guarded
 from server.text import lang, t
 from vigie.calendar.events import CATEGORIES
@@ -16,7 +18,7 @@ dash.register_page(__name__, path="/evenements", name="events", title="Vigie —
                    title_key="events.nav", role="operator")
 
 
-def _field(label: str, control: object, control_id: str, width: int = 6) -> dbc.Col:
+def _field(label: str, control: Component, control_id: str, width: int = 6) -> dbc.Col:
     return dbc.Col(html.Div([html.Label(label, htmlFor=control_id, className="form-label"), control],
                             className="mb-2"), md=width)
 
@@ -52,7 +54,7 @@ def _imports() -> html.Section:
 def _build() -> html.Div:
     return html.Div([
         html.H1(t("events.title"), className="h3"),
-        html.Div(id=ids.EVT_RESULT, role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.EVT_RESULT, role="status", **dash_props({"aria-live": "polite"})),
         dbc.Row([
             dbc.Col([panel(t("events.calendar"), html.Div(id=ids.EVT_TABLE))], xl=7, className="mb-2"),
             dbc.Col([_form(), html.Div(_imports(), className="mt-2"),

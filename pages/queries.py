@@ -9,6 +9,7 @@ from components import ids
 from components.cards import panel
 from components.forms import date_input, dropdown
 from components.sector_map import sector_map
+from components.props import dash_props
 from pages._layout import guarded
 from server.text import lang, t
 
@@ -60,7 +61,7 @@ def _build() -> html.Div:
     return html.Div([
         dcc.Store(id=ids.QRY_STORE),
         html.H1(t("queries.title"), className="h3"),
-        html.Div(id=ids.QRY_MESSAGE, role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.QRY_MESSAGE, role="status", **dash_props({"aria-live": "polite"})),
         dbc.Row([
             dbc.Col(zone_map, xl=6, className="mb-2"),
             dbc.Col([_zone_panel(), html.Div(_period_panel(), className="mt-2")], xl=6, className="mb-2"),

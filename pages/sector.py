@@ -21,7 +21,7 @@ def _build(code: str) -> html.Div:
         labelClassName="btn btn-outline-info", labelCheckedClassName="active",
         options=[{"label": t(f"sector.range_{key}"), "value": key} for key, _days in RANGES],
     )
-    graph_config = {"displaylogo": False, "responsive": True}
+    graph_config: dcc.Graph.Config = {"displaylogo": False, "responsive": True}
     return html.Div([
         dcc.Store(id=ids.SEC_CODE, data=code),
         refresh_interval(ids.SEC_REFRESH),

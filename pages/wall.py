@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import dash
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from components import ids
 from components.sector_map import sector_map
+from components.props import dash_props
 from pages._layout import guarded, refresh_interval
 from server.screens import wall_rotation_ms
 from server.text import t
@@ -14,9 +16,9 @@ dash.register_page(__name__, path="/mur", name="wall", title="Vigie — Mur", na
                    role="display")
 
 
-def _view(name: str, *children: object) -> html.Section:
+def _view(name: str, *children: Component) -> html.Section:
     return html.Section([html.H2(t(f"wall.view_{name}"), className="wall-view-title"), *children],
-                        id=f"wall-view-{name}", className="wall-view", **{"data-view": name})
+                        id=f"wall-view-{name}", className="wall-view", **dash_props({"data-view": name}))
 
 
 def _build() -> html.Div:
@@ -31,10 +33,10 @@ def _build() -> html.Div:
         html.H1(t("wall.heading"), className="visually-hidden"),
         refresh_interval(ids.WALL_REFRESH),
         dcc.Interval(id=ids.WALL_ROTATE, interval=wall_rotation_ms(), n_intervals=0),
-        html.Div(id=ids.WALL_TICKER, className="wall-ticker", role="alert", **{"aria-live": "assertive"}),
+        html.Div(id=ids.WALL_TICKER, className="wall-ticker", role="alert", **dash_props({"aria-live": "assertive"})),
         html.Div(id=ids.WALL_KPIS, className="wall-kpis"),
         html.Div([_view(name, views[name]) for name in ids.WALL_VIEW_NAMES], id=ids.WALL_VIEWS,
-                 className="wall-views", **{"data-active": "0"}),
+                 className="wall-views", **dash_props({"data-active": "0"})),
     ], className="wall")
 
 
