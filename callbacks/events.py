@@ -63,12 +63,14 @@ def save_or_delete(action: str, event_id: str, name: str, category: str, sectors
             calendar_import.delete_event(vigie().store, event_id)
             audit.record(vigie().store, "event.delete", username=who, event=event_id)
             return dbc.Alert(t("events.deleted"), color="info")
-        fields = {"name": name, "sectors": sectors, "start": parse_instant(str(start)), "end": parse_instant(str(end)),
-                  "expected_attendance": int(attendance or 0), "category": category}
+        start_at, end_at, expected = parse_instant(str(start)), parse_instant(str(end)), int(attendance or 0)
         if event_id:
-            event = calendar_import.update_event(vigie().store, event_id, who, **fields)
+            event = calendar_import.update_event(vigie().store, event_id, who, name=name, sectors=sectors,
+                                                 start=start_at, end=end_at, expected_attendance=expected,
+                                                 category=category)
         else:
-            event = calendar_import.add_event(vigie().store, who, **fields)
+            event = calendar_import.add_event(vigie().store, who, name=name, sectors=sectors, start=start_at,
+                                              end=end_at, expected_attendance=expected, category=category)
         audit.record(vigie().store, "event.save", username=who, event=event.event_id)
         return dbc.Alert(t("events.saved", name=event.name), color="success")
     except (InvalidEvents, ValueError, TypeError) as exc:

@@ -151,7 +151,7 @@ def tokens_list(ctx: click.Context) -> None:
     """List tokens (names and scopes, never the secrets)."""
     for row in list_tokens(open_store(ctx)):
         state = "revoked" if row["revoked_at"] else "live"
-        created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(row["created_at"])))  # type: ignore[call-overload]
+        created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(row["created_at"])))
         click.echo(f"{row['name']}\t{row['scope']}\t{state}\tcreated {created}Z")
 
 

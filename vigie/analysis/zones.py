@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, TypedDict
 
 from vigie import privacy
 from vigie.config import Settings
@@ -251,6 +251,14 @@ class ZoneComparison:
     changes: dict[str, float | None]
 
 
+class SeriesPoint(TypedDict):
+    """One slot of a zone's series: present and entries, None where withheld or missing."""
+
+    slot: int
+    present: int | None
+    entries: int | None
+
+
 @dataclass(frozen=True)
 class ZoneResult:
     """Everything a zone query returns; every count has passed the privacy rule."""
@@ -266,7 +274,7 @@ class ZoneResult:
     peak_slot: int | None
     mean_present: Figure
     segments: SegmentMix
-    series: list[dict[str, int | None]]
+    series: list[SeriesPoint]
     sectors: list[SectorFigures]
     comparisons: dict[str, ZoneComparison | None] = field(default_factory=dict)
 
@@ -408,9 +416,9 @@ def _withheld_sectors(by_sector: Mapping[str, _Acc], attribute: str) -> tuple[st
     return tuple(sorted(code for code, acc in by_sector.items() if getattr(acc, attribute)))
 
 
-def _series(slots: range, by_slot: Mapping[int, _Acc], expected: Mapping[int, set[str]]) -> list[dict[str, int | None]]:
+def _series(slots: range, by_slot: Mapping[int, _Acc], expected: Mapping[int, set[str]]) -> list[SeriesPoint]:
     """Zone present and entries per slot; None where a cell is withheld or missing."""
-    out = []
+    out: list[SeriesPoint] = []
     for slot in slots:
         acc = by_slot.get(slot)
         complete = acc is not None and acc.seen == len(expected[slot]) and len(expected[slot]) > 0

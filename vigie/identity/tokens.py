@@ -6,6 +6,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from vigie.errors import VigieError
 from vigie.store import Store
@@ -52,7 +53,7 @@ def verify_token(store: Store, presented: str) -> ApiToken | None:
     return None
 
 
-def list_tokens(store: Store) -> list[dict[str, object]]:
+def list_tokens(store: Store) -> list[dict[str, Any]]:
     return store.query("SELECT name, scope, created_at, revoked_at FROM api_tokens ORDER BY name")
 
 
