@@ -9,9 +9,19 @@ in every language. `str(error)` is the English rendering, for logs.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 LOG_LANGUAGE = "en"
+Renderer = Callable[[str, str, Mapping[str, Any]], str]
+_RENDERER: list[Renderer] = []
+
+
+def use_renderer(render: Renderer) -> None:
+    """Render keyed errors with `render(key, lang, params)`: `vigie.i18n` registers its catalogue when it is
+    imported (the `vigie` package imports it first), so that errors need not import the catalogue, whose
+    own errors are VigieErrors."""
+    _RENDERER[:] = [render]
 
 
 class VigieError(Exception):
@@ -31,10 +41,7 @@ class VigieError(Exception):
         """The error in `lang` (fr or en); a plain-text error reads the same in every language."""
         if self.key is None:
             return self.text
-        # Imported here: vigie.i18n's own MissingMessage is a VigieError.
-        from vigie.i18n import translate
-
-        return translate(self.key, lang, **self.params)
+        return _RENDERER[0](self.key, lang, self.params) if _RENDERER else self.key
 
     def __str__(self) -> str:
         return self.message(LOG_LANGUAGE)

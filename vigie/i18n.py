@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable
 
-from vigie.errors import VigieError
+from vigie.errors import VigieError, use_renderer
 from vigie.slots import to_local
 
 LANGUAGES = ("fr", "en")
@@ -159,3 +159,5 @@ LOCAL_FORMATS: dict[str, Callable[[Any, str], str]] = {
     "time": lambda ts, lang: format_time(ts, lang),
     "datetime": lambda ts, lang: format_time(ts, lang, with_date=True),
 }
+
+use_renderer(lambda key, lang, params: translate(key, lang, **params))

@@ -42,10 +42,10 @@ def history(seeded: Any) -> Any:
     return vigie(seeded.server).store
 
 
-def _get(app: Any, store: Any, scope: str = "read", language: str = "fr", **params: Any) -> Any:
+def _get(app: Any, store: Any, scope: str = "read", accept: str = "fr", **params: Any) -> Any:
     token = create_token(store, f"{scope}{time.time_ns()}", scope)
     return app.server.test_client().get("/api/v1/forecast", query_string=params,
-                                        headers={"Authorization": f"Bearer {token}", "Accept-Language": language})
+                                        headers={"Authorization": f"Bearer {token}", "Accept-Language": accept})
 
 
 def test_contract_and_privacy(seeded: Any, history: Any) -> None:
@@ -97,12 +97,12 @@ def test_observations_after_at_are_not_read(seeded: Any, history: Any) -> None:
     ({"sectors": ","}, "sectors: give 1 to 200"),
 ])
 def test_bad_parameters_get_a_clear_400(seeded: Any, history: Any, params: dict[str, str], message: str) -> None:
-    answer = _get(seeded, history, language="en", **params)
+    answer = _get(seeded, history, accept="en", **params)
     assert answer.status_code == 400 and message in answer.get_json()["error"]
 
 
 def test_unknown_sectors_get_a_clear_422(seeded: Any, history: Any) -> None:
-    answer = _get(seeded, history, language="en", sectors="13022,99999")   # well formed, but no such sector
+    answer = _get(seeded, history, accept="en", sectors="13022,99999")   # well formed, but no such sector
     assert answer.status_code == 422 and "unknown sector codes 99999" in answer.get_json()["error"]
     french = _get(seeded, history, sectors="13022,99999").get_json()
     assert french["code"] == "errors.forecast_unknown_sectors" and "codes de secteur inconnus 99999" in french["error"]
