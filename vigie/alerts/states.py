@@ -10,7 +10,8 @@ import time
 from typing import Any, Final
 
 from vigie.alerts import repository
-from vigie.alerts.model import Alert, AlertError, AlertNotFound, Summary, alert_from_row
+from vigie.alerts.model import Alert, AlertError, AlertNotFound, Summary, alert_from_row, not_found
+from vigie.i18n import Message
 from vigie.identity import audit
 from vigie.store import Store
 
@@ -22,9 +23,10 @@ def _clean(text: str | None, what: str, required: bool) -> str | None:
     """A comment or reason without control characters, or a clear error when it is missing or too long."""
     value = "".join(ch if ch.isprintable() else " " for ch in (text or "")).strip()
     if required and not value:
-        raise AlertError(f"a {what} is required")
+        raise AlertError(key="errors.alert_text_required", what=Message(f"errors.alert_what_{what}"))
     if len(value) > COMMENT_LIMIT:
-        raise AlertError(f"the {what} is {len(value)} characters long; at most {COMMENT_LIMIT}")
+        raise AlertError(key="errors.alert_text_too_long", what=Message(f"errors.alert_what_{what}"),
+                         length=len(value), limit=COMMENT_LIMIT)
     return value or None
 
 
@@ -45,9 +47,9 @@ def _writable(tx: repository.Changes, alert_id: int, exercise_id: int | None | s
     """The alert row to change, refusing one of another exercise (or none) and a closed one."""
     row = tx.row(alert_id)
     if row is None or (exercise_id != ANY and row["exercise_id"] != exercise_id):
-        raise AlertNotFound(f"no alert {alert_id}" + ("" if exercise_id in (ANY, None) else f" in exercise {exercise_id}"))
+        raise not_found(alert_id, exercise_id if isinstance(exercise_id, int) else None)
     if row["state"] == "closed":
-        raise AlertError(f"alert {alert_id} is already closed")
+        raise AlertError(key="errors.alert_closed", alert_id=alert_id)
     return row
 
 
@@ -59,7 +61,7 @@ def acknowledge(store: Store, alert_id: int, user: str, comment: str | None = No
     with repository.changes(store) as tx:
         row = _writable(tx, alert_id, exercise_id)
         if row["state"] == "acknowledged":
-            raise AlertError(f"alert {alert_id} was already acknowledged by {row['acknowledged_by']}")
+            raise AlertError(key="errors.alert_acknowledged", alert_id=alert_id, user=row["acknowledged_by"])
         tx.acknowledge(int(alert_id), user, at, text)
         alert = _record(tx, int(alert_id), "acknowledged", user, at)
         _audit(store, "alert.acknowledge", alert, user, comment=text or "")

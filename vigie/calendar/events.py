@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
 from vigie.calendar import repository
+from vigie.errors import VigieError
 from vigie.slots import local_day, parse_instant
 from vigie.store import Store
 
@@ -24,7 +25,7 @@ CATEGORIES = ("feria", "festival", "match", "fireworks", "pilgrimage", "race", "
 ORIGINS = ("file", "user")
 
 
-class InvalidEvents(ValueError):
+class InvalidEvents(VigieError, ValueError):
     """The events file (or an event) cannot be used; the message names the line and field."""
 
 

@@ -303,10 +303,10 @@ def _record_rejection(store: Store, source: str, digest: str, rows: int, log: Pr
 def _nullable(values: np.ndarray, nulls: np.ndarray) -> list[int | None]:
     """Python ints with None where suppressed (what sqlite3 binds)."""
     if not nulls.any():
-        return values.tolist()  # type: ignore[no-any-return]
+        return values.tolist()
     column = values.astype(object)
     column[nulls] = None
-    return column.tolist()  # type: ignore[no-any-return]
+    return column.tolist()
 
 
 def _write_observations(tx: repository.BatchWrites, table: ObservationTable | None, batch_id: int) -> tuple[int, int, int]:

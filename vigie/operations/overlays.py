@@ -17,10 +17,11 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
-from typing import Any, Collection, Iterable, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.operations import repository
 from vigie.operations.levels import (FLOOD_LEVELS, HIGH_FLOOD_LEVELS, HIGH_MASSIF_LEVELS, MASSIF_LEVELS,
                                      UnknownLevel, canonical_level)
@@ -54,13 +55,13 @@ class Problem:
         return f"ligne {self.line} : {self.fr}" if lang == "fr" else f"line {self.line}: {self.en}"
 
 
-class ImportRefused(ValueError):
+class ImportRefused(VigieError, ValueError):
     """A file was refused whole; `problems` lists every line at fault (French and English)."""
 
     def __init__(self, what: tuple[str, str], problems: Sequence[Problem]) -> None:
         self.what = what
         self.problems = list(problems)
-        super().__init__(self.message("fr"))
+        super().__init__(self.message("en"))
 
     def message(self, lang: str = "fr", limit: int = 10) -> str:
         """A readable summary: what was refused and the first problems."""
@@ -441,14 +442,3 @@ def sectors_under_flood_level(store: Store, day: date | str, levels: Collection[
 def overlay_days(store: Store) -> dict[str, tuple[str | None, str | None]]:
     """First and last day held for each overlay (massifs, floods): tells the UI what is loaded."""
     return repository.overlay_day_spans(store)
-
-
-def iter_levels(levels: Iterable[str], allowed: Sequence[str] = MASSIF_LEVELS) -> list[str]:
-    """Validated level names (French or English), or ValueError naming the allowed ones."""
-    out = []
-    for text in levels:
-        level = normalise_level(text, allowed)
-        if level is None:
-            raise ValueError(f"unknown level {text!r}: use {', '.join(allowed)}")
-        out.append(level)
-    return out
