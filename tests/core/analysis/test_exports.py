@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from vigie.analysis import exports, zones
-from vigie.runtime.bootstrap import init_database
-from vigie.config import load_settings
 from vigie.analysis.exports import Column, to_csv
 from vigie.slots import parse_instant
+from tests.factories import make_store
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,8 +81,7 @@ def test_no_small_count_is_exported(values: list[int | None]) -> None:
 
 
 def test_zone_result_exports(tmp_path: Path) -> None:
-    settings = load_settings({"data_dir": str(tmp_path), "feed": "none", "secret_key": "x"})
-    store = init_database(settings)
+    store, settings = make_store(tmp_path, shipped=True)
     t0 = parse_instant("2026-07-14T10:00:00+02:00")
     with store.write() as tx:
         tx.conn.executemany("INSERT INTO observations(sector_code, slot, present, residents, tourists_fr, tourists_intl, "

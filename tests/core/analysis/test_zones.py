@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from vigie.analysis import zones
-from vigie.runtime.bootstrap import init_database
-from vigie.config import Settings, load_settings
+from vigie.config import Settings
 from vigie.feed.simulator import Simulator
 from vigie.slots import local_day_bounds, parse_instant, to_local
 from vigie.store import Store
@@ -20,22 +19,6 @@ K = 20
 T0 = parse_instant("2026-07-14T10:00:00+02:00")
 STEP = 1800
 CODES = ("13004", "13096", "13090", "13011")
-
-
-def _settings(tmp: Path) -> Settings:
-    return load_settings({"data_dir": str(tmp / "instance"), "feed": "none", "secret_key": "x"})
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> tuple[Store, Settings]:
-    settings = _settings(tmp_path)
-    return init_database(settings), settings
-
-
-@pytest.fixture(scope="module")
-def shared_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Settings]:
-    settings = _settings(tmp_path_factory.mktemp("zones"))
-    return init_database(settings), settings
 
 
 def segments(present: int | None) -> tuple[int | None, int | None, int | None, int | None]:

@@ -1,7 +1,6 @@
 """The model of normal: day types, the season level, long flagged events, calibrated spread, DST."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,39 +12,11 @@ from vigie import reference
 from vigie.calendar.events import make_event
 from vigie.calendar.days import SUNDAY, day_kind, is_bridge, is_public_holiday
 from vigie.reference import INSUFFICIENT_HISTORY, compute_reference, describe, flag_day, read_reference
-from vigie.slots import local_day_bounds, parse_instant, slot_range, to_local
+from vigie.slots import local_day_bounds, slot_range, to_local
 from vigie.store import Store
+from tests.factories import SECTORS, WEEK, local, make_store, put
 
-SECTORS = [
-    ("13001", "Aix-en-Provence", 1000, "SDIS13", 5.44, 43.53),
-    ("13002", "Allauch", 5000, "SDIS13", 5.48, 43.34),
-    ("13201", "Marseille 1er", 2000, "BMPM", 5.38, 43.30),
-    ("13003", "Alleins", 3000, "SDIS13", 5.16, 43.70),
-]
-WEEK = 7 * 86400
 BY_KIND = {0: 1000, 1: 1000, 2: 600, 3: 300}  # Mon-Thu, Fri, Sat, Sun and holidays
-
-
-def local(text: str) -> int:
-    """Epoch seconds of a Europe/Paris wall time (or an ISO instant with offset)."""
-    return parse_instant(text)
-
-
-def make_store(tmp_path: Path, sectors: Iterable[tuple[str, str, int, str, float, float]] = SECTORS) -> Store:
-    """A migrated temp database holding the given sectors."""
-    store = Store(tmp_path / "vigie.db")
-    store.migrate()
-    with store.write() as tx:
-        tx["sectors"].insert_all([dict(code=c, name=n, population=p, area_km2=10.0, lon=lon, lat=lat, authority=a)
-                                  for c, n, p, a, lon, lat in sectors])
-    return store
-
-
-def put(store: Store, code: str, slots: Iterable[int], value: int | None | Callable[[int], int | None]) -> None:
-    """Write present (a constant or a function of the slot) for these slots of one sector."""
-    rows = [(code, s, value(s) if callable(value) else value) for s in slots]
-    with store.write() as tx:
-        tx.conn.executemany("INSERT OR REPLACE INTO observations(sector_code, slot, present) VALUES (?, ?, ?)", rows)
 
 
 def days_slots(first: str, last: str) -> range:
@@ -73,7 +44,7 @@ def test_calendar_knows_holidays_and_bridges() -> None:
 
 
 def test_public_holiday_is_compared_with_sundays(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     put(db, "13001", days_slots("2026-09-01", "2026-11-10"), by_kind)
     target = local("2026-11-11T12:00")  # a Wednesday, 11 November
     usual = read_reference(db, [target])[target]["13001"]
@@ -85,7 +56,7 @@ def test_public_holiday_is_compared_with_sundays(tmp_path: Path) -> None:
 
 
 def test_sources_are_the_most_recent_days_of_the_same_type(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     put(db, "13001", days_slots("2026-09-01", "2026-11-24"), by_kind)
     target = local("2026-11-25T09:00")
     usual = read_reference(db, [target])[target]["13001"]
@@ -94,7 +65,7 @@ def test_sources_are_the_most_recent_days_of_the_same_type(tmp_path: Path) -> No
 
 
 def test_level_follows_a_rising_season(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     start = date(2026, 4, 27).toordinal()
     grow = lambda s: int(round(1000 * 1.01 ** (to_local(s).date().toordinal() - start)))  # noqa: E731
     put(db, "13001", days_slots("2026-04-27", "2026-06-30"), grow)
@@ -106,7 +77,7 @@ def test_level_follows_a_rising_season(tmp_path: Path) -> None:
 
 
 def test_short_history_gives_no_value_and_says_why(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     target = local("2026-05-20T12:00")
     put(db, "13001", [target - WEEK], 500)
     usual = read_reference(db, [target])[target]["13001"]
@@ -116,7 +87,7 @@ def test_short_history_gives_no_value_and_says_why(tmp_path: Path) -> None:
 
 
 def test_counts_below_k_feed_no_statistic(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     target = local("2026-05-20T12:00")
     put(db, "13001", [target - k * WEEK for k in (1, 2, 3)], 5)      # below k = 20: never used
     put(db, "13001", [target - k * WEEK for k in (4, 5, 6)], 300)
@@ -126,7 +97,7 @@ def test_counts_below_k_feed_no_statistic(tmp_path: Path) -> None:
 
 
 def test_long_flagged_event_keeps_a_usual_value(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     put(db, "13001", days_slots("2026-03-01", "2026-09-30"), by_kind)
     day = date(2026, 7, 6)
     while day <= date(2026, 9, 27):  # 84 days, as long as the Rencontres d'Arles
@@ -145,7 +116,7 @@ def test_long_flagged_event_keeps_a_usual_value(tmp_path: Path) -> None:
 
 # -- spread and band -------------------------------------------------------------------------------
 def test_spread_and_band_are_calibrated_on_noise(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     slots = np.asarray(days_slots("2026-03-02", "2026-05-31"), dtype="int64")
     rng = np.random.default_rng(14)
     values = np.rint(5000 * np.exp(rng.normal(0, 0.05, len(slots)))).astype(int)
@@ -163,7 +134,7 @@ def test_spread_and_band_are_calibrated_on_noise(tmp_path: Path) -> None:
 
 # -- materialising and flags -------------------------------------------------------------------------
 def test_update_materialises_whole_days_and_read_uses_the_table(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     put(db, "13001", days_slots("2026-04-01", "2026-05-19"), by_kind)
     target = local("2026-05-20T12:00")
     assert reference.update_reference(db, [target]) == 48 * len(SECTORS)
@@ -174,7 +145,7 @@ def test_update_materialises_whole_days_and_read_uses_the_table(tmp_path: Path) 
 
 
 def test_late_batch_recomputes_the_days_after_it(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     put(db, "13001", days_slots("2026-04-01", "2026-05-19"), by_kind)
     target = local("2026-05-20T12:00")
     reference.update_reference(db, [target])
@@ -185,7 +156,7 @@ def test_late_batch_recomputes_the_days_after_it(tmp_path: Path) -> None:
 
 
 def test_flagged_day_is_left_out_and_back_when_unflagged(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     put(db, "13001", days_slots("2026-04-01", "2026-05-19"), by_kind)
     put(db, "13001", days_slots("2026-05-19", "2026-05-19"), 9000)   # a crisis the day before
     target = local("2026-05-20T12:00")
@@ -200,7 +171,7 @@ def test_flagged_day_is_left_out_and_back_when_unflagged(tmp_path: Path) -> None
 
 
 def test_event_days_are_flagged_from_the_calendar(tmp_path: Path) -> None:
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     target = local("2026-05-20T12:00")
     feria = make_event("feria", "Feria", ["13001"], target - 2 * WEEK - 3600, target - 2 * WEEK + 3600,
                        50000, "feria")
@@ -224,7 +195,7 @@ def test_bad_flags_are_refused(store: Store) -> None:
 @pytest.fixture
 def spring(tmp_path: Path) -> Store:
     """Seven weeks around 2026-03-29 (23-hour day), present = 1000 + local HHMM."""
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     for code, *_ in SECTORS[:2]:
         put(db, code, days_slots("2026-02-14", "2026-04-06"), wall_clock)
     return db
@@ -251,7 +222,7 @@ def test_rebuild_covers_the_23_hour_day(spring: Store) -> None:
 @pytest.fixture
 def autumn(tmp_path: Path) -> Store:
     """Seven weeks around 2026-10-25 (25-hour day)."""
-    db = make_store(tmp_path)
+    db, _ = make_store(tmp_path)
     for code, *_ in SECTORS[:2]:
         put(db, code, days_slots("2026-09-12", "2026-11-02"), wall_clock)
     return db
