@@ -39,3 +39,9 @@ def shared_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Settings
 def sim() -> Simulator:
     """The simulator of the default settings."""
     return Simulator.from_settings(make_settings())
+
+
+@pytest.fixture(scope="module")
+def shared_store(shared_db: tuple[Store, Settings]) -> Store:
+    """The shared installation's store."""
+    return shared_db[0]

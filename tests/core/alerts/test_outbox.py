@@ -14,16 +14,17 @@ from vigie.alerts.sender import Sender
 from vigie.alerts.states import raise_alert
 from vigie.config import InvalidSetting, Settings, load_settings
 from vigie.store import Store
-from tests.core.test_alerts_rules import STEP, T
-from tests.core.test_alerts_rules import store as rules_store  # noqa: F401 (fixture)
+from tests.factories import SURGE_AT, make_settings
 
+T = SURGE_AT
+STEP = 1800
 LIVE = {"alert_webhooks": "https://hooks.example/a, https://hooks.example/b", "webhook_secret": "s",
         "alert_recipients": "codis@sdis13.example", "alert_rule_recipients": "crise=cos@sdis13.example; autre=x@y.z",
         "smtp_host": "smtp.example"}
 
 
 def _settings(**extra: object) -> Settings:
-    return load_settings({"data_dir": "unused", **LIVE, **extra}, environ={})
+    return make_settings(**{**LIVE, **extra})
 
 
 def test_live_alerts_reach_every_webhook_and_the_rule_recipients() -> None:
@@ -73,59 +74,59 @@ def _exercise(store: Store) -> int:
     return drill.id
 
 
-def test_dispatch_writes_one_delivery_per_recipient_and_none_for_an_exercise(rules_store: Store) -> None:  # noqa: F811
+def test_dispatch_writes_one_delivery_per_recipient_and_none_for_an_exercise(planted: Store) -> None:
     settings = _settings()
-    live = _raise(rules_store, None)
-    drill = _raise(rules_store, _exercise(rules_store))
-    assert dispatch(rules_store, settings, now=float(T)) == 2
-    assert dispatch(rules_store, settings, now=float(T)) == 0
-    rows = rules_store.query("SELECT d.channel, d.target, d.idempotency_key, d.body, o.alert_id FROM alert_deliveries d "
+    live = _raise(planted, None)
+    drill = _raise(planted, _exercise(planted))
+    assert dispatch(planted, settings, now=float(T)) == 2
+    assert dispatch(planted, settings, now=float(T)) == 0
+    rows = planted.query("SELECT d.channel, d.target, d.idempotency_key, d.body, o.alert_id FROM alert_deliveries d "
                              "JOIN alert_outbox o ON o.id = d.outbox_id ORDER BY d.id")
     assert {r["alert_id"] for r in rows} == {live} and len(rows) == 4
     assert len({r["idempotency_key"] for r in rows}) == 1
     body = json.loads(rows[0]["body"])
     assert body["event"] == "opened" and body["alert"]["id"] == live and drill != live
-    mail = email_message(claim(rules_store, float(T), 60)[2], settings)
+    mail = email_message(claim(planted, float(T), 60)[2], settings)
     assert mail["To"] == "codis@sdis13.example" and mail["Idempotency-Key"] == rows[0]["idempotency_key"]
     assert mail["Subject"].startswith("Vigie : Alerte ouverte – Alleins +5\u00a0000 au-dessus de l'habituel")
 
 
-def test_exercise_mail_is_marked_exercice(rules_store: Store) -> None:  # noqa: F811
+def test_exercise_mail_is_marked_exercice(planted: Store) -> None:
     settings = _settings(alert_exercise_recipients="formation@sdis13.example")
-    _raise(rules_store, _exercise(rules_store))
-    dispatch(rules_store, settings, now=float(T))
-    mail = email_message(claim(rules_store, float(T), 60)[0], settings)
+    _raise(planted, _exercise(planted))
+    dispatch(planted, settings, now=float(T))
+    mail = email_message(claim(planted, float(T), 60)[0], settings)
     assert mail["Subject"].startswith("[EXERCICE] Vigie : Alerte ouverte")
 
 
-def test_exercise_alert_opens_when_its_clock_reaches_the_injection_and_closes_when_it_ends(rules_store: Store) -> None:  # noqa: F811
-    drill = _exercise(rules_store)
+def test_exercise_alert_opens_when_its_clock_reaches_the_injection_and_closes_when_it_ends(planted: Store) -> None:
+    drill = _exercise(planted)
     clock = [1000.0 + 10]                                 # x60: exercise time T - 1 slot + 10 min, calm
-    sender = Sender(rules_store, _settings(), clock=lambda: clock[0])
+    sender = Sender(planted, _settings(), clock=lambda: clock[0])
     sender.tick()
-    assert list_alerts(rules_store, exercise_id=drill) == []
+    assert list_alerts(planted, exercise_id=drill) == []
     clock[0] = 1000.0 + 91                                # exercise time T + 2 slots: the surge's second slot
     sender.tick()
-    [alert] = list_alerts(rules_store, exercise_id=drill)
+    [alert] = list_alerts(planted, exercise_id=drill)
     assert (alert.sector, alert.exercise_id, alert.slot) == ("13003", drill, T + 2 * STEP)
-    assert all(a.exercise_id is None for a in list_alerts(rules_store, state="all"))  # live list: not there
-    assert rules_store.scalar("SELECT count(*) FROM alert_deliveries d JOIN alert_outbox o ON o.id = d.outbox_id "
+    assert all(a.exercise_id is None for a in list_alerts(planted, state="all"))  # live list: not there
+    assert planted.scalar("SELECT count(*) FROM alert_deliveries d JOIN alert_outbox o ON o.id = d.outbox_id "
                               "WHERE o.alert_id = ?", [alert.id]) == 0
-    exercises.end_exercise(rules_store, drill, "trainer", settings=_settings(), wall_now=clock[0])
+    exercises.end_exercise(planted, drill, "trainer", settings=_settings(), wall_now=clock[0])
     sender.tick()
-    [closed] = list_alerts(rules_store, state="closed", exercise_id=drill)
+    [closed] = list_alerts(planted, state="closed", exercise_id=drill)
     assert closed.close_reason == "exercise_ended"
 
 
 
 
-def test_a_message_that_cannot_be_built_is_retried_and_blocks_no_other_recipient(rules_store: Store) -> None:  # noqa: F811
+def test_a_message_that_cannot_be_built_is_retried_and_blocks_no_other_recipient(planted: Store) -> None:
     settings = _settings(alert_webhooks="", smtp_host="127.0.0.1", smtp_port=1)
-    _raise(rules_store, None)
-    dispatch(rules_store, settings, now=float(T))
-    with rules_store.write() as tx:  # a body no e-mail can be made of (a key is missing)
+    _raise(planted, None)
+    dispatch(planted, settings, now=float(T))
+    with planted.write() as tx:  # a body no e-mail can be made of (a key is missing)
         tx.execute("UPDATE alert_deliveries SET body = ? WHERE target = 'codis@sdis13.example'", ['{"event": "opened"}'])
-    result = Sender(rules_store, settings, clock=lambda: float(T)).tick()
+    result = Sender(planted, settings, clock=lambda: float(T)).tick()
     assert (result["sent"], result["failed"]) == (0, 2)   # both attempted: one broken, one refused by the server
-    errors = [r["last_error"] for r in rules_store.query("SELECT last_error FROM alert_deliveries ORDER BY id")]
+    errors = [r["last_error"] for r in planted.query("SELECT last_error FROM alert_deliveries ORDER BY id")]
     assert errors[0] == "'alert'" and "127.0.0.1" in errors[1]

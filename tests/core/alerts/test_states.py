@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -11,15 +10,9 @@ from vigie.alerts import AlertError, AlertNotFound, Summary, acknowledge, close,
 from vigie.alerts.model import active_alert_count
 from vigie.alerts.states import close_automatically, raise_alert
 from vigie.store import Store
-from tests.core.test_reference import make_store
 
 T = 1_785_000_000
 SUMMARY = Summary("crisis", (("excess", 18400), ("name", "Saintes-Maries-de-la-Mer"), ("z", 7.3)))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return make_store(tmp_path)
 
 
 def _raise(store: Store, now: float, sector: str = "13001", exercise_id: int | None = None,

@@ -17,9 +17,8 @@ from vigie.feed.simulator import Simulator
 from vigie.slots import parse_instant
 from vigie.store import Store
 from vigie.identity.tokens import verify_token
+from tests.factories import FEED_FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).parent / "fixtures" / "feed"
 
 
 @pytest.fixture
@@ -32,11 +31,11 @@ def _run(env: dict[str, str], *args: str) -> Result:
 
 
 def test_ingest_exit_codes_and_reasons(env: dict[str, str]) -> None:
-    good = _run(env, "ingest", str(FIXTURES / "valid.csv"), str(FIXTURES / "unique_visitors.csv"))
+    good = _run(env, "ingest", str(FEED_FIXTURES / "valid.csv"), str(FEED_FIXTURES / "unique_visitors.csv"))
     assert good.exit_code == 0 and "batch accepted: 3 rows" in good.output
-    again = _run(env, "ingest", str(FIXTURES / "valid.csv"))
+    again = _run(env, "ingest", str(FEED_FIXTURES / "valid.csv"))
     assert again.exit_code == 0 and "already received" in again.output
-    bad = _run(env, "ingest", "--lang", "fr", str(FIXTURES / "valid.json"), str(FIXTURES / "negative.csv"))
+    bad = _run(env, "ingest", "--lang", "fr", str(FEED_FIXTURES / "valid.json"), str(FEED_FIXTURES / "negative.csv"))
     assert bad.exit_code != 0
     assert "ligne 3, excursionists: « -25 » : un effectif ne peut pas être négatif." in bad.output
     assert "1 of 2 file(s) refused" in bad.output
@@ -78,7 +77,7 @@ def test_tokens_lifecycle(env: dict[str, str]) -> None:
 def test_feed_status(env: dict[str, str]) -> None:
     empty = _run(env, "feed", "status")
     assert empty.exit_code == 0 and "database: ok" in empty.output and "feed: none" in empty.output
-    _run(env, "ingest", str(FIXTURES / "valid.csv"))
+    _run(env, "ingest", str(FEED_FIXTURES / "valid.csv"))
     stale = _run(env, "feed", "status", "--json")
     assert stale.exit_code == 1 and '"feed": "down"' in stale.output
 

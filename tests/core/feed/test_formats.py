@@ -13,8 +13,8 @@ from vigie.config import Settings
 from vigie.feed.formats import MAX_CELL_CHARS, MAX_PROBLEMS, ProblemLog, classify_count, parse_batch
 from vigie.feed.ingest import ingest_bytes
 from vigie.store import Store
+from tests.factories import FEED_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feed"
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
 NOW = 1_790_000_000  # 2026-09-21, after the fixtures' slots
 
@@ -30,7 +30,7 @@ def _observations(store: Store) -> list[tuple[object, ...]]:
 
 @pytest.mark.parametrize("name, rows", [("valid.csv", 3), ("bom.csv", 2), ("valid.json", 2), ("unique_visitors.csv", 2)])
 def test_good_fixtures_are_accepted(store: Store, settings: Settings, name: str, rows: int) -> None:
-    result = ingest_bytes(store, (FIXTURES / name).read_bytes(), "test", settings, now=NOW)
+    result = ingest_bytes(store, (FEED_FIXTURES / name).read_bytes(), "test", settings, now=NOW)
     assert result.status == "accepted", result.report()
     assert result.rows == rows and result.inserted == rows and result.problems == []
 
@@ -51,7 +51,7 @@ REFUSED = {
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_bad_fixtures_are_refused_whole_with_a_reason(store: Store, settings: Settings, name: str) -> None:
     code, line, words_en, words_fr = REFUSED[name]
-    result = ingest_bytes(store, (FIXTURES / name).read_bytes(), "test", settings, now=NOW)
+    result = ingest_bytes(store, (FEED_FIXTURES / name).read_bytes(), "test", settings, now=NOW)
     assert result.status == "rejected"
     assert _observations(store) == [], "a refused batch must leave nothing behind"
     problem = next(p for p in result.problems if p.code == code)
@@ -65,7 +65,7 @@ def test_bad_fixtures_are_refused_whole_with_a_reason(store: Store, settings: Se
 
 
 def test_semicolon_separator_is_accepted(store: Store, settings: Settings) -> None:
-    data = (FIXTURES / "valid.csv").read_text().replace(",", ";").encode()
+    data = (FEED_FIXTURES / "valid.csv").read_text().replace(",", ";").encode()
     assert ingest_bytes(store, data, "test", settings, now=NOW).status == "accepted"
 
 
@@ -138,7 +138,7 @@ def test_count_cells_are_classified(cell: str, code: str) -> None:
 
 
 def test_json_shapes() -> None:
-    both = {"observations": json.loads((FIXTURES / "valid.json").read_text()),
+    both = {"observations": json.loads((FEED_FIXTURES / "valid.json").read_text()),
             "unique_visitors": [{"sector_id": "13001", "day": "2026-07-14", "unique_visitors": 5}]}
     parsed = parse_batch(json.dumps(both).encode())
     assert not parsed.problems and parsed.rows == 3

@@ -20,8 +20,8 @@ from vigie.feed.ingest import ingest_bytes, ingest_file, ingest_tables
 from vigie.feed.simulator import Simulator
 from vigie.slots import iso_z, local_day_bounds
 from vigie.store import Store
+from tests.factories import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
 NOW = 1_800_000_000  # 2027-01-15
 

@@ -11,18 +11,18 @@ from vigie.operations.allocation import (
     AllocationProblem, DemandSector, InfeasibleAllocation, InvalidRatios, Move, NoStations, Ratios, ResourceRatio,
     congestion_factor, default_ratios_path, load_ratios, parse_ratios, read_travel_times, sector_demand, units,
 )
-from vigie.config import load_settings
 from vigie.operations.crisis import RankedSector
 from vigie.operations.levels import UnknownLevel, canonical_level, level_rank
 from vigie.operations.stations import RESOURCES, Station
+from tests.factories import ROOT, make_settings
 
 KM_PER_DEG_LAT = 111.195
 MINUTES_PER_DEG = KM_PER_DEG_LAT * 1.3          # detour 1.3 at 60 km/h: 1.3 min per km
 RATIOS = Ratios((ResourceRatio("vsav", "VSAV", 10000, 3), ResourceRatio("fpt", "FPT", 1e9, 4),
                  ResourceRatio("ccf", "CCF", 15000, 4, {"rouge": 2})), congestion_slope=0.0,
                 limit_by_station_crew=False)
-RATIOS_FILE = Path(__file__).resolve().parents[2] / "data" / "allocation" / "ratios.json"
-SETTINGS = load_settings({"data_dir": "unused"}, environ={})
+RATIOS_FILE = ROOT / "data" / "allocation" / "ratios.json"
+SETTINGS = make_settings()
 
 
 def station(sid: str, lat: float, vsav: int, min_vsav: int, *, sector: str = "x", authority: str = "SDIS13",

@@ -13,8 +13,9 @@ from vigie.operations.allocation import (AllocationProblem, InvalidRatios, defau
 from vigie.config import load_settings
 from vigie.sectors import default_catalogue_path, load_catalogue
 from vigie.operations.stations import default_stations_path, great_circle_km, read_stations
+from tests.factories import make_settings
 
-SETTINGS = load_settings({"data_dir": "unused"}, environ={})
+SETTINGS = make_settings()
 CATALOGUE = load_catalogue(default_catalogue_path(SETTINGS.reference_dir, "13"))
 STATIONS = read_stations(default_stations_path(SETTINGS.reference_dir, "13"))
 SAINTES_MARIES = "13096"
@@ -81,7 +82,7 @@ def test_presence_against_residents_is_a_second_demand_basis() -> None:
     cassis.residents = CATALOGUE.get("13022").population   # 7 149 residents
     usual = AllocationProblem.from_situation([cassis], STATIONS, SETTINGS)
     assert usual.sectors == []   # +2 000 over the usual value: no vehicle called for
-    by_residents = load_settings({"data_dir": "unused", "allocation_demand_basis": "residents"}, environ={})
+    by_residents = make_settings(allocation_demand_basis="residents")
     problem = AllocationProblem.from_situation([cassis], STATIONS, by_residents)
     assert problem.sectors[0].excess == 47_000 - 7_149
     assert problem.demand["13022"]["vsav"] == 4 and problem.demand["13022"]["fpt"] == 2   # 39 851 / 10 000, / 25 000

@@ -6,18 +6,12 @@ import time
 import pytest
 
 from vigie.operations import imports as calendar_import, overlays
-from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
 from vigie.calendar.events import COLUMNS
 from vigie.operations.overlays import ImportRefused
 from vigie.store import Store
 
 LONG = "1 " * 50_000  # 100 000 characters, digits and spaces (under the csv module's own limit)
-
-
-@pytest.fixture
-def store(settings: Settings) -> Store:
-    return init_database(settings)
 
 
 def _refused_at_once(call: object) -> str:

@@ -7,28 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from vigie.operations import overlays
-from vigie.runtime.bootstrap import init_database
-from vigie.config import Settings, load_settings
+from vigie.config import Settings
 from vigie.analysis.situation import situation_at
 from vigie.slots import parse_instant
 from vigie.store import Store
+from tests.factories import ROOT
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _open(tmp: Path) -> tuple[Store, Settings]:
-    settings = load_settings({"data_dir": str(tmp / "instance"), "feed": "none", "secret_key": "x"})
-    return init_database(settings), settings
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> tuple[Store, Settings]:
-    return _open(tmp_path)
-
-
-@pytest.fixture(scope="module")
-def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    return _open(tmp_path_factory.mktemp("overlays"))[0]
 
 
 def refused(store: Store, importer, data: bytes) -> overlays.ImportRefused:  # type: ignore[no-untyped-def]
@@ -39,12 +23,12 @@ def refused(store: Store, importer, data: bytes) -> overlays.ImportRefused:  # t
 
 def test_demo_files_import(db: tuple[Store, Settings]) -> None:
     store, _ = db
-    massifs = overlays.import_massif_levels(store, (REPO / "data/massifs/levels-demo.csv").read_bytes(), "demo")
+    massifs = overlays.import_massif_levels(store, (ROOT / "data/massifs/levels-demo.csv").read_bytes(), "demo")
     assert (massifs.rows, massifs.first_day, massifs.last_day) == (16 * 62, "2026-07-01", "2026-08-31")
-    floods = overlays.import_flood_vigilance(store, (REPO / "data/floods/vigilance-demo.csv").read_bytes(), "demo")
+    floods = overlays.import_flood_vigilance(store, (ROOT / "data/floods/vigilance-demo.csv").read_bytes(), "demo")
     assert floods.rows == 20 and floods.first_day == "2026-10-08"
     assert overlays.massif_levels_on(store, "2026-07-24")["calanques"] == "noir"
-    again = overlays.import_massif_levels(store, (REPO / "data/massifs/levels-demo.csv").read_bytes(), "demo")
+    again = overlays.import_massif_levels(store, (ROOT / "data/massifs/levels-demo.csv").read_bytes(), "demo")
     assert again.replaced == again.rows == 992
     assert store.scalar("SELECT count(*) FROM massif_levels") == 992
     assert overlays.overlay_days(store) == {"massifs": ("2026-07-01", "2026-08-31"), "floods": ("2026-10-08", "2026-10-12")}
@@ -125,7 +109,7 @@ def test_population_under_red_and_black_massifs(db: tuple[Store, Settings]) -> N
 
 def test_flood_vigilance(db: tuple[Store, Settings]) -> None:
     store, _ = db
-    overlays.import_flood_vigilance(store, (REPO / "data/floods/vigilance-demo.csv").read_bytes(), "demo")
+    overlays.import_flood_vigilance(store, (ROOT / "data/floods/vigilance-demo.csv").read_bytes(), "demo")
     assert overlays.sector_flood_levels(store, "2026-10-09")["13208"] == "rouge"
     assert "13004" in overlays.sectors_under_flood_level(store, "2026-10-09")
     assert overlays.sectors_under_flood_level(store, "2026-10-12") == set()
@@ -168,7 +152,7 @@ def test_cli_imports(tmp_path: Path) -> None:
     from cli import main
 
     runner = CliRunner(env={"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"})
-    ok = runner.invoke(main, ["overlays", "import-massifs", str(REPO / "data/massifs/levels-demo.csv")])
+    ok = runner.invoke(main, ["overlays", "import-massifs", str(ROOT / "data/massifs/levels-demo.csv")])
     assert ok.exit_code == 0 and "992 niveau(x)" in ok.output
     assert "massif calanques\tnoir" in runner.invoke(main, ["overlays", "show", "2026-07-24"]).output
     bad = tmp_path / "bad.csv"

@@ -7,26 +7,17 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
-from vigie.runtime.bootstrap import init_database
-from vigie.config import SHIPPED_DATA_DIR, load_settings
+from vigie.config import SHIPPED_DATA_DIR
 from vigie.operations.stations import (
     COLUMNS, InvalidStations, Station, default_stations_path, ensure_demo_stations, import_stations, load_stations,
     parse_stations, read_stations, sector_groupements, stations_are_demo,
 )
 from vigie.store import Store
+from tests.factories import make_settings
 
 HEADER = ",".join(COLUMNS)
-SETTINGS = load_settings({"feed": "none"}, environ={})
+SETTINGS = make_settings()
 GOOD = "cis-a,CIS Arles,13004,Ouest,SDIS13,43.67643,4.62778,4,3,4,55,1,1,1"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    """A database with the real sector catalogue."""
-    store = init_database(load_settings({"data_dir": str(tmp_path / "instance"), "feed": "none"}, environ={}))
-    with store.write() as tx:  # start with no station (init loads the demonstration list)
-        tx.execute("DELETE FROM stations")
-    return store
 
 
 def _write(tmp_path: Path, *lines: str) -> Path:
@@ -35,8 +26,8 @@ def _write(tmp_path: Path, *lines: str) -> Path:
     return path
 
 
-def test_demo_file_is_valid(store: Store) -> None:
-    codes = {r["code"] for r in store.query("SELECT code FROM sectors")}
+def test_demo_file_is_valid(no_stations: Store) -> None:
+    codes = {r["code"] for r in no_stations.query("SELECT code FROM sectors")}
     stations = read_stations(default_stations_path(SHIPPED_DATA_DIR, "13"), codes, {"SDIS13", "BMPM"})
     assert len([s for s in stations if s.authority == "SDIS13"]) == 60
     assert all(s.available(r) >= s.minimum(r) for s in stations for r in ("vsav", "fpt", "ccf"))
@@ -71,25 +62,25 @@ def test_refusals_say_why(text: str, needle: str) -> None:
     assert needle in str(caught.value)
 
 
-def test_import_is_whole_file_or_nothing(store: Store, tmp_path: Path) -> None:
-    assert ensure_demo_stations(store, SETTINGS) == 76 and stations_are_demo(store)
-    assert ensure_demo_stations(store, SETTINGS) == 0  # only when empty
+def test_import_is_whole_file_or_nothing(no_stations: Store, tmp_path: Path) -> None:
+    assert ensure_demo_stations(no_stations, SETTINGS) == 76 and stations_are_demo(no_stations)
+    assert ensure_demo_stations(no_stations, SETTINGS) == 0  # only when empty
     bad = _write(tmp_path, HEADER, GOOD, GOOD.replace("cis-a", "cis-b").replace("13004", "99999"))
     with pytest.raises(InvalidStations, match="line 3, field sector_id"):
-        import_stations(store, bad)
-    assert len(load_stations(store, SETTINGS)) == 76 and stations_are_demo(store)
+        import_stations(no_stations, bad)
+    assert len(load_stations(no_stations, SETTINGS)) == 76 and stations_are_demo(no_stations)
     good = _write(tmp_path, HEADER, GOOD, GOOD.replace("cis-a", "cis-b").replace("13004", "13096"))
-    assert import_stations(store, good) == 2
-    assert [s.station_id for s in load_stations(store, SETTINGS)] == ["cis-a", "cis-b"]
-    assert not stations_are_demo(store)
+    assert import_stations(no_stations, good) == 2
+    assert [s.station_id for s in load_stations(no_stations, SETTINGS)] == ["cis-a", "cis-b"]
+    assert not stations_are_demo(no_stations)
 
 
-def test_load_falls_back_to_the_demo_file(store: Store) -> None:
-    assert store.scalar("SELECT count(*) FROM stations") == 0
-    assert len(load_stations(store, SETTINGS)) == 76 and stations_are_demo(store)
+def test_load_falls_back_to_the_demo_file(no_stations: Store) -> None:
+    assert no_stations.scalar("SELECT count(*) FROM stations") == 0
+    assert len(load_stations(no_stations, SETTINGS)) == 76 and stations_are_demo(no_stations)
 
 
-def test_cli_import_and_list(store: Store, tmp_path: Path) -> None:
+def test_cli_import_and_list(no_stations: Store, tmp_path: Path) -> None:
     from cli import main
 
     env = {"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"}

@@ -7,8 +7,8 @@ from pathlib import Path
 from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
 from vigie.runtime.dropfolder import scan_folder
+from tests.factories import FEED_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feed"
 NOW = 1_800_000_000
 
 
@@ -16,9 +16,9 @@ def test_drop_folder_archives_and_quarantines(settings: Settings, tmp_path: Path
     store = init_database(settings)
     drop = tmp_path / "drop"
     drop.mkdir()
-    (drop / "a-valid.csv").write_bytes((FIXTURES / "valid.csv").read_bytes())
-    (drop / "b-negative.csv").write_bytes((FIXTURES / "negative.csv").read_bytes())
-    (drop / "c-writing.csv.part").write_bytes((FIXTURES / "valid.csv").read_bytes())
+    (drop / "a-valid.csv").write_bytes((FEED_FIXTURES / "valid.csv").read_bytes())
+    (drop / "b-negative.csv").write_bytes((FEED_FIXTURES / "negative.csv").read_bytes())
+    (drop / "c-writing.csv.part").write_bytes((FEED_FIXTURES / "valid.csv").read_bytes())
     (drop / "notes.txt").write_text("not a feed file")
     outcomes = scan_folder(store, drop, settings, now=NOW)
     assert [(o.name, o.status) for o in outcomes] == [("a-valid.csv", "accepted"), ("b-negative.csv", "rejected")]
@@ -36,7 +36,7 @@ def test_same_file_dropped_again_is_archived_beside_the_first(settings: Settings
     drop = tmp_path / "drop"
     drop.mkdir()
     for _ in range(2):
-        (drop / "x.csv").write_bytes((FIXTURES / "valid.csv").read_bytes())
+        (drop / "x.csv").write_bytes((FEED_FIXTURES / "valid.csv").read_bytes())
         outcome = scan_folder(store, drop, settings, now=NOW)[0]
     assert outcome.status == "duplicate"
     assert len(list((drop / "archive").glob("x*.csv"))) == 2

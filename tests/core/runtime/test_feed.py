@@ -15,8 +15,8 @@ from vigie.feed.simulator import Simulator
 from vigie.runtime.feed import FeedError, publish_until, run_feed
 from vigie.slots import local_day_bounds, parse_instant, slot_range, to_local
 from vigie.store import Store
+from tests.factories import FEED_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feed"
 NOW = parse_instant("2026-11-17T10:40:00+01:00")
 
 
@@ -85,7 +85,7 @@ def test_drop_folder_feed_and_stop(settings: Settings, tmp_path: Path) -> None:
     worker = threading.Thread(target=run_feed, args=(config, stop), kwargs={"store": Store(store.path), "poll_seconds": 0.05})
     worker.start()
     try:
-        (drop / "batch.csv.part").write_bytes((FIXTURES / "valid.csv").read_bytes())
+        (drop / "batch.csv.part").write_bytes((FEED_FIXTURES / "valid.csv").read_bytes())
         (drop / "batch.csv.part").rename(drop / "batch.csv")
         assert _wait_for(lambda: (drop / "archive" / "batch.csv").exists())
     finally:
