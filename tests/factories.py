@@ -41,6 +41,8 @@ def local(text: str) -> int:
 
 SURGE_AT = local("2026-08-15T21:00")  # a summer Saturday evening: the crisis and alert tests plant their surge here
 
+FORECAST_NOW = local("2026-07-18T16:10")  # a summer Saturday afternoon: the forecast history ends a day after it
+
 # The privacy tests' sectors: a village whose baseline holds a withheld week, two small segments, a flat town.
 WITHHELD_SECTORS: list[SectorRow] = [
     ("13090", "Saint-Paul-lès-Durance", 900, "SDIS13", 5.71, 43.69),

@@ -5,8 +5,7 @@ from datetime import date
 
 import pytest
 
-from vigie.runtime.bootstrap import init_database
-from vigie.config import SHIPPED_DATA_DIR, Settings
+from vigie.config import SHIPPED_DATA_DIR
 from vigie.calendar.events import (
     InvalidEvents,
     delete_event,
@@ -22,6 +21,7 @@ from vigie.calendar.events import (
     sync_events,
 )
 from vigie.slots import parse_instant
+from vigie.store import Store
 
 HEADER = "event_id,name,sectors,start,end,expected_attendance,category,source"
 KNOWN = {"13001", "13004", "13096", "13208", "13209", "13022"}
@@ -74,8 +74,7 @@ def test_time_queries_and_event_days() -> None:
     assert len(event_days(events, "13004")) == 4 + 84
 
 
-def test_sync_keeps_user_events(settings: Settings) -> None:
-    store = init_database(settings)
+def test_sync_keeps_user_events(store: Store) -> None:
     a = _event("a", ["13001"], "2026-07-14T20:00:00+02:00", "2026-07-14T23:00:00+02:00")
     b = _event("b", ["13096"], "2026-07-15T20:00:00+02:00", "2026-07-15T23:00:00+02:00")
     sync_events(store, [a, b])

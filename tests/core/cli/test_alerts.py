@@ -2,31 +2,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from vigie.alerts import Summary, get_alert
 from vigie.alerts.states import raise_alert
-from vigie.runtime.bootstrap import init_database
 from cli import main
-from vigie.config import load_settings
 from vigie.store import Store
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none", "VIGIE_LOG_JSON": "false"}
-
-
-@pytest.fixture
-def store(env: dict[str, str]) -> Store:
-    return init_database(load_settings(environ=env))
-
-
 def _run(env: dict[str, str], *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), env=env)
+    result = CliRunner().invoke(main, list(args), env={**env, "VIGIE_LOG_JSON": "false"})
     return result.exit_code, result.output
 
 

@@ -8,22 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from cli import main
-from vigie.config import load_settings
 from vigie.feed.simulator import Simulator
 from vigie.slots import parse_instant
 from vigie.store import Store
 from vigie.identity.tokens import verify_token
-from tests.factories import FEED_FIXTURES, ROOT
+from tests.factories import FEED_FIXTURES, ROOT, make_settings
 
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"VIGIE_DATA_DIR": str(tmp_path / "instance"), "VIGIE_FEED": "none"}
 
 
 def _run(env: dict[str, str], *args: str) -> Result:
@@ -48,7 +41,7 @@ def test_simulate_round_trips_through_ingest(env: dict[str, str], tmp_path: Path
     assert made.exit_code == 0 and "6164 observation rows" in made.output  # 46 slots x 134
     assert _run(env, "ingest", str(out), str(uv)).exit_code == 0
     store = Store(Path(env["VIGIE_DATA_DIR"]) / "vigie.db")
-    table = Simulator.from_settings(load_settings(environ={})).generate(
+    table = Simulator.from_settings(make_settings()).generate(
         parse_instant("2026-03-29T00:00:00+01:00"), parse_instant("2026-03-30T00:00:00+02:00"))
     stored = store.db.execute("SELECT sector_code, slot, present, residents, tourists_fr, tourists_intl, excursionists, "
                               "entries FROM observations ORDER BY slot, sector_code").fetchall()

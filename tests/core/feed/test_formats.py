@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
 from vigie.feed.formats import MAX_CELL_CHARS, MAX_PROBLEMS, ProblemLog, classify_count, parse_batch
 from vigie.feed.ingest import ingest_bytes
@@ -17,11 +15,6 @@ from tests.factories import FEED_FIXTURES
 
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
 NOW = 1_790_000_000  # 2026-09-21, after the fixtures' slots
-
-
-@pytest.fixture
-def store(settings: Settings) -> Store:
-    return init_database(settings)
 
 
 def _observations(store: Store) -> list[tuple[object, ...]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
 from vigie.feed.health import freshness, status
 from vigie.feed.ingest import ingest_bytes
@@ -25,8 +24,7 @@ def test_levels(settings: Settings) -> None:
     assert freshness(SLOT, SLOT + 1800, quick)[0] == "amber" and freshness(SLOT, SLOT + 1800 + 601, quick)[0] == "red"
 
 
-def test_status_follows_the_data(settings: Settings) -> None:
-    store = init_database(settings)
+def test_status_follows_the_data(store: Store, settings: Settings) -> None:
     empty = status(store, settings, now=SLOT)
     assert (empty["database"], empty["feed"], empty["healthy"]) == ("ok", "none", True)
     ingest_bytes(store, f"{HEADER}\n13001,2026-07-14T18:00:00Z,1000,600,200,100,100,50\n".encode(), "op", settings, now=SLOT)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vigie.config import Settings, load_settings
+from vigie.config import Settings
 from vigie.runtime.bootstrap import init_database
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
 from vigie.feed.ingest import ingest_bytes, ingest_file, ingest_tables
@@ -26,24 +26,14 @@ HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excur
 NOW = 1_800_000_000  # 2027-01-15
 
 
-@pytest.fixture
-def store(settings: Settings) -> Store:
-    return init_database(settings)
-
-
-@pytest.fixture(scope="module")
-def simulator() -> Simulator:
-    return Simulator.from_settings(load_settings(environ={}))
-
-
 def _table(store: Store) -> list[tuple[object, ...]]:
     return store.db.execute("SELECT sector_code, slot, present, residents, tourists_fr, tourists_intl, excursionists, "
                             "entries FROM observations ORDER BY sector_code, slot").fetchall()
 
 
-def test_same_file_twice_changes_nothing(store: Store, settings: Settings, simulator: Simulator) -> None:
+def test_same_file_twice_changes_nothing(store: Store, settings: Settings, sim: Simulator) -> None:
     start, _ = local_day_bounds(date(2026, 7, 14))
-    data = observations_csv(simulator.generate(start, start + 6 * 3600)).encode()
+    data = observations_csv(sim.generate(start, start + 6 * 3600)).encode()
     first = ingest_bytes(store, data, "op", settings, now=NOW)
     content = _table(store)
     second = ingest_bytes(store, data, "op", settings, now=NOW)
@@ -73,10 +63,10 @@ def test_health_follows_each_batch(store: Store, settings: Settings) -> None:
     assert row["last_error"].startswith("batch rejected (1 problem(s)): line 2, entries:")
 
 
-def test_dst_days_keep_every_slot(store: Store, settings: Settings, simulator: Simulator) -> None:
+def test_dst_days_keep_every_slot(store: Store, settings: Settings, sim: Simulator) -> None:
     for day, expected in ((date(2026, 3, 29), 46), (date(2026, 10, 25), 50)):
         start, end = local_day_bounds(day)
-        table = simulator.generate(start, end)
+        table = sim.generate(start, end)
         assert len(np.unique(table.slots)) == expected
         result = ingest_bytes(store, observations_csv(table).encode(), "op", settings, now=NOW)
         assert result.inserted == expected * 134
@@ -85,22 +75,22 @@ def test_dst_days_keep_every_slot(store: Store, settings: Settings, simulator: S
         assert store.scalar("SELECT count(*) FROM observations WHERE slot >= ? AND slot < ?", [start, end]) == expected * 134
 
 
-def test_simulated_export_ingests_back_exactly(store: Store, settings: Settings, simulator: Simulator) -> None:
+def test_simulated_export_ingests_back_exactly(store: Store, settings: Settings, sim: Simulator) -> None:
     start, end = local_day_bounds(date(2026, 10, 25))
-    table = simulator.generate(start, end)
+    table = sim.generate(start, end)
     result = ingest_bytes(store, observations_csv(table).encode(), "op", settings, now=NOW)
     assert result.status == "accepted"
     expected = sorted(zip(table.sectors, table.slots.tolist(), *table.counts.T.tolist()))
     assert _table(store) == expected
-    visitors = simulator.daily_visitors(date(2026, 10, 25))
+    visitors = sim.daily_visitors(date(2026, 10, 25))
     ingest_bytes(store, visitors_csv(visitors).encode(), "op", settings, now=NOW)
     stored = store.query("SELECT sector_code, unique_visitors FROM unique_visitors WHERE day = '2026-10-25' ORDER BY sector_code")
     assert [(r["sector_code"], r["unique_visitors"]) for r in stored] == list(zip(visitors.sectors, visitors.values.tolist()))
 
 
-def test_fast_path_stores_what_the_text_path_stores(settings: Settings, tmp_path: Path, simulator: Simulator) -> None:
+def test_fast_path_stores_what_the_text_path_stores(settings: Settings, tmp_path: Path, sim: Simulator) -> None:
     start, _ = local_day_bounds(date(2026, 7, 18))
-    table = simulator.generate(start, start + 3 * 3600)
+    table = sim.generate(start, start + 3 * 3600)
     text_store = init_database(settings)
     ingest_bytes(text_store, observations_csv(table).encode(), "op", settings, now=NOW)
     other = replace(settings, data_dir=str(tmp_path / "other"))
@@ -181,11 +171,11 @@ def test_kill_9_mid_batch_leaves_nothing(settings: Settings, tmp_path: Path) -> 
     assert killed_mid_way, "the batch finished before the kill; make it bigger"
 
 
-def test_query_helper_gives_local_times(store: Store, settings: Settings, simulator: Simulator) -> None:
+def test_query_helper_gives_local_times(store: Store, settings: Settings, sim: Simulator) -> None:
     from vigie.feed.observations import latest_slot, observations_between, slot_totals
 
     start, end = local_day_bounds(date(2026, 10, 25))
-    ingest_bytes(store, observations_csv(simulator.generate(start, end)).encode(), "op", settings, now=NOW)
+    ingest_bytes(store, observations_csv(sim.generate(start, end)).encode(), "op", settings, now=NOW)
     rows = observations_between(store, start, end, ["13001"])
     assert len(rows) == 50 and rows[0]["sector_code"] == "13001"
     assert rows[0]["local"] == "2026-10-25T00:00:00+02:00" and rows[-1]["local"] == "2026-10-25T23:30:00+01:00"

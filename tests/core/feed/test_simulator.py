@@ -7,14 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from vigie.config import load_settings
 from vigie.feed.simulator import Injection, Simulator, SimulatorError
 from vigie.slots import local_day_bounds, parse_instant
-
-
-@pytest.fixture(scope="module")
-def sim() -> Simulator:
-    return Simulator.from_settings(load_settings(environ={}))
+from tests.factories import make_settings
 
 
 def _sdis(sim: Simulator) -> np.ndarray:
@@ -102,13 +97,13 @@ def test_events_draw_a_crowd(sim: Simulator) -> None:
 def test_same_seed_same_numbers_in_any_order(sim: Simulator) -> None:
     start, end = local_day_bounds(date(2026, 3, 29))
     whole = sim.frame(start, end)
-    other = Simulator.from_settings(load_settings(environ={}))
+    other = Simulator.from_settings(make_settings())
     slots = whole.slots[::-1]
     one_by_one = np.stack([other.slot(int(t)).segments[0] for t in slots])[::-1]
     assert np.array_equal(whole.segments, one_by_one)
     entries = np.stack([other.slot(int(t)).entries[0] for t in whole.slots])
     assert np.array_equal(whole.entries, entries)
-    different = Simulator.from_settings(load_settings({"simulator_seed": 14}, environ={})).frame(start, end)
+    different = Simulator.from_settings(make_settings(simulator_seed=14)).frame(start, end)
     assert not np.array_equal(whole.segments, different.segments)
 
 

@@ -4,18 +4,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
-import pytest
 
-from vigie.config import load_settings
 from vigie.feed.simulator import EXC, TFR, TIN, Simulator
 from vigie.feed.simulator_figures import annual_figures
 from vigie.feed.simulator_shapes import is_bridge, weather_state
 from vigie.slots import parse_instant
-
-
-@pytest.fixture(scope="module")
-def sim() -> Simulator:
-    return Simulator.from_settings(load_settings(environ={}))
 
 
 def _at(sim: Simulator, instant: str, code: str) -> int:

@@ -1,49 +1,21 @@
 """Forecasts: shape and bounds, no look-ahead (live and exercise), surges carried, events, privacy, errors."""
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from vigie.training import exercises
-from vigie.runtime.bootstrap import init_database
-from vigie.config import Settings, load_settings
 from vigie.calendar.events import make_event, save_user_event
-from vigie.feed.simulator import Simulator
-from vigie.runtime.feed import publish_until
 from vigie.forecast import HORIZON, ForecastError, clear_cache, forecast_at, model_for
 from vigie.forecast.fit import fit_model
 from vigie.reference import rebuild_reference
-from vigie.slots import parse_instant
 from vigie.store import Store
+from tests.factories import FORECAST_NOW
 
-NOW = parse_instant("2026-07-18T16:10")   # a summer Saturday afternoon
+NOW = FORECAST_NOW
 STEP = 1800
 CASSIS, ARLES, AUBAGNE, ALLEINS = "13022", "13004", "13005", "13003"
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings]:
-    """Five weeks of simulated history up to NOW (and one more day after it, the exercise's future)."""
-    folder = tmp_path_factory.mktemp("forecast")
-    settings = load_settings({"data_dir": str(folder), "feed": "simulator", "history_weeks": 5}, environ={})
-    store = init_database(settings)
-    publish_until(store, Simulator.from_settings(settings), settings, NOW + 86400)
-    store.close()
-    return settings.db_path, settings
-
-
-@pytest.fixture
-def store(history: tuple[Path, Settings], tmp_path: Path) -> Store:
-    """A private copy of the history database (tests may write into it)."""
-    source, _ = history
-    target = tmp_path / "vigie.db"
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    clear_cache()
-    return Store(target)
 
 
 def _excess_at(store: Store, t: int, code: str, **kw: object) -> list[int]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.test_forecast import AUBAGNE, NOW, STEP, history, store  # noqa: F401 (fixtures)
 from vigie.operations.allocation import AllocationProblem
 from vigie.config import Settings
 from vigie.calendar.events import make_event, save_user_event
@@ -11,12 +10,15 @@ from vigie.forecast import clear_cache
 from vigie.operations.horizon import UnknownHorizon, check_horizon_key, rank_ahead
 from vigie.operations.stations import load_stations
 from vigie.store import Store
+from tests.factories import FORECAST_NOW
 
-T = NOW - NOW % STEP
+STEP = 1800
+AUBAGNE = "13005"
+T = FORECAST_NOW - FORECAST_NOW % STEP
 
 
 @pytest.fixture
-def concert(store: Store) -> Store:  # noqa: F811
+def concert(store: Store) -> Store:
     """A 12 000-people concert in Aubagne from T + 2 h to T + 4 h, known to the calendar."""
     save_user_event(store, make_event("concert", "Concert au stade", [AUBAGNE], T + 2 * 3600, T + 4 * 3600, 12_000,
                                       "concert", origin="user", created_by="operator"), "operator")
@@ -25,7 +27,7 @@ def concert(store: Store) -> Store:  # noqa: F811
 
 
 def test_sector_expected_to_cross_is_listed_with_when(concert: Store,
-                                                      history: tuple[object, Settings]) -> None:  # noqa: F811
+                                                      history: tuple[object, Settings]) -> None:
     settings = history[1]
     assert AUBAGNE not in {r.code for r in rank_ahead(concert, T, settings, "now")}
     assert AUBAGNE not in {r.code for r in rank_ahead(concert, T, settings, "1h")}
@@ -39,7 +41,7 @@ def test_sector_expected_to_cross_is_listed_with_when(concert: Store,
 
 
 def test_plan_pre_positions_for_the_expected_peak(concert: Store,
-                                                  history: tuple[object, Settings]) -> None:  # noqa: F811
+                                                  history: tuple[object, Settings]) -> None:
     settings = history[1]
     ranked = rank_ahead(concert, T, settings, "peak", authority="SDIS13")
     assert all(r.authority == "SDIS13" for r in ranked)

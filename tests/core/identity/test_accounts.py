@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -10,13 +9,6 @@ from vigie.store import Store
 
 PASSWORD = "correct-horse-battery-staple"
 THROTTLE = {"max_failures": 5, "window_s": 900}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "v.db")
-    s.migrate()
-    return s
 
 
 def test_hash_is_argon2id_and_verifies() -> None:

@@ -6,7 +6,6 @@ import time
 import pytest
 
 from vigie.operations import imports as calendar_import, overlays
-from vigie.config import Settings
 from vigie.calendar.events import COLUMNS
 from vigie.operations.overlays import ImportRefused
 from vigie.store import Store

@@ -4,16 +4,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from vigie.runtime.bootstrap import init_database
 from vigie.config import Settings
+from vigie.store import Store
 from vigie.runtime.dropfolder import scan_folder
 from tests.factories import FEED_FIXTURES
 
 NOW = 1_800_000_000
 
 
-def test_drop_folder_archives_and_quarantines(settings: Settings, tmp_path: Path) -> None:
-    store = init_database(settings)
+def test_drop_folder_archives_and_quarantines(store: Store, settings: Settings, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
     (drop / "a-valid.csv").write_bytes((FEED_FIXTURES / "valid.csv").read_bytes())
@@ -31,8 +30,7 @@ def test_drop_folder_archives_and_quarantines(settings: Settings, tmp_path: Path
     assert store.scalar("SELECT count(*) FROM observations") == 3
 
 
-def test_same_file_dropped_again_is_archived_beside_the_first(settings: Settings, tmp_path: Path) -> None:
-    store = init_database(settings)
+def test_same_file_dropped_again_is_archived_beside_the_first(store: Store, settings: Settings, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
     for _ in range(2):
@@ -42,8 +40,7 @@ def test_same_file_dropped_again_is_archived_beside_the_first(settings: Settings
     assert len(list((drop / "archive").glob("x*.csv"))) == 2
 
 
-def test_too_large_file_is_quarantined(settings: Settings, tmp_path: Path) -> None:
-    store = init_database(settings)
+def test_too_large_file_is_quarantined(store: Store, settings: Settings, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
     (drop / "huge.csv").write_bytes(b"0" * 1_000_001)

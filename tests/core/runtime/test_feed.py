@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie.config import Settings, load_settings
+from vigie.config import Settings
 from vigie.runtime.bootstrap import init_database
 from vigie.feed.simulator import Simulator
 from vigie.runtime.feed import FeedError, publish_until, run_feed
@@ -18,11 +18,6 @@ from vigie.store import Store
 from tests.factories import FEED_FIXTURES
 
 NOW = parse_instant("2026-11-17T10:40:00+01:00")
-
-
-@pytest.fixture(scope="module")
-def sim() -> Simulator:
-    return Simulator.from_settings(load_settings(environ={}))
 
 
 def _wait_for(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
