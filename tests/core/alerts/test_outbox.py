@@ -118,8 +118,6 @@ def test_exercise_alert_opens_when_its_clock_reaches_the_injection_and_closes_wh
     assert closed.close_reason == "exercise_ended"
 
 
-
-
 def test_a_message_that_cannot_be_built_is_retried_and_blocks_no_other_recipient(planted: Store) -> None:
     settings = _settings(alert_webhooks="", smtp_host="127.0.0.1", smtp_port=1)
     _raise(planted, None)

@@ -18,7 +18,6 @@ from vigie.identity.tokens import verify_token
 from tests.factories import FEED_FIXTURES, ROOT, make_settings
 
 
-
 def _run(env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 

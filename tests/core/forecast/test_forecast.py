@@ -1,7 +1,6 @@
 """Forecasts: shape and bounds, no look-ahead (live and exercise), surges carried, events, privacy, errors."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 

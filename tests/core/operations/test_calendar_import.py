@@ -14,7 +14,6 @@ from vigie.store import Store
 from tests.factories import ROOT
 
 
-
 def flags(store: Store) -> set[tuple[str, str, str]]:
     return {(r["sector_code"], r["day"], r["reason"]) for r in store.query("SELECT * FROM reference_exclusions")}
 

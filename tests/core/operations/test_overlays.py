@@ -14,7 +14,6 @@ from vigie.store import Store
 from tests.factories import ROOT
 
 
-
 def refused(store: Store, importer, data: bytes) -> overlays.ImportRefused:  # type: ignore[no-untyped-def]
     with pytest.raises(overlays.ImportRefused) as info:
         importer(store, data, "test")

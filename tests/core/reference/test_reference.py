@@ -190,7 +190,6 @@ def test_bad_flags_are_refused(store: Store) -> None:
         flag_day(store, "2026-05-20", " ")
 
 
-
 # -- DST -------------------------------------------------------------------------------------------
 @pytest.fixture
 def spring(tmp_path: Path) -> Store:

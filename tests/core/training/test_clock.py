@@ -7,12 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, WALL, data_dir, drill_settings, history,  # noqa: F401
-                                       new_exercise, observed, template_dir)
 from vigie.analysis.situation import situation_at
 from vigie.training.clock import Clock, ExerciseClock, LiveClock, clock_for, view_time_at
 from vigie.training.exercises import end_exercise, jump, overlay_for, pause, resume, set_speed, start, view_for
 from vigie.store import Store
+from tests.factories import HISTORY_END, SATURDAY_14H, WALL, drill_settings, new_exercise, observed
 
 
 def test_live_clock_is_the_wall_clock() -> None:
@@ -94,7 +93,7 @@ def test_jump_re_anchors_and_keeps_running(history: Store) -> None:
     assert clock_for(history, exercise.id, WALL + 31).now() == target + 60
 
 
-def test_two_devices_compute_the_same_time(data_dir: Path) -> None:  # noqa: F811
+def test_two_devices_compute_the_same_time(data_dir: Path) -> None:
     trainer, wall_screen = Store(data_dir / "vigie.db"), Store(data_dir / "vigie.db")
     exercise = start(trainer, new_exercise(trainer, speed=600).id, "trainer", wall_now=WALL)
     set_speed(trainer, exercise.id, 120, "trainer", wall_now=WALL + 7)

@@ -1,131 +1,27 @@
 """Exercises: control, participants, injections merged at read time, isolation of live data, timeline."""
 from __future__ import annotations
 
-import hashlib
-import shutil
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from vigie.identity import accounts, audit
 from vigie.training import exercises
 from vigie.identity.accounts import User
-from vigie.runtime.bootstrap import init_database
 from vigie.training.clock import ExerciseError, clock_for
-from vigie.config import Settings, load_settings
 from vigie.training.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump, overlay_for,
                              pause, record_decision, resume, set_speed, start)
-from vigie.reference import rebuild_reference
 from vigie.analysis.situation import situation_at
-from vigie.slots import PARIS
 from vigie.store import Store
-
-STEP = 1800
-HISTORY_START = int(datetime(2025, 6, 2, tzinfo=PARIS).timestamp())     # a Monday
-HISTORY_END = int(datetime(2025, 7, 7, tzinfo=PARIS).timestamp())       # five weeks later
-SATURDAY_14H = int(datetime(2025, 7, 5, 14, 0, tzinfo=PARIS).timestamp())
-WALL = 1_760_000_000.0  # the wall clock of the tests (any instant: the exercise clock is anchored on it)
-CODES = ("13001", "13021", "13022", "13028", "13033", "13056", "13096", "13104", "13201", "13207", "13208", "13209")
-PASSWORD = "correct-horse-battery-staple"
-USERS = ("display", "operator", "commander", "trainer", "admin")
-LIVE_TABLES = ("observations", "unique_visitors", "sectors", "reference", "reference_exclusions", "events",
-               "stations", "feed_batches", "feed_health", "meta")
-
-
-# The crisis thresholds the timeline tests were written for: one significant slot enters the list.
-DRILL_THRESHOLDS = {"crisis_entry_slots": 1, "crisis_min_z": 3.0, "crisis_min_excess": 500}
-
-
-def settings_for(folder: Path, **extra: Any) -> Settings:
-    """Settings on a data dir, no feed."""
-    return load_settings({"data_dir": str(folder), "feed": "none", "secret_key": "test", **extra})
-
-
-def drill_settings(store: Store) -> Settings:
-    """Settings of the history database with the timeline tests' thresholds."""
-    return settings_for(store.path.parent, **DRILL_THRESHOLDS)
-
-
-def _observations(populations: dict[str, int]) -> list[tuple[Any, ...]]:
-    """Five weeks of half-hourly presence: a daily swing and 2 % seeded noise."""
-    rng = np.random.default_rng(13)
-    slots = np.arange(HISTORY_START, HISTORY_END, STEP)
-    hours = (slots - HISTORY_START) % 86400 / 3600
-    rows = []
-    for code, population in populations.items():
-        present = population * (1 + 0.15 * np.sin(2 * np.pi * (hours - 6) / 24)) * rng.normal(1, 0.02, len(slots))
-        rows += [(code, int(s), int(p), int(p), 0, 0, 0, int(p) // 20) for s, p in zip(slots, present)]
-    return rows
-
-
-def build_history(folder: Path) -> Store:
-    """A database with the sector catalogue, users, five weeks of observations and some references."""
-    store = init_database(settings_for(folder))
-    populations = {r["code"]: r["population"] for r in store.query("SELECT code, population FROM sectors")}
-    with store.write() as tx:
-        tx.conn.executemany("INSERT INTO observations(sector_code, slot, present, residents, tourists_fr, "
-                            "tourists_intl, excursionists, entries) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            _observations({c: populations[c] for c in CODES}))
-        tx.conn.executemany("INSERT INTO unique_visitors(sector_code, day, unique_visitors) VALUES (?, ?, ?)",
-                            [(c, "2025-07-05", populations[c] * 2) for c in CODES])
-    rebuild_reference(store, SATURDAY_14H - 86400, SATURDAY_14H)
-    for role in USERS:
-        accounts.add_user(store, role, role, PASSWORD)
-    return store
-
-
-@pytest.fixture(scope="session")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The history database, built once per test session."""
-    folder = tmp_path_factory.mktemp("exercise-template") / "instance"
-    build_history(folder).close()
-    return folder
-
-
-@pytest.fixture
-def data_dir(template_dir: Path, tmp_path: Path) -> Path:
-    """A private copy of the history database."""
-    folder = tmp_path / "instance"
-    folder.mkdir()
-    shutil.copy(template_dir / "vigie.db", folder / "vigie.db")
-    return folder
-
-
-@pytest.fixture
-def history(data_dir: Path) -> Iterator[Store]:
-    """The copied history database, opened."""
-    store = Store(data_dir / "vigie.db")
-    yield store
-    store.close()
+from tests.factories import (HISTORY_END, HISTORY_START, SATURDAY_14H, STEP, WALL, drill_settings, live_digest, make_settings,
+                             new_exercise, observed)
 
 
 def user_id(store: Store, username: str) -> int:
     """Id of a test account."""
     return int(store.scalar("SELECT id FROM users WHERE username = ?", [username]))
-
-
-def live_digest(store: Store) -> dict[str, str]:
-    """sha256 of every live table's rows, in primary-key order."""
-    digests = {}
-    for table in LIVE_TABLES:
-        columns = [c.name for c in store.db[table].columns]
-        rows = store.db.execute(f"SELECT * FROM {table} ORDER BY {', '.join(columns)}").fetchall()
-        digests[table] = hashlib.sha256(repr(rows).encode()).hexdigest() + f":{len(rows)}"
-    return digests
-
-
-def new_exercise(store: Store, speed: int = 60, start_at: int = SATURDAY_14H) -> exercises.Exercise:
-    """A draft exercise on Saturday 5 July 2025, 14:00."""
-    return create_exercise(store, "Exercice test", start_at, speed, "trainer", wall_now=WALL)
-
-
-def observed(store: Store, code: str, slot: int) -> int:
-    """The live value of one cell."""
-    return int(store.scalar("SELECT present FROM observations WHERE sector_code = ? AND slot = ?", [code, slot]))
 
 
 # -- creation and control ---------------------------------------------------------------------------
@@ -309,7 +205,7 @@ def test_overlay_is_merged_into_the_situation_at_read_time(history: Store) -> No
     overlay = overlay_for(history, exercise.id)
     assert overlay(["13208", "13056"], [slot]) == {("13208", slot): 25_000, ("13056", slot): -100_000}
     assert overlay(["13001"], [slot]) == {} and overlay(["13208"], [slot + STEP]) == {}
-    settings = settings_for(history.path.parent)
+    settings = make_settings(history.path.parent)
     live = situation_at(history, slot, settings).by_code()
     played = situation_at(history, slot, settings, overlay=overlay).by_code()
     assert live["13208"].present == observed(history, "13208", slot)
@@ -397,8 +293,7 @@ def test_timeline_ranking_matches_the_crisis_ranking(history: Store) -> None:
                   note="foules", username="trainer")
     start(history, exercise.id, "trainer", wall_now=WALL)
     # one slot to enter the list: the timeline is played up to the first injected slot only
-    settings = load_settings({"data_dir": str(history.path.parent), "feed": "none", "secret_key": "test",
-                              "crisis_entry_slots": 1, "crisis_min_z": 3.0, "crisis_min_excess": 500})
+    settings = make_settings(history.path.parent, crisis_entry_slots=1, crisis_min_z=3.0, crisis_min_excess=500)
     timeline = after_action_timeline(history, exercise.id, settings, wall_now=WALL + 2)
     entered = {e["detail"]["sector"]: e["detail"]["rank"] for e in timeline if e["kind"] == "ranking_entered"}
     ranked = rank_sectors(history, SATURDAY_14H, settings, overlay=overlay_for(history, exercise.id))

@@ -6,14 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from vigie.config import Settings, load_settings
+from vigie.config import Settings
 from vigie.operations.crisis import rank_sectors
-from vigie.runtime.bootstrap import init_database
 from vigie.training import exercises, scenarios
-from vigie.feed.simulator import Simulator
-from vigie.runtime.feed import publish_until
 from vigie.analysis.situation import slot_to_show
 from vigie.store import Store
+from tests.factories import make_store
 
 EXPECTED = {  # scenario -> (hours after its start, sectors that must be ranked)
     # Sausset-les-Pins; Martigues (+9 300, +19 % of about 51 000) stays under the default
@@ -26,17 +24,14 @@ EXPECTED = {  # scenario -> (hours after its start, sectors that must be ranked)
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Settings]:
-    settings = load_settings({"data_dir": str(tmp_path_factory.mktemp("scen")), "feed": "simulator",
-                              "history_weeks": 7}, environ={})
-    store = init_database(settings)
-    publish_until(store, Simulator.from_settings(settings), settings, time.time())
-    return store, settings
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Settings]:
+    return make_store(tmp_path_factory.mktemp("scen"), shipped=True, history_until=time.time(), feed="simulator",
+                      history_weeks=7)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_scenario_ranks_its_sectors(history: tuple[Store, Settings], name: str, tmp_path: Path) -> None:
-    store, settings = history
+def test_scenario_ranks_its_sectors(simulated: tuple[Store, Settings], name: str, tmp_path: Path) -> None:
+    store, settings = simulated
     scenario = scenarios.load_scenario(scenarios.default_scenarios_folder(settings.reference_dir) / name)
     start = scenarios.suggested_start(scenario, int(time.time()))
     exercise = exercises.create_exercise(store, scenario.name, start, 60, "trainer", name)

@@ -9,8 +9,6 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, STEP, WALL, data_dir, history,  # noqa: F401
-                                       live_digest, new_exercise, template_dir)
 from vigie.training import exercises
 from vigie.config import SHIPPED_DATA_DIR
 from vigie.training.scenarios import (InvalidScenario, Scenario, apply_scenario, create_from_scenario, default_scenarios_folder,
@@ -19,6 +17,7 @@ from vigie.training.scenarios import (InvalidScenario, Scenario, apply_scenario,
 from vigie.sectors import default_catalogue_path, load_catalogue
 from vigie.slots import PARIS, to_local
 from vigie.store import Store
+from tests.factories import HISTORY_END, SATURDAY_14H, STEP, WALL, live_digest, new_exercise
 
 CODES = set(load_catalogue(default_catalogue_path(SHIPPED_DATA_DIR, "13")).codes)
 SHIPPED = default_scenarios_folder(SHIPPED_DATA_DIR)
