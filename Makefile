@@ -36,6 +36,7 @@ run: install
 	$(PY) -m vigie serve --host 127.0.0.1 --port 8050
 
 test: install-dev browser-deps
+	$(PY) -m mypy
 	$(PY) -m pytest -n 2 --dist loadgroup -q tests
 
 bench: install-dev

@@ -19,22 +19,46 @@ from vigie.sectors import default_catalogue_path, load_catalogue
 
 ROOT = Path(__file__).resolve().parent
 DASH_PAGE_CALLBACKS = (".._pages_content.children..._pages_store.data..", "_pages_dummy.children")
+server: Flask  # built on first access, by __getattr__ below
 
 
 class VigieDash(Dash):
     """Dash whose page says which language it is in (screen readers, spell checkers, axe's html-has-lang)."""
 
-    def interpolate_index(self, **kwargs: Any) -> str:
-        from components.text import lang
+    def interpolate_index(self, metas: str = "", title: str = "", css: str = "", config: str = "", scripts: str = "",
+                          app_entry: str = "", favicon: str = "", renderer: str = "") -> str:
+        from server.context import lang
 
-        page: str = super().interpolate_index(**kwargs)
+        page: str = super().interpolate_index(metas=metas, title=title, css=css, config=config, scripts=scripts,
+                                              app_entry=app_entry, favicon=favicon, renderer=renderer)
         return page.replace("<html>", f'<html lang="{lang()}">', 1)
+
+
+def root_layout() -> Any:
+    """The shell around every page, for the signed-in user (the server's guard turns anonymous requests away)."""
+    from flask import has_request_context
+
+    from components.shell import shell
+    from server.auth import csrf_token
+    from server.context import lang, user
+    from server.screens import exercise_state, refresh_ms, role_ok, sound_default
+
+    if not has_request_context():  # layout validation at start-up
+        return shell([], "", "display", lambda _r: False, dash.page_container, 60000, lang())
+    found = user()
+    pages = list(dash.page_registry.values())
+    username = found.username if found is not None else ""
+    role = found.role if found is not None else "display"
+    csrf = csrf_token() if found is not None else ""
+    return shell(pages, username, role, role_ok, dash.page_container, refresh_ms(), lang(), exercise_state(), csrf,
+                 sound_default(role))
 
 
 def create_server(settings: Settings) -> Flask:
     """The Flask side: configuration, login guard, headers, health, API, geometry."""
     from server import api, geo, health, report
     from server.auth import init_auth
+    from server.context import Vigie, install
 
     store = init_database(settings)
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"), static_folder=None)
@@ -47,11 +71,8 @@ def create_server(settings: Settings) -> Flask:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=lifetime),
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
-        VIGIE_SETTINGS=settings,
-        VIGIE_STORE=store,
-        VIGIE_CATALOGUE=load_catalogue(default_catalogue_path(settings.reference_dir, settings.dept)),
-        VIGIE_CALLBACK_ROLES={},
     )
+    install(server, Vigie(store, settings, load_catalogue(default_catalogue_path(settings.reference_dir, settings.dept))))
     if settings.behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -67,7 +88,7 @@ def create_server(settings: Settings) -> Flask:
 def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     """Build the whole application (Flask server + Dash pages + callbacks)."""
     import callbacks
-    from components.layout import root_layout
+    from server.context import vigie
     from server.security import init_page_shell, init_security
 
     from vigie.logs import configure_logging
@@ -75,16 +96,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     settings = load_settings(overrides)
     configure_logging(settings)
     server = create_server(settings)
+    # Dash annotates `server` as bool | Callable[[], Any] and `update_title` as str, yet documents both values used here.
     app = VigieDash(
-        __name__, server=server, use_pages=True, pages_folder=str(ROOT / "pages"),
+        __name__, server=server, use_pages=True, pages_folder=str(ROOT / "pages"),  # type: ignore[arg-type]
         assets_folder=str(ROOT / "assets"), assets_ignore=r"^(darkly|flatly)\.min\.css$|^(login|report)\.css$",
         external_stylesheets=["/assets/themes/darkly.min.css"],
-        compress=True, title="Vigie", update_title=None, serve_locally=True,
+        compress=True, title="Vigie", update_title=None, serve_locally=True,  # type: ignore[arg-type]
     )
     app.layout = root_layout
     callbacks.register_all(app)
     # Dash's own page-routing callbacks (added on the first request); each page checks its role.
-    server.config["VIGIE_CALLBACK_ROLES"].update(dict.fromkeys(DASH_PAGE_CALLBACKS, "display"))
+    vigie(server).callback_roles.update(dict.fromkeys(DASH_PAGE_CALLBACKS, "display"))
     init_security(server, app.csp_hashes)
     init_page_shell(server, lambda: [p.get("path_template") or p["path"] for p in dash.page_registry.values()],
                     ROOT / "server" / "favicon.ico")

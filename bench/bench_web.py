@@ -35,6 +35,7 @@ import numpy as np
 from _common import write_result
 from fixtures import Fixture, ensure_year, write_finding
 
+from server.context import vigie
 from vigie.calendar.events import load_events
 from vigie.slots import iso_z
 
@@ -97,7 +98,7 @@ def add_naive_callback(app: Any) -> str:
 
     from callbacks.situation import refresh
 
-    catalogue = app.server.config["VIGIE_CATALOGUE"]
+    catalogue = vigie(app.server).catalogue
     before = set(app.callback_map)
     real = app.callback_map[callback_key(app, MAP_OUTPUT)]
     others = [o for o in real["output"] if f"{o.component_id}.{o.component_property}" != MAP_OUTPUT]
@@ -111,7 +112,7 @@ def add_naive_callback(app: Any) -> str:
         return (naive_geojson(catalogue.geojson(), hideout), *rest)
 
     (key,) = set(app.callback_map) - before
-    app.server.config["VIGIE_CALLBACK_ROLES"][key] = "display"
+    vigie(app.server).callback_roles[key] = "display"
     return key
 
 
@@ -200,7 +201,7 @@ class WebBench:
         self.map_key = callback_key(self.app, MAP_OUTPUT)
         self.series_key = callback_key(self.app, SERIES_OUTPUT)
         self.client = login(self.app.server.test_client(), fixture)
-        self.codes = list(self.app.server.config["VIGIE_CATALOGUE"].codes)
+        self.codes = list(vigie(self.app.server).catalogue.codes)
         self.rng = random.Random(seed)
         self.auth = {"Authorization": f"Bearer {fixture.read_token}", **GZIP}
 
@@ -235,7 +236,7 @@ def busiest_event_slot(bench: WebBench) -> int | None:
     """The slot, among the largest events of the period, where the crisis ranking is longest."""
     from vigie.operations.crisis import rank_sectors
 
-    store, settings = bench.app.server.config["VIGIE_STORE"], bench.app.server.config["VIGIE_SETTINGS"]
+    store, settings = vigie(bench.app.server).store, vigie(bench.app.server).settings
     events = load_events(store, bench.fixture.first_slot + 43 * 86400, bench.fixture.last_slot)
     largest = sorted(events, key=lambda e: -e.expected_attendance)[:15]
     candidates = {slot - slot % 1800 for e in largest for slot in range(e.start, e.end, 3 * 3600)[:8]}

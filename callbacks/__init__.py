@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 from dash import Dash
 
+from server.context import vigie
+
 
 def secure_callback(app: Dash, role: str, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """app.callback(*args, **kwargs), declaring the minimum role allowed to run it."""
@@ -19,9 +21,7 @@ def secure_callback(app: Dash, role: str, *args: Any, **kwargs: Any) -> Callable
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         before = set(app.callback_map)
         app.callback(*args, **kwargs)(func)
-        roles = app.server.config.setdefault("VIGIE_CALLBACK_ROLES", {})
-        for output in set(app.callback_map) - before:
-            roles[output] = role
+        _declare(app, before, role)
         return func
 
     return decorate
@@ -31,7 +31,12 @@ def clientside(app: Dash, role: str, javascript: str, *args: Any) -> None:
     """app.clientside_callback, declared like the others (it runs in the browser only)."""
     before = set(app.callback_map)
     app.clientside_callback(javascript, *args)
-    roles = app.server.config.setdefault("VIGIE_CALLBACK_ROLES", {})
+    _declare(app, before, role)
+
+
+def _declare(app: Dash, before: set[str], role: str) -> None:
+    """Record `role` for the callback outputs registered since `before`."""
+    roles = vigie(app.server).callback_roles
     for output in set(app.callback_map) - before:
         roles[output] = role
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 
-from callbacks._context import current_exercise, settings, store, view_slot
-from components.text import lang, num, pct, signed, t
+from server.context import view, vigie
+from server.text import lang, num, pct, signed, t
 from vigie.forecast import Forecast, SectorForecast, cached_forecast, exercise_key
 from vigie import i18n
 from vigie.i18n import format_time
@@ -13,12 +13,11 @@ MAP_HOURS = (1, 2, 3)
 
 def view_forecast() -> Forecast:
     """Every sector's forecast at the time of this view (from observations up to it only)."""
-    at, overlay, _now = view_slot()
-    exercise = current_exercise()
-    key = None if exercise is None else exercise_key(store(), int(exercise.id))
-    s = settings()
-    return cached_forecast(store(), at, k=s.privacy_k, slot_minutes=s.slot_minutes, overlay=overlay,
-                           overlay_key=key)
+    shown = view()
+    key = None if shown.exercise is None else exercise_key(vigie().store, int(shown.exercise.id))
+    s = vigie().settings
+    return cached_forecast(vigie().store, shown.at, k=s.privacy_k, slot_minutes=s.slot_minutes,
+                           overlay=shown.overlay, overlay_key=key)
 
 
 def excess_in(forecast: Forecast, hours: int) -> dict[str, int | None]:

@@ -7,10 +7,10 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, html
 
 from callbacks import secure_callback
-from callbacks._context import store, username
 from components import ids
 from components.cards import table
-from components.text import lang, t
+from server.context import username, vigie
+from server.text import lang, t
 from vigie.identity import accounts, audit, tokens
 from vigie.i18n import format_time
 
@@ -31,53 +31,53 @@ def perform(action: str | None, new_name: str, new_role: str, target: str, token
     try:
         if action == ids.ADM_CREATE:
             password = accounts.generate_password()
-            accounts.add_user(store(), new_name or "", new_role, password)
-            audit.record(store(), "user.add", username=actor, target=new_name, role=new_role)
+            accounts.add_user(vigie().store, new_name or "", new_role, password)
+            audit.record(vigie().store, "user.add", username=actor, target=new_name, role=new_role)
             return _secret(t("admin.created", user=new_name), password)
         if action in (ids.ADM_DISABLE, ids.ADM_ENABLE):
             active = action == ids.ADM_ENABLE
             if not active and target == actor:
                 return dbc.Alert(t("admin.not_yourself"), color="warning")
-            accounts.set_active(store(), target, active)
-            audit.record(store(), "user.enable" if active else "user.disable", username=actor, target=target)
+            accounts.set_active(vigie().store, target, active)
+            audit.record(vigie().store, "user.enable" if active else "user.disable", username=actor, target=target)
             return dbc.Alert(t("admin.enabled" if active else "admin.disabled", user=target), color="info")
         if action == ids.ADM_RESET:
             password = accounts.generate_password()
-            accounts.set_password(store(), target, password)
-            audit.record(store(), "user.passwd", username=actor, target=target)
+            accounts.set_password(vigie().store, target, password)
+            audit.record(vigie().store, "user.passwd", username=actor, target=target)
             return _secret(t("admin.reset_done", user=target), password)
         if action == ids.ADM_ENROL:
-            link = base_url.rstrip("/") + "/enrol/" + accounts.create_enrolment(store(), target, actor)
-            audit.record(store(), "user.enrolment", username=actor, target=target)
+            link = base_url.rstrip("/") + "/enrol/" + accounts.create_enrolment(vigie().store, target, actor)
+            audit.record(vigie().store, "user.enrolment", username=actor, target=target)
             return _secret(t("admin.enrol_done", user=target), link)
         if action == ids.ADM_TOKEN_CREATE:
-            secret = tokens.create_token(store(), token_name or "", scope)
-            audit.record(store(), "token.create", username=actor, target=token_name, scope=scope)
+            secret = tokens.create_token(vigie().store, token_name or "", scope)
+            audit.record(vigie().store, "token.create", username=actor, target=token_name, scope=scope)
             return _secret(t("admin.token_created", name=token_name), secret)
         if action == ids.ADM_TOKEN_REVOKE:
-            tokens.revoke_token(store(), token_name or "")
-            audit.record(store(), "token.revoke", username=actor, target=token_name)
+            tokens.revoke_token(vigie().store, token_name or "")
+            audit.record(vigie().store, "token.revoke", username=actor, target=token_name)
             return dbc.Alert(t("admin.token_revoked", name=token_name), color="info")
     except (accounts.AccountError, tokens.TokenError) as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     return None
 
 
 def users_table() -> Any:
     rows = [[u.username, t(f"roles.{u.role}"), t("admin.active") if u.active else t("admin.inactive")]
-            for u in accounts.list_users(store())]
+            for u in accounts.list_users(vigie().store)]
     return table([t("admin.username"), t("admin.role"), t("admin.state")], rows)
 
 
 def tokens_table() -> Any:
     rows = [[r["name"], r["scope"], format_time(int(r["created_at"]), lang(), with_date=True),
-             t("admin.revoked") if r["revoked_at"] else t("admin.active")] for r in tokens.list_tokens(store())]
+             t("admin.revoked") if r["revoked_at"] else t("admin.active")] for r in tokens.list_tokens(vigie().store)]
     return table([t("admin.token_name"), t("admin.token_scope"), t("admin.created_at"), t("admin.state")], rows)
 
 
 def audit_table() -> Any:
     rows = [[format_time(int(r["at"]), lang(), with_date=True), r["username"] or "–", r["action"], r["outcome"],
-             r["address"] or "–"] for r in audit.recent(store(), 25)]
+             r["address"] or "–"] for r in audit.recent(vigie().store, 25)]
     return table([t("admin.when"), t("admin.who"), t("admin.what"), t("admin.outcome"), t("admin.address")], rows)
 
 
@@ -96,5 +96,5 @@ def register(app: Dash) -> None:
         result = perform(ctx.triggered_id if ctx.triggered_id in BUTTONS else None, new_name, new_role, target,
                          token_name, scope, request.host_url)
         options = [{"label": f"{u.username} ({t(f'roles.{u.role}')})", "value": u.username}
-                   for u in accounts.list_users(store())]
+                   for u in accounts.list_users(vigie().store)]
         return result, users_table(), options, tokens_table(), audit_table()

@@ -14,14 +14,14 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, no_update
 
 from callbacks import clientside, secure_callback
-from callbacks._context import catalogue, current_exercise, settings, store, username, view_slot
 from components import ids
 from components.alerts import AlertLine, alerts_table, situation_header, wall_ticker
-from components.text import lang, t
+from server.context import username, view, vigie
+from server.text import lang, t
 from vigie import alerts
+from vigie.analysis.exports import Column, to_csv
 from vigie.identity import audit
 from vigie.training.exercises import stamp
-from vigie.analysis.exports import Column, to_csv
 from vigie.i18n import format_time
 from vigie.slots import local_day_bounds
 
@@ -39,7 +39,7 @@ CSV_COLUMNS = (Column("id", "n°", "number"), Column("exercise", "exercice"), Co
 
 def viewer_exercise() -> int | None:
     """The exercise whose alerts this user sees (None: the live ones)."""
-    exercise = current_exercise()
+    exercise = view().exercise
     return None if exercise is None else int(exercise.id)
 
 
@@ -57,7 +57,7 @@ def summary_text(alert: alerts.Alert, language: str) -> str:
 def sector_name(code: str | None) -> str:
     if code is None:
         return t("alert_screen.whole_feed")
-    return catalogue().get(code).name if code in catalogue() else code
+    return vigie().catalogue.get(code).name if code in vigie().catalogue else code
 
 
 def alert_line(alert: alerts.Alert, language: str, now: float) -> AlertLine:
@@ -81,10 +81,10 @@ def alert_line(alert: alerts.Alert, language: str, now: float) -> AlertLine:
 # -- the bar ---------------------------------------------------------------------------------------------
 def bar_view(exercise_id: int | None, language: str) -> tuple[bool, str, str, str, dict[str, Any] | None]:
     """(hidden, count badge, newest alert text, bar class, data for the sound) of the bar."""
-    newest = alerts.list_alerts(store(), state="active", exercise_id=exercise_id, limit=1)
+    newest = alerts.list_alerts(vigie().store, state="active", exercise_id=exercise_id, limit=1)
     if not newest:
         return True, "", "", "shell-alert-bar", None
-    count = alerts.active_alert_count(store(), exercise_id)
+    count = alerts.active_alert_count(vigie().store, exercise_id)
     alert = newest[0]
     badge = t("alert_screen.count_one") if count == 1 else t("alert_screen.count_many", count=count)
     text = summary_text(alert, language)
@@ -108,9 +108,9 @@ def day_bounds(start_date: Any, end_date: Any) -> tuple[int | None, int | None]:
 def filtered(state: Any, sector: Any, start_date: Any, end_date: Any) -> list[alerts.Alert]:
     """The alerts the filters ask for (validated), newest first. ValueError on bad dates."""
     chosen = state if state in PAGE_STATES else "active"
-    code = sector if isinstance(sector, str) and sector in catalogue() else None
+    code = sector if isinstance(sector, str) and sector in vigie().catalogue else None
     since, until = day_bounds(start_date, end_date)
-    found = alerts.list_alerts(store(), state=chosen, exercise_id=viewer_exercise(), since=since, sector=code,
+    found = alerts.list_alerts(vigie().store, state=chosen, exercise_id=viewer_exercise(), since=since, sector=code,
                                limit=PAGE_MAX)
     return [a for a in found if until is None or a.opened_at < until]
 
@@ -122,9 +122,9 @@ def page_view(state: Any, sector: Any, start_date: Any, end_date: Any) -> tuple[
         found = filtered(state, sector, start_date, end_date)
     except ValueError:
         return dbc.Alert(t("alert_screen.bad_dates"), color="warning"), no_update
-    current = alerts.list_alerts(store(), state="active", exercise_id=viewer_exercise(), limit=PAGE_MAX)
+    current = alerts.list_alerts(vigie().store, state="active", exercise_id=viewer_exercise(), limit=PAGE_MAX)
     options = [{"label": f"n° {a.id} — {summary_text(a, language)}", "value": str(a.id)} for a in current]
-    return alerts_table([alert_line(a, language, now) for a in found]), options
+    return alerts_table([alert_line(a, language, now) for a in found], language), options
 
 
 def act(action: str, alert_id: Any, text: Any) -> tuple[Any, Any]:
@@ -138,11 +138,11 @@ def act(action: str, alert_id: Any, text: Any) -> tuple[Any, Any]:
     who = username() or "?"
     try:
         if action == "acknowledge":
-            done = alerts.acknowledge(store(), int(alert_id), who, note, exercise_id=viewer_exercise())
+            done = alerts.acknowledge(vigie().store, int(alert_id), who, note, exercise_id=viewer_exercise())
         else:
-            done = alerts.close(store(), int(alert_id), who, note, exercise_id=viewer_exercise())
+            done = alerts.close(vigie().store, int(alert_id), who, note, exercise_id=viewer_exercise())
     except alerts.AlertError as exc:
-        return dbc.Alert(str(exc), color="danger"), no_update
+        return dbc.Alert(exc.message(lang()), color="danger"), no_update
     key = "alert_screen.acknowledged_ok" if action == "acknowledge" else "alert_screen.closed_ok"
     return dbc.Alert(t(key, id=done.id), color="success"), f"{done.id}-{done.version}"
 
@@ -163,9 +163,9 @@ def export(state: Any, sector: Any, start_date: Any, end_date: Any) -> Any:
         found = filtered(state, sector, start_date, end_date)
     except ValueError:
         return no_update
-    exercise = current_exercise()
-    body = to_csv(csv_rows(found), CSV_COLUMNS, stamp=stamp(exercise) or None, k=settings().privacy_k)
-    audit.record(store(), "alert.export", username=username(), address=request.remote_addr, rows=len(found),
+    exercise = view().exercise
+    body = to_csv(csv_rows(found), CSV_COLUMNS, stamp=stamp(exercise) or None, k=vigie().settings.privacy_k)
+    audit.record(vigie().store, "alert.export", username=username(), address=request.remote_addr, rows=len(found),
                  exercise=viewer_exercise() or "")
     return dcc.send_bytes(body, f"vigie-alertes-{int(time.time())}.csv")
 
@@ -187,16 +187,16 @@ def crisis_count() -> int:
     from vigie.operations.crisis import thresholds
     from vigie.analysis.situation import significance_at
 
-    _at, overlay, _now = view_slot()
+    overlay = view().overlay
     situation = current_situation()
     if overlay is None and _LAST_COUNT and _LAST_COUNT[0][0] is situation:
         return _LAST_COUNT[0][1]  # the live situation is shared by every screen until a new batch arrives
-    limits = thresholds(settings())
+    limits = thresholds(vigie().settings)
     shown = {s.code: s for s in situation.sectors if s.excess is not None and s.z is not None}
     now = {code for code, s in shown.items() if limits.significant(s.excess, s.z)}
-    step = settings().slot_minutes * 60
+    step = vigie().settings.slot_minutes * 60
     previous = [situation.at - i * step for i in range(1, limits.hysteresis_slots)]
-    found = significance_at(store(), previous, settings(), overlay) if previous else {}
+    found = significance_at(vigie().store, previous, vigie().settings, overlay) if previous else {}
     held = {code for per_slot in found.values() for code, (excess, z) in per_slot.items()
             if limits.significant(excess, z)}
     count = len(now | (held & set(shown)))
@@ -211,13 +211,13 @@ def register(app: Dash) -> None:
 
     @secure_callback(app, "display", Output(ids.SIT_HEADER, "children"), Input(ids.SIT_REFRESH, "n_intervals"))
     def _situation_header(_n: int) -> Any:
-        return situation_header(crisis_count(), viewer_exercise() is not None)
+        return situation_header(crisis_count(), viewer_exercise() is not None, lang())
 
     @secure_callback(app, "display", Output(ids.WALL_TICKER, "children"), Input(ids.WALL_REFRESH, "n_intervals"))
     def _ticker(_n: int) -> Any:
         language, now = lang(), time.time()
-        waiting = alerts.list_alerts(store(), state="open", exercise_id=viewer_exercise(), limit=TICKER_MAX)
-        return wall_ticker([alert_line(a, language, now) for a in waiting])
+        waiting = alerts.list_alerts(vigie().store, state="open", exercise_id=viewer_exercise(), limit=TICKER_MAX)
+        return wall_ticker([alert_line(a, language, now) for a in waiting], language)
 
 
 def register_bar(app: Dash) -> None:
@@ -247,7 +247,7 @@ def register_page(app: Dash) -> None:
 
     @secure_callback(app, "display", Output(ids.ALR_SECTOR, "options"), Input(ids.ALR_SECTOR, "id"))
     def _sectors(_id: str) -> list[dict[str, str]]:
-        return [{"label": f"{s.name} ({s.code})", "value": s.code} for s in catalogue()]
+        return [{"label": f"{s.name} ({s.code})", "value": s.code} for s in vigie().catalogue]
 
     @secure_callback(app, "operator", Output(ids.ALR_RESULT, "children"), Output(ids.ALR_CHANGED, "data"),
                      Input(ids.ALR_ACK, "n_clicks"), State(ids.ALR_TARGET, "value"), State(ids.ALR_COMMENT, "value"),

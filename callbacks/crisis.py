@@ -9,15 +9,16 @@ import dash_leaflet as dl
 from dash import Dash, Input, Output, State, html, no_update
 
 from callbacks import map_styler, secure_callback
-from callbacks._context import current_exercise, settings, store, username, view_slot
 from components import ids
 from components.cards import table
 from components.hideout import SCALES, build_hideout
-from components.text import dec, lang, num, pct, signed, t
+from server.context import username, view, vigie
+from server.text import dec, lang, num, pct, signed, t
 from vigie.identity import audit
 from vigie.operations.allocation import (AllocationError, AllocationProblem, AllocationResult, Ratios,
                                          default_ratios_path, load_ratios)
 from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, thresholds
+from vigie.operations.plans import plan_texts
 from vigie.operations.plans import plan_fingerprint, plan_record
 from vigie.training.exercises import ExerciseError, list_decisions, record_decision
 from vigie.forecast import exercise_key
@@ -30,12 +31,13 @@ MAX_ROWS = 25
 
 def lists(authority: str, groupement: str, min_excess: Any) -> tuple[int, CrisisLists]:
     """Both crisis lists at the slot on view."""
-    at, overlay, _now = view_slot()
+    shown = view()
     threshold = int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None
-    found = crisis_lists(store(), at, settings(), authority=authority if authority in ("SDIS13", "BMPM") else None,
+    found = crisis_lists(vigie().store, shown.at, vigie().settings,
+                         authority=authority if authority in ("SDIS13", "BMPM") else None,
                          groupement=None if groupement in ("", "all") else groupement, min_excess=threshold,
-                         overlay=overlay)
-    return at, found
+                         overlay=shown.overlay)
+    return shown.at, found
 
 
 def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list[RankedSector]]:
@@ -45,14 +47,14 @@ def ranking(authority: str, groupement: str, min_excess: Any) -> tuple[int, list
 
 def ranking_on(horizon: str, authority: str, groupement: str, min_excess: Any) -> tuple[int, list[AheadSector]]:
     """The ranking on a forecast horizon (1h, 2h, 3h, peak) at the view's slot."""
-    at, overlay, _now = view_slot()
+    shown = view()
     threshold = int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None
-    exercise = current_exercise()
-    ranked = rank_ahead(store(), at, settings(), horizon,
+    key = None if shown.exercise is None else exercise_key(vigie().store, shown.exercise.id)
+    ranked = rank_ahead(vigie().store, shown.at, vigie().settings, horizon,
                         authority=authority if authority in ("SDIS13", "BMPM") else None,
                         groupement=None if groupement in ("", "all") else groupement, min_excess=threshold,
-                        overlay=overlay, overlay_key=None if exercise is None else exercise_key(store(), exercise.id))
-    return at, ranked
+                        overlay=shown.overlay, overlay_key=key)
+    return shown.at, ranked
 
 
 def crossing_text(r: AheadSector) -> str:
@@ -77,7 +79,7 @@ def ahead_table(ranked: list[AheadSector]) -> Any:
 
 def demand_basis_note() -> Any:
     """Which people the plan counts as extra (usual value or residents), explained on screen."""
-    return html.P(t(f"forecast.basis_{settings().allocation_demand_basis}"), className="small text-muted mb-1")
+    return html.P(t(f"forecast.basis_{vigie().settings.allocation_demand_basis}"), className="small text-muted mb-1")
 
 
 def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
@@ -89,7 +91,7 @@ def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
 
 def _help() -> Any:
     """One line each on what z and the band mean."""
-    limits = thresholds(settings())
+    limits = thresholds(vigie().settings)
     return html.P([t("crisis.z_help", z=dec(limits.min_z, 1)), html.Br(), t("crisis.band_help")],
                   className="small text-muted mb-0 mt-1")
 
@@ -101,7 +103,7 @@ def _explained(r: RankedSector) -> Any:
 
 
 def ranking_table(ranked: list[RankedSector], min_excess: Any = None) -> Any:
-    limits = thresholds(settings(), int(min_excess) if isinstance(min_excess, (int, float)) else None)
+    limits = thresholds(vigie().settings, int(min_excess) if isinstance(min_excess, (int, float)) else None)
     if not ranked:
         return html.Div([html.P(t("crisis.nothing", z=dec(limits.min_z, 1), entry=limits.entry_slots,
                                   excess=num(limits.min_excess)), className="mb-0"), _help()])
@@ -114,7 +116,7 @@ def ranking_table(ranked: list[RankedSector], min_excess: Any = None) -> Any:
 
 def below_table(below: list[RankedSector]) -> Any:
     """The second list: sectors far below their usual value."""
-    limits = thresholds(settings())
+    limits = thresholds(vigie().settings)
     if not below:
         return html.P(t("crisis.below_nothing", z=dec(limits.min_z, 1), deficit=num(limits.min_deficit)),
                       className="mb-0")
@@ -138,7 +140,7 @@ def ranking_hideout(ranked: list[RankedSector], below: list[RankedSector] | None
 
 def what_if_ratios(vsav: Any, fpt: Any) -> Ratios:
     """The planning ratios with the what-if values (people per VSAV / FPT) applied."""
-    base = load_ratios(default_ratios_path(settings().reference_dir))
+    base = load_ratios(default_ratios_path(vigie().settings.reference_dir))
     wanted = {"vsav": vsav, "fpt": fpt}
     resources = tuple(
         dataclasses.replace(r, people_per_unit=float(wanted[r.key]))
@@ -150,14 +152,16 @@ def what_if_ratios(vsav: Any, fpt: Any) -> Ratios:
 
 def plan_minutes(target: Any) -> int:
     """The what-if response target (5-120 min), else the setting."""
-    return int(target) if isinstance(target, (int, float)) and 5 <= target <= 120 else settings().response_target_minutes
+    if isinstance(target, (int, float)) and 5 <= target <= 120:
+        return int(target)
+    return vigie().settings.response_target_minutes
 
 
 def solve_plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any) -> AllocationResult:
     """The plan the server computes for this ranking and these what-if values (raises AllocationError)."""
-    s = settings()
+    s = vigie().settings
     tuned = dataclasses.replace(s, response_target_minutes=plan_minutes(target))
-    problem = AllocationProblem.from_situation(ranked, load_stations(store(), s), tuned,
+    problem = AllocationProblem.from_situation(ranked, load_stations(vigie().store, s), tuned,
                                                ratios=what_if_ratios(vsav, fpt))
     return problem.solve()
 
@@ -170,7 +174,7 @@ def plan_parameters(params: dict[str, Any]) -> dict[str, Any]:
             "groupement": str(params.get("groupement") or "all")[:80],
             "min_excess": int(min_excess) if isinstance(min_excess, (int, float)) and 0 <= min_excess <= 10**7 else None,
             "horizon": params.get("horizon") if params.get("horizon") in HORIZONS else "now",
-            "demand_basis": settings().allocation_demand_basis,
+            "demand_basis": vigie().settings.allocation_demand_basis,
             "target_minutes": plan_minutes(params.get("target")),
             "people_per_vsav": ratios.get("vsav"), "people_per_fpt": ratios.get("fpt")}
 
@@ -188,7 +192,7 @@ def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any,
     try:
         result = solve_plan(ranked, target, vsav, fpt)
     except AllocationError as exc:
-        return dbc.Alert(str(exc), color="warning"), None
+        return dbc.Alert(exc.message(lang()), color="warning"), None
     language = lang()
     moves = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.moves]
     kept = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.on_site]
@@ -204,7 +208,7 @@ def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any,
 
 
 def demo_note() -> Any:
-    if stations_are_demo(store()):
+    if stations_are_demo(vigie().store):
         return dbc.Alert(t("crisis.demo_stations"), color="secondary", className="py-1")
     return None
 
@@ -214,22 +218,22 @@ def station_markers() -> list[Any]:
     return [
         dl.CircleMarker(center=[s.lat, s.lon], radius=5, color="#ffffff", weight=1, fillColor="#e4572e",
                         fillOpacity=0.9, children=dl.Tooltip(f"{s.name} — VSAV {s.vsav} · FPT {s.fpt} · CCF {s.ccf}"))
-        for s in load_stations(store(), settings())
+        for s in load_stations(vigie().store, vigie().settings)
     ]
 
 
 def groupement_options() -> list[dict[str, str]]:
-    names = sorted({s.groupement for s in load_stations(store(), settings())})
+    names = sorted({s.groupement for s in load_stations(vigie().store, vigie().settings)})
     return [{"label": t("crisis.groupement_all"), "value": "all"}] + [{"label": g, "value": g} for g in names]
 
 
 def decisions_table() -> Any:
-    exercise = current_exercise()
-    rows = list_decisions(store(), None if exercise is None else exercise.id)[-10:]
+    exercise = view().exercise
+    rows = list_decisions(vigie().store, None if exercise is None else exercise.id)[-10:]
     if not rows:
         return html.P(t("crisis.no_decision"), className="mb-0")
     language = lang()
-    body = [[format_time(r["at"], language, with_date=True), r["username"], r["plan"].get("summary", "")]
+    body = [[format_time(r["at"], language, with_date=True), r["username"], plan_texts(r["plan"], language)[0]]
             for r in reversed(rows)]
     return table([t("crisis.col_when"), t("crisis.col_who"), t("crisis.col_plan")], body)
 
@@ -255,7 +259,7 @@ def recompute(request: dict[str, Any]) -> tuple[int, list[Any], AllocationResult
     try:
         result = solve_plan(ranked, params["target"], params["vsav"], params["fpt"])
     except AllocationError as exc:
-        return str(exc)
+        return exc.message(lang())
     expected = plan_request(at, result, ranked, params)["fingerprint"]
     if not isinstance(request.get("fingerprint"), str) or request["fingerprint"] != expected:
         return t("crisis.plan_moved_on")
@@ -271,14 +275,14 @@ def validate(request: dict[str, Any] | None) -> Any:
         return dbc.Alert(found, color="warning")
     at, ranked, result = found
     record = plan_record(result, ranked, at, plan_parameters(request))
-    exercise = current_exercise()
+    exercise = view().exercise
     snapshot = {"at": at, "ranked": record["ranked"], "fingerprint": plan_fingerprint(record)}
     try:
-        record_decision(store(), username() or "?", record, snapshot,
+        record_decision(vigie().store, username() or "?", record, snapshot,
                         exercise_id=None if exercise is None else exercise.id)
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger")
-    audit.record(store(), "plan.validate", username=username(), exercise=exercise.id if exercise else "live",
+        return dbc.Alert(exc.message(lang()), color="danger")
+    audit.record(vigie().store, "plan.validate", username=username(), exercise=exercise.id if exercise else "live",
                  summary=record["summary"])
     return dbc.Alert(t("crisis.validated"), color="success")
 
@@ -288,9 +292,9 @@ def refresh_ahead(params: dict[str, Any]) -> tuple[Any, ...]:
     at, ranked = ranked_for(params)
     panel, result = plan(ranked, params["target"], params["vsav"], params["fpt"], {r.code: r.moment for r in ranked})
     data = None if result is None else plan_request(at, result, ranked, params)
-    when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
+    when = t("crisis.data_time", time=format_time(at + vigie().settings.slot_minutes * 60, lang(), with_date=True))
     _at, found = lists(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
-    return (ahead_table(ranked), ranking_hideout(ranked, found.below), when, panel, data,  # type: ignore[arg-type]
+    return (ahead_table(ranked), ranking_hideout(ranked, found.below), when, panel, data,
             below_table(found.below))
 
 
@@ -314,7 +318,7 @@ def register(app: Dash) -> None:
         ranked = found.above
         panel, result = plan(ranked, target, vsav, fpt)
         data = None if result is None else plan_request(at, result, ranked, params)
-        when = t("crisis.data_time", time=format_time(at + settings().slot_minutes * 60, lang(), with_date=True))
+        when = t("crisis.data_time", time=format_time(at + vigie().settings.slot_minutes * 60, lang(), with_date=True))
         return (ranking_table(ranked, min_excess), ranking_hideout(ranked, found.below), when, panel, data,
                 below_table(found.below))
 

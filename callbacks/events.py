@@ -9,11 +9,12 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks import secure_callback
-from callbacks._context import catalogue, store, username
 from components import ids
 from components.cards import table
-from components.text import lang, num, t
+from server.context import username, vigie
+from server.text import lang, num, t
 from vigie.calendar.events import InvalidEvents, load_events
+from vigie.errors import error_message
 from vigie.identity import audit
 from vigie.operations import imports as calendar_import, overlays
 from vigie.i18n import format_time
@@ -26,9 +27,9 @@ UPLOADS = (ids.EVT_UPLOAD, ids.EVT_MASSIF_UPLOAD, ids.EVT_FLOOD_UPLOAD)
 def calendar_rows() -> tuple[Any, list[dict[str, str]]]:
     """The events from a week ago to two months ahead, and the picker's options."""
     now = int(time.time())
-    events = load_events(store(), now - WINDOW_BEFORE, now + WINDOW_AFTER)
+    events = load_events(vigie().store, now - WINDOW_BEFORE, now + WINDOW_AFTER)
     language = lang()
-    names = {s.code: s.name for s in catalogue()}
+    names = {s.code: s.name for s in vigie().catalogue}
     rows = [[format_time(e.start, language, with_date=True), format_time(e.end, language, with_date=True), e.name,
              ", ".join(names.get(c, c) for c in e.sectors), num(e.expected_attendance),
              t("events.origin_user") if e.origin == "user" else t("events.origin_file")] for e in events]
@@ -40,7 +41,7 @@ def calendar_rows() -> tuple[Any, list[dict[str, str]]]:
 
 
 def form_values(event_id: str) -> tuple[Any, ...]:
-    event = calendar_import.get_event(store(), event_id) if event_id else None
+    event = calendar_import.get_event(vigie().store, event_id) if event_id else None
     if event is None:
         return "", "other", [], None, None, 0
     return (event.name, event.category, list(event.sectors), datetime_local(event.start), datetime_local(event.end),
@@ -59,19 +60,21 @@ def save_or_delete(action: str, event_id: str, name: str, category: str, sectors
         if action == ids.EVT_DELETE:
             if not event_id:
                 return dbc.Alert(t("events.pick_first"), color="warning")
-            calendar_import.delete_event(store(), event_id)
-            audit.record(store(), "event.delete", username=who, event=event_id)
+            calendar_import.delete_event(vigie().store, event_id)
+            audit.record(vigie().store, "event.delete", username=who, event=event_id)
             return dbc.Alert(t("events.deleted"), color="info")
-        fields = {"name": name, "sectors": sectors, "start": parse_instant(str(start)), "end": parse_instant(str(end)),
-                  "expected_attendance": int(attendance or 0), "category": category}
+        start_at, end_at, expected = parse_instant(str(start)), parse_instant(str(end)), int(attendance or 0)
         if event_id:
-            event = calendar_import.update_event(store(), event_id, who, **fields)
+            event = calendar_import.update_event(vigie().store, event_id, who, name=name, sectors=sectors,
+                                                 start=start_at, end=end_at, expected_attendance=expected,
+                                                 category=category)
         else:
-            event = calendar_import.add_event(store(), who, **fields)
-        audit.record(store(), "event.save", username=who, event=event.event_id)
+            event = calendar_import.add_event(vigie().store, who, name=name, sectors=sectors, start=start_at,
+                                              end=end_at, expected_attendance=expected, category=category)
+        audit.record(vigie().store, "event.save", username=who, event=event.event_id)
         return dbc.Alert(t("events.saved", name=event.name), color="success")
     except (InvalidEvents, ValueError, TypeError) as exc:
-        return dbc.Alert(t("events.refused", reason=str(exc)), color="danger")
+        return dbc.Alert(t("events.refused", reason=error_message(exc, lang())), color="danger")
 
 
 def _decode(contents: str) -> bytes:
@@ -80,34 +83,35 @@ def _decode(contents: str) -> bytes:
 
 
 def import_upload(which: str, contents: str, filename: str) -> Any:
-    who = username() or "?"
+    who, store = username() or "?", vigie().store
     name = (filename or "fichier")[-120:]
     try:
         data = _decode(contents)
         if which == ids.EVT_UPLOAD:
-            report = calendar_import.import_events_file(store(), name, data, who)
+            report = calendar_import.import_events_file(store, name, data, who)
             done = t("events.imported_events", count=len(report.events))
         elif which == ids.EVT_MASSIF_UPLOAD:
-            done = t("events.imported_rows", count=overlays.import_massif_levels(store(), data, f"upload:{name}").rows)
+            done = t("events.imported_rows", count=overlays.import_massif_levels(store, data, f"upload:{name}").rows)
         else:
-            done = t("events.imported_rows", count=overlays.import_flood_vigilance(store(), data, f"upload:{name}").rows)
+            done = t("events.imported_rows", count=overlays.import_flood_vigilance(store, data, f"upload:{name}").rows)
     except overlays.ImportRefused as exc:
-        audit.record(store(), "overlay.import", username=who, outcome="refused", file=name)
+        audit.record(store, "overlay.import", username=who, outcome="refused", file=name)
         return dbc.Alert(exc.message(lang()), color="danger", style={"whiteSpace": "pre-wrap"})
     except (InvalidEvents, ValueError) as exc:
-        audit.record(store(), "event.import", username=who, outcome="refused", file=name)
-        return dbc.Alert(t("events.refused", reason=str(exc)), color="danger", style={"whiteSpace": "pre-wrap"})
-    audit.record(store(), "event.import" if which == ids.EVT_UPLOAD else "overlay.import", username=who, file=name)
+        audit.record(store, "event.import", username=who, outcome="refused", file=name)
+        return dbc.Alert(t("events.refused", reason=error_message(exc, lang())), color="danger",
+                         style={"whiteSpace": "pre-wrap"})
+    audit.record(store, "event.import" if which == ids.EVT_UPLOAD else "overlay.import", username=who, file=name)
     return dbc.Alert(done, color="success")
 
 
 def risks() -> Any:
     day = local_day(time.time())
-    levels = overlays.massif_levels_on(store(), day)
-    names = {m.massif_id: m.name for m in overlays.list_massifs(store())}
+    levels = overlays.massif_levels_on(vigie().store, day)
+    names = {m.massif_id: m.name for m in overlays.list_massifs(vigie().store)}
     rows = [[names.get(m, m), t(f"situation.level_{lvl}")] for m, lvl in sorted(levels.items())]
     rows += [[t("situation.flood", name=f["name"]), t(f"situation.level_{f['level']}")]
-             for f in overlays.flood_sections_on(store(), day)]
+             for f in overlays.flood_sections_on(vigie().store, day)]
     return table([t("events.risk"), t("events.level")], rows) if rows else html.P(t("situation.no_massif_levels"))
 
 
@@ -117,7 +121,7 @@ def register(app: Dash) -> None:
                      Input(ids.EVT_RESULT, "children"), Input(ids.EVT_TABLE, "id"))
     def _listing(_result: Any, _id: str) -> tuple[Any, ...]:
         listing, options = calendar_rows()
-        sectors = [{"label": f"{s.name} ({s.code})", "value": s.code} for s in catalogue()]
+        sectors = [{"label": f"{s.name} ({s.code})", "value": s.code} for s in vigie().catalogue]
         return listing, options, sectors, risks()
 
     @secure_callback(app, "operator", Output(ids.EVT_NAME, "value"), Output(ids.EVT_CATEGORY, "value"),

@@ -10,13 +10,13 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks import secure_callback
-from callbacks._context import catalogue, current_exercise, settings, store, user, username
 from components import ids
 from components.cards import table
-from components.text import lang, t
+from server.context import user, username, view, vigie
+from server.text import lang, t
+from vigie.i18n import Message, format_time
 from vigie.training import exercises, scenarios
 from vigie.training.clock import ExerciseError
-from vigie.i18n import format_time
 from vigie.slots import parse_instant, to_local
 
 # "Terminer" goes through a confirmation dialogue: its trigger is the dialogue's submit.
@@ -25,31 +25,32 @@ ACTIONS = {**{c: c for c in CONTROLS}, ids.EXE_END_CONFIRM: ids.EXE_END}
 
 
 def _instant(value: Any, what: str) -> int:
-    """A datetime-local value (Paris wall time) to epoch seconds."""
+    """A datetime-local value (Paris wall time) to epoch seconds; `what` is the key naming the field."""
     try:
         return parse_instant(str(value))
     except ValueError as exc:
-        raise ExerciseError(t("exercise.bad_instant", what=what)) from exc
+        raise ExerciseError(key="exercise.bad_instant", what=Message(what)) from exc
 
 
 def _number(value: Any, what: str) -> int:
+    """A number typed in the field `what` names (a catalogue key)."""
     if not isinstance(value, (int, float)):
-        raise ExerciseError(t("exercise.bad_number", what=what))
+        raise ExerciseError(key="exercise.bad_number", what=Message(what))
     return int(value)
 
 
 def exercise_options(active_only: bool = True) -> list[dict[str, str]]:
     language = lang()
-    return [{"label": f"{e.name} — {e.state_label} — {format_time(e.start_at, language, with_date=True)}",
-             "value": str(e.id)} for e in exercises.list_exercises(store(), active_only=active_only)]
+    return [{"label": f"{e.name} — {e.state_label(language)} — {format_time(e.start_at, language, with_date=True)}",
+             "value": str(e.id)} for e in exercises.list_exercises(vigie().store, active_only=active_only)]
 
 
 def _scenarios() -> dict[str, scenarios.Scenario]:
     """The built-in scenarios by file name and by key, read again only when a file changes."""
-    folder = scenarios.default_scenarios_folder(settings().reference_dir)
+    folder = scenarios.default_scenarios_folder(vigie().settings.reference_dir)
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file()) \
         if folder.is_dir() else ()
-    return _scan_scenarios(folder, stamp, tuple(catalogue().codes))
+    return _scan_scenarios(folder, stamp, tuple(vigie().catalogue.codes))
 
 
 @lru_cache(maxsize=4)
@@ -68,12 +69,13 @@ def scenario_end(exercise: exercises.Exercise) -> int | None:
 def _state(exercise: exercises.Exercise, view: float) -> str:
     end = scenario_end(exercise)
     over = end is not None and view >= end
-    return t("exercise.state_scenario_over", state=exercise.state_label) if over else exercise.state_label
+    state = exercise.state_label(lang())
+    return t("exercise.state_scenario_over", state=state) if over else state
 
 
 def _exercise_table(found: list[exercises.Exercise], now: float, language: str) -> Any:
     rows = [[e.name, _state(e, e.clock(now).now()), format_time(e.clock(now).now(), language, with_date=True),
-             f"×{e.speed}", str(len(exercises.participants(store(), e.id)))] for e in found]
+             f"×{e.speed}", str(len(exercises.participants(vigie().store, e.id)))] for e in found]
     return table([t("exercise.col_name"), t("exercise.col_state"), t("exercise.col_time"), t("exercise.col_speed"),
                   t("exercise.col_participants")], rows)
 
@@ -94,36 +96,39 @@ def list_panel() -> tuple[Any, Any]:
     """The running and draft exercises (two lists) and the user's status line."""
     language = lang()
     now = time.time()
-    active = exercises.list_exercises(store(), active_only=True)
+    active = exercises.list_exercises(vigie().store, active_only=True)
     running = [e for e in active if e.state != "draft"]
     drafts = [e for e in active if e.state == "draft"]
     listing: list[Any] = [_exercise_table(running, now, language) if running else html.P(t("exercise.none"))]
     if drafts:
         listing += [html.H3(t("exercise.drafts"), className="h6 mt-2"), _exercise_table(drafts, now, language)]
-    return html.Div(listing), _status(current_exercise(), now, language)
+    return html.Div(listing), _status(view().exercise, now, language)
 
 
 def join_or_leave(action: str | None, chosen: str, code: str) -> tuple[Any, Any]:
     """(redirect href, message): joining or leaving reloads the page so every view follows the clock."""
-    user_id = user().user.id
+    found = user()
+    if found is None:  # the guard lets no anonymous request reach a callback
+        return no_update, None
+    user_id = found.user.id
     try:
         if action == ids.EXE_LEAVE:
-            exercises.leave(store(), user_id)
+            exercises.leave(vigie().store, user_id)
             return "/exercice", no_update
         target: int | str = int(chosen) if action == ids.EXE_JOIN and chosen.isdigit() else code
         if not target:
             return no_update, None
-        exercises.join(store(), target, user_id)
+        exercises.join(vigie().store, target, user_id)
         return "/exercice", no_update
     except ExerciseError as exc:
-        return no_update, dbc.Alert(str(exc), color="danger")
+        return no_update, dbc.Alert(exc.message(lang()), color="danger")
 
 
 def _chosen_scenario(scenario_file: str) -> scenarios.Scenario:
     """A scenario of the built-in list; a name the list does not hold (or a path) is refused."""
     scenario = _scenarios().get(scenario_file)
     if scenario is None:
-        raise ExerciseError(t("exercise.scenario_unknown"))
+        raise ExerciseError(key="exercise.scenario_unknown")
     return scenario
 
 
@@ -133,10 +138,10 @@ def scenario_defaults(scenario_file: str) -> tuple[Any, Any, Any, Any]:
         return no_update, no_update, no_update, None
     try:
         scenario = _chosen_scenario(scenario_file)
-        _first, end = exercises.history_bounds(store(), settings().slot_minutes)
+        _first, end = exercises.history_bounds(vigie().store, vigie().settings.slot_minutes)
         start = scenarios.suggested_start(scenario, end)
     except ExerciseError as exc:
-        return no_update, no_update, no_update, dbc.Alert(str(exc), color="danger")
+        return no_update, no_update, no_update, dbc.Alert(exc.message(lang()), color="danger")
     hours, minutes = divmod(scenario.duration // 60, 60)
     info = dbc.Alert([html.P(scenario.description, className="mb-1"),
                       html.P(t("exercise.scenario_duration", duration=f"{hours} h {minutes:02d}",
@@ -146,18 +151,18 @@ def scenario_defaults(scenario_file: str) -> tuple[Any, Any, Any, Any]:
 
 def create(name: str, scenario_file: str, start: Any, speed: Any) -> tuple[Any, Any]:
     """(message, id of the new exercise, chosen at once in the controls)."""
-    s = settings()
+    s = vigie().settings
     try:
         if not str(start or "").strip():
-            raise ExerciseError(t("exercise.start_missing"))
-        start_at = _instant(start, t("exercise.start"))
+            raise ExerciseError(key="exercise.start_missing")
+        start_at = _instant(start, "exercise.start")
         scenario = _chosen_scenario(scenario_file) if scenario_file else None
-        exercise = exercises.create_exercise(store(), name, start_at, _number(speed, t("exercise.speed")),
+        exercise = exercises.create_exercise(vigie().store, name, start_at, _number(speed, "exercise.speed"),
                                              username() or "?", scenario_file or None, slot_minutes=s.slot_minutes)
         if scenario is not None:
-            scenarios.apply_scenario(store(), exercise, scenario, username())
+            scenarios.apply_scenario(vigie().store, exercise, scenario, username())
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger"), no_update
+        return dbc.Alert(exc.message(lang()), color="danger"), no_update
     return dbc.Alert(t("exercise.created", name=exercise.name, link=f"/exercice?code={exercise.join_code}"),
                      color="success"), str(exercise.id)
 
@@ -168,23 +173,23 @@ def control(action: str, target: str, speed: Any, jump_to: Any, sector: str, sta
         return dbc.Alert(t("exercise.pick_one"), color="warning")
     exercise_id, who = int(target), username() or "?"
     try:
-        exercise = exercises.get_exercise(store(), exercise_id)
+        exercise = exercises.get_exercise(vigie().store, exercise_id)
         if action == ids.EXE_PLAY:
-            (exercises.start if exercise.state == "draft" else exercises.resume)(store(), exercise_id, who)
+            (exercises.start if exercise.state == "draft" else exercises.resume)(vigie().store, exercise_id, who)
         elif action == ids.EXE_PAUSE:
-            exercises.pause(store(), exercise_id, who)
+            exercises.pause(vigie().store, exercise_id, who)
         elif action == ids.EXE_END:
-            exercises.end_exercise(store(), exercise_id, who, settings=settings())
+            exercises.end_exercise(vigie().store, exercise_id, who, settings=vigie().settings)
         elif action == ids.EXE_SET_SPEED:
-            exercises.set_speed(store(), exercise_id, _number(speed, t("exercise.new_speed")), who)
+            exercises.set_speed(vigie().store, exercise_id, _number(speed, "exercise.new_speed"), who)
         elif action == ids.EXE_JUMP:
-            exercises.jump(store(), exercise_id, _instant(jump_to, t("exercise.jump_to")), who)
+            exercises.jump(vigie().store, exercise_id, _instant(jump_to, "exercise.jump_to"), who)
         elif action == ids.EXE_INJECT:
-            exercises.add_injection(store(), exercise_id, sector, _instant(start, t("exercise.inject_from")),
-                                    _instant(end, t("exercise.inject_to")),
-                                    delta=_number(delta, t("exercise.inject_delta")), note=note or "", username=who)
+            exercises.add_injection(vigie().store, exercise_id, sector, _instant(start, "exercise.inject_from"),
+                                    _instant(end, "exercise.inject_to"),
+                                    delta=_number(delta, "exercise.inject_delta"), note=note or "", username=who)
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     return dbc.Alert(t("exercise.done"), color="success")
 
 
@@ -192,12 +197,12 @@ def timeline(target: str) -> Any:
     if not target or not target.isdigit():
         return html.P(t("exercise.pick_one"))
     try:
-        entries = exercises.after_action_timeline(store(), int(target), settings())
+        entries = exercises.after_action_timeline(vigie().store, int(target), vigie().settings)
     except ExerciseError as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     language = lang()
     rows = [[format_time(e["wall_time"], language), format_time(e["view_time"], language, with_date=True),
-             e["username"] or "–", e["text"]] for e in entries]
+             e["username"] or "–", exercises.timeline_text(e, language)] for e in entries]
     return table([t("exercise.col_wall"), t("exercise.col_view"), t("exercise.col_who"), t("exercise.col_what")], rows)
 
 
@@ -215,7 +220,7 @@ def register(app: Dash) -> None:
     def _lists(_n: int, _result: Any) -> tuple[Any, ...]:
         listing, status = list_panel()
         active = exercise_options()
-        sectors = [{"label": f"{s.name} ({s.code})", "value": s.code} for s in catalogue()]
+        sectors = [{"label": f"{s.name} ({s.code})", "value": s.code} for s in vigie().catalogue]
         return listing, status, active, active, exercise_options(active_only=False), scenario_options(), sectors
 
     @secure_callback(app, "display", Output(ids.EXE_REDIRECT, "href"), Output(ids.EXE_RESULT, "children"),
@@ -223,7 +228,7 @@ def register(app: Dash) -> None:
                      State(ids.EXE_JOIN_SELECT, "value"))
     def _join(_join: Any, _leave: Any, code: Any, chosen: Any) -> tuple[Any, Any]:
         action = ctx.triggered_id if ctx.triggered_id in (ids.EXE_JOIN, ids.EXE_LEAVE) else None
-        if action is None and (not code or current_exercise() is not None):
+        if action is None and (not code or view().exercise is not None):
             return no_update, no_update
         return join_or_leave(action, str(chosen or ""), str(code or ""))
 

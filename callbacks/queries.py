@@ -11,11 +11,11 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks import map_styler, secure_callback
-from callbacks._context import catalogue, current_exercise, settings, store, user, username
 from components import ids
 from components.cards import kpi, kpi_row, panel, table
 from components.charts import bars_figure, wall_times
-from components.text import lang, num, pct, t
+from server.context import user, username, view, vigie
+from server.text import lang, num, pct, t
 from vigie.analysis import zones
 from vigie.analysis.exports import zone_csv
 from vigie.feed.providers import zone_provider
@@ -29,7 +29,8 @@ MAX_SECTORS = 134
 
 def is_admin() -> bool:
     """Admins see every saved zone, private ones included."""
-    return bool(user().is_authenticated and user().has_role("admin"))
+    found = user()
+    return found is not None and found.has_role("admin")
 
 
 def period(start_date: Any, end_date: Any) -> tuple[int, int]:
@@ -45,12 +46,12 @@ def period(start_date: Any, end_date: Any) -> tuple[int, int]:
 
 def provider() -> Any:
     """The feed's zone provider answers unique-visitor queries exactly; without one, bounds."""
-    return zone_provider(settings())
+    return zone_provider(vigie().settings)
 
 
 def zone_hideout(codes: list[str]) -> dict[str, Any]:
     chosen = set(codes)
-    names = {s.code: s.name for s in catalogue()}
+    names = {s.code: s.name for s in vigie().catalogue}
     return {"classes": {code: int(code in chosen) for code in names}, "colors": ZONE_COLORS,
             "labels": {code: t("queries.in_zone") if code in chosen else t("queries.click_to_add") for code in names},
             "selected": None, "highlight": sorted(chosen)}
@@ -58,7 +59,7 @@ def zone_hideout(codes: list[str]) -> dict[str, Any]:
 
 def toggled(codes: list[str] | None, click: dict[str, Any] | None) -> list[str] | Any:
     code = ((click or {}).get("properties") or {}).get("code")
-    if not isinstance(code, str) or code not in catalogue():
+    if not isinstance(code, str) or code not in vigie().catalogue:
         return no_update
     return zones.toggle_sector(list(codes or []), code)
 
@@ -114,7 +115,7 @@ def _zone_name(saved: Any, codes: list[str]) -> str | None:
     if not isinstance(saved, str) or not saved:
         return None
     try:
-        zone = zones.get_zone(store(), saved, username())
+        zone = zones.get_zone(vigie().store, saved, username())
     except zones.ZoneError:
         return None
     return zone.name if set(zone.sectors) == set(codes) else None
@@ -126,10 +127,10 @@ def run(codes: list[str], start_date: Any, end_date: Any, saved: Any = None) -> 
 
     try:
         start, end = period(start_date, end_date)
-        result = zones.query_zone(store(), codes, start, end, settings(), provider())
+        result = zones.query_zone(vigie().store, codes, start, end, vigie().settings, provider())
     except zones.ZoneError as exc:
-        return no_update, no_update, dbc.Alert(str(exc), color="warning")
-    zones.audit_zone_query(store(), result, username(), address=request.remote_addr)
+        return no_update, no_update, dbc.Alert(exc.message(lang()), color="warning")
+    zones.audit_zone_query(vigie().store, result, username(), address=request.remote_addr)
     query = {"codes": list(result.codes), "start": start, "end": end, "name": _zone_name(saved, list(result.codes))}
     return result_view(result), query, None
 
@@ -152,17 +153,19 @@ def export(query: dict[str, Any] | None, table: str = "summary") -> Any:
     if not query:
         return no_update
     table = table if table in TABLES else "summary"
-    result = zones.query_zone(store(), query["codes"], int(query["start"]), int(query["end"]), settings(), provider())
-    zones.audit_zone_query(store(), result, username(), address=request.remote_addr, action="zone.export")
-    body = zone_csv(result, table, stamp=stamp(current_exercise()) or None)
+    store = vigie().store
+    result = zones.query_zone(store, query["codes"], int(query["start"]), int(query["end"]), vigie().settings,
+                              provider())
+    zones.audit_zone_query(store, result, username(), address=request.remote_addr, action="zone.export")
+    body = zone_csv(result, table, stamp=stamp(view().exercise) or None)
     return dcc.send_bytes(body, export_name(query, table))
 
 
 def save(name: str, codes: list[str]) -> Any:
     try:
-        zone = zones.save_zone(store(), name, codes, username() or "?", replace=True)
+        zone = zones.save_zone(vigie().store, name, codes, username() or "?", replace=True)
     except zones.ZoneError as exc:
-        return dbc.Alert(str(exc), color="danger")
+        return dbc.Alert(exc.message(lang()), color="danger")
     return dbc.Alert(t("queries.saved_ok", name=zone.name), color="success")
 
 
@@ -171,8 +174,9 @@ def register(app: Dash) -> None:
     @secure_callback(app, "operator", Output(ids.QRY_SECTORS, "options"), Output(ids.QRY_SAVED, "options"),
                      Input(ids.QRY_SECTORS, "id"), Input(ids.QRY_MESSAGE, "children"))
     def _options(_id: str, _message: Any) -> tuple[Any, Any]:
-        sectors = [{"label": f"{s.name} ({s.code})", "value": s.code} for s in catalogue()]
-        saved = [{"label": z.name, "value": z.name} for z in zones.list_zones(store(), username(), admin=is_admin())]
+        sectors = [{"label": f"{s.name} ({s.code})", "value": s.code} for s in vigie().catalogue]
+        found = zones.list_zones(vigie().store, username(), admin=is_admin())
+        saved = [{"label": z.name, "value": z.name} for z in found]
         return sectors, saved
 
     @secure_callback(app, "operator", Output(ids.QRY_SECTORS, "value"), Input(ids.QRY_GEOJSON, "clickData"),
@@ -180,7 +184,7 @@ def register(app: Dash) -> None:
     def _pick(click: Any, saved: Any, codes: Any) -> Any:
         if ctx.triggered_id == ids.QRY_SAVED and isinstance(saved, str):
             try:
-                return list(zones.get_zone(store(), saved, username(), admin=is_admin()).sectors)
+                return list(zones.get_zone(vigie().store, saved, username(), admin=is_admin()).sectors)
             except zones.ZoneError:
                 return no_update
         return toggled(codes if isinstance(codes, list) else [], click)

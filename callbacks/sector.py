@@ -8,13 +8,13 @@ import pandas as pd
 from dash import Dash, Input, Output, html
 
 from callbacks import secure_callback
-from callbacks._context import catalogue, settings, store, view_time
 from components import ids
 from components.cards import definition_list
 from callbacks._forecast import forecast_rows, view_forecast
 from components.charts import add_forecast, bars_figure, presence_figure, segments_figure, wall_times
-from components.text import lang, num, t
-from vigie.calendar.events import load_events
+from server.context import view, vigie
+from server.text import lang, num, t
+from vigie.calendar.events import Event, load_events
 from vigie.sectors import UnknownSector
 from vigie.analysis.situation import SEGMENTS, sector_series
 from vigie.feed.formats import SEGMENTS
@@ -37,16 +37,21 @@ def _nan_to_none(values: pd.Series) -> list[float | None]:
     return values.astype(object).where(values.notna(), None).tolist()
 
 
+def _event_band(event: Event, start: int, end: int) -> tuple[str, str, str]:
+    """(from, to, name) of an event within the shown window, as the presence chart draws it."""
+    first, last = wall_times([max(event.start, start), min(event.end, end)])
+    return first, last, event.name
+
+
 def sector_figures(code: str, range_key: str) -> tuple[Any, ...]:
     """Title, key facts and the three figures of a sector page."""
-    sector = catalogue().get(code)
-    s = settings()
-    now, overlay = view_time()
-    start, end = series_window(now, range_key, s.slot_minutes * 60)
-    frame = sector_series(store(), code, start, end, s, overlay=overlay)
+    sector = vigie().catalogue.get(code)
+    s = vigie().settings
+    shown = view()
+    start, end = series_window(shown.now, range_key, s.slot_minutes * 60)
+    frame = sector_series(vigie().store, code, start, end, s, overlay=shown.overlay)
     times = wall_times(frame["slot"].tolist())
-    events = [(*wall_times([max(e.start, start), min(e.end, end)]), e.name)
-              for e in load_events(store(), start, end) if code in e.sectors]
+    events = [_event_band(e, start, end) for e in load_events(vigie().store, start, end) if code in e.sectors]
     withheld = [tm for tm, flag in zip(times, frame["suppressed"]) if flag]
     labels = {"title": t("sector.series_title"), "band": t("sector.band"), "usual": t("sector.usual"),
               "present": t("sector.present"), "residents": t("sector.residents", residents=num(sector.population)),

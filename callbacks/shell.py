@@ -7,9 +7,9 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 
 from callbacks import clientside, secure_callback
-from callbacks._context import current_exercise, settings, store, view_slot
 from components import ids
-from components.text import lang, t
+from server.context import view, vigie
+from server.text import lang, t
 from vigie.i18n import format_time
 
 
@@ -31,7 +31,7 @@ def freshness_badge(report: dict[str, Any], language: str, now: float | None = N
     level = report.get("level") or "none"
     if newest is None:
         return t("shell.no_data"), "shell-freshness badge freshness-none"
-    slot_end = newest + settings().slot_minutes * 60
+    slot_end = newest + vigie().settings.slot_minutes * 60
     slot = f"{format_time(newest, language, with_date=level == 'red')}–{format_time(slot_end, language)}"
     age = data_age(slot_end, time.time() if now is None else now)
     key = {"fresh": "shell.fresh", "amber": "shell.amber", "red": "shell.red"}.get(level, "shell.fresh")
@@ -40,14 +40,14 @@ def freshness_badge(report: dict[str, Any], language: str, now: float | None = N
 
 def exercise_badge(language: str) -> tuple[str, str]:
     """The badge inside an exercise: the slot its clock shows, never the live feed's age."""
-    slot, _overlay, _now = view_slot()
-    return (t("shell.exercise_data", time=format_time(slot + settings().slot_minutes * 60, language)),
+    slot = view().at
+    return (t("shell.exercise_data", time=format_time(slot + vigie().settings.slot_minutes * 60, language)),
             "shell-freshness badge freshness-exercise")
 
 
 def exercise_clock_state(previous: Any) -> Any:
     """The exercise clock anchors, re-read so every device follows the trainer's actions."""
-    from components.layout import exercise_state
+    from server.screens import exercise_state
 
     state = exercise_state()
     if state is None:
@@ -109,10 +109,10 @@ def register(app: Dash) -> None:
     def _freshness(_n: int) -> tuple[str, str]:
         from vigie.feed.health import status
 
-        if current_exercise() is not None:
+        if view().exercise is not None:
             return exercise_badge(lang())
         now = time.time()
-        return freshness_badge(status(store(), settings(), now), lang(), now)
+        return freshness_badge(status(vigie().store, vigie().settings, now), lang(), now)
 
     # When the exercise this page was built for ends (or the user leaves it elsewhere), the page
     # reloads at once, live, and says so: exercise figures never stay on screen over live data.

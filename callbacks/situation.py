@@ -7,13 +7,13 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html, no_update
 
 from callbacks import map_styler, secure_callback
-from callbacks._context import catalogue, settings, store, view_slot
 from callbacks._forecast import MAP_HOURS, excess_in, forecast_rows, tooltip_lines, view_forecast
 from components import ids
 from components.cards import kpi, kpi_row, panel, sector_card, table
 from components.hideout import SCALES, build_hideout
 from components.sector_map import legend
-from components.text import dec, lang, num, pct, signed, t
+from server.context import view, vigie
+from server.text import dec, lang, num, pct, signed, t
 from vigie.calendar.events import Event, load_events
 from vigie.i18n import format_time
 from vigie.analysis.situation import SectorSituation, Situation, shared_situation_at, situation_at
@@ -34,10 +34,10 @@ FORECAST_INDICATORS = {f"forecast_{h}h": h for h in MAP_HOURS}
 
 def current_situation() -> Situation:
     """The situation at the time of this view (live, or the exercise clock)."""
-    at, overlay, now = view_slot()
-    if overlay is None:
-        return shared_situation_at(store(), at, settings())
-    return situation_at(store(), at, settings(), overlay=overlay, now=int(now))
+    shown = view()
+    if shown.overlay is None:
+        return shared_situation_at(vigie().store, shown.at, vigie().settings)
+    return situation_at(vigie().store, shown.at, vigie().settings, overlay=shown.overlay, now=int(shown.now))
 
 
 def sector_label(s: SectorSituation) -> str:
@@ -127,7 +127,7 @@ def above_usual(situation: Situation) -> tuple[list[SectorSituation], list[Secto
     """(sectors over the crisis thresholds, sectors to watch: z >= WATCH_Z and the excess floor), by excess."""
     from vigie.operations.crisis import thresholds
 
-    limits = thresholds(settings())
+    limits = thresholds(vigie().settings)
     ranked = sorted((s for s in situation.sectors if s.excess is not None and s.z is not None),
                     key=lambda s: (-(s.excess or 0), s.code))
     over = [s for s in ranked if limits.significant(s.excess, s.z)]
@@ -166,7 +166,7 @@ def todays_events(situation: Situation) -> list[Event]:
     from vigie.slots import local_day, local_day_bounds
 
     start, end = local_day_bounds(local_day(situation.at))
-    return load_events(store(), start, end)
+    return load_events(vigie().store, start, end)
 
 
 LEVEL_CLASSES = {"vert": "success", "jaune": "warning", "orange": "warning", "rouge": "danger", "noir": "dark"}
@@ -178,19 +178,19 @@ def risks_panel(situation: Situation) -> html.Section:
     from vigie.slots import local_day
 
     day = local_day(situation.at)
-    levels = massif_levels_on(store(), day)
-    under = population_under_massif_level(store(), situation, day, k=settings().privacy_k)
+    levels = massif_levels_on(vigie().store, day)
+    under = population_under_massif_level(vigie().store, situation, day, k=vigie().settings.privacy_k)
     body: list[Any] = [kpi(t("situation.under_red_massifs"), num(under["present"]) if under["sectors"] else "0",
                            t("situation.under_red_sub", sectors=under["sectors"], withheld=under["withheld"]),
                            "kpi-up" if under["sectors"] else "", kpi_id="situation-kpi-massifs")]
     if levels:
-        names = {m.massif_id: m.name for m in list_massifs(store())}
+        names = {m.massif_id: m.name for m in list_massifs(vigie().store)}
         body.append(html.Ul([html.Li([dbc.Badge(t(f"situation.level_{lvl}"), color=LEVEL_CLASSES.get(lvl, "secondary"),
                                                 className="me-2"), names.get(m, m)])
                              for m, lvl in sorted(levels.items())], className="list-unstyled mb-1 mt-2"))
     else:
         body.append(html.P(t("situation.no_massif_levels"), className="mt-2 mb-1"))
-    floods = [f for f in flood_sections_on(store(), day) if f["level"] != "vert"]
+    floods = [f for f in flood_sections_on(vigie().store, day) if f["level"] != "vert"]
     if floods:
         body.append(html.Ul([html.Li([dbc.Badge(t(f"situation.level_{f['level']}"),
                                                 color=LEVEL_CLASSES.get(f["level"], "secondary"), className="me-2"),
@@ -205,7 +205,7 @@ def card_for(situation: Situation, code: str | None) -> Any:
     s = situation.by_code().get(code)
     if s is None:
         return dbc.Alert(t("situation.unknown_sector"), color="warning")
-    sector = catalogue().get(code)
+    sector = vigie().catalogue.get(code)
     rows = [
         (t("situation.card_code"), s.code),
         (t("situation.card_authority"), s.authority),
@@ -235,7 +235,7 @@ def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:
 def clicked_code(click: dict[str, Any] | None) -> str | None:
     """The sector code of a map click, validated against the catalogue."""
     code = ((click or {}).get("properties") or {}).get("code")
-    return code if isinstance(code, str) and code in catalogue() else None
+    return code if isinstance(code, str) and code in vigie().catalogue else None
 
 
 def register(app: Dash) -> None:

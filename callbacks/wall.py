@@ -6,14 +6,13 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html
 
 from callbacks import clientside, map_styler, secure_callback
-from callbacks._context import settings, store, view_time
 from callbacks.crisis import ranking, ranking_table
 from callbacks.sector import _nan_to_none, separators
 from callbacks.situation import current_situation, events_panel, headline, map_hideout, map_legend, todays_events
 from components import ids
 from components.charts import presence_figure, wall_times
-from components.text import num, t
-from pages.wall import VIEWS
+from server.context import view, vigie
+from server.text import num, t
 from vigie.analysis.situation import sector_series, top_movers
 
 SERIES_COUNT = 3
@@ -21,13 +20,13 @@ SERIES_COUNT = 3
 
 def series_graphs(codes: list[tuple[str, str, int]]) -> list[Any]:
     """24-hour presence curves of the sectors most above usual."""
-    s = settings()
-    now, overlay = view_time()
+    s = vigie().settings
+    shown = view()
     step = s.slot_minutes * 60
-    end = int(now // step * step) + step
+    end = int(shown.now // step * step) + step
     graphs = []
     for code, name, residents in codes[:SERIES_COUNT]:
-        frame = sector_series(store(), code, end - 86400, end, s, overlay=overlay)
+        frame = sector_series(vigie().store, code, end - 86400, end, s, overlay=shown.overlay)
         labels = {"title": name, "band": t("sector.band"), "usual": t("sector.usual"), "present": t("sector.present"),
                   "residents": t("sector.residents", residents=num(residents)), "suppressed": t("sector.withheld")}
         figure = presence_figure(wall_times(frame["slot"].tolist()), _nan_to_none(frame["present"]),
@@ -51,7 +50,7 @@ def register(app: Dash) -> None:
     map_styler(app, ids.WALL_MAP_GEOJSON)
     clientside(
         app, "display",
-        f"function(n) {{ return 'wall-views wall-active-' + (n % {len(VIEWS)}); }}",
+        f"function(n) {{ return 'wall-views wall-active-' + (n % {len(ids.WALL_VIEW_NAMES)}); }}",
         Output(ids.WALL_VIEWS, "className"), Input(ids.WALL_ROTATE, "n_intervals"),
     )
 

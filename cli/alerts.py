@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import threading
-from contextlib import contextmanager
-from typing import Iterator
 
 import click
 
@@ -16,15 +14,6 @@ from vigie.i18n import format_time
 
 BY = click.option("--by", "username", default="cli", show_default=True, help="Name recorded as who did it.")
 EXERCISE = click.option("--exercise", "exercise_id", type=int, default=None, help="An exercise's alerts instead of live ones.")
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """Turn the core's refusals into a one-line error."""
-    try:
-        yield
-    except AlertError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _line(alert: Alert, lang: str) -> str:
@@ -66,8 +55,7 @@ def list_command(ctx: click.Context, state: str, sector: str | None, as_json: bo
 @click.pass_context
 def ack_command(ctx: click.Context, alert_id: int, comment: str, username: str) -> None:
     """Acknowledge an alert (prise en compte)."""
-    with _refusals():
-        alert = acknowledge(open_store(ctx), alert_id, username, comment)
+    alert = acknowledge(open_store(ctx), alert_id, username, comment)
     click.echo(_line(alert, settings_from_ctx(ctx).language))
 
 
@@ -78,8 +66,7 @@ def ack_command(ctx: click.Context, alert_id: int, comment: str, username: str) 
 @click.pass_context
 def close_command(ctx: click.Context, alert_id: int, reason: str, username: str) -> None:
     """Close an alert by hand, with a reason."""
-    with _refusals():
-        alert = close(open_store(ctx), alert_id, username, reason)
+    alert = close(open_store(ctx), alert_id, username, reason)
     click.echo(_line(alert, settings_from_ctx(ctx).language))
 
 
@@ -110,20 +97,19 @@ def rule_command(ctx: click.Context, rule_id: str, kind: str | None, severity: s
                  username: str) -> None:
     """Create a rule, or change the options given of an existing one."""
     store = open_store(ctx)
-    with _refusals():
-        try:
-            old: Rule | None = get_rule(store, rule_id)
-        except AlertError:
-            old = None
-        if old is None and kind is None:
-            raise click.ClickException(f"{rule_id!r} is a new rule: give its --kind ({', '.join(KINDS)})")
-        base = old or Rule(rule_id, str(kind), "warning", None, None, None, (), True)
-        values = {**base.__dict__, **{k: v for k, v in dict(kind=kind, severity=severity, zone_id=zone_id,
-                                                             authority=authority, groupement=groupement,
-                                                             enabled=enabled).items() if v is not None}}
-        if params:
-            values["params"] = _params(params)
-        rule = save_rule(store, Rule(**values), username)
+    try:
+        old: Rule | None = get_rule(store, rule_id)
+    except AlertError:
+        old = None
+    if old is None and kind is None:
+        raise click.ClickException(f"{rule_id!r} is a new rule: give its --kind ({', '.join(KINDS)})")
+    base = old or Rule(rule_id, str(kind), "warning", None, None, None, (), True)
+    values = {**base.__dict__, **{k: v for k, v in dict(kind=kind, severity=severity, zone_id=zone_id,
+                                                         authority=authority, groupement=groupement,
+                                                         enabled=enabled).items() if v is not None}}
+    if params:
+        values["params"] = _params(params)
+    rule = save_rule(store, Rule(**values), username)
     click.echo(json.dumps(rule.as_dict(), ensure_ascii=False))
 
 

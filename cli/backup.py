@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from vigie.identity import audit
-from vigie.runtime.backup import BackupError, backup, default_backup_dir, list_backups, restore, retention, retention_cutoff
 from cli import open_store, settings_from_ctx
+from vigie.identity import audit
+from vigie.runtime.backup import backup, default_backup_dir, list_backups, restore, retention, retention_cutoff
 from vigie.slots import iso_z
-from vigie.store import Store, StoreError
+from vigie.store import Store
 
 log = logging.getLogger("vigie.runtime.backup")
 DIR_OPTION = click.Path(file_okay=False, path_type=Path)
@@ -22,10 +22,7 @@ def _existing_store(ctx: click.Context) -> Store:
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run `python -m vigie init` first (or check VIGIE_DATA_DIR)")
     store = Store(path)
-    try:
-        store.check_integrity()
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    store.check_integrity()
     return store
 
 
@@ -43,10 +40,7 @@ def backup_group(ctx: click.Context, dest: Path | None, keep: int | None) -> Non
         return
     settings = settings_from_ctx(ctx)
     store = _existing_store(ctx)
-    try:
-        path = backup(store, _backup_dir(ctx, dest), keep=keep or settings.backup_keep)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    path = backup(store, _backup_dir(ctx, dest), keep=keep or settings.backup_keep)
     audit.record(store, "backup", username="cli", file=path.name)
     log.info("backup written", extra={"file": str(path), "bytes": path.stat().st_size})
     click.echo(f"backup written: {path} ({path.stat().st_size / 1_000_000:.1f} MB)")
@@ -73,10 +67,7 @@ def backup_list(ctx: click.Context, folder: Path | None) -> None:
 def backup_restore(ctx: click.Context, file: Path | None, folder: Path | None) -> None:
     """Restore FILE, or the newest backup that passes its integrity check (stop Vigie first)."""
     db_path = settings_from_ctx(ctx).db_path
-    try:
-        result = restore(db_path, file, backup_dir=_backup_dir(ctx, folder))
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = restore(db_path, file, backup_dir=_backup_dir(ctx, folder))
     for path, reason in result.skipped:
         click.echo(f"skipped damaged backup {path} ({reason})", err=True)
     audit.record(Store(db_path), "backup.restore", username="cli", file=result.restored_from.name)
@@ -99,10 +90,7 @@ def retention_command(ctx: click.Context, days: int | None) -> None:
         return
     store = open_store(ctx)
     cutoff = retention_cutoff(days)
-    try:
-        deleted = retention(store, days)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    deleted = retention(store, days)
     audit.record(store, "retention", username="cli", days=days, deleted=deleted)
     log.info("retention done", extra={"days": days, "deleted": deleted, "before": iso_z(cutoff)})
     click.echo(f"deleted {deleted} rows older than {days} days (before {iso_z(cutoff)})")

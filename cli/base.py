@@ -4,12 +4,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from cli import initialised_store, settings_from_ctx
 from vigie.config import settings_markdown
 from vigie.sectors import codes as sector_codes
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @click.command()
@@ -41,7 +45,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     sender = None if no_alerts else subprocess.Popen([sys.executable, "-m", "vigie", "alerts", "send"],
                                                      env=os.environ.copy())
 
-    class _App(BaseApplication):  # type: ignore[misc]
+    class _App(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
@@ -50,7 +54,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
             self.cfg.set("timeout", 60)
             self.cfg.set("keepalive", 5)  # wall screens poll every few seconds: keep their connection
 
-        def load(self):  # type: ignore[no-untyped-def]
+        def load(self) -> Flask:
             from app import create_app
 
             return create_app().server

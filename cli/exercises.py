@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import click
 
+from cli import language, open_store, settings_from_ctx
+from vigie.errors import error_message
 from vigie.training import exercises, scenarios
-from cli import open_store, settings_from_ctx
-from vigie.training.clock import ExerciseError, clock_for
+from vigie.training.clock import clock_for
 from vigie.training.exercises import Exercise
 from vigie.i18n import format_time
 from vigie.slots import parse_instant
@@ -35,7 +35,7 @@ def _offset(text: str | None, option: str) -> int:
     try:
         return scenarios.parse_offset(text)
     except ValueError as exc:
-        raise click.ClickException(f"{option}: {exc}") from exc
+        raise click.ClickException(f"{option}: {error_message(exc, language())}") from exc
 
 
 def _line(store: Store, exercise: Exercise) -> str:
@@ -43,15 +43,6 @@ def _line(store: Store, exercise: Exercise) -> str:
     view = clock_for(store, exercise.id).now()
     return (f"{exercise.id}\t{exercise.state}\t×{exercise.speed}\t{format_time(view, with_date=True)}\t"
             f"{exercise.name}\tjoin code {exercise.join_code}")
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """Turn the core's refusals into a one-line error."""
-    try:
-        yield
-    except ExerciseError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("exercise")
@@ -73,14 +64,13 @@ def create(ctx: click.Context, name: str, start: str | None, speed: int | None, 
     start_at = None if start is None else _instant(start, "--start")
     if scenario is None and (start_at is None or speed is None):
         raise click.ClickException("give --start and --speed (or a --scenario that suggests them)")
-    with _refusals():
-        if scenario is None:
-            made = exercises.create_exercise(store, name, start_at or 0, speed or 0, username, slot_minutes=slot)
-        else:
-            folder = scenarios.default_scenarios_folder(settings_from_ctx(ctx).reference_dir)
-            chosen = scenarios.find_scenario(scenario, folder, known_sectors=sector_table.known(store))
-            made = scenarios.create_from_scenario(store, chosen, username, name=name, start_at=start_at,
-                                                  speed=speed, slot_minutes=slot)
+    if scenario is None:
+        made = exercises.create_exercise(store, name, start_at or 0, speed or 0, username, slot_minutes=slot)
+    else:
+        folder = scenarios.default_scenarios_folder(settings_from_ctx(ctx).reference_dir)
+        chosen = scenarios.find_scenario(scenario, folder, known_sectors=sector_table.known(store))
+        made = scenarios.create_from_scenario(store, chosen, username, name=name, start_at=start_at,
+                                              speed=speed, slot_minutes=slot)
     click.echo(f"exercise {made.id} created: {made.name}, start {format_time(made.start_at, with_date=True)}, "
                f"×{made.speed}, join code {made.join_code}")
 
@@ -103,11 +93,10 @@ def _control(name: str, action: Callable[..., Exercise], help_text: str) -> clic
     @click.pass_context
     def command(ctx: click.Context, exercise_id: int, username: str) -> None:
         store = open_store(ctx)
-        with _refusals():
-            if action is exercises.end_exercise:
-                done = exercises.end_exercise(store, exercise_id, username, settings=settings_from_ctx(ctx))
-            else:
-                done = action(store, exercise_id, username)
+        if action is exercises.end_exercise:
+            done = exercises.end_exercise(store, exercise_id, username, settings=settings_from_ctx(ctx))
+        else:
+            done = action(store, exercise_id, username)
         click.echo(_line(store, done))
     return command
 
@@ -126,8 +115,7 @@ exercise.add_command(_control("end", exercises.end_exercise, "End the exercise a
 def speed(ctx: click.Context, exercise_id: int, speed: int, username: str) -> None:
     """Change the clock speed (1 to 3600)."""
     store = open_store(ctx)
-    with _refusals():
-        done = exercises.set_speed(store, exercise_id, speed, username)
+    done = exercises.set_speed(store, exercise_id, speed, username)
     click.echo(_line(store, done))
 
 
@@ -139,8 +127,7 @@ def speed(ctx: click.Context, exercise_id: int, speed: int, username: str) -> No
 def jump(ctx: click.Context, exercise_id: int, instant: str, username: str) -> None:
     """Move the clock to INSTANT (ISO, within the exercise's history)."""
     store, target = open_store(ctx), _instant(instant, "INSTANT")
-    with _refusals():
-        done = exercises.jump(store, exercise_id, target, username)
+    done = exercises.jump(store, exercise_id, target, username)
     click.echo(_line(store, done))
 
 
@@ -162,10 +149,9 @@ def inject(ctx: click.Context, exercise_id: int, sectors: tuple[str, ...], start
     store = open_store(ctx)
     lo, hi = _instant(start, "--from"), _instant(end, "--to")
     up, down = _offset(ramp_up, "--ramp-up"), _offset(ramp_down, "--ramp-down")
-    with _refusals():
-        detail = exercises.add_injection(store, exercise_id, list(sectors), lo, hi, delta=delta, multiplier=multiplier,
-                                         note=note, username=username, ramp_up=up, ramp_down=down,
-                                         k=settings_from_ctx(ctx).privacy_k)
+    detail = exercises.add_injection(store, exercise_id, list(sectors), lo, hi, delta=delta, multiplier=multiplier,
+                                     note=note, username=username, ramp_up=up, ramp_down=down,
+                                     k=settings_from_ctx(ctx).privacy_k)
     click.echo(f"injected into {' '.join(detail['sectors'])}: {detail['rows']} slot rows, peak {detail['peak']:+d}")
 
 
@@ -176,13 +162,15 @@ def inject(ctx: click.Context, exercise_id: int, sectors: tuple[str, ...], start
 def timeline(ctx: click.Context, exercise_id: int, as_json: bool) -> None:
     """Print the after-action timeline (control, injections, crisis ranking changes, plans)."""
     store = open_store(ctx)
-    with _refusals():
-        entries = exercises.after_action_timeline(store, exercise_id, settings_from_ctx(ctx))
+    entries = exercises.after_action_timeline(store, exercise_id, settings_from_ctx(ctx))
     if as_json:
-        click.echo(json.dumps(entries, ensure_ascii=False, indent=1))
+        lang = language()
+        click.echo(json.dumps([{**e, "text": exercises.timeline_text(e, lang)} for e in entries], ensure_ascii=False,
+                              indent=1))
         return
     for entry in entries:
-        click.echo(f"{format_time(entry['view_time'], with_date=True)}\t{entry['kind']}\t{entry['text']}")
+        click.echo(f"{format_time(entry['view_time'], with_date=True)}\t{entry['kind']}\t"
+                   f"{exercises.timeline_text(entry, language())}")
 
 
 @click.group("scenario")
@@ -213,8 +201,7 @@ def scenario_check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Check scenario files against the format and the sector catalogue."""
     known = sector_table.known(open_store(ctx))
     for path in files:
-        with _refusals():
-            item = scenarios.load_scenario(path, known)
+        item = scenarios.load_scenario(path, known)
         click.echo(f"{path.name}: ok ({len(item.injections)} injections, {scenarios.format_offset(item.duration)})")
 
 

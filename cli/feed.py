@@ -11,19 +11,17 @@ from types import FrameType
 
 import click
 
-from vigie.identity import audit
 from cli import open_store, settings_from_ctx
-from vigie.calendar.events import InvalidEvents
+from vigie.identity import audit
 from vigie.feed import health
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
 from vigie.feed.ingest import ingest_file
+from vigie.feed.simulator import Simulator, local_days
 from vigie.runtime.batches import refresh_reference
-from vigie.feed.simulator import Simulator, SimulatorError, local_days
-from vigie.runtime.feed import FeedError, run_feed
-from vigie.sectors import InvalidCatalogue
+from vigie.runtime.feed import run_feed
 from vigie.slots import parse_instant
 from vigie.store import StoreError
-from vigie.identity.tokens import SCOPES, TokenError, create_token, list_tokens, revoke_token
+from vigie.identity.tokens import SCOPES, create_token, list_tokens, revoke_token
 
 
 @click.command()
@@ -41,7 +39,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], source: str, lang: str) 
             result = ingest_file(store, path, source, settings)
             refresh_reference(store, result, settings)
         except BatchTooLarge as exc:
-            click.echo(f"{path}: {exc.message_fr if lang == 'fr' else exc.message_en}", err=True)
+            click.echo(f"{path}: {exc.message(lang)}", err=True)
             failed += 1
             continue
         except StoreError as exc:
@@ -77,11 +75,8 @@ def simulate(ctx: click.Context, start: str, end: str, out: Path, uv_out: Path |
     if seed is not None:
         settings = replace(settings, simulator_seed=seed)
     lo, hi = _instant(start, "--from"), _instant(end, "--to")
-    try:
-        sim = Simulator.from_settings(settings)
-        table = sim.generate(lo, hi)
-    except (SimulatorError, InvalidCatalogue, InvalidEvents) as exc:
-        raise click.ClickException(str(exc)) from exc
+    sim = Simulator.from_settings(settings)
+    table = sim.generate(lo, hi)
     out.write_text(observations_csv(table), encoding="utf-8")
     click.echo(f"{out}: {len(table)} observation rows")
     if uv_out is not None:
@@ -109,10 +104,7 @@ def feed_run(ctx: click.Context) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"feed {settings.feed} running (stop with Ctrl-C or SIGTERM)")
-    try:
-        run_feed(settings, stop, store=store)
-    except (FeedError, SimulatorError, InvalidCatalogue, InvalidEvents) as exc:
-        raise click.ClickException(str(exc)) from exc
+    run_feed(settings, stop, store=store)
     click.echo("feed stopped")
 
 
@@ -147,10 +139,7 @@ def tokens() -> None:
 def tokens_create(ctx: click.Context, name: str, scope: str) -> None:
     """Create a token; it is printed alone on the last line (shown once)."""
     store = open_store(ctx)
-    try:
-        token = create_token(store, name, scope)
-    except TokenError as exc:
-        raise click.ClickException(str(exc)) from exc
+    token = create_token(store, name, scope)
     audit.record(store, "token.create", username="cli", target=name, scope=scope)
     click.echo(f"token {name} created with scope {scope}; copy it now, it is not shown again:")
     click.echo(token)
@@ -162,7 +151,7 @@ def tokens_list(ctx: click.Context) -> None:
     """List tokens (names and scopes, never the secrets)."""
     for row in list_tokens(open_store(ctx)):
         state = "revoked" if row["revoked_at"] else "live"
-        created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(row["created_at"])))  # type: ignore[call-overload]
+        created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(int(row["created_at"])))
         click.echo(f"{row['name']}\t{row['scope']}\t{state}\tcreated {created}Z")
 
 
@@ -172,10 +161,7 @@ def tokens_list(ctx: click.Context) -> None:
 def tokens_revoke(ctx: click.Context, name: str) -> None:
     """Revoke a token at once."""
     store = open_store(ctx)
-    try:
-        revoke_token(store, name)
-    except TokenError as exc:
-        raise click.ClickException(str(exc)) from exc
+    revoke_token(store, name)
     audit.record(store, "token.revoke", username="cli", target=name)
     click.echo(f"token {name} revoked")
 

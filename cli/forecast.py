@@ -7,8 +7,8 @@ import click
 
 from vigie import privacy
 from cli import open_store, settings_from_ctx
-from vigie.forecast import ForecastError, forecast_at, save_model
-from vigie.forecast.backtest import BacktestError, BacktestReport, run_backtest
+from vigie.forecast import forecast_at, save_model
+from vigie.forecast.backtest import BacktestReport, run_backtest
 from vigie.forecast.fit import fit_model
 from vigie.slots import iso_z, parse_instant, to_local
 
@@ -36,11 +36,8 @@ def forecast_group() -> None:
 def backtest(ctx: click.Context, start: str, end: str, seed: int, as_json: bool) -> None:
     """Score the forecast on rolling origins against the usual value, last week and the last value."""
     settings = settings_from_ctx(ctx)
-    try:
-        report = run_backtest(open_store(ctx), _instant(start, "--from"), _instant(end, "--to"),
-                              k=settings.privacy_k, slot_minutes=settings.slot_minutes, seed=seed)
-    except BacktestError as exc:
-        raise click.ClickException(str(exc)) from exc
+    report = run_backtest(open_store(ctx), _instant(start, "--from"), _instant(end, "--to"),
+                          k=settings.privacy_k, slot_minutes=settings.slot_minutes, seed=seed)
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else render_report(report))
 
 
@@ -82,11 +79,8 @@ def show(ctx: click.Context, sector: str, at: str | None) -> None:
     """Print one sector's forecast: time, expected, 80 % interval, usual."""
     settings, store = settings_from_ctx(ctx), open_store(ctx)
     moment = int(store.scalar("SELECT max(slot) FROM observations") or 0) if at is None else _instant(at, "--at")
-    try:
-        result = forecast_at(store, moment, k=settings.privacy_k, slot_minutes=settings.slot_minutes,
-                             sectors=[sector])
-    except ForecastError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = forecast_at(store, moment, k=settings.privacy_k, slot_minutes=settings.slot_minutes,
+                         sectors=[sector])
     row = result.get(sector)
     if row is None:
         raise click.ClickException("no observation at or before this instant")

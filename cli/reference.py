@@ -49,10 +49,7 @@ def rebuild(ctx: click.Context, start: str | None, end: str | None) -> None:
 def flag(ctx: click.Context, day: str, reason: str, sectors: tuple[str, ...]) -> None:
     """Leave a local day (YYYY-MM-DD) out of the usual values and recompute those it fed."""
     store = open_store(ctx)
-    try:
-        count = reference.flag_day(store, day, reason, sectors or None)
-    except reference.InvalidExclusion as exc:
-        raise click.ClickException(str(exc)) from exc
+    count = reference.flag_day(store, day, reason, sectors or None)
     audit.record(store, "reference.flag", username="cli", day=day, reason=reason, sectors=count)
     click.echo(f"{day} left out of the usual values of {count} sectors")
 
@@ -64,10 +61,7 @@ def flag(ctx: click.Context, day: str, reason: str, sectors: tuple[str, ...]) ->
 def unflag(ctx: click.Context, day: str, sectors: tuple[str, ...]) -> None:
     """Put a flagged day back into the usual values."""
     store = open_store(ctx)
-    try:
-        count = reference.unflag_day(store, day, sectors or None)
-    except reference.InvalidExclusion as exc:
-        raise click.ClickException(str(exc)) from exc
+    count = reference.unflag_day(store, day, sectors or None)
     audit.record(store, "reference.unflag", username="cli", day=day, sectors=count)
     click.echo(f"{count} flags removed for {day}")
 
@@ -78,10 +72,7 @@ def unflag(ctx: click.Context, day: str, sectors: tuple[str, ...]) -> None:
 @click.pass_context
 def flags(ctx: click.Context, start: str | None, end: str | None) -> None:
     """List the sector-days left out of the usual values."""
-    try:
-        rows = reference.list_flags(open_store(ctx), start, end)
-    except reference.InvalidExclusion as exc:
-        raise click.ClickException(str(exc)) from exc
+    rows = reference.list_flags(open_store(ctx), start, end)
     for row in rows:
         click.echo(f"{row['day']}\t{row['sector_code']}\t{row['reason']}")
 

@@ -26,7 +26,7 @@ def import_(ctx: click.Context, file: Path) -> None:
     except stations.InvalidStations as exc:
         audit.record(store, "stations.import", username="cli", outcome="rejected", file=file.name,
                      problems=len(exc.problems))
-        raise click.ClickException(str(exc)) from exc
+        raise
     audit.record(store, "stations.import", username="cli", file=file.name, stations=count)
     click.echo(f"{count} stations imported from {file.name}; the demonstration list is no longer used")
 

@@ -33,10 +33,7 @@ def add(ctx: click.Context, username: str, role: str, password_stdin: bool) -> N
     """Create an account (a random password is printed once unless --password-stdin)."""
     store = open_store(ctx)
     password, generated = _read_password(password_stdin)
-    try:
-        accounts.add_user(store, username, role, password)
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    accounts.add_user(store, username, role, password)
     audit.record(store, "user.add", username="cli", target=username, role=role)
     click.echo(f"user {username} created with role {role}")
     if generated:
@@ -53,10 +50,7 @@ def list_(ctx: click.Context) -> None:
 
 def _set_active(ctx: click.Context, username: str, active: bool) -> None:
     store = open_store(ctx)
-    try:
-        accounts.set_active(store, username, active)
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    accounts.set_active(store, username, active)
     audit.record(store, "user.enable" if active else "user.disable", username="cli", target=username)
     click.echo(f"user {username} {'enabled' if active else 'disabled'}")
 
@@ -85,10 +79,7 @@ def passwd(ctx: click.Context, username: str, password_stdin: bool) -> None:
     """Set a new password (ends every session of the user)."""
     store = open_store(ctx)
     password, generated = _read_password(password_stdin)
-    try:
-        accounts.set_password(store, username, password)
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    accounts.set_password(store, username, password)
     audit.record(store, "user.passwd", username="cli", target=username)
     click.echo(f"password of {username} changed")
     if generated:

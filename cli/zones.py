@@ -7,7 +7,7 @@ import click
 
 from cli import open_store, settings_from_ctx
 from vigie.analysis import exports, zones
-from vigie.calendar.events import InvalidEvents, load_events
+from vigie.calendar.events import load_events
 from vigie.feed.providers import zone_provider
 from vigie.identity import audit
 from vigie.operations import imports as calendar_import, overlays
@@ -61,10 +61,7 @@ def zones_list(ctx: click.Context) -> None:
 def zones_save(ctx: click.Context, name: str, codes: tuple[str, ...], private: bool, replace: bool) -> None:
     """Save a zone NAME made of sector CODES (INSEE codes)."""
     store = open_store(ctx)
-    try:
-        zone = zones.save_zone(store, name, codes, CLI_USER, shared=not private, replace=replace, override_owner=True)
-    except zones.ZoneError as exc:
-        raise click.ClickException(str(exc)) from exc
+    zone = zones.save_zone(store, name, codes, CLI_USER, shared=not private, replace=replace, override_owner=True)
     audit.record(store, "zone.save", username=CLI_USER, zone=zone.name, sectors=" ".join(zone.sectors))
     click.echo(f"zone « {zone.name} » enregistrée : {len(zone.sectors)} secteur(s)")
 
@@ -142,11 +139,8 @@ def query(ctx: click.Context, zone_name: str | None, sectors: str | None, start:
         raise click.UsageError("give either --zone NAME or --sectors CODES")
     store, settings = open_store(ctx), settings_from_ctx(ctx)
     begin, finish = _instant(start, "--from"), _instant(end, "--to")
-    try:
-        codes = zones.get_zone(store, zone_name, CLI_USER, admin=True).sectors if zone_name else sectors.replace(",", " ").split()  # type: ignore[union-attr]
-        result = zones.query_zone(store, codes, begin, finish, settings, zone_provider(settings))  # type: ignore[arg-type]
-    except zones.ZoneError as exc:
-        raise click.ClickException(str(exc)) from exc
+    codes = zones.get_zone(store, zone_name, CLI_USER, admin=True).sectors if zone_name else sectors.replace(",", " ").split()  # type: ignore[union-attr]
+    result = zones.query_zone(store, codes, begin, finish, settings, zone_provider(settings))  # type: ignore[arg-type]
     zones.audit_zone_query(store, result, CLI_USER, zone_name=zone_name)
     _echo_result(result)
     if csv_path is not None:
@@ -157,13 +151,13 @@ def query(ctx: click.Context, zone_name: str | None, sectors: str | None, start:
 
 # -- overlays ------------------------------------------------------------------------------------
 def _import_overlay(store: Store, path: Path, kind: str) -> overlays.ImportReport:
-    """Run one overlay import, turning a refusal into a ClickException."""
+    """Run one overlay import, auditing a refusal."""
     importer = overlays.import_massif_levels if kind == "massifs" else overlays.import_flood_vigilance
     try:
         report = importer(store, path.read_bytes(), path.name)
-    except overlays.ImportRefused as exc:
+    except overlays.ImportRefused:
         audit.record(store, f"overlays.import-{kind}", username=CLI_USER, outcome="refused", file=path.name)
-        raise click.ClickException(exc.message("fr")) from exc
+        raise
     audit.record(store, f"overlays.import-{kind}", username=CLI_USER, file=path.name, rows=report.rows)
     return report
 
@@ -216,11 +210,9 @@ def events_import(ctx: click.Context, file: Path) -> None:
     store = open_store(ctx)
     try:
         report = calendar_import.import_events_file(store, file.name, file.read_bytes(), CLI_USER)
-    except overlays.ImportRefused as exc:
+    except overlays.ImportRefused:
         audit.record(store, "events.import", username=CLI_USER, outcome="refused", file=file.name)
-        raise click.ClickException(exc.message("fr")) from exc
-    except InvalidEvents as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise
     audit.record(store, "events.import", username=CLI_USER, file=file.name, events=len(report.events))
     click.echo(f"{len(report.events)} événement(s) importé(s), {report.flagged} jour(s)-secteur(s) exclus des "
                "valeurs habituelles")

@@ -6,6 +6,8 @@ from typing import Any, Sequence
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.props import dash_props
+
 
 def kpi(label: str, value: str, sub: str = "", tone: str = "", kpi_id: str | None = None) -> html.Div:
     """One headline figure: label, big value, one line of context."""
@@ -14,7 +16,7 @@ def kpi(label: str, value: str, sub: str = "", tone: str = "", kpi_id: str | Non
         html.Div(label, className="kpi-label"),
         html.Div(value, className=f"kpi-value {tone}".strip()),
         html.Div(sub, className="kpi-sub"),
-    ], className="kpi", **extra)
+    ], className="kpi", **dash_props(extra))
 
 
 def kpi_row(cards: Sequence[html.Div]) -> dbc.Row:
@@ -33,7 +35,7 @@ def sector_card(title: str, rows: Sequence[tuple[str, str]], link_label: str | N
     body: list[Any] = [html.H3(title, className="h5"), definition_list(rows)]
     if link_label and href:
         body.append(dcc.Link(link_label, href=href, className="btn btn-outline-info btn-sm mt-2"))
-    return html.Div(body, className="panel sector-card", role="region", **{"aria-label": title})
+    return html.Div(body, className="panel sector-card", role="region", **dash_props({"aria-label": title}))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str | None = None,
@@ -52,4 +54,4 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str | 
 
 def panel(title: str, *children: Any, panel_id: str | None = None) -> html.Section:
     extra = {"id": panel_id} if panel_id else {}
-    return html.Section([html.H2(title), *children], className="panel", **extra)
+    return html.Section([html.H2(title), *children], className="panel", **dash_props(extra))

@@ -6,6 +6,8 @@ from typing import Any
 import dash_leaflet as dl
 from dash import html
 
+from components.props import dash_props
+
 # Bouches-du-Rhône: the first view; assets/vigie-map.js then fits the polygons of any département.
 DEFAULT_CENTER = [43.52, 5.08]
 DEFAULT_ZOOM = 9
@@ -53,4 +55,4 @@ def legend(title: str, colors: list[str], labels: list[str], no_data_label: str,
     if outline_label:
         rows.append(html.Li([html.Span(className="legend-swatch legend-outline"), html.Span(outline_label)]))
     return html.Div([html.Div(title, className="legend-title"), html.Ul(rows, className="legend-list")],
-                    className="vigie-legend", role="figure", **{"aria-label": title})
+                    className="vigie-legend", role="figure", **dash_props({"aria-label": title}))

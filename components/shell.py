@@ -8,14 +8,16 @@ from dash import dcc, html
 
 from components import ids
 from components.alerts import alert_bar
-from components.text import lang, t
+from components.props import dash_props
+from vigie.i18n import translate
 
 
-def nav_links(pages: list[dict[str, Any]], role_ok: Any) -> list[Any]:
+def nav_links(pages: list[dict[str, Any]], role_ok: Any, lang: str) -> list[Any]:
     """One link per registered page that declares a nav order and that the role may open."""
     visible = [p for p in pages if p.get("nav") is not None and role_ok(p.get("role", "display"))]
     return [
-        dbc.NavItem(dbc.NavLink(t(p["title_key"]), href=p["path"], active="exact", className="shell-navlink"))
+        dbc.NavItem(dbc.NavLink(translate(p["title_key"], lang), href=p["path"], active="exact",
+                                className="shell-navlink"))
         for p in sorted(visible, key=lambda p: p["nav"])
     ]
 
@@ -28,28 +30,31 @@ def post_button(action: str, label: str, csrf: str, class_name: str, extra: list
                      action=action, method="POST", className="shell-form m-0")
 
 
-def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, csrf: str = "") -> dbc.Navbar:
+def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, lang: str,
+           csrf: str = "") -> dbc.Navbar:
     brand = html.A([html.Img(src="/assets/logo.svg", height="34", alt=""), html.Span("Vigie", className="ms-2")],
                    href="/", className="navbar-brand d-flex align-items-center")
-    other = "en" if lang() == "fr" else "fr"
+    other = "en" if lang == "fr" else "fr"
+    language = translate("shell.language", lang)
     user = html.Div([
         html.Span(id=ids.FRESHNESS, className="shell-freshness badge", role="status",
-                  **{"data-lost": t("shell.lost_since")}),
-        html.Span(id=ids.CLOCK, className="shell-clock", **{"aria-label": t("shell.clock")}),
+                  **dash_props({"data-lost": translate("shell.lost_since", lang)})),
+        html.Span(id=ids.CLOCK, className="shell-clock", **dash_props({"aria-label": translate("shell.clock", lang)})),
         post_button(f"/langue/{other}", other.upper(), csrf, "btn btn-outline-light btn-sm shell-lang",
                     [dcc.Input(id=ids.LANG_NEXT, type="hidden", name="next", value="/")],
-                    id=ids.LANG_LINK, title=t("shell.language"), **{"aria-label": t("shell.language")}),
-        html.Button(t("shell.theme_icon"), id=ids.THEME_TOGGLE, className="btn btn-outline-light btn-sm shell-theme",
-                    title=t("shell.theme_help"), **{"aria-label": t("shell.theme")}),
-        html.Span([html.Span(username, className="fw-bold"), html.Span(t(f"roles.{role}"), className="shell-role")],
-                  className="shell-user"),
-        post_button("/logout", t("shell.logout"), csrf, "btn btn-outline-light btn-sm shell-logout"),
+                    id=ids.LANG_LINK, title=language, **dash_props({"aria-label": language})),
+        html.Button(translate("shell.theme_icon", lang), id=ids.THEME_TOGGLE,
+                    className="btn btn-outline-light btn-sm shell-theme", title=translate("shell.theme_help", lang),
+                    **dash_props({"aria-label": translate("shell.theme", lang)})),
+        html.Span([html.Span(username, className="fw-bold"),
+                   html.Span(translate(f"roles.{role}", lang), className="shell-role")], className="shell-user"),
+        post_button("/logout", translate("shell.logout", lang), csrf, "btn btn-outline-light btn-sm shell-logout"),
     ], className="d-flex align-items-center gap-3 flex-wrap")
     return dbc.Navbar(
         dbc.Container([
             brand,
             dbc.NavbarToggler(id="shell-toggler"),
-            dbc.Collapse(dbc.Nav(nav_links(pages, role_ok), navbar=True, className="me-auto"),
+            dbc.Collapse(dbc.Nav(nav_links(pages, role_ok, lang), navbar=True, className="me-auto"),
                          id="shell-collapse", navbar=True, is_open=False),
             user,
         ], fluid=True),
@@ -57,20 +62,20 @@ def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, 
     )
 
 
-def exercise_banner(state: dict[str, Any] | None) -> html.Div:
+def exercise_banner(state: dict[str, Any] | None, lang: str) -> html.Div:
     """The permanent EXERCICE banner (its clock is advanced in the browser from `state`)."""
     if state is None:
         return html.Div(html.Span(id=ids.SHELL_EXERCISE_TEXT), id=ids.EXERCISE_BANNER, hidden=True)
-    return html.Div([html.Strong(t("shell.exercise_mark"), className="me-2"),
+    return html.Div([html.Strong(translate("shell.exercise_mark", lang), className="me-2"),
                      html.Span(state["name"], className="me-2"),
                      html.Span(id=ids.SHELL_EXERCISE_TEXT)],
                     id=ids.EXERCISE_BANNER, className="shell-exercise", role="alert")
 
 
 def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, content: Any,
-          refresh_ms: int, exercise: dict[str, Any] | None = None, csrf: str = "",
+          refresh_ms: int, lang: str, exercise: dict[str, Any] | None = None, csrf: str = "",
           sound_default: bool = True) -> html.Div:
-    """Navbar + banners + the page container + the shared refresh interval."""
+    """Navbar + banners + the page container + the shared refresh interval, in the user's language."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         dcc.Interval(id=ids.REFRESH, interval=refresh_ms, n_intervals=0),
@@ -78,12 +83,18 @@ def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, c
         dcc.Interval(id=ids.SHELL_EXERCISE_POLL, interval=3000, n_intervals=0, disabled=exercise is None),
         dcc.Store(id=ids.SHELL_EXERCISE, data=exercise),
         dcc.Store(id=ids.SHELL_EXERCISE_LEFT),
-        dcc.Store(id=ids.SHELL_NOTICE_TEXT, data=t("shell.exercise_over")),
+        dcc.Store(id=ids.SHELL_NOTICE_TEXT, data=translate("shell.exercise_over", lang)),
         # One sticky header: the EXERCICE banner never slides over the clock and the badge, and the
         # alert bar stays in sight while the page scrolls.
-        html.Header([exercise_banner(exercise), navbar(pages, username, role, role_ok, csrf),
-                     alert_bar(sound_default)], className="shell-header"),
-        html.Div(t("shell.connection_lost"), id=ids.LOST_BANNER, className="shell-lost", role="alert", hidden=True),
+        html.Header([exercise_banner(exercise, lang), navbar(pages, username, role, role_ok, lang, csrf),
+                     alert_bar(sound_default, lang)], className="shell-header"),
+        html.Div(translate("shell.connection_lost", lang), id=ids.LOST_BANNER, className="shell-lost", role="alert",
+                 hidden=True),
         html.Div(id=ids.SHELL_NOTICE, className="shell-notice", role="status", hidden=True),
         html.Main(content, className="shell-main"),
     ], id="shell-root", className="shell shell-in-exercise" if exercise else "shell")
+
+
+def forbidden(lang: str) -> html.Div:
+    """What a page shows to a role that may not open it."""
+    return html.Div(dbc.Alert(translate("shell.forbidden", lang), color="warning"), className="p-4")

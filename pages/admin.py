@@ -4,11 +4,13 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import html
+from dash.development.base_component import Component
 
 from components import ids
 from components.cards import panel
-from components.layout import guarded
-from components.text import t
+from components.props import dash_props
+from pages._layout import guarded
+from server.text import t
 from vigie.identity.accounts import ROLES
 from vigie.identity.tokens import SCOPES
 
@@ -16,7 +18,7 @@ dash.register_page(__name__, path="/admin", name="admin", title="Vigie — Admin
                    title_key="admin.nav", role="admin")
 
 
-def _field(label: str, control: object, field_id: str) -> html.Div:
+def _field(label: str, control: Component, field_id: str) -> html.Div:
     return html.Div([html.Label(label, htmlFor=field_id, className="form-label"), control], className="mb-2")
 
 
@@ -58,7 +60,7 @@ def _tokens_panel() -> html.Section:
 def _build() -> html.Div:
     return html.Div([
         html.H1(t("admin.title"), className="h3"),
-        html.Div(id=ids.ADM_RESULT, role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.ADM_RESULT, role="status", **dash_props({"aria-live": "polite"})),
         dbc.Row([dbc.Col(_accounts_panel(), lg=7, className="mb-2"), dbc.Col(_tokens_panel(), lg=5, className="mb-2")],
                 className="g-2"),
         panel(t("admin.audit"), html.Div(id=ids.ADM_AUDIT)),

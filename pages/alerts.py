@@ -9,8 +9,10 @@ from components import ids
 from components.forms import date_input, dropdown
 from components.alerts import sound_toggle
 from components.cards import panel
-from components.layout import guarded, refresh_interval, role_ok
-from components.text import t
+from components.props import dash_props
+from pages._layout import guarded, refresh_interval
+from server.screens import role_ok
+from server.text import lang, t
 
 dash.register_page(__name__, path="/alertes", name="alerts", title="Vigie — Alertes", nav=2.5,
                    title_key="alert_screen.nav", role="display")
@@ -25,7 +27,7 @@ def _filters() -> html.Section:
         dbc.Col([html.Label(t("alert_screen.filter_state"), htmlFor=ids.ALR_STATE, className="form-label"),
                  dbc.Select(id=ids.ALR_STATE, options=states, value="active")], md=3),
         dbc.Col([html.Label(t("alert_screen.filter_sector"), htmlFor=ids.ALR_SECTOR, className="form-label"),
-                 dropdown(ids.ALR_SECTOR, placeholder=t("alert_screen.filter_sector_all"),
+                 dropdown(ids.ALR_SECTOR, lang(), placeholder=t("alert_screen.filter_sector_all"),
                           className="vigie-dropdown")], md=3),
         dbc.Col([html.Label(t("alert_screen.from"), htmlFor=ids.ALR_FROM, className="form-label"),
                  date_input(ids.ALR_FROM)], md=2),
@@ -51,7 +53,7 @@ def _actions() -> html.Section:
         html.Div([html.Label(t("alert_screen.reason"), htmlFor=ids.ALR_REASON, className="form-label"),
                   dbc.Input(id=ids.ALR_REASON, maxLength=500, disabled=not closing, className="mb-2"),
                   dbc.Button(t("alert_screen.close"), id=ids.ALR_CLOSE, color="secondary", disabled=not closing)]),
-        html.Div(id=ids.ALR_RESULT, role="status", className="mt-2", **{"aria-live": "polite"}),
+        html.Div(id=ids.ALR_RESULT, role="status", className="mt-2", **dash_props({"aria-live": "polite"})),
     )
 
 
@@ -59,14 +61,16 @@ def _device() -> html.Section:
     return panel(
         t("alert_screen.device"),
         html.P(t("alert_screen.device_help"), className="text-muted mb-2"),
-        html.Div([sound_toggle(ids.ALR_SOUND),
+        html.Div([sound_toggle(ids.ALR_SOUND, lang()),
                   html.Button(t("alert_screen.sound_test"), id=ids.ALR_SOUND_TEST, className="btn btn-outline-light"),
                   html.Button(t("alert_screen.notify"), id=ids.ALR_NOTIFY, className="btn btn-outline-light")],
                  className="d-flex gap-2 flex-wrap mb-2"),
-        html.P(id=ids.ALR_SOUND_STATE, className="mb-1", **{"data-state-on": t("alert_screen.sound_state_on"),
-                                                            "data-state-off": t("alert_screen.sound_state_off")}),
+        html.P(id=ids.ALR_SOUND_STATE, className="mb-1",
+               **dash_props({"data-state-on": t("alert_screen.sound_state_on"),
+                             "data-state-off": t("alert_screen.sound_state_off")})),
         html.P(id=ids.ALR_NOTIFY_STATE, className="mb-0",
-               **{f"data-{s}": t(f"alert_screen.notify_{s}") for s in ("granted", "denied", "default", "unsupported")}),
+               **dash_props({f"data-{s}": t(f"alert_screen.notify_{s}")
+                             for s in ("granted", "denied", "default", "unsupported")})),
     )
 
 

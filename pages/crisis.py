@@ -8,9 +8,10 @@ from dash import dcc, html
 
 from components import ids
 from components.cards import panel
-from components.layout import guarded, refresh_interval, role_ok
 from components.sector_map import sector_map
-from components.text import t
+from pages._layout import guarded, refresh_interval
+from server.screens import role_ok
+from server.text import t
 
 dash.register_page(__name__, path="/crise", name="crisis", title="Vigie — Crise", nav=2,
                    title_key="crisis.nav", role="display")

@@ -4,19 +4,21 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from components import ids
 from components.cards import panel
 from components.forms import dropdown
-from components.layout import guarded
-from components.text import t
+from components.props import dash_props
+from pages._layout import guarded
+from server.text import lang, t
 from vigie.calendar.events import CATEGORIES
 
 dash.register_page(__name__, path="/evenements", name="events", title="Vigie — Événements", nav=4,
                    title_key="events.nav", role="operator")
 
 
-def _field(label: str, control: object, control_id: str, width: int = 6) -> dbc.Col:
+def _field(label: str, control: Component, control_id: str, width: int = 6) -> dbc.Col:
     return dbc.Col(html.Div([html.Label(label, htmlFor=control_id, className="form-label"), control],
                             className="mb-2"), md=width)
 
@@ -31,7 +33,7 @@ def _form() -> html.Section:
         _field(t("events.name"), dbc.Input(id=ids.EVT_NAME, maxLength=200), ids.EVT_NAME),
         _field(t("events.category"), dbc.Select(id=ids.EVT_CATEGORY, value="other", options=[
             {"label": t(f"events.category_{c}"), "value": c} for c in CATEGORIES]), ids.EVT_CATEGORY),
-        _field(t("events.sectors"), dropdown(ids.EVT_SECTORS, multi=True, className="vigie-dropdown"),
+        _field(t("events.sectors"), dropdown(ids.EVT_SECTORS, lang(), multi=True, className="vigie-dropdown"),
                ids.EVT_SECTORS, 12),
         _field(t("events.start"), dbc.Input(id=ids.EVT_START, type="datetime-local"), ids.EVT_START, 4),
         _field(t("events.end"), dbc.Input(id=ids.EVT_END, type="datetime-local"), ids.EVT_END, 4),
@@ -52,7 +54,7 @@ def _imports() -> html.Section:
 def _build() -> html.Div:
     return html.Div([
         html.H1(t("events.title"), className="h3"),
-        html.Div(id=ids.EVT_RESULT, role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.EVT_RESULT, role="status", **dash_props({"aria-live": "polite"})),
         dbc.Row([
             dbc.Col([panel(t("events.calendar"), html.Div(id=ids.EVT_TABLE))], xl=7, className="mb-2"),
             dbc.Col([_form(), html.Div(_imports(), className="mt-2"),

@@ -4,17 +4,20 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from components import ids
 from components.cards import panel
-from components.layout import guarded, refresh_interval, role_ok
-from components.text import t
+from components.props import dash_props
+from pages._layout import guarded, refresh_interval
+from server.screens import role_ok
+from server.text import t
 
 dash.register_page(__name__, path="/exercice", name="exercise", title="Vigie — Exercice", nav=5,
                    title_key="exercise.nav", role="display")
 
 
-def _labelled(label: str, control: object, control_id: str) -> html.Div:
+def _labelled(label: str, control: Component, control_id: str) -> html.Div:
     return html.Div([html.Label(label, htmlFor=control_id, className="form-label"), control], className="mb-2")
 
 
@@ -33,7 +36,7 @@ def _create_panel() -> html.Section:
         dbc.Col(_labelled(t("exercise.name"), dbc.Input(id=ids.EXE_NAME, maxLength=80), ids.EXE_NAME), md=6),
         dbc.Col(_labelled(t("exercise.scenario"), dbc.Select(id=ids.EXE_SCENARIO, value=""), ids.EXE_SCENARIO), md=6),
         dbc.Col(html.Div([html.P(t("exercise.scenario_help"), className="small text-body-secondary mb-1"),
-                          html.Div(id=ids.EXE_SCENARIO_INFO, **{"aria-live": "polite"})]), xs=12),
+                          html.Div(id=ids.EXE_SCENARIO_INFO, **dash_props({"aria-live": "polite"}))]), xs=12),
         dbc.Col(_labelled(t("exercise.start"), dbc.Input(id=ids.EXE_START, type="datetime-local"), ids.EXE_START), md=6),
         dbc.Col(_labelled(t("exercise.speed"), dbc.Input(id=ids.EXE_SPEED, type="number", min=1, max=3600, value=60),
                           ids.EXE_SPEED), md=3),
@@ -82,7 +85,7 @@ def _build(code: str) -> html.Div:
         dcc.Location(id=ids.EXE_REDIRECT, refresh=True),
         html.H1(t("exercise.title"), className="h3"),
         html.Div(id=ids.EXE_STATUS, role="status"),
-        html.Div(id=ids.EXE_RESULT, role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.EXE_RESULT, role="status", **dash_props({"aria-live": "polite"})),
         dbc.Row([
             dbc.Col([_join_panel(), html.Div(_create_panel(), style=hidden, className="mt-2")], lg=6, className="mb-2"),
             dbc.Col(html.Div(_control_panel(), style=hidden), lg=6, className="mb-2"),

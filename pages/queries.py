@@ -8,9 +8,10 @@ from dash import dcc, html
 from components import ids
 from components.cards import panel
 from components.forms import date_input, dropdown
-from components.layout import guarded
 from components.sector_map import sector_map
-from components.text import t
+from components.props import dash_props
+from pages._layout import guarded
+from server.text import lang, t
 
 dash.register_page(__name__, path="/requetes", name="queries", title="Vigie — Requêtes", nav=3,
                    title_key="queries.nav", role="operator")
@@ -21,11 +22,11 @@ def _zone_panel() -> html.Section:
         t("queries.zone"),
         html.P(t("queries.zone_help"), className="text-muted mb-1"),
         html.Label(t("queries.sectors"), htmlFor=ids.QRY_SECTORS, className="form-label"),
-        dropdown(ids.QRY_SECTORS, multi=True, placeholder=t("queries.sectors_placeholder"),
+        dropdown(ids.QRY_SECTORS, lang(), multi=True, placeholder=t("queries.sectors_placeholder"),
                  className="vigie-dropdown mb-2"),
         dbc.Row([
             dbc.Col([html.Label(t("queries.saved"), htmlFor=ids.QRY_SAVED, className="form-label"),
-                     dropdown(ids.QRY_SAVED, placeholder=t("queries.saved_placeholder"),
+                     dropdown(ids.QRY_SAVED, lang(), placeholder=t("queries.saved_placeholder"),
                               className="vigie-dropdown")], md=6),
             dbc.Col([html.Label(t("queries.name"), htmlFor=ids.QRY_NAME, className="form-label"),
                      dbc.InputGroup([dbc.Input(id=ids.QRY_NAME, maxLength=80),
@@ -60,7 +61,7 @@ def _build() -> html.Div:
     return html.Div([
         dcc.Store(id=ids.QRY_STORE),
         html.H1(t("queries.title"), className="h3"),
-        html.Div(id=ids.QRY_MESSAGE, role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.QRY_MESSAGE, role="status", **dash_props({"aria-live": "polite"})),
         dbc.Row([
             dbc.Col(zone_map, xl=6, className="mb-2"),
             dbc.Col([_zone_panel(), html.Div(_period_panel(), className="mt-2")], xl=6, className="mb-2"),

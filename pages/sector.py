@@ -6,8 +6,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.layout import guarded, refresh_interval
-from components.text import t
+from pages._layout import guarded, refresh_interval
+from server.text import t
 
 dash.register_page(__name__, path_template="/secteur/<code>", name="sector", title="Vigie — Secteur",
                    title_key="sector.nav", role="display")
@@ -21,7 +21,7 @@ def _build(code: str) -> html.Div:
         labelClassName="btn btn-outline-info", labelCheckedClassName="active",
         options=[{"label": t(f"sector.range_{key}"), "value": key} for key, _days in RANGES],
     )
-    graph_config = {"displaylogo": False, "responsive": True}
+    graph_config: dcc.Graph.Config = {"displaylogo": False, "responsive": True}
     return html.Div([
         dcc.Store(id=ids.SEC_CODE, data=code),
         refresh_interval(ids.SEC_REFRESH),

@@ -6,9 +6,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.layout import guarded, refresh_interval
 from components.sector_map import sector_map
-from components.text import t
+from pages._layout import guarded, refresh_interval
+from server.text import t
 
 dash.register_page(__name__, path="/", name="situation", title="Vigie — Situation", nav=1,
                    title_key="situation.nav", role="display")

@@ -11,14 +11,13 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template, request,
                    session, url_for)
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from server.context import SessionUser, vigie
 from vigie.config import Settings
 from vigie.identity import accounts, audit, tokens
-from vigie.identity.accounts import User
 from vigie.i18n import translate
-from vigie.store import Store
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -30,44 +29,9 @@ TOUCH_EVERY_S = 30  # record user activity at most this often (spares the writer
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class SessionUser(UserMixin):  # type: ignore[misc]
-    """A logged-in user; its flask-login id is the server-side session token."""
-
-    def __init__(self, user: User, token: str, last_action_at: int) -> None:
-        self.user = user
-        self.token = token
-        self.last_action_at = last_action_at
-
-    def get_id(self) -> str:
-        return self.token
-
-    @property
-    def role(self) -> str:
-        return self.user.role
-
-    @property
-    def username(self) -> str:
-        return self.user.username
-
-    @property
-    def language(self) -> str:
-        return self.user.language
-
-    def has_role(self, minimum: str) -> bool:
-        return self.user.has_role(minimum)
-
-
-def store() -> Store:
-    return current_app.config["VIGIE_STORE"]  # type: ignore[no-any-return]
-
-
-def settings() -> Settings:
-    return current_app.config["VIGIE_SETTINGS"]  # type: ignore[no-any-return]
-
-
 @login_manager.user_loader
 def _load_user(token: str) -> SessionUser | None:
-    found = accounts.resolve_session(store(), token, settings().session_idle_minutes * 60)
+    found = accounts.resolve_session(vigie().store, token, vigie().settings.session_idle_minutes * 60)
     if found is None:
         return None
     user, last_action = found
@@ -76,12 +40,6 @@ def _load_user(token: str) -> SessionUser | None:
 
 def client_address() -> str:
     return request.remote_addr or "?"
-
-
-def lang() -> str:
-    if current_user and current_user.is_authenticated:
-        return str(current_user.language)
-    return settings().language
 
 
 # -- the guard ----------------------------------------------------------------------------
@@ -143,7 +101,7 @@ def guard() -> Response | None:
     if request.method not in SAFE_METHODS and not _bearer():
         reason = foreign_origin()
         if reason is not None:
-            audit.record(store(), "csrf", username=getattr(current_user, "username", None),
+            audit.record(vigie().store, "csrf", username=getattr(current_user, "username", None),
                          address=client_address(), outcome="refused", path=path[:200], reason=reason)
             return _json_error(403, "cross-origin request refused: " + reason)
     if path in PUBLIC_PATHS or path in PUBLIC_ASSETS or path.startswith("/enrol/"):
@@ -163,9 +121,9 @@ def guard() -> Response | None:
 def _guard_api() -> Response | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        token = tokens.verify_token(store(), header[7:].strip())
+        token = tokens.verify_token(vigie().store, header[7:].strip())
         if token is None:
-            audit.record(store(), "api.auth", address=client_address(), outcome="refused", path=request.path)
+            audit.record(vigie().store, "api.auth", address=client_address(), outcome="refused", path=request.path)
             return _json_error(401, "invalid or revoked token")
         g.api_token = token
         return None
@@ -191,12 +149,11 @@ def _check_callback() -> Response | None:
     body = _callback_body()
     if body is None or not isinstance(body.get("output"), str):
         return _json_error(400, "malformed callback request")
-    roles: dict[str, str] = current_app.config["VIGIE_CALLBACK_ROLES"]
-    needed = roles.get(body["output"])
+    needed = vigie().callback_roles.get(body["output"])
     if needed is None:
         return _json_error(400, "unknown callback")
     if not current_user.has_role(needed):
-        audit.record(store(), "callback", username=current_user.username, address=client_address(),
+        audit.record(vigie().store, "callback", username=current_user.username, address=client_address(),
                      outcome="forbidden", output=body["output"], needed=needed)
         return _json_error(403, "forbidden for this role")
     return None
@@ -210,7 +167,7 @@ def _touch_unless_polling() -> None:
         if changed and all(str(p).endswith(".n_intervals") for p in changed):
             return
     if time.time() - current_user.last_action_at >= TOUCH_EVERY_S:
-        accounts.touch_session(store(), current_user.token)
+        accounts.touch_session(vigie().store, current_user.token)
 
 
 # -- role checks for API routes --------------------------------------------------------
@@ -224,7 +181,7 @@ def api_route(*, role: str = "operator", scope: str | None = "read",
             token = g.get("api_token")
             if token is not None:
                 if scope is None or token.scope != scope:
-                    audit.record(store(), "api.scope", username=f"token:{token.name}", address=client_address(),
+                    audit.record(vigie().store, "api.scope", username=f"token:{token.name}", address=client_address(),
                                  outcome="forbidden", path=request.path)
                     return _json_error(403, f"this token's scope ({token.scope}) does not allow {request.path}")
             elif not sessions:
@@ -245,7 +202,7 @@ def require_role(minimum: str) -> None:
     """Abort with 403 (and an audit line) unless the current session has `minimum`."""
     if current_user.is_authenticated and current_user.has_role(minimum):
         return
-    audit.record(store(), "authorisation", username=getattr(current_user, "username", None),
+    audit.record(vigie().store, "authorisation", username=getattr(current_user, "username", None),
                  address=client_address(), outcome="forbidden", needed=minimum, path=request.path)
     abort(403)
 
@@ -263,7 +220,7 @@ def safe_next(target: str | None) -> str:
 
 def _render_login(status: int = 200, error: str | None = None) -> tuple[str, int]:
     session["csrf"] = session.get("csrf") or secrets.token_urlsafe(24)
-    language = settings().language
+    language = vigie().settings.language
     return render_template(
         "login.html", error=error, csrf=session["csrf"], next=safe_next(request.values.get("next")),
         expired=request.args.get("expired") == "1", lang=language,
@@ -275,27 +232,27 @@ def _render_login(status: int = 200, error: str | None = None) -> tuple[str, int
 def login() -> Any:
     if request.method == "GET":
         return _render_login()
-    language = settings().language
+    language = vigie().settings.language
     expected = str(session.get("csrf", ""))
     if not expected or not secrets.compare_digest(str(request.form.get("csrf", "")), expected):
         return _render_login(400, translate("login.error_form", language))
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")[:1024]
-    s = settings()
+    s = vigie().settings
     try:
-        user = accounts.authenticate(store(), username, password, client_address(),
+        user = accounts.authenticate(vigie().store, username, password, client_address(),
                                      max_failures=s.login_max_failures, window_s=s.login_lockout_minutes * 60)
     except accounts.LoginThrottled:
-        audit.record(store(), "login", username=username, address=client_address(), outcome="throttled")
+        audit.record(vigie().store, "login", username=username, address=client_address(), outcome="throttled")
         return _render_login(429, translate("login.error_throttled", language, minutes=s.login_lockout_minutes))
     if user is None:
-        audit.record(store(), "login", username=username, address=client_address(), outcome="failed")
+        audit.record(vigie().store, "login", username=username, address=client_address(), outcome="failed")
         return _render_login(401, translate("login.error_credentials", language))
     lifetime = s.display_session_days * 86400 if user.role == "display" else s.session_absolute_hours * 3600
-    token = accounts.open_session(store(), user, lifetime)
+    token = accounts.open_session(vigie().store, user, lifetime)
     session.clear()
     login_user(SessionUser(user, token, int(time.time())))
-    audit.record(store(), "login", username=user.username, address=client_address(), outcome="ok")
+    audit.record(vigie().store, "login", username=user.username, address=client_address(), outcome="ok")
     return redirect(safe_next(request.form.get("next")))
 
 
@@ -312,8 +269,8 @@ def logout() -> Any:
     if not csrf_ok():
         return redirect("/")
     if current_user.is_authenticated:
-        audit.record(store(), "logout", username=current_user.username, address=client_address())
-        accounts.close_session(store(), current_user.token)
+        audit.record(vigie().store, "logout", username=current_user.username, address=client_address())
+        accounts.close_session(vigie().store, current_user.token)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -322,14 +279,14 @@ def logout() -> Any:
 @bp.route("/enrol/<token>")
 def enrol(token: str) -> Any:
     """A wall display opens its one-time link: it gets a long read-only session."""
-    user = accounts.redeem_enrolment(store(), token[:128])
+    user = accounts.redeem_enrolment(vigie().store, token[:128])
     if user is None:
-        audit.record(store(), "enrol", address=client_address(), outcome="refused")
-        return _render_login(403, translate("login.error_enrolment", settings().language))
+        audit.record(vigie().store, "enrol", address=client_address(), outcome="refused")
+        return _render_login(403, translate("login.error_enrolment", vigie().settings.language))
     session.clear()
-    token_id = accounts.open_session(store(), user, settings().display_session_days * 86400)
+    token_id = accounts.open_session(vigie().store, user, vigie().settings.display_session_days * 86400)
     login_user(SessionUser(user, token_id, int(time.time())))
-    audit.record(store(), "enrol", username=user.username, address=client_address(), outcome="ok")
+    audit.record(vigie().store, "enrol", username=user.username, address=client_address(), outcome="ok")
     return redirect("/mur")
 
 
@@ -342,7 +299,7 @@ def set_language(language: str) -> Any:
     if not csrf_ok():
         abort(400)
     try:
-        accounts.set_language(store(), current_user.user.id, language)
+        accounts.set_language(vigie().store, current_user.user.id, language)
     except accounts.AccountError:
         abort(400)
     return redirect(safe_next(request.form.get("next")))
@@ -352,5 +309,4 @@ def init_auth(server: Flask) -> None:
     login_manager.init_app(server)
     server.register_blueprint(bp)
     server.before_request(guard)
-    server.config.setdefault("VIGIE_CALLBACK_ROLES", {})
 

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
+
+from server.context import vigie
+from vigie.sectors import Catalogue
 
 bp = Blueprint("geo", __name__)
 
@@ -20,19 +24,16 @@ def slim_geojson(raw: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _payload() -> tuple[bytes, str]:
-    cached = current_app.config.get("VIGIE_GEOJSON_CACHE")
-    if cached is None:
-        body = json.dumps(slim_geojson(current_app.config["VIGIE_CATALOGUE"].geojson()),
-                          separators=(",", ":"), ensure_ascii=False).encode()
-        cached = (body, hashlib.sha256(body).hexdigest()[:16])
-        current_app.config["VIGIE_GEOJSON_CACHE"] = cached
-    return cached
+@lru_cache(maxsize=4)
+def _payload(catalogue: Catalogue) -> tuple[bytes, str]:
+    """The slim GeoJSON of a catalogue and its ETag, built once per catalogue."""
+    body = json.dumps(slim_geojson(catalogue.geojson()), separators=(",", ":"), ensure_ascii=False).encode()
+    return body, hashlib.sha256(body).hexdigest()[:16]
 
 
 @bp.route("/geo/sectors.geojson")
 def sectors_geojson() -> Response:
-    body, etag = _payload()
+    body, etag = _payload(vigie().catalogue)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:

@@ -3,51 +3,50 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from server.auth import client_address, lang, require_role
-from vigie.identity import audit
-from vigie.training.exercises import current_exercise_for, view_for
+from server.auth import client_address, require_role
+from server.context import lang, view, vigie
 from vigie.analysis.exports import Column, to_csv
+from vigie.identity import audit
+from vigie.operations.plans import plan_texts
 from vigie.i18n import format_int, format_pct, format_time, translate
 from vigie.briefing.report import build_report, ranked_rows
-from vigie.analysis.situation import slot_to_show
 
 bp = Blueprint("report", __name__)
 
-CSV_COLUMNS = [Column("rank", "rang", "number"), Column("code", "code INSEE"), Column("name", "secteur"),
-               Column("present", "présents", "count"), Column("usual", "habituel", "count"),
-               Column("residents", "résidents", "count"), Column("excess", "écart", "number"),
-               Column("z", "z", "number"), Column("explanation", "explication")]
+CSV_COLUMNS = (("rank", "number"), ("code", "text"), ("name", "text"), ("present", "count"), ("usual", "count"),
+               ("residents", "count"), ("excess", "number"), ("z", "number"), ("explanation", "text"))
+
+
+def csv_columns(lang: str) -> list[Column]:
+    """The columns of the report's CSV, headed in `lang` (report.csv_* messages)."""
+    return [Column(key, translate(f"report.csv_{key}", lang), kind) for key, kind in CSV_COLUMNS]
 
 
 def _report() -> Any:
-    store = current_app.config["VIGIE_STORE"]
-    settings = current_app.config["VIGIE_SETTINGS"]
-    exercise = current_exercise_for(store, current_user.user.id)
-    clock, overlay = view_for(store, None if exercise is None else exercise.id)
-    now = clock.now()
-    at = slot_to_show(store, now, settings.slot_minutes)
+    shown = view()
     # The freshness of an exercise report is judged at the exercise clock, like its figures.
-    return build_report(store, at, settings, overlay=overlay, exercise=exercise,
-                        now=None if exercise is None else int(now))
+    return build_report(vigie().store, shown.at, vigie().settings, overlay=shown.overlay, exercise=shown.exercise,
+                        now=None if shown.exercise is None else int(shown.now))
 
 
 @bp.route("/rapport")
 def report() -> Any:
     require_role("operator")
     data = _report()
-    audit.record(current_app.config["VIGIE_STORE"], "export.report", username=current_user.username,
+    audit.record(vigie().store, "export.report", username=current_user.username,
                  address=client_address(), format=request.args.get("format", "html"), stamp=data.stamp or "live")
+    language = lang()
     if request.args.get("format") == "csv":
-        body = to_csv(ranked_rows(data), CSV_COLUMNS, stamp=data.stamp or None,
-                      k=current_app.config["VIGIE_SETTINGS"].privacy_k)
+        body = to_csv(ranked_rows(data), csv_columns(language), stamp=data.stamp or None,
+                      k=vigie().settings.privacy_k, lang=language)
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename=point-de-situation-{data.at}.csv"})
-    language = lang()
+    summary, lines = plan_texts(data.decision["plan"], language) if data.decision else ("", [])
     return render_template(
-        "report.html", r=data, lang=language, author=current_user.username,
+        "report.html", r=data, lang=language, author=current_user.username, plan_summary=summary, plan_lines=lines,
         t=lambda key, **kw: translate(f"report.{key}", language, **kw),
         tf=lambda key, **kw: translate(f"forecast.{key}", language, **kw),
         hm=lambda ts: format_time(ts, language),

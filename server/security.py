@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from dash.exceptions import DependencyException
 from flask import Flask, abort, jsonify, request, send_file
@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 DASH_SHELL_RULES = frozenset({"/", "/<path:path>"})  # Dash's catch-all routes serve the index page
 
 
-def content_security_policy(script_hashes: list[str]) -> str:
+def content_security_policy(script_hashes: Sequence[str]) -> str:
     """CSP: everything from this origin; Dash's inline scripts by hash; inline styles for Dash."""
     scripts = " ".join(["'self'", *script_hashes])  # Dash's hashes come quoted
     return "; ".join([
@@ -31,7 +31,7 @@ def content_security_policy(script_hashes: list[str]) -> str:
     ])
 
 
-def init_security(server: Flask, script_hashes: Callable[[], list[str]]) -> None:
+def init_security(server: Flask, script_hashes: Callable[[], Sequence[str]]) -> None:
     """Attach headers; turn unexpected errors into a plain message (details go to the log)."""
     cache: dict[str, str] = {}
 
@@ -92,7 +92,7 @@ def init_page_shell(server: Flask, page_templates: Callable[[], Iterable[str]], 
             if "api" not in cache:
                 cache["api"] = Map([Rule(r.rule, methods=r.methods, endpoint=r.endpoint)
                                     for r in server.url_map.iter_rules() if r.rule.startswith("/api/")])
-            allowed = cache["api"].bind("localhost").allowed_methods(request.path)  # type: ignore[attr-defined]
+            allowed = cache["api"].bind("localhost").allowed_methods(request.path)
             response.headers["Allow"] = ", ".join(sorted(allowed))
         return response
 

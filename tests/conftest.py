@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from server.context import vigie
 from vigie.identity import accounts
 from vigie.config import Settings, load_settings
 from vigie.store import Store
@@ -30,7 +31,7 @@ def app(tmp_path: Path) -> Any:
 
     dash_app = create_app(overrides_for(tmp_path))
     dash_app.server.config["TESTING"] = True
-    store: Store = dash_app.server.config["VIGIE_STORE"]
+    store: Store = vigie(dash_app.server).store
     for role in ROLES:
         accounts.add_user(store, role, role, PASSWORD)
     return dash_app
@@ -38,7 +39,7 @@ def app(tmp_path: Path) -> Any:
 
 @pytest.fixture
 def store(app: Any) -> Store:
-    return app.server.config["VIGIE_STORE"]  # type: ignore[no-any-return]
+    return vigie(app.server).store
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ import vigie
 from vigie.privacy import DEFAULT_K
 from vigie.slots import DEFAULT_SLOT_MINUTES
 
+from vigie.errors import VigieError
+
 ENV_PREFIX = "VIGIE_"
 # The data/ folder beside the vigie package (a checkout or a release): the default reference data.
 SHIPPED_DATA_DIR = Path(vigie.__file__).resolve().parent.parent / "data"
@@ -27,7 +29,7 @@ EXPECTED = {str: "text", int: "a whole number (e.g. 30)", float: "a number (e.g.
             bool: "true or false (1/0, yes/no, on/off)", Path: "a folder path"}
 
 
-class InvalidSetting(ValueError):
+class InvalidSetting(VigieError, ValueError):
     """A setting has a value Vigie cannot use."""
 
 

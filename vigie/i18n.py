@@ -2,22 +2,30 @@
 
 Messages live in vigie/locales/<namespace>.json as {"key": {"fr": "...", "en": "..."}};
 the full key is "<namespace>.<key>". A missing key or language is a test failure.
+Placeholders may ask for a local format: {n:int}, {n:signed}, {t:time}, {t:datetime}; a
+parameter that is a Message (or a VigieError) is rendered in the same language, a list of
+them item by item, joined by "; ".
 """
 from __future__ import annotations
 
 import json
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
+from vigie.errors import VigieError, use_renderer
 from vigie.slots import to_local
 
 LANGUAGES = ("fr", "en")
 NBSP = "\u00a0"
 
 
-class MissingMessage(KeyError):
+class MissingMessage(VigieError, KeyError):
     """A message key is not in the catalogue."""
 
 
@@ -37,11 +45,72 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 def translate(key: str, lang: str = "fr", **params: Any) -> str:
     """The message `key` in `lang`, with {placeholders} filled from params."""
+    lang = lang if lang in LANGUAGES else "fr"
     try:
-        text = catalogue()[key][lang if lang in LANGUAGES else "fr"]
+        text = catalogue()[key][lang]
     except KeyError as exc:
         raise MissingMessage(key) from exc
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    if _LOCAL_SPEC.search(text) or any(isinstance(v, (Message, VigieError, list)) for v in params.values()):
+        return _LocalFormatter(lang).vformat(text, (), params)
+    return text.format(**params)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence not written yet: a catalogue key and its parameters, rendered in the reader's language.
+
+    What the core stores for later reading (timeline entries) is a Message, never its text.
+    """
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str = "fr") -> str:
+        """The sentence in `lang`."""
+        return translate(self.key, lang, **self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"key", "params"}, JSON-ready (a Message parameter becomes such a dict too)."""
+        return {"key": self.key, "params": {k: _as_json(v) for k, v in self.params.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Message":
+        """The Message of an `as_dict()` record."""
+        return cls(str(data["key"]), {k: _from_json(v) for k, v in dict(data["params"]).items()})
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value.as_dict() if isinstance(value, Message) else value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return Message.from_dict(value) if isinstance(value, Mapping) and set(value) == {"key", "params"} else value
+
+
+_LOCAL_SPEC = re.compile(r"\{[^{}:]*:(int|signed|time|datetime)\}")
+
+
+class _LocalFormatter(string.Formatter):
+    """str.format with Vigie's local formats and nested messages."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, list):
+            value = "; ".join(self.format_field(item, "") for item in value)
+        elif isinstance(value, Message):
+            value = value.render(self.lang)
+        elif isinstance(value, VigieError):
+            value = value.message(self.lang)
+        local = LOCAL_FORMATS.get(format_spec)
+        return local(value, self.lang) if local is not None else str(super().format_field(value, format_spec))
 
 
 def format_int(value: float | int | None, lang: str = "fr") -> str:
@@ -82,3 +151,13 @@ def format_time(ts: float, lang: str = "fr", *, with_date: bool = False) -> str:
     if not with_date:
         return moment.strftime("%H:%M")
     return moment.strftime("%d/%m/%Y %H:%M") if lang == "fr" else moment.strftime("%Y-%m-%d %H:%M")
+
+
+LOCAL_FORMATS: dict[str, Callable[[Any, str], str]] = {
+    "int": format_int,
+    "signed": format_signed,
+    "time": lambda ts, lang: format_time(ts, lang),
+    "datetime": lambda ts, lang: format_time(ts, lang, with_date=True),
+}
+
+use_renderer(lambda key, lang, params: translate(key, lang, **params))

@@ -28,7 +28,6 @@ SECRET_TEXT = (
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
     (re.compile(r"(?i)\b((?:password|passwd|token|secret|api_key|csrf)=)[^\s&\"']+"), r"\1[redacted]"),
 )
-REDACTED = "[redacted]"
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 _HANDLER_MARK = "_vigie_handler"
 

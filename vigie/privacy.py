@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from vigie.errors import VigieError
 from vigie.i18n import NBSP, format_int
 
 DEFAULT_K = 20
 SUPPRESSED_FIELD = "suppressed"
 
 
-class ZoneTotalRefused(ValueError):
+class ZoneTotalRefused(VigieError, ValueError):
     """A zone total would reveal a suppressed sector by subtraction."""
 
     def __init__(self, sectors: Sequence[str], k: int) -> None:

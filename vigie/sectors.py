@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from vigie.errors import VigieError
 from vigie.store import Store
 
 REQUIRED_PROPERTIES = ("code", "name", "population", "area_km2", "centroid", "authority")
@@ -24,11 +25,11 @@ PROFILE_COLUMNS = ("code", "name", *PROFILE_FLAGS[:3], "employment_pole",
                    *PROFILE_FLAGS[3:], "tourism", "massif")
 
 
-class InvalidCatalogue(ValueError):
+class InvalidCatalogue(VigieError, ValueError):
     """The sector catalogue (or its profiles file) cannot be used as it is."""
 
 
-class UnknownSector(LookupError):
+class UnknownSector(VigieError, LookupError):
     """A sector code that the catalogue does not hold."""
 
     def __init__(self, code: str) -> None:
@@ -284,11 +285,13 @@ def _check_coverage(path: Path, found: set[str], expected: set[str]) -> None:
 
 def _parse_profile(row: Mapping[str, str], where: str) -> SectorProfile:
     """Check and convert one profiles CSV row."""
-    flags = {name: _flag(row[name], name, where) for name in PROFILE_FLAGS}
-    shares = {name: _share(row[name], name, where) for name in PROFILE_SHARES}
+    flag = {name: _flag(row[name], name, where) for name in PROFILE_FLAGS}
+    share = {name: _share(row[name], name, where) for name in PROFILE_SHARES}
     massif = (row.get("massif") or "").strip()
-    return SectorProfile(code=row["code"].strip(), name=row["name"].strip(),
-                         massif=massif or None, **flags, **shares)
+    return SectorProfile(code=row["code"].strip(), name=row["name"].strip(), coast=flag["coast"],
+                         camargue=flag["camargue"], calanques=flag["calanques"],
+                         employment_pole=share["employment_pole"], industrial=flag["industrial"],
+                         dormitory=flag["dormitory"], tourism=share["tourism"], massif=massif or None)
 
 
 def _flag(raw: str, name: str, where: str) -> bool:

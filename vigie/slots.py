@@ -9,6 +9,8 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from vigie.errors import VigieError
+
 PARIS = ZoneInfo("Europe/Paris")
 # Default slot length: the default of the slot_minutes setting (vigie.config) and of the slot arithmetic.
 DEFAULT_SLOT_MINUTES = 30
@@ -18,10 +20,6 @@ def floor_slot(ts: float, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int:
     """Start (epoch seconds) of the slot containing ts."""
     step = slot_minutes * 60
     return int(ts // step * step)
-
-
-def is_aligned(ts: int, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> bool:
-    return ts % (slot_minutes * 60) == 0
 
 
 def slot_range(start: int, end: int, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> range:
@@ -51,7 +49,7 @@ INSTANT_RANGE = "1970-01-01T00:00:00Z to 2099-12-31T23:59:59Z"
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d):60(?=[.,+\-Zz]|$)", re.IGNORECASE)
 
 
-class InstantOutOfRange(ValueError):
+class InstantOutOfRange(VigieError, ValueError):
     """A well-formed instant whose year is outside FIRST_YEAR..LAST_YEAR."""
 
 

@@ -15,10 +15,12 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from vigie.errors import VigieError
+
 BUSY_TIMEOUT_MS = 5000
 
 
-class StoreError(RuntimeError):
+class StoreError(VigieError, RuntimeError):
     """The database cannot be used; the message says what to do."""
 
 

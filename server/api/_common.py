@@ -1,26 +1,20 @@
-"""Helpers shared by the API modules: time parameters, JSON errors, store access."""
+"""Helpers shared by the API modules: time parameters, the requester's language, JSON errors."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import g, jsonify, request
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from vigie.config import Settings
+from server.context import vigie
+from vigie.errors import VigieError
+from vigie.i18n import LANGUAGES, Message
 from vigie.slots import INSTANT_RANGE, InstantOutOfRange, iso_z, parse_instant
-from vigie.store import Store
 
 
-class BadParameter(ValueError):
+class BadParameter(VigieError, ValueError):
     """A query parameter cannot be used; the message names it and says what is expected."""
-
-
-def store() -> Store:
-    return current_app.config["VIGIE_STORE"]  # type: ignore[no-any-return]
-
-
-def settings() -> Settings:
-    return current_app.config["VIGIE_SETTINGS"]  # type: ignore[no-any-return]
 
 
 def instant_param(name: str, default: int | None = None) -> int | None:
@@ -29,18 +23,32 @@ def instant_param(name: str, default: int | None = None) -> int | None:
     if raw is None:
         return default
     if len(raw) > 64:
-        raise BadParameter(f"{name}: expected an ISO 8601 instant such as 2026-07-14T18:00:00Z (64 characters at most)")
+        raise BadParameter(key="api.instant_too_long", name=name)
     try:
         return parse_instant(raw)
     except InstantOutOfRange as exc:
-        raise BadParameter(f"{name}: {raw!r} is outside the accepted range, {INSTANT_RANGE}") from exc
+        raise BadParameter(key="api.instant_out_of_range", name=name, raw=repr(raw), range=INSTANT_RANGE) from exc
     except ValueError as exc:
-        raise BadParameter(f"{name}: expected an ISO 8601 instant such as 2026-07-14T18:00:00Z, "
-                           f"got {raw[:40]!r}") from exc
+        raise BadParameter(key="api.instant_unreadable", name=name, raw=repr(raw[:40])) from exc
 
 
-def error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
-    return jsonify(error=message, **extra), status
+def language() -> str:
+    """The requester's language: ?lang=fr|en, else Accept-Language, else the session user's, else the setting."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return str(asked)
+    own = str(current_user.language) if g.get("api_token") is None and current_user.is_authenticated \
+        else vigie().settings.language
+    return str(request.accept_languages.best_match(LANGUAGES, default=own) or own)
+
+
+def error(status: int, problem: str | Message | VigieError, **extra: Any) -> tuple[Response, int]:
+    """A JSON error in the requester's language; a catalogue message also gives its key, as `code`."""
+    if isinstance(problem, str):
+        return jsonify(error=problem, **extra), status
+    key = problem.key
+    text = problem.render(language()) if isinstance(problem, Message) else problem.message(language())
+    return jsonify(error=text, **({"code": key} if key else {}), **extra), status
 
 
 def iso(ts: int | None) -> str | None:

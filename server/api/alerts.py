@@ -13,26 +13,19 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from server.api import bp
-from server.api._common import error, store
+from server.api._common import error, language
 from server.auth import CSRF_HEADER, api_route, client_address, csrf_ok, csrf_token
+from server.context import view, vigie
 from vigie import alerts as core
+from vigie.i18n import Message
 from vigie.identity import audit
-from vigie.training.exercises import current_exercise_for
-
-
-def _lang() -> str:
-    """French unless the request asks English (?lang=en, or Accept-Language preferring en)."""
-    asked = request.args.get("lang")
-    if asked in ("fr", "en"):
-        return asked
-    return request.accept_languages.best_match(["fr", "en"], default="fr") or "fr"
 
 
 def _exercise_id() -> int | None:
     """The exercise the session's user is in (None for tokens and users outside any exercise)."""
-    if g.get("api_token") is not None or not current_user.is_authenticated:
+    if g.get("api_token") is not None:
         return None
-    exercise = current_exercise_for(store(), current_user.user.id)
+    exercise = view().exercise
     return None if exercise is None else exercise.id
 
 
@@ -40,9 +33,9 @@ def _csrf_refusal() -> tuple[Response, int] | None:
     """A 400 unless the request carries the session's CSRF token (the one every form of Vigie uses)."""
     if csrf_ok():
         return None
-    audit.record(store(), "alert.csrf", username=current_user.username, address=client_address(),
+    audit.record(vigie().store, "alert.csrf", username=current_user.username, address=client_address(),
                  outcome="forbidden", path=request.path)
-    return error(400, f"missing or wrong CSRF token: send the {CSRF_HEADER} header given by GET /api/v1/alerts")
+    return error(400, Message("api.alert_csrf", {"header": CSRF_HEADER}))
 
 
 @bp.route("/alerts")
@@ -50,13 +43,13 @@ def _csrf_refusal() -> tuple[Response, int] | None:
 def list_alerts() -> Any:
     state = request.args.get("state", "open")
     if state not in core.FILTERS:
-        return error(400, f"state: expected one of {', '.join(core.FILTERS)}, got {state[:20]!r}")
+        return error(400, Message("api.alert_state", {"allowed": ", ".join(core.FILTERS), "raw": repr(state[:20])}))
     if request.args.getlist("lang") not in ([], ["fr"], ["en"]):
-        return error(400, "lang: give fr or en, once")
-    lang, exercise_id = _lang(), _exercise_id()
-    found = core.list_alerts(store(), state=state)
+        return error(400, Message("api.alert_lang"))
+    lang, exercise_id = language(), _exercise_id()
+    found = core.list_alerts(vigie().store, state=state)
     if exercise_id is not None:
-        found = sorted(found + core.list_alerts(store(), state=state, exercise_id=exercise_id),
+        found = sorted(found + core.list_alerts(vigie().store, state=state, exercise_id=exercise_id),
                        key=lambda a: (a.opened_at, a.id), reverse=True)
     response = jsonify(alerts=[a.as_api(lang) for a in found])
     if g.get("api_token") is None:
@@ -72,16 +65,16 @@ def _change(alert_id: int, text_field: str, action: Any) -> Any:
     body = request.get_json(silent=True) if request.is_json else request.form.to_dict()
     text = body.get(text_field, "") if isinstance(body, dict) else None
     if not isinstance(text, str):
-        return error(400, f'send {{"{text_field}": "..."}} (a string)')
+        return error(400, Message("api.alert_body", {"example": f'{{"{text_field}": "..."}}'}))
     exercise_id = _exercise_id()
     try:
         scope = None if _visible(alert_id) is None else exercise_id
-        alert = action(store(), alert_id, current_user.username, text, exercise_id=scope)
+        alert = action(vigie().store, alert_id, current_user.username, text, exercise_id=scope)
     except core.AlertNotFound as exc:
-        return error(404, str(exc))
+        return error(404, exc)
     except core.AlertError as exc:
-        return error(409, str(exc))
-    return jsonify(alert=alert.as_api(_lang()))
+        return error(409, exc)
+    return jsonify(alert=alert.as_api(language()))
 
 
 def _visible(alert_id: int) -> int | None:
@@ -90,7 +83,7 @@ def _visible(alert_id: int) -> int | None:
     if exercise_id is None:
         return None
     try:
-        return core.get_alert(store(), alert_id, exercise_id).exercise_id
+        return core.get_alert(vigie().store, alert_id, exercise_id).exercise_id
     except core.AlertNotFound:
         return None
 
@@ -104,11 +97,15 @@ def _alert_id(text: str) -> int | None:
 @api_route(role="operator", scope=None)
 def acknowledge_alert(alert_id: str) -> Any:
     number = _alert_id(alert_id)
-    return error(404, f"no alert {alert_id[:20]!r}") if number is None else _change(number, "comment", core.acknowledge)
+    if number is None:
+        return error(404, Message("api.no_alert", {"alert": repr(alert_id[:20])}))
+    return _change(number, "comment", core.acknowledge)
 
 
 @bp.route("/alerts/<alert_id>/close", methods=["POST"])
 @api_route(role="commander", scope=None)
 def close_alert(alert_id: str) -> Any:
     number = _alert_id(alert_id)
-    return error(404, f"no alert {alert_id[:20]!r}") if number is None else _change(number, "reason", core.close)
+    if number is None:
+        return error(404, Message("api.no_alert", {"alert": repr(alert_id[:20])}))
+    return _change(number, "reason", core.close)

@@ -6,12 +6,13 @@ from typing import Any
 from flask import jsonify, request
 
 from server.api import bp
-from server.api._common import BadParameter, error, instant_param, iso, settings, store
+from server.api._common import BadParameter, error, instant_param, iso
 from server.auth import api_route
+from server.context import vigie
+from vigie.analysis.situation import latest_slot
 from vigie.operations.allocation import AllocationError, AllocationProblem
 from vigie.operations.crisis import RankedSector, crisis_lists, rank_sectors
 from vigie.operations.horizon import AheadSector, UnknownHorizon, check_horizon_key, rank_ahead
-from vigie.analysis.situation import latest_slot
 from vigie.operations.stations import load_stations
 
 RANKED_FIELDS = ("rank", "code", "name", "authority", "groupement", "present", "usual", "residents", "excess",
@@ -24,7 +25,7 @@ def _record(r: RankedSector) -> dict[str, Any]:
 
 
 def _at() -> int | None:
-    return instant_param("at", latest_slot(store()))
+    return instant_param("at", latest_slot(vigie().store))
 
 
 def _horizon() -> str:
@@ -32,12 +33,12 @@ def _horizon() -> str:
     try:
         return check_horizon_key(request.args.get("horizon"))
     except UnknownHorizon as exc:
-        raise BadParameter(str(exc)) from exc
+        raise BadParameter(exc.text, key=exc.key, **exc.params) from exc
 
 
 def _ahead_payload(at: int, horizon: str) -> dict[str, Any]:
     """The ranking on a forecast horizon: each sector's expected peak, when it is meant for, when it crosses."""
-    ranked = rank_ahead(store(), at, settings(), horizon)
+    ranked = rank_ahead(vigie().store, at, vigie().settings, horizon)
     fields = ("rank", "code", "name", "authority", "groupement", "present", "usual", "residents", "excess", "pct",
               "z", "event_ids", "significant_now")
     sectors = [{**{f: getattr(r, f) for f in fields}, "ratio": round(r.ratio_usual, 4), "event": r.explanation,
@@ -51,12 +52,12 @@ def crisis() -> Any:
     try:
         at, horizon = _at(), _horizon()
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     if at is None:
         return jsonify(at=None, sectors=[], below=[])
     if horizon != "now":
         return jsonify(_ahead_payload(at, horizon))
-    found = crisis_lists(store(), at, settings())
+    found = crisis_lists(vigie().store, at, vigie().settings)
     return jsonify(at=iso(at), horizon="now", sectors=[_record(r) for r in found.above],
                    below=[_record(r) for r in found.below])
 
@@ -67,14 +68,15 @@ def allocation() -> Any:
     try:
         at, horizon = _at(), _horizon()
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     if at is None:
         return jsonify(at=None, status="no_data", moves=[])
-    ranked = rank_ahead(store(), at, settings(), horizon)
+    store, settings = vigie().store, vigie().settings
+    ranked = rank_ahead(store, at, settings, horizon)
     try:
-        result = AllocationProblem.from_situation(ranked, load_stations(store(), settings()), settings()).solve()
+        result = AllocationProblem.from_situation(ranked, load_stations(store, settings), settings).solve()
     except AllocationError as exc:
-        return error(409, str(exc))
+        return error(409, exc)
     return jsonify(at=iso(at), horizon=horizon, **with_moments(result.as_dict(), ranked))
 
 

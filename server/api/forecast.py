@@ -6,8 +6,9 @@ from typing import Any
 from flask import jsonify, request
 
 from server.api import bp
-from server.api._common import BadParameter, error, instant_param, iso, settings, store
+from server.api._common import BadParameter, error, instant_param, iso
 from server.auth import api_route
+from server.context import vigie
 from vigie.forecast import HORIZON, Forecast, ForecastError, cached_forecast, forecast_at
 from vigie.analysis.situation import latest_slot
 
@@ -20,7 +21,7 @@ def _horizon() -> int:
     if raw == "":
         return HORIZON
     if not raw.isdigit() or not 1 <= int(raw) <= HORIZON:
-        raise BadParameter(f"horizon: expected a whole number of slots between 1 and {HORIZON}, got {raw[:20]!r}")
+        raise BadParameter(key="api.forecast_horizon", max=HORIZON, raw=repr(raw[:20]))
     return int(raw)
 
 
@@ -31,7 +32,7 @@ def _sectors() -> list[str] | None:
         return None
     codes = [c.strip() for c in raw.split(",") if c.strip()]
     if not codes or len(codes) > MAX_SECTORS:
-        raise BadParameter(f"sectors: give 1 to {MAX_SECTORS} comma-separated INSEE codes, e.g. 13022,13004")
+        raise BadParameter(key="api.forecast_sectors", max=MAX_SECTORS)
     return codes
 
 
@@ -49,17 +50,17 @@ def forecast_payload(result: Forecast, horizon: int, codes: list[str] | None) ->
 @api_route(role="display", scope="read")
 def forecast() -> Any:
     try:
-        at, horizon, codes = instant_param("at", latest_slot(store())), _horizon(), _sectors()
+        at, horizon, codes = instant_param("at", latest_slot(vigie().store)), _horizon(), _sectors()
     except BadParameter as exc:
-        return error(400, str(exc))
+        return error(400, exc)
     if at is None:
         return jsonify(at=None, based_on=None, horizon=horizon, sectors=[], message="no observation yet")
-    k, minutes = settings().privacy_k, settings().slot_minutes
+    k, minutes = vigie().settings.privacy_k, vigie().settings.slot_minutes
     try:
         if codes is None:
-            result = cached_forecast(store(), at, k=k, slot_minutes=minutes)
+            result = cached_forecast(vigie().store, at, k=k, slot_minutes=minutes)
         else:
-            result = forecast_at(store(), at, k=k, slot_minutes=minutes, sectors=codes)
+            result = forecast_at(vigie().store, at, k=k, slot_minutes=minutes, sectors=codes)
     except ForecastError as exc:
-        return error(422, str(exc))   # well-formed, but names sectors or instants the data does not have
+        return error(422, exc)   # well-formed, but names sectors or instants the data does not have
     return jsonify(forecast_payload(result, horizon, codes))

@@ -6,8 +6,10 @@ from typing import Any
 from flask import g, jsonify, request
 
 from server.api import bp
-from server.api._common import error, settings, store
+from server.api._common import error
 from server.auth import api_route, client_address
+from server.context import vigie
+from vigie.i18n import Message
 from vigie.identity import audit
 from vigie.feed.formats import BatchTooLarge
 from vigie.store import StorageFull
@@ -22,16 +24,16 @@ ACCEPTED_TYPES = ("text/csv", "application/json")
 def post_observations() -> Any:
     mimetype = request.mimetype or ""
     if mimetype not in ACCEPTED_TYPES:
-        return error(415, "send the batch as text/csv (feed format) or application/json")
+        return error(415, Message("api.batch_type"))
     source = f"api:{g.api_token.name}"
     try:
-        result = ingest_bytes(store(), request.get_data(cache=False), source, settings())
+        result = ingest_bytes(vigie().store, request.get_data(cache=False), source, vigie().settings)
     except BatchTooLarge as exc:
-        return error(413, str(exc))
+        return error(413, exc)
     except StorageFull as exc:
-        return error(507, str(exc))
-    refresh_reference(store(), result, settings())
-    audit.record(store(), "feed.push", username=source, address=client_address(),
+        return error(507, exc)
+    refresh_reference(vigie().store, result, vigie().settings)
+    audit.record(vigie().store, "feed.push", username=source, address=client_address(),
                  outcome=result.status, rows=result.rows)
     status = 200 if result.ok else 422
     return jsonify(result.to_dict(lang="en")), status

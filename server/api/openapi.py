@@ -26,7 +26,9 @@ def from_to(required: bool = False) -> list[dict[str, Any]]:
 FROM_TO = from_to()
 COUNT = {"type": ["integer", "null"], "description": "null when withheld (below k) or unknown"}
 ERROR = {"description": "Error", "content": {"application/json": {"schema": {
-    "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}}}
+    "type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string", "description": "In the requester's language (?lang=, Accept-Language)"},
+        "code": {"type": "string", "description": "The message key, the same in every language"}}}}}}
 
 
 def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]] | None = None,

@@ -51,6 +51,9 @@ def test_list_has_the_api_fields_in_french_or_english(client: Any, store: Store)
     assert asked.get_json()["alerts"][0]["summary"].startswith("Saintes-Maries-de-la-Mer +18,400 above usual")
     assert client.get("/api/v1/alerts?state=closed", headers=_bearer(store, "read")).get_json() == {"alerts": []}
     bad = client.get("/api/v1/alerts?state=ouverte", headers=_bearer(store, "read"))
+    assert bad.status_code == 400 and bad.get_json()["code"] == "api.alert_state"
+    assert "state : une valeur parmi open" in bad.get_json()["error"]      # the language setting: French
+    bad = client.get("/api/v1/alerts?state=ouverte", headers={**_bearer(store, "read"), "Accept-Language": "en"})
     assert bad.status_code == 400 and "state: expected one of open" in bad.get_json()["error"]
 
 
@@ -90,7 +93,8 @@ def test_acknowledgement_needs_the_csrf_token_and_shows_in_the_list(client_as: A
     assert listed[0]["acknowledged_at"].endswith("Z")
     assert other.get("/api/v1/alerts?state=open").get_json() == {"alerts": []}
     again = other.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={}, headers={"X-CSRF-Token": _csrf(other)})
-    assert again.status_code == 409 and "already acknowledged by operator" in again.get_json()["error"]
+    assert again.status_code == 409 and again.get_json()["code"] == "errors.alert_acknowledged"
+    assert "déjà été prise en compte par operator" in again.get_json()["error"]  # the commander's language
     closed = other.post(f"/api/v1/alerts/{alert_id}/close", json={"reason": "fin de l'évènement"},
                         headers={"X-CSRF-Token": _csrf(other)})
     assert closed.status_code == 200 and closed.get_json()["alert"]["state"] == "closed"

@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from server.context import install, vigie
 from vigie.alerts import get_alert
 from vigie.alerts.model import Summary
 from vigie.alerts.states import raise_alert
@@ -226,7 +227,8 @@ def test_sound_default_is_off_on_display_accounts_unless_enabled(app: Any, clien
         return found.group(1)
 
     assert default("display") == "off" and default("operator") == "on"
-    app.server.config["VIGIE_SETTINGS"] = replace(app.server.config["VIGIE_SETTINGS"], alert_sound_on_display=True)
+    context = vigie(app.server)
+    install(app.server, replace(context, settings=replace(context.settings, alert_sound_on_display=True)))
     assert default("display") == "on"
 
 

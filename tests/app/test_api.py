@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from server.api.openapi import SPEC
+from server.context import vigie
 from vigie.identity.tokens import create_token
 
 
@@ -19,7 +20,7 @@ def seeded(app: Any, store: Any) -> Any:
     from vigie.feed.simulator import Simulator
     from vigie.runtime.feed import publish_until
 
-    s = replace(app.server.config["VIGIE_SETTINGS"], history_weeks=3)
+    s = replace(vigie(app.server).settings, history_weeks=3)
     publish_until(store, Simulator.from_settings(s), s, time.time())
     return app
 

@@ -12,6 +12,7 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from server.api.openapi import SPEC
+from server.context import vigie
 from vigie.identity.tokens import create_token
 
 EXAMPLES = 25  # per operation, mode and scope: the whole run stays well under a minute
@@ -27,7 +28,7 @@ def seeded(app: Any, store: Any) -> Any:
     from vigie.feed.simulator import Simulator
     from vigie.runtime.feed import publish_until
 
-    s = replace(app.server.config["VIGIE_SETTINGS"], history_weeks=1)
+    s = replace(vigie(app.server).settings, history_weeks=1)
     publish_until(store, Simulator.from_settings(s), s, time.time())
     return app
 

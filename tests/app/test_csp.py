@@ -6,6 +6,8 @@ import hashlib
 import re
 from typing import Any
 
+from server.context import vigie
+
 
 def _hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
@@ -35,7 +37,7 @@ def test_the_layout_dash_validates_against_holds_every_page_whoever_comes_first(
     from app import create_app
 
     auth.login("operator")
-    settings = app.server.config["VIGIE_SETTINGS"]
+    settings = vigie(app.server).settings
     fresh = create_app({"data_dir": str(settings.data_dir), "feed": "none", "secret_key": settings.secret_key})
     worker = fresh.server.test_client()
     cookie = client.get_cookie(fresh.server.config.get("SESSION_COOKIE_NAME", "session"))

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from server.context import vigie
 from vigie.identity import accounts
 from vigie.store import Store
 from vigie.identity.tokens import create_token
@@ -74,7 +75,7 @@ def test_dash_callbacks_from_another_origin_are_refused(auth: Any, client: Any, 
 
 def test_dash_callbacks_from_our_own_pages_run(auth: Any, client: Any, app: Any) -> None:
     auth.login("operator")
-    roles = app.server.config["VIGIE_CALLBACK_ROLES"]
+    roles = vigie(app.server).callback_roles
     output = next(k for k in roles if k.startswith("..shell-freshness") or "shell-freshness.children" in k)
     body = {"output": output, "outputs": [{"id": "shell-freshness", "property": "children"},
                                           {"id": "shell-freshness", "property": "className"}],

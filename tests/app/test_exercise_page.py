@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from components import ids
+from server.context import vigie
 from vigie.config import SHIPPED_DATA_DIR
 from vigie.training import exercises, scenarios
 from vigie.slots import PARIS
@@ -43,7 +44,7 @@ def call(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, st
 
 def _registered(client: Any, outputs: list[str]) -> str:
     """The callback's output key as registered (duplicate outputs carry an @hash suffix)."""
-    for key in client.application.config["VIGIE_CALLBACK_ROLES"]:
+    for key in vigie(client.application).callback_roles:
         parts = [part.split("@")[0] for part in key.strip(".").split("...")]
         if parts == outputs:
             return str(key)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from server.api.openapi import SPEC
+from server.context import vigie
 from tests.conftest import PASSWORD, ROLES, AuthActions, overrides_for
 from vigie.identity import accounts
 from vigie.forecast import clear_cache
@@ -27,10 +28,10 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from vigie.runtime.feed import publish_until
 
     dash_app = create_app(overrides_for(tmp_path_factory.mktemp("forecast-api")))
-    s = replace(dash_app.server.config["VIGIE_SETTINGS"], history_weeks=4)
-    publish_until(dash_app.server.config["VIGIE_STORE"], Simulator.from_settings(s), s, time.time())
+    s = replace(vigie(dash_app.server).settings, history_weeks=4)
+    publish_until(vigie(dash_app.server).store, Simulator.from_settings(s), s, time.time())
     for role in ROLES:
-        accounts.add_user(dash_app.server.config["VIGIE_STORE"], role, role, PASSWORD)
+        accounts.add_user(vigie(dash_app.server).store, role, role, PASSWORD)
     clear_cache()
     return dash_app
 
@@ -38,13 +39,13 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture
 def history(seeded: Any) -> Any:
     """The store of the seeded app."""
-    return seeded.server.config["VIGIE_STORE"]
+    return vigie(seeded.server).store
 
 
-def _get(app: Any, store: Any, scope: str = "read", **params: Any) -> Any:
+def _get(app: Any, store: Any, scope: str = "read", accept: str = "fr", **params: Any) -> Any:
     token = create_token(store, f"{scope}{time.time_ns()}", scope)
     return app.server.test_client().get("/api/v1/forecast", query_string=params,
-                                        headers={"Authorization": f"Bearer {token}"})
+                                        headers={"Authorization": f"Bearer {token}", "Accept-Language": accept})
 
 
 def test_contract_and_privacy(seeded: Any, history: Any) -> None:
@@ -96,13 +97,15 @@ def test_observations_after_at_are_not_read(seeded: Any, history: Any) -> None:
     ({"sectors": ","}, "sectors: give 1 to 200"),
 ])
 def test_bad_parameters_get_a_clear_400(seeded: Any, history: Any, params: dict[str, str], message: str) -> None:
-    answer = _get(seeded, history, **params)
+    answer = _get(seeded, history, accept="en", **params)
     assert answer.status_code == 400 and message in answer.get_json()["error"]
 
 
 def test_unknown_sectors_get_a_clear_422(seeded: Any, history: Any) -> None:
-    answer = _get(seeded, history, sectors="13022,99999")   # well formed, but no such sector
+    answer = _get(seeded, history, accept="en", sectors="13022,99999")   # well formed, but no such sector
     assert answer.status_code == 422 and "unknown sector codes 99999" in answer.get_json()["error"]
+    french = _get(seeded, history, sectors="13022,99999").get_json()
+    assert french["code"] == "errors.forecast_unknown_sectors" and "codes de secteur inconnus 99999" in french["error"]
 
 
 def test_read_scope_needed(app: Any, store: Any) -> None:
@@ -188,6 +191,7 @@ def test_crisis_api_on_a_horizon(seeded: Any, history: Any, festival: int) -> No
     assert now["horizon"] == "now" and "13005" not in {s["code"] for s in now["sectors"]}
     bad = _get_path(seeded, history, "/api/v1/crisis", horizon="demain")
     assert bad.status_code == 400 and "now, 1h, 2h, 3h, peak" in bad.get_json()["error"]
+    assert bad.get_json()["code"] == "errors.horizon_unknown"
 
 
 def test_allocation_api_moves_say_their_moment(seeded: Any, history: Any, festival: int) -> None:

@@ -62,7 +62,7 @@ def test_far_instants_get_a_400_that_states_the_range(client_as: Any) -> None:
     for path, name in INSTANT_PARAMS:
         for instant in FAR:
             params = {"sectors": "13201,13202", "from": "2026-07-01T00:00:00Z", "to": "2026-07-02T00:00:00Z"}
-            response = client.get(path, query_string={**params, name: instant})
+            response = client.get(path, query_string={**params, name: instant}, headers={"Accept-Language": "en"})
             assert response.status_code == 400, (path, name, instant, response.get_data(as_text=True)[:200])
             message = response.get_json()["error"]
             assert message.startswith(f"{name}:") and "1970-01-01T00:00:00Z to 2099-12-31T23:59:59Z" in message
@@ -180,8 +180,9 @@ def test_unknown_paths_are_404_for_tokens_and_sessions(app: Any, store: Any, cli
 def test_empty_instants_are_refused_as_the_description_says(app: Any, store: Any) -> None:
     client, headers = app.server.test_client(), _bearer(store, "read")
     for path, name in INSTANT_PARAMS:
-        response = client.get(path, headers=headers, query_string={"sectors": "13201", "from": "2026-07-01T00:00:00Z",
-                                                                   "to": "2026-07-02T00:00:00Z", name: ""})
+        response = client.get(path, headers={**headers, "Accept-Language": "en"},
+                              query_string={"sectors": "13201", "from": "2026-07-01T00:00:00Z",
+                                            "to": "2026-07-02T00:00:00Z", name: ""})
         assert response.status_code == 400 and response.get_json()["error"].startswith(f"{name}:"), (path, name)
 
 

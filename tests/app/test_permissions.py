@@ -3,18 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.context import vigie
 from vigie.identity.accounts import ROLES
 
 
 def test_permission_map_covers_every_callback(app: Any, client_as: Any) -> None:
     client_as("operator").get("/")  # Dash adds its page-routing callbacks on the first request
-    roles = app.server.config["VIGIE_CALLBACK_ROLES"]
+    roles = vigie(app.server).callback_roles
     assert set(app.callback_map) - set(roles) == set()
     assert set(roles.values()) <= set(ROLES)
 
 
 def test_weaker_role_gets_403_and_an_audit_line(app: Any, client_as: Any, store: Any) -> None:
-    roles = app.server.config["VIGIE_CALLBACK_ROLES"]
+    roles = vigie(app.server).callback_roles
     guarded = [output for output, role in roles.items() if role == "admin"]
     assert guarded, "the user-administration callback should be admin-only"
     output = guarded[0]

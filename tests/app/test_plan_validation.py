@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from server.context import vigie
 from vigie.training.exercises import list_decisions
 from vigie.feed.ingest import ingest_bytes
 
@@ -22,13 +23,13 @@ def seeded(app: Any, store: Any) -> Any:
     from vigie.feed.simulator import Simulator
     from vigie.runtime.feed import publish_until
 
-    s = replace(app.server.config["VIGIE_SETTINGS"], history_weeks=7)
+    s = replace(vigie(app.server).settings, history_weeks=7)
     publish_until(store, Simulator.from_settings(s), s, time.time())
     return app
 
 
 def _output_key(app: Any, component: str) -> str:
-    return next(k for k in app.server.config["VIGIE_CALLBACK_ROLES"] if f"{component}." in k)
+    return next(k for k in vigie(app.server).callback_roles if f"{component}." in k)
 
 
 def _outputs(key: str) -> list[dict[str, str]]:
@@ -96,7 +97,7 @@ def test_validation_is_refused_when_the_data_moved_on(seeded: Any, client_as: An
     # late data: a surge at the shown slot and the one before (a sector enters the ranking after two slots)
     slots = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(plan["at"] - lag)) for lag in (1800, 0)]
     correction = (HEADER + "\n" + "".join(f"13001,{slot},900000,900000,0,0,0,0\n" for slot in slots)).encode()
-    result = ingest_bytes(store, correction, "test", app.server.config["VIGIE_SETTINGS"])
+    result = ingest_bytes(store, correction, "test", vigie(app.server).settings)
     assert result.ok, result.report()
     shown = _validate(client, seeded, plan)
     assert "Les données ont changé depuis l'affichage de ce plan" in shown

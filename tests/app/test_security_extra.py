@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
+from server.context import vigie
 from tests.conftest import PASSWORD, overrides_for
 
 
@@ -21,7 +22,7 @@ def test_no_default_account(tmp_path: Path) -> None:
     from app import create_app
 
     fresh = create_app(overrides_for(tmp_path))
-    assert fresh.server.config["VIGIE_STORE"].scalar("SELECT count(*) FROM users") == 0
+    assert vigie(fresh.server).store.scalar("SELECT count(*) FROM users") == 0
 
 
 def test_secure_cookie_behind_tls(tmp_path: Path) -> None:
@@ -29,7 +30,7 @@ def test_secure_cookie_behind_tls(tmp_path: Path) -> None:
     from vigie.identity import accounts
 
     secure = create_app(overrides_for(tmp_path, secure_cookies=True))
-    accounts.add_user(secure.server.config["VIGIE_STORE"], "alice", "operator", PASSWORD)
+    accounts.add_user(vigie(secure.server).store, "alice", "operator", PASSWORD)
     from tests.conftest import AuthActions
 
     response = AuthActions(secure.server.test_client()).login("alice")
@@ -76,7 +77,7 @@ def test_login_and_refusals_are_audited(app: Any, auth: Any, store: Any) -> None
 def test_arbitrary_json_to_a_callback_is_never_a_server_error(app: Any, client_as: Any, body: Any, which: int) -> None:
     client = getattr(app, "_probe_client", None) or client_as("admin")
     app._probe_client = client
-    outputs = sorted(app.server.config["VIGIE_CALLBACK_ROLES"])
+    outputs = sorted(vigie(app.server).callback_roles)
     payload = {"output": outputs[which % len(outputs)], "outputs": body, "inputs": body, "state": body,
                "changedPropIds": body if isinstance(body, list) else []}
     answer = client.post("/_dash-update-component", json=payload)

@@ -11,7 +11,7 @@ import pytest
 from vigie import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_DIRS = ("pages", "components", "callbacks")
+UI_DIRS = ("pages", "components", "callbacks", "server")
 TEXT_KWARGS = {"children", "label", "title", "placeholder", "alt", "caption", "header", "tooltip"}
 COMPONENT_MODULES = {"html", "dbc", "dcc"}
 
@@ -19,9 +19,24 @@ COMPONENT_MODULES = {"html", "dbc", "dcc"}
 def test_every_key_has_both_languages_and_the_same_placeholders() -> None:
     for key, texts in i18n.catalogue().items():
         assert set(texts) == set(i18n.LANGUAGES), f"{key}: languages {sorted(texts)}"
-        fields = [{f for _, f, _, _ in string.Formatter().parse(texts[lang]) if f} for lang in i18n.LANGUAGES]
-        assert fields[0] == fields[1], f"{key}: placeholders differ between languages"
+        fields = [{(f, spec) for _, f, spec, _ in string.Formatter().parse(texts[lang]) if f}
+                  for lang in i18n.LANGUAGES]
+        assert fields[0] == fields[1], f"{key}: placeholders (or their formats) differ between languages"
         assert all(t.strip() for t in texts.values()), f"{key}: empty text"
+
+
+def test_keys_named_by_the_code_exist() -> None:
+    """Every literal key given to an error (key="...") or a Message("...") is in the catalogue."""
+    keys = set(i18n.catalogue())
+    named = re.compile(r"""(?:\bkey=|\bMessage\()\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
+    found, missing = 0, []
+    for folder in ("vigie", "server", "callbacks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for match in named.finditer(path.read_text(encoding="utf-8")):
+                found += 1
+                if match.group(1) not in keys:
+                    missing.append(f"{path.relative_to(ROOT)}: {match.group(1)}")
+    assert found > 100 and missing == []
 
 
 def test_missing_key_is_an_error() -> None:
@@ -62,7 +77,8 @@ def test_used_keys_exist() -> None:
     missing = []
     for folder in UI_DIRS:
         for path in (ROOT / folder).glob("*.py"):
-            for match in re.finditer(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""", path.read_text(encoding="utf-8")):
+            for match in re.finditer(r"""\b(?:t|translate)\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""",
+                                     path.read_text(encoding="utf-8")):
                 if match.group(1) not in keys:
                     missing.append(f"{path.name}: {match.group(1)}")
     assert missing == []

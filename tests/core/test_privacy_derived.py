@@ -115,8 +115,10 @@ def test_an_injection_on_a_withheld_cell_stays_withheld(small_counts: Store) -> 
     assert row["suppressed"] and np.isnan(row["present"])
     assert "13090" not in {r.code for r in rank_sectors(small_counts, T, SETTINGS, overlay=overlay, min_excess=0)}
     timeline = exercises.after_action_timeline(small_counts, exercise.id, SETTINGS, wall_now=1_800_000_100.0)
-    assert not any("114" in entry["text"] for entry in timeline)
-    assert [e["kind"] for e in timeline if "Saint-Paul" in e["text"]] == ["injection"], "no ranking change"
+    for lang in ("fr", "en"):
+        texts = [(e["kind"], exercises.timeline_text(e, lang)) for e in timeline]
+        assert not any("114" in text for _kind, text in texts)
+        assert [kind for kind, text in texts if "Saint-Paul" in text] == ["injection"], "no ranking change"
 
 
 def test_an_injection_on_a_published_cell_is_shown(small_counts: Store) -> None:

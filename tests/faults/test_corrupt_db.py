@@ -7,6 +7,7 @@ from typing import Callable
 
 import pytest
 
+from server.context import vigie
 from tests.faults.support import SECTORS, fault_overrides, run_vigie
 from vigie.runtime.backup import integrity
 from vigie.store import Store
@@ -61,7 +62,7 @@ def test_damaged_database_is_refused_then_restored(backed_up: Path, damage: Call
     from app import create_app
 
     app = create_app(fault_overrides(backed_up))
-    store: Store = app.server.config["VIGIE_STORE"]
+    store: Store = vigie(app.server).store
     assert store.scalar("SELECT count(*) FROM observations") == EXPECTED_ROWS
     health = app.server.test_client().get("/healthz").get_json()
     assert health["database"] == "ok", health

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from vigie.alerts.outbox import Delivery
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.i18n import translate
 
 SIGNATURE_HEADER = "X-Vigie-Signature"
@@ -28,7 +29,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-class DeliveryFailed(RuntimeError):
+class DeliveryFailed(VigieError, RuntimeError):
     """The receiver did not take the message; it will be retried."""
 
 

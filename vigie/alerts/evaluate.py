@@ -114,8 +114,9 @@ def _forecast(rule: Rule, view: View) -> dict[str | None, Summary]:
                                overlay=view.overlay)
     keep = rule_sectors(view.store, rule, view.groupements) if found else None
     names = {s.code: s.name for s in view.situation.sectors} if found else {}
+    listed = {r.code for r in view.lists().above} if found else set()  # in crisis: its crisis alert says it
     return {code: Summary("forecast", (("excess", excess), ("name", names.get(code, code)), ("slot", slot)))
-            for code, slot, excess in found if keep is None or code in keep}
+            for code, slot, excess in found if (keep is None or code in keep) and code not in listed}
 
 
 CONDITIONS = {"crisis": _crisis, "below_usual": _below_usual, "feed_stopped": _feed_stopped, "forecast": _forecast}

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from vigie.errors import VigieError
 from vigie.i18n import format_decimal, format_int, format_signed, format_time, translate
 from vigie.slots import iso_z
 from vigie.store import Store
@@ -21,7 +22,7 @@ COLUMNS = ("id, rule, kind, sector, severity, state, slot, opened_at, last_seen_
             "version, reopened")
 
 
-class AlertError(ValueError):
+class AlertError(VigieError, ValueError):
     """An alert action cannot be done; the message says why and what to do."""
 
 
@@ -122,8 +123,15 @@ def get_alert(store: Store, alert_id: int, exercise_id: int | None = None) -> Al
     """The alert `alert_id` of the live view (exercise_id None) or of that exercise."""
     rows = store.query(f"SELECT {COLUMNS} FROM alerts WHERE id = ? AND exercise_id IS ?", [int(alert_id), exercise_id])
     if not rows:
-        raise AlertNotFound(f"no alert {alert_id}" + ("" if exercise_id is None else f" in exercise {exercise_id}"))
+        raise not_found(alert_id, exercise_id)
     return alert_from_row(rows[0])
+
+
+def not_found(alert_id: int, exercise_id: int | None) -> AlertNotFound:
+    """The refusal of an alert id that names no alert (of this exercise, when one is given)."""
+    if exercise_id is None:
+        return AlertNotFound(key="errors.alert_not_found", alert_id=alert_id)
+    return AlertNotFound(key="errors.alert_not_found_in_exercise", alert_id=alert_id, exercise_id=exercise_id)
 
 
 def list_alerts(store: Store, *, state: str = "open", exercise_id: int | None = None, since: int | None = None,
@@ -134,7 +142,7 @@ def list_alerts(store: Store, *, state: str = "open", exercise_id: int | None = 
     `since` keeps alerts opened at or after it, or still open then.
     """
     if state not in FILTERS:
-        raise AlertError(f"state must be one of {', '.join(FILTERS)}, not {state!r}")
+        raise AlertError(key="errors.alert_state_filter", allowed=", ".join(FILTERS), state=repr(state))
     where: list[str] = ["exercise_id IS ?"]
     params: list[Any] = [exercise_id]
     if state == "active":

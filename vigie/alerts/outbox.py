@@ -39,7 +39,7 @@ class Delivery:
     @property
     def payload(self) -> dict[str, Any]:
         """The decoded body: {"event", "alert"}."""
-        return json.loads(self.body)  # type: ignore[no-any-return]
+        return json.loads(self.body)
 
 
 def recipients(settings: Settings, rule: str, exercise_id: int | None) -> list[tuple[str, str]]:

@@ -11,8 +11,9 @@ from typing import Any, Final
 
 import sqlite_utils
 
+from vigie.alerts.model import Alert, AlertError, AlertNotFound, COLUMNS, Summary, alert_from_row, not_found
+from vigie.i18n import Message
 from vigie.identity import audit
-from vigie.alerts.model import COLUMNS, Alert, AlertError, AlertNotFound, Summary, alert_from_row
 from vigie.store import Store
 
 ANY: Final = "any"
@@ -23,9 +24,10 @@ def _clean(text: str | None, what: str, required: bool) -> str | None:
     """A comment or reason without control characters, or a clear error when it is missing or too long."""
     value = "".join(ch if ch.isprintable() else " " for ch in (text or "")).strip()
     if required and not value:
-        raise AlertError(f"a {what} is required")
+        raise AlertError(key="errors.alert_text_required", what=Message(f"errors.alert_what_{what}"))
     if len(value) > COMMENT_LIMIT:
-        raise AlertError(f"the {what} is {len(value)} characters long; at most {COMMENT_LIMIT}")
+        raise AlertError(key="errors.alert_text_too_long", what=Message(f"errors.alert_what_{what}"),
+                         length=len(value), limit=COMMENT_LIMIT)
     return value or None
 
 
@@ -52,9 +54,9 @@ def _writable(tx: sqlite_utils.Database, alert_id: int, exercise_id: int | None 
     """The alert row to change, refusing one of another exercise (or none) and a closed one."""
     row = _row(tx, alert_id)
     if row is None or (exercise_id != ANY and row["exercise_id"] != exercise_id):
-        raise AlertNotFound(f"no alert {alert_id}" + ("" if exercise_id in (ANY, None) else f" in exercise {exercise_id}"))
+        raise not_found(alert_id, exercise_id if isinstance(exercise_id, int) else None)
     if row["state"] == "closed":
-        raise AlertError(f"alert {alert_id} is already closed")
+        raise AlertError(key="errors.alert_closed", alert_id=alert_id)
     return row
 
 
@@ -66,7 +68,7 @@ def acknowledge(store: Store, alert_id: int, user: str, comment: str | None = No
     with store.write() as tx:
         row = _writable(tx, alert_id, exercise_id)
         if row["state"] == "acknowledged":
-            raise AlertError(f"alert {alert_id} was already acknowledged by {row['acknowledged_by']}")
+            raise AlertError(key="errors.alert_acknowledged", alert_id=alert_id, user=row["acknowledged_by"])
         tx.execute("UPDATE alerts SET state = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, comment = ?, "
                    "version = version + 1 WHERE id = ?", [user, int(at), text, int(alert_id)])
         alert = _record(tx, int(alert_id), "acknowledged", user, at)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
+from vigie.errors import VigieError
 from vigie.privacy import DEFAULT_K, is_suppressed
 from vigie.slots import to_local
 
@@ -28,7 +29,7 @@ BOM = "\ufeff"
 KINDS = ("text", "count", "number", "ratio", "instant")
 
 
-class ExportError(ValueError):
+class ExportError(VigieError, ValueError):
     """An export cannot be written as asked; the message says what to change."""
 
 

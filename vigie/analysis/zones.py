@@ -16,10 +16,11 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, TypedDict
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.feed.formats import SEGMENTS
 from vigie.feed.providers import ZoneVisitorProvider
 from vigie.slots import PARIS, local_day, slot_range, to_local
@@ -27,12 +28,11 @@ from vigie.store import Store
 from vigie import sectors as sector_table
 
 NAME_MAX = 80
-DEFAULT_MAX_DAYS = 400
 COMPARISONS = {"last_week": 7, "last_year": 364}
 LISTED_SECTORS = 5
 
 
-class ZoneError(ValueError):
+class ZoneError(VigieError, ValueError):
     """A zone or a zone query cannot be used; the message (French) says what to change."""
 
 
@@ -67,11 +67,11 @@ def check_name(name: str) -> str:
     """The zone name stripped, or ZoneError when it is empty, too long or holds control characters."""
     text = (name or "").strip()
     if not text:
-        raise ZoneError("Donnez un nom à la zone.")
+        raise ZoneError(key="errors.zone_name_missing")
     if len(text) > NAME_MAX:
-        raise ZoneError(f"Le nom de la zone est trop long ({len(text)} caractères) : {NAME_MAX} au plus.")
+        raise ZoneError(key="errors.zone_name_too_long", length=len(text), limit=NAME_MAX)
     if not text.isprintable():
-        raise ZoneError("Le nom de la zone contient des caractères invisibles : retirez-les.")
+        raise ZoneError(key="errors.zone_name_invisible")
     return text
 
 
@@ -80,12 +80,12 @@ def check_sectors(store: Store, codes: Sequence[str]) -> tuple[str, ...]:
     known = known_sectors(store)
     wanted = tuple(sorted({str(c).strip() for c in codes if str(c).strip()}))
     if not wanted:
-        raise ZoneError("Choisissez au moins un secteur (cliquez sur la carte ou prenez-le dans la liste).")
+        raise ZoneError(key="errors.zone_no_sector")
     unknown = [c for c in wanted if c not in known]
     if unknown:
-        raise ZoneError(f"Secteur(s) inconnu(s) : {' '.join(unknown[:10])}. Utilisez les codes INSEE du catalogue.")
+        raise ZoneError(key="errors.zone_unknown_sectors", codes=" ".join(unknown[:10]))
     if len(wanted) > len(known):
-        raise ZoneError(f"Une zone compte au plus {len(known)} secteurs.")
+        raise ZoneError(key="errors.zone_too_many_sectors", limit=len(known))
     return wanted
 
 
@@ -123,23 +123,22 @@ def get_zone(store: Store, name: str, username: str | None, *, admin: bool = Fal
     for zone in list_zones(store, username, admin=admin):
         if zone.name.casefold() == (name or "").strip().casefold():
             return zone
-    raise ZoneNotFound(f"Aucune zone « {(name or '').strip()[:NAME_MAX]} » : vérifiez le nom (liste des zones).")
+    raise ZoneNotFound(key="errors.zone_not_found", name=(name or "").strip()[:NAME_MAX])
 
 
 def _owned(zone_row: Mapping[str, Any], username: str, override_owner: bool) -> None:
     """Raise ZoneError when `username` may not change a zone made by someone else."""
     if not override_owner and str(zone_row["created_by"]).casefold() != username.casefold():
-        raise ZoneError(f"La zone « {zone_row['name']} » appartient à {zone_row['created_by']} : "
-                        "seul son auteur (ou un administrateur) peut la modifier.")
+        raise ZoneError(key="errors.zone_not_yours", name=zone_row["name"], owner=zone_row["created_by"])
 
 
 def _may_replace(existing: Sequence[Any], username: str, replace: bool, override_owner: bool) -> None:
     """Raise ZoneError unless `username` may replace the zone row (id, name, created_by, shared)."""
     hidden = not existing[3] and not override_owner and str(existing[2]).casefold() != username.casefold()
     if hidden:  # someone else's private zone: do not reveal its name or author
-        raise ZoneError("Ce nom de zone est déjà pris : choisissez-en un autre.")
+        raise ZoneError(key="errors.zone_name_taken")
     if not replace:
-        raise ZoneError(f"Une zone « {existing[1]} » existe déjà : choisissez un autre nom ou remplacez-la.")
+        raise ZoneError(key="errors.zone_exists", name=existing[1])
     _owned({"name": existing[1], "created_by": existing[2]}, username, override_owner)
 
 
@@ -252,6 +251,14 @@ class ZoneComparison:
     changes: dict[str, float | None]
 
 
+class SeriesPoint(TypedDict):
+    """One slot of a zone's series: present and entries, None where withheld or missing."""
+
+    slot: int
+    present: int | None
+    entries: int | None
+
+
 @dataclass(frozen=True)
 class ZoneResult:
     """Everything a zone query returns; every count has passed the privacy rule."""
@@ -267,7 +274,7 @@ class ZoneResult:
     peak_slot: int | None
     mean_present: Figure
     segments: SegmentMix
-    series: list[dict[str, int | None]]
+    series: list[SeriesPoint]
     sectors: list[SectorFigures]
     comparisons: dict[str, ZoneComparison | None] = field(default_factory=dict)
 
@@ -409,9 +416,9 @@ def _withheld_sectors(by_sector: Mapping[str, _Acc], attribute: str) -> tuple[st
     return tuple(sorted(code for code, acc in by_sector.items() if getattr(acc, attribute)))
 
 
-def _series(slots: range, by_slot: Mapping[int, _Acc], expected: Mapping[int, set[str]]) -> list[dict[str, int | None]]:
+def _series(slots: range, by_slot: Mapping[int, _Acc], expected: Mapping[int, set[str]]) -> list[SeriesPoint]:
     """Zone present and entries per slot; None where a cell is withheld or missing."""
-    out = []
+    out: list[SeriesPoint] = []
     for slot in slots:
         acc = by_slot.get(slot)
         complete = acc is not None and acc.seen == len(expected[slot]) and len(expected[slot]) > 0
@@ -579,10 +586,10 @@ def unique_visitors(store: Store, codes: Sequence[str], start: int, end: int, k:
 def _check_period(start: int, end: int, settings: Settings) -> None:
     """ZoneError when the period is empty, reversed or longer than the limit."""
     if end <= start:
-        raise ZoneError("La fin de la période doit être après son début.")
+        raise ZoneError(key="errors.zone_period_order")
     max_days = settings.zone_query_max_days
     if end - start > max_days * 86400:
-        raise ZoneError(f"Période trop longue ({(end - start) // 86400} jours) : {max_days} jours au plus.")
+        raise ZoneError(key="errors.zone_period_too_long", days=(end - start) // 86400, limit=max_days)
 
 
 def _has_data(store: Store, codes: Sequence[str], start: int, end: int) -> bool:
@@ -663,13 +670,6 @@ def query_zone(store: Store, codes: Sequence[str], start: int, end: int, setting
         now["peak_slot"] if now["peak"].status != "no_data" else None, now["mean"], now["segments"],
         _series(now["slots"], now["by_slot"], now["expected"]),
         _sector_figures(zone, now["by_sector"], now["per_sector_expected"], n_slots, names, k), comparisons)
-
-
-def query_saved_zone(store: Store, name: str, start: int, end: int, settings: Settings,
-                     provider: ZoneVisitorProvider | None = None, username: str | None = None, *,
-                     admin: bool = False) -> ZoneResult:
-    """query_zone for a saved zone visible to `username` (see list_zones)."""
-    return query_zone(store, get_zone(store, name, username, admin=admin).sectors, start, end, settings, provider)
 
 
 def audit_zone_query(store: Store, result: ZoneResult, username: str | None, *, address: str | None = None,

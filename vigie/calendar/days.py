@@ -16,6 +16,7 @@ from pathlib import Path
 import holidays
 
 from vigie.config import SHIPPED_DATA_DIR
+from vigie.errors import VigieError
 
 # National data, the same for every département: read from the shipped table, not VIGIE_REFERENCE_DIR.
 DEFAULT_HOLIDAYS_PATH = SHIPPED_DATA_DIR / "calendar" / "school_holidays.csv"
@@ -30,7 +31,7 @@ KIND_NAMES = ("lundis-jeudis", "vendredis", "samedis", "dimanches et fériés")
 REGIME_NAMES = ("période scolaire", "vacances scolaires", "été", "semaine de Noël", "vacances d'autres zones")
 
 
-class InvalidCalendar(ValueError):
+class InvalidCalendar(VigieError, ValueError):
     """The school holidays file cannot be used; the message names the line."""
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
+from vigie.errors import VigieError
 from vigie.slots import local_day, parse_instant
 from vigie.store import Store
 
@@ -23,7 +24,7 @@ CATEGORIES = ("feria", "festival", "match", "fireworks", "pilgrimage", "race", "
 ORIGINS = ("file", "user")
 
 
-class InvalidEvents(ValueError):
+class InvalidEvents(VigieError, ValueError):
     """The events file (or an event) cannot be used; the message names the line and field."""
 
 

@@ -25,7 +25,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from vigie.errors import VigieError
 from vigie.feed.messages import render
+from vigie.i18n import Message
 
 OBSERVATION_COLUMNS = ("sector_id", "slot_start", "present", "residents", "tourists_fr", "tourists_intl",
                        "excursionists", "entries")
@@ -35,7 +37,6 @@ VISITOR_COLUMNS = ("sector_id", "day", "unique_visitors")
 MAX_COUNT = 999_999_999
 MAX_PROBLEMS = 100
 MAX_CELL_CHARS = 64  # the longest legitimate cell (an instant with offset) is 32 characters
-SEPARATORS = (",", ";")
 
 _D = "[0-9]"
 _INSTANT = re.compile(rf"{_D}{{4}}-{_D}{{2}}-{_D}{{2}}[T ]{_D}{{2}}:{_D}{{2}}(?::{_D}{{2}}(?:\.{_D}{{1,6}})?)?"
@@ -48,7 +49,7 @@ _DECIMAL = re.compile(r"[\s\u00a0\u202f]*[0-9][0-9\s\u00a0\u202f]*[.,][0-9]*|[.,
 _SPACED = re.compile(r"[\s\u00a0\u202f']*[0-9][0-9\s\u00a0\u202f']*")
 
 
-class FeedFormatError(ValueError):
+class FeedFormatError(VigieError, ValueError):
     """Base class of feed errors raised (rather than reported) by this package."""
 
 
@@ -56,10 +57,8 @@ class BatchTooLarge(FeedFormatError):
     """The batch exceeds max_upload_mb; split it."""
 
     def __init__(self, size: int, limit: int) -> None:
+        super().__init__(key="feed.too_large", size_mb=f"{size / 1e6:.1f}", limit_mb=f"{limit / 1e6:.0f}")
         self.size, self.limit = size, limit
-        fr, en = render("too_large", {"size_mb": f"{size / 1e6:.1f}", "limit_mb": f"{limit / 1e6:.0f}"})
-        super().__init__(en)
-        self.message_fr, self.message_en = fr, en
 
 
 @dataclass(frozen=True)
@@ -333,13 +332,13 @@ def _split_quoted(body: str, delimiter: str, width: int, last_line: int, log: Pr
         return None
     if bad_rows:
         idx = np.arange(len(bad_rows))
-        _report_field_counts(idx, np.array(bad_widths), np.array(bad_rows), width, last_line, log, absolute=True)
+        _report_field_counts(idx, np.array(bad_widths), np.array(bad_rows), width, last_line, log)
     columns = [list(col) for col in zip(*rows)] if rows else [[] for _ in range(width)]
     return columns, np.array(numbers, dtype=np.int64)
 
 
 def _report_field_counts(bad: np.ndarray, widths: np.ndarray, numbers: np.ndarray, width: int, last: int,
-                         log: ProblemLog, absolute: bool = False) -> None:
+                         log: ProblemLog) -> None:
     """One problem per line with the wrong number of fields (hinting at truncation on the last line)."""
     if len(bad) == 0:
         return
@@ -348,7 +347,7 @@ def _report_field_counts(bad: np.ndarray, widths: np.ndarray, numbers: np.ndarra
     for i in np.argsort(lines, kind="stable")[: log.cap].tolist():
         truncated = int(lines[i]) >= last and got[i] < width
         log.add(int(lines[i]), None, "field_count", value=int(got[i]), expected=width,
-                hint_fr=" (fichier tronqué ?)" if truncated else "", hint_en=" (truncated file?)" if truncated else "")
+                hint=Message("feed.hint_truncated") if truncated else "")
     log.count += max(0, len(bad) - log.cap)
 
 

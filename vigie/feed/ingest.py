@@ -366,10 +366,10 @@ def _touch_health(tx: sqlite_utils.Database, source: str, last_slot: int | None,
 def _nullable(values: np.ndarray, nulls: np.ndarray) -> list[int | None]:
     """Python ints with None where suppressed (what sqlite3 binds)."""
     if not nulls.any():
-        return values.tolist()  # type: ignore[no-any-return]
+        return values.tolist()
     column = values.astype(object)
     column[nulls] = None
-    return column.tolist()  # type: ignore[no-any-return]
+    return column.tolist()
 
 
 def _write_observations(tx: sqlite_utils.Database, table: ObservationTable | None, batch_id: int) -> tuple[int, int, int]:

@@ -27,6 +27,7 @@ import numpy as np
 from vigie.calendar.days import HolidayPeriod, default_school_holidays, is_public_holiday, read_school_holidays
 from vigie.calendar.events import Event, default_events_path, read_events
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.feed.formats import COUNT_COLUMNS, ObservationTable, VisitorTable
 from vigie.feed.simulator_shapes import (LOCAL_SHARE, DayRegime, beach_weather, bell, day_regime, event_activity,
                                          event_crowd, leisure_share, local_clock, occupancy, sampling_noise,
@@ -38,7 +39,7 @@ RES, TFR, TIN, EXC = range(4)
 _NOISE_STREAM, _DAY_STREAM = 1, 2
 
 
-class SimulatorError(ValueError):
+class SimulatorError(VigieError, ValueError):
     """The simulator cannot answer this request; the message says why."""
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from vigie.calendar.events import load_events
+from vigie.errors import VigieError
 from vigie.forecast.data import event_crowd, presence_matrix, sector_codes, sector_kinds, usual_matrix
 from vigie.forecast.fit import BAND_DAYS, FIT_DAYS, fit_bands, fit_half_lives
 from vigie.forecast.model import HORIZON, ForecastModel, decay, project, rolling_ratio
@@ -32,7 +33,7 @@ GOAL_CARRIED = 0.5
 GOAL_COVERAGE = (0.70, 0.90)
 
 
-class BacktestError(ValueError):
+class BacktestError(VigieError, ValueError):
     """The backtest cannot run on this period; the message says what to change."""
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from vigie import privacy
 from vigie.calendar.events import load_events
+from vigie.errors import VigieError
 from vigie.forecast.data import (Overlay, event_crowd, forget_usual, presence_matrix, sector_codes, sector_kinds,
                                  usual_ahead)
 from vigie.forecast.fit import fit_model
@@ -32,7 +33,7 @@ _models: OrderedDict[tuple[str, int], ForecastModel] = OrderedDict()
 _lock = threading.Lock()
 
 
-class ForecastError(ValueError):
+class ForecastError(VigieError, ValueError):
     """A forecast cannot be made as asked; the message says what to change."""
 
 
@@ -84,7 +85,7 @@ def newest_slot(store: Store, t: int) -> int | None:
 def check_horizon(horizon: int) -> int:
     """The horizon as an int in 1..12, or ForecastError."""
     if not isinstance(horizon, int) or not 1 <= horizon <= HORIZON:
-        raise ForecastError(f"horizon: expected a number of slots between 1 and {HORIZON}, got {horizon!r}")
+        raise ForecastError(key="errors.forecast_horizon", max=HORIZON, raw=repr(horizon))
     return horizon
 
 
@@ -125,7 +126,7 @@ def _selected(codes: list[str], wanted: Sequence[str] | None) -> list[str]:
         return codes
     unknown = sorted(set(wanted) - set(codes))
     if unknown:
-        raise ForecastError(f"unknown sector codes {', '.join(unknown[:10])}: use INSEE codes of the catalogue")
+        raise ForecastError(key="errors.forecast_unknown_sectors", codes=", ".join(unknown[:10]))
     return [c for c in codes if c in set(wanted)]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from vigie.errors import VigieError
 from vigie.store import Store
 
 ROLES = ("display", "operator", "commander", "trainer", "admin")
@@ -28,7 +29,7 @@ _hasher = PasswordHasher()  # argon2id, library defaults (m=65536, t=3, p=4)
 _DUMMY_HASH = _hasher.hash("vigie-dummy-password-for-timing")
 
 
-class AccountError(ValueError):
+class AccountError(VigieError, ValueError):
     """An account operation was refused; the message says why."""
 
 
@@ -55,11 +56,11 @@ class User:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise WeakPassword(f"le mot de passe doit faire au moins {MIN_PASSWORD} caractères")
+        raise WeakPassword(key="errors.account_password_short", min=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        raise WeakPassword(f"le mot de passe doit faire au plus {MAX_PASSWORD} caractères")
+        raise WeakPassword(key="errors.account_password_long", max=MAX_PASSWORD)
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise WeakPassword("ce mot de passe est trop courant, choisissez-en un autre")
+        raise WeakPassword(key="errors.account_password_common")
 
 
 def hash_password(password: str) -> str:
@@ -85,14 +86,14 @@ def _row_to_user(row: dict[str, Any]) -> User:
 def add_user(store: Store, username: str, role: str, password: str) -> User:
     username = username.strip()
     if not username or len(username) > 64 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise AccountError("identifiant invalide : lettres, chiffres, . - _ (64 au plus)")
+        raise AccountError(key="errors.account_bad_username")
     if role not in ROLES:
-        raise AccountError(f"rôle inconnu {role!r} ; rôles : {', '.join(ROLES)}")
+        raise AccountError(key="errors.account_unknown_role", role=repr(role), roles=", ".join(ROLES))
     check_password_rules(password)
     now = int(time.time())
     with store.write() as tx:
         if tx.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-            raise AccountError(f"l'utilisateur {username!r} existe déjà")
+            raise AccountError(key="errors.account_exists", username=repr(username))
         tx.execute(
             "INSERT INTO users(username, password_hash, role, active, created_at, password_changed_at)"
             " VALUES (?, ?, ?, 1, ?, ?)",
@@ -104,7 +105,7 @@ def add_user(store: Store, username: str, role: str, password: str) -> User:
 def get_user(store: Store, username: str) -> User:
     rows = store.query("SELECT * FROM users WHERE username = ?", [username])
     if not rows:
-        raise AccountError(f"utilisateur inconnu {username!r}")
+        raise AccountError(key="errors.account_unknown_user", username=repr(username))
     return _row_to_user(rows[0])
 
 
@@ -142,7 +143,7 @@ def set_active(store: Store, username: str, active: bool) -> None:
 
 def set_language(store: Store, user_id: int, language: str) -> None:
     if language not in ("fr", "en"):
-        raise AccountError("langue inconnue")
+        raise AccountError(key="errors.account_unknown_language")
     with store.write() as tx:
         tx.execute("UPDATE users SET language = ? WHERE id = ?", [language, user_id])
 
@@ -161,7 +162,7 @@ def _reserve_attempt(store: Store, username: str, address: str, max_failures: in
         recent = tx.execute("SELECT count(*) FROM login_failures WHERE username = ? AND address = ? AND at > ?",
                             [username[:64], address, now - window_s]).fetchone()[0]
         if recent >= max_failures:
-            raise LoginThrottled("trop de tentatives, réessayez dans 15 minutes")
+            raise LoginThrottled(key="errors.account_throttled", minutes=window_s // 60)
         tx.execute("INSERT INTO login_failures(username, address, at) VALUES (?, ?, ?)", [username[:64], address, now])
 
 
@@ -231,19 +232,14 @@ def close_session(store: Store, token: str) -> None:
         tx.execute("DELETE FROM sessions WHERE token_hash = ?", [_token_hash(token)])
 
 
-def close_user_sessions(store: Store, user_id: int) -> None:
-    with store.write() as tx:
-        tx.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
-
-
 # -- wall display enrolment -----------------------------------------------------------------------
 def create_enrolment(store: Store, username: str, created_by: str, ttl_s: int = 86400) -> str:
     """A one-time token that opens a session for a `display` account (the wall screen's link)."""
     user = get_user(store, username)
     if user.role != "display":
-        raise AccountError("seuls les comptes « écran mural » (display) s'enrôlent par lien")
+        raise AccountError(key="errors.account_enrol_display_only")
     if not user.active:
-        raise AccountError(f"le compte {username!r} est désactivé")
+        raise AccountError(key="errors.account_disabled", username=repr(username))
     token = secrets.token_urlsafe(32)
     now = int(time.time())
     with store.write() as tx:

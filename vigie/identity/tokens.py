@@ -6,13 +6,15 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
+from vigie.errors import VigieError
 from vigie.store import Store
 
 SCOPES = ("ingest", "read")
 
 
-class TokenError(ValueError):
+class TokenError(VigieError, ValueError):
     """A token operation was refused."""
 
 
@@ -29,13 +31,13 @@ def _hash(token: str) -> str:
 def create_token(store: Store, name: str, scope: str) -> str:
     """Create a token for a source and return it (shown once, stored hashed)."""
     if scope not in SCOPES:
-        raise TokenError(f"scope must be one of {', '.join(SCOPES)}")
+        raise TokenError(key="errors.token_scope", scopes=", ".join(SCOPES))
     if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
-        raise TokenError("token name: letters, digits, - and _ only (64 at most)")
+        raise TokenError(key="errors.token_name")
     token = "vig_" + secrets.token_urlsafe(32)
     with store.write() as tx:
         if tx.execute("SELECT 1 FROM api_tokens WHERE name = ? AND revoked_at IS NULL", [name]).fetchone():
-            raise TokenError(f"a live token named {name!r} exists; revoke it first")
+            raise TokenError(key="errors.token_exists", name=repr(name))
         tx.execute("DELETE FROM api_tokens WHERE name = ?", [name])
         tx.execute("INSERT INTO api_tokens(name, token_hash, scope, created_at) VALUES (?, ?, ?, ?)",
                    [name, _hash(token), scope, int(time.time())])
@@ -51,7 +53,7 @@ def verify_token(store: Store, presented: str) -> ApiToken | None:
     return None
 
 
-def list_tokens(store: Store) -> list[dict[str, object]]:
+def list_tokens(store: Store) -> list[dict[str, Any]]:
     return store.query("SELECT name, scope, created_at, revoked_at FROM api_tokens ORDER BY name")
 
 
@@ -59,4 +61,4 @@ def revoke_token(store: Store, name: str) -> None:
     with store.write() as tx:
         cur = tx.execute("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", [int(time.time()), name])
         if cur.rowcount == 0:
-            raise TokenError(f"no live token named {name!r}")
+            raise TokenError(key="errors.token_unknown", name=repr(name))

@@ -36,24 +36,13 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from vigie.config import Settings
-from vigie.i18n import format_int
+from vigie.errors import VigieError
+from vigie.i18n import Message
 from vigie.operations.levels import MASSIF_LEVELS, NO_LEVEL, UnknownLevel, canonical_level
 from vigie.operations.stations import RESOURCES, Station, great_circle_km
 
-REASONS = {
-    "no_station_within_target": {
-        "fr": "aucun centre à moins de {target} min",
-        "en": "no station within {target} min"},
-    "other_authority_only": {
-        "fr": "seuls des centres d'une autre autorité sont à moins de {target} min (entraide désactivée)",
-        "en": "only stations of another authority are within {target} min (mutual aid off)"},
-    "not_enough_vehicles": {
-        "fr": "pas assez de véhicules au-dessus des minimums à moins de {target} min",
-        "en": "not enough vehicles above minimums within {target} min"},
-}
 
-
-class AllocationError(ValueError):
+class AllocationError(VigieError, ValueError):
     """The resource suggestion cannot be computed; the message says what to fix."""
 
 
@@ -288,20 +277,17 @@ class Move:
     staff: int
     target_minutes: int
 
+    def message(self) -> Message:
+        """The explained line as a catalogue message."""
+        params = {"count": self.count, "label": self.label, "station": self.station_name, "sector": self.sector_name,
+                  "minutes": self.minutes, "people": self.people, "target": self.target_minutes}
+        if self.on_site:
+            return Message("allocation.on_site_one" if self.count == 1 else "allocation.on_site_many", params)
+        return Message("allocation.move" if self.within_target else "allocation.move_late", params)
+
     def text(self, lang: str = "fr") -> str:
         """One explained line, e.g. '+2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min, pour +18 400 personnes'."""
-        people = format_int(self.people, lang)
-        if self.on_site:
-            if lang == "en":
-                verb = "stays" if self.count == 1 else "stay"
-                return f"{self.count} {self.label} of {self.station_name} {verb} in {self.sector_name}, for +{people} people"
-            verb = "reste" if self.count == 1 else "restent"
-            return f"{self.count} {self.label} du {self.station_name} {verb} sur place à {self.sector_name}, pour +{people} personnes"
-        if lang == "en":
-            line = f"+{self.count} {self.label} from {self.station_name} to {self.sector_name}, {self.minutes} min, for +{people} people"
-            return line if self.within_target else f"{line} (beyond the {self.target_minutes}-min target)"
-        line = f"+{self.count} {self.label} du {self.station_name} vers {self.sector_name}, {self.minutes} min, pour +{people} personnes"
-        return line if self.within_target else f"{line} (au-delà de l'objectif de {self.target_minutes} min)"
+        return self.message().render(lang)
 
 
 @dataclass(frozen=True)
@@ -316,19 +302,20 @@ class Shortfall:
     covered: int
     covered_within_target: int
     missing: int
-    reason: str
+    reason: str  # no_station_within_target, other_authority_only or not_enough_vehicles (allocation.reason_*)
     target_minutes: int
+
+    def message(self) -> Message:
+        """The explained line as a catalogue message: what is missing, how much arrives later, and why."""
+        late = self.covered - self.covered_within_target
+        return Message("allocation.shortfall_one" if self.missing == 1 else "allocation.shortfall_many", {
+            "sector": self.sector_name, "missing": self.missing, "label": self.label, "demand": self.demand,
+            "target": self.target_minutes, "later": Message("allocation.later", {"late": late}) if late else "",
+            "why": Message(f"allocation.reason_{self.reason}", {"target": self.target_minutes})})
 
     def text(self, lang: str = "fr") -> str:
         """One explained line of what is left uncovered."""
-        why = REASONS[self.reason][lang if lang == "en" else "fr"].format(target=self.target_minutes)
-        late = self.covered - self.covered_within_target
-        if lang == "en":
-            extra = f" ({late} arriving later)" if late else ""
-            return f"{self.sector_name}: {self.missing} {self.label} of {self.demand} not covered within {self.target_minutes} min{extra}: {why}"
-        extra = f" ({late} en renfort plus tardif)" if late else ""
-        covered = "non couvert" if self.missing == 1 else "non couverts"
-        return f"{self.sector_name} : {self.missing} {self.label} sur {self.demand} {covered} en {self.target_minutes} min{extra} — {why}"
+        return self.message().render(lang)
 
 
 @dataclass(frozen=True)
@@ -346,36 +333,32 @@ class AllocationResult:
     staff_moved: int
     seconds: float
 
+    def messages(self) -> list[Message]:
+        """Every move, then every vehicle kept on site, then every shortfall, as catalogue messages."""
+        return [m.message() for m in (*self.moves, *self.on_site)] + [s.message() for s in self.shortfalls]
+
     def explain(self, lang: str = "fr") -> list[str]:
         """Every move, then every vehicle kept on site, then every shortfall, as text."""
-        return [m.text(lang) for m in self.moves] + [m.text(lang) for m in self.on_site] + \
-            [s.text(lang) for s in self.shortfalls]
+        return [m.render(lang) for m in self.messages()]
+
+    def summary_message(self) -> Message:
+        """The headline of the plan as a catalogue message (none, one or several vehicles moved)."""
+        if self.status == "no_demand":
+            return Message("allocation.summary_no_demand")
+        moved = sum(self.vehicles_moved.values())
+        key = {0: "allocation.summary_none", 1: "allocation.summary_one"}.get(moved, "allocation.summary_many")
+        return Message(key, {"moved": moved, "staff": self.staff_moved, "before": self.people_beyond_target_before,
+                             "after": self.people_beyond_target_after, "no_gain": self._no_gain()})
 
     def summary(self, lang: str = "fr") -> str:
         """One headline for the plan."""
-        moved = sum(self.vehicles_moved.values())
-        before = format_int(self.people_beyond_target_before, lang)
-        after = format_int(self.people_beyond_target_after, lang)
-        if self.status == "no_demand":
-            return ("No sector calls for extra resources." if lang == "en"
-                    else "Aucun secteur n'appelle de moyens supplémentaires.")
-        staff = format_int(self.staff_moved, lang)
-        if lang == "en":
-            vehicles = "vehicle moved" if moved == 1 else "vehicles moved"
-            return f"{moved} {vehicles} ({staff} staff); people beyond the target: {before} → {after}{self._no_gain(lang)}"
-        vehicles = "véhicule déplacé" if moved <= 1 else "véhicules déplacés"
-        return f"{moved} {vehicles} ({staff} personnels) ; personnes hors objectif : {before} → {after}{self._no_gain(lang)}"
+        return self.summary_message().render(lang)
 
-    def _no_gain(self, lang: str) -> str:
+    def _no_gain(self) -> Message | str:
         """Said plainly when the moves leave the people beyond the target where they were."""
         if not self.moves or self.people_beyond_target_after < self.people_beyond_target_before:
             return ""
-        target = self.moves[0].target_minutes
-        if lang == "en":
-            return (f". These moves do not reduce the people beyond the target: the reinforcements arrive after "
-                    f"{target} min; they only shorten the wait")
-        return (f". Ces déplacements ne réduisent pas les personnes hors objectif : les renforts arrivent après "
-                f"{target} min ; ils raccourcissent seulement l'attente")
+        return Message("allocation.no_gain", {"target": self.moves[0].target_minutes})
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict, texts included in both languages."""
@@ -418,8 +401,7 @@ class AllocationProblem:
                  ) -> None:
         """Keep the sectors with a positive demand and precompute travel times."""
         if not stations:
-            raise NoStations("no fire station is loaded: import the service's list with "
-                             "`python -m vigie stations import FILE`")
+            raise NoStations(key="errors.allocation_no_stations")
         self.ratios = ratios
         self.stations = [keeping_first(s, self.ratios.keep_first) for s in stations]
         self.target = float(target_minutes)
@@ -556,20 +538,20 @@ class AllocationProblem:
         triples, cover, args = self._model()
         result = milp(**args, options={"time_limit": time_limit, "mip_rel_gap": 1e-9, "presolve": True})
         if result.status != 0 or result.x is None:
-            raise InfeasibleAllocation(self._failure(result.status, str(result.message)))
+            raise self._failure(result.status, str(result.message))
         counts = {triples[k]: int(round(v)) for k, v in enumerate(result.x[:len(triples)]) if round(v) > 0}
         return self._result(counts, time.perf_counter() - began)
 
-    def _failure(self, status: int, message: str) -> str:
-        """A message that says why the solver failed and what to do."""
-        below = [f"{s.name} holds {s.available(r)} {r.upper()} but must keep {s.minimum(r)}"
+    def _failure(self, status: int, message: str) -> InfeasibleAllocation:
+        """The refusal that says why the solver failed and what to do."""
+        below = [Message("errors.allocation_station_below", {"station": s.name, "held": s.available(r),
+                                                              "resource": r.upper(), "minimum": s.minimum(r)})
                  for s in self.stations for r in RESOURCES if s.available(r) < s.minimum(r)]
         if below:
-            return ("no allocation is possible: " + "; ".join(below[:5]) +
-                    ": fix the stations list (`python -m vigie stations import FILE`)")
+            return InfeasibleAllocation(key="errors.allocation_below_minimum", stations=below[:5])
         if status == 1:
-            return f"the allocation solver stopped before an optimum ({message}): retry, or narrow the sectors"
-        return f"the allocation solver failed ({message}): check the stations list and the ratios file"
+            return InfeasibleAllocation(key="errors.allocation_solver_stopped", detail=message)
+        return InfeasibleAllocation(key="errors.allocation_solver_failed", detail=message)
 
     def _result(self, counts: dict[tuple[int, int, str], int], seconds: float) -> AllocationResult:
         """Turn the solver's vehicle counts into explained moves, shortfalls and totals."""

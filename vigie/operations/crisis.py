@@ -14,14 +14,16 @@ with the same entry and hysteresis rules (`below_usual`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+
+
 
 import numpy as np
 
 from vigie.config import Settings
-from vigie.calendar.events import Event, load_events
 from vigie.analysis.situation import Overlay, SectorSituation, Situation, significance_at, situation_at
+from vigie.calendar.events import Event, load_events
 from vigie.operations.stations import Station, load_stations, sector_groupements
 from vigie.store import Store
 

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from vigie.config import Settings
-from vigie.operations.crisis import ALL, RankedSector, events_near, explain, groupements, rank_sectors, thresholds
 from vigie.calendar.events import load_events
+from vigie.errors import VigieError
+from vigie.operations.crisis import ALL, RankedSector, events_near, explain, groupements, rank_sectors, thresholds
 from vigie.forecast.data import Overlay, reference_ahead
 from vigie.forecast.live import Forecast, cached_forecast
 from vigie.analysis.situation import SectorSituation, Situation, situation_at, z_score
@@ -24,7 +25,7 @@ from vigie.store import Store
 HORIZONS = {"now": 0, "1h": 2, "2h": 4, "3h": 6, "peak": 12}
 
 
-class UnknownHorizon(ValueError):
+class UnknownHorizon(VigieError, ValueError):
     """A horizon that is not one of HORIZONS."""
 
 
@@ -65,7 +66,7 @@ def check_horizon_key(key: str | None) -> str:
     """The horizon key ('now' when None), or UnknownHorizon naming the choices."""
     key = "now" if key in (None, "") else str(key)
     if key not in HORIZONS:
-        raise UnknownHorizon(f"horizon: expected one of {', '.join(HORIZONS)}, got {key[:20]!r}")
+        raise UnknownHorizon(key="errors.horizon_unknown", allowed=", ".join(HORIZONS), raw=repr(key[:20]))
     return key
 
 

@@ -25,7 +25,8 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 from vigie.calendar import events as events_mod
 from vigie import reference
 from vigie.calendar.events import CATEGORIES, COLUMNS, Event, InvalidEvents, make_event
-from vigie.operations.overlays import MAX_CELL_CHARS, ImportRefused, Problem, csv_refusal, decode
+from vigie.errors import VigieError
+from vigie.operations.overlays import ImportRefused, MAX_CELL_CHARS, Problem, csv_refusal, decode
 from vigie.slots import PARIS, local_day_bounds
 from vigie.store import Store
 from vigie import sectors as sector_table
@@ -51,12 +52,16 @@ POSTAL_PREFIXES = {"marseille": "130", "paris": "750", "lyon": "6900"}  # postal
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
-class _Refusal(ValueError):
+class _Refusal(VigieError, ValueError):
     """One event refused by this module's own checks, in French and English."""
 
     def __init__(self, fr: str, en: str) -> None:
         super().__init__(en)
         self.fr, self.en = fr, en
+
+    def message(self, lang: str = "fr") -> str:
+        """The refusal in `lang`."""
+        return self.fr if lang == "fr" else self.en
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from vigie.errors import VigieError
+
 MASSIF_LEVELS = ("vert", "jaune", "orange", "rouge", "noir")
 FLOOD_LEVELS = ("vert", "jaune", "orange", "rouge")
 HIGH_MASSIF_LEVELS = frozenset({"rouge", "noir"})
@@ -16,7 +18,7 @@ ENGLISH_NAMES = {"green": "vert", "yellow": "jaune", "orange": "orange", "red": 
 _NONE_NAMES = frozenset({"", "aucun", "none"})
 
 
-class UnknownLevel(ValueError):
+class UnknownLevel(VigieError, ValueError):
     """A level name that is neither a French nor an English risk level."""
 
 

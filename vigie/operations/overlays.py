@@ -17,10 +17,11 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
-from typing import Any, Collection, Iterable, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from vigie import privacy
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.operations.levels import (FLOOD_LEVELS, HIGH_FLOOD_LEVELS, HIGH_MASSIF_LEVELS, MASSIF_LEVELS,
                                      UnknownLevel, canonical_level)
 from vigie.slots import PARIS, parse_instant
@@ -53,13 +54,13 @@ class Problem:
         return f"ligne {self.line} : {self.fr}" if lang == "fr" else f"line {self.line}: {self.en}"
 
 
-class ImportRefused(ValueError):
+class ImportRefused(VigieError, ValueError):
     """A file was refused whole; `problems` lists every line at fault (French and English)."""
 
     def __init__(self, what: tuple[str, str], problems: Sequence[Problem]) -> None:
         self.what = what
         self.problems = list(problems)
-        super().__init__(self.message("fr"))
+        super().__init__(self.message("en"))
 
     def message(self, lang: str = "fr", limit: int = 10) -> str:
         """A readable summary: what was refused and the first problems."""
@@ -455,15 +456,4 @@ def overlay_days(store: Store) -> dict[str, tuple[str | None, str | None]]:
     for name, table in (("massifs", "massif_levels"), ("floods", "flood_vigilance")):
         row = store.db.execute(f"SELECT min(day), max(day) FROM {table}").fetchone()
         out[name] = (row[0], row[1])
-    return out
-
-
-def iter_levels(levels: Iterable[str], allowed: Sequence[str] = MASSIF_LEVELS) -> list[str]:
-    """Validated level names (French or English), or ValueError naming the allowed ones."""
-    out = []
-    for text in levels:
-        level = normalise_level(text, allowed)
-        if level is None:
-            raise ValueError(f"unknown level {text!r}: use {', '.join(allowed)}")
-        out.append(level)
     return out

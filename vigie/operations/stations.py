@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.store import Store
 from vigie import sectors as sector_table
 
@@ -78,7 +79,7 @@ class StationProblem:
         return f"line {self.line}, field {self.field}: {self.message}"
 
 
-class InvalidStations(ValueError):
+class InvalidStations(VigieError, ValueError):
     """A stations file that cannot be imported; `problems` lists every line at fault."""
 
     def __init__(self, where: str, problems: Sequence[StationProblem]) -> None:

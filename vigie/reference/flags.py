@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from vigie.errors import VigieError
 from vigie.reference.compute import rebuild_reference, sector_codes
 from vigie.slots import PARIS, local_day_bounds, parse_instant, to_local
 from vigie.store import Store
@@ -12,7 +13,7 @@ from vigie.store import Store
 EVENT_MIN_DAILY_ATTENDANCE = 1000
 
 
-class InvalidExclusion(ValueError):
+class InvalidExclusion(VigieError, ValueError):
     """A day flag that cannot be stored (bad date, unknown sector, empty reason)."""
 
 

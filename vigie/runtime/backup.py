@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from vigie.errors import VigieError
 from vigie.slots import local_day
 from vigie.store import Store
 from vigie import sectors as sector_table
@@ -40,7 +41,7 @@ _SHM_DMS_OFFSET = 128  # byte of the -shm file every open WAL connection holds a
 _SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
-class BackupError(RuntimeError):
+class BackupError(VigieError, RuntimeError):
     """A backup, restore or retention run failed; the message says what to do."""
 
 

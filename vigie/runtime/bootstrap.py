@@ -25,7 +25,7 @@ def load_sectors(store: Store, catalogue: Catalogue) -> int:
         for s in catalogue
     ]
     with store.write() as tx:
-        tx["sectors"].upsert_all(rows, pk="code")
+        tx.table("sectors").upsert_all(rows, pk="code")
     return len(rows)
 
 

@@ -47,7 +47,7 @@ def scan_folder(store: Store, folder: Path, settings: Settings, now: float | Non
             result = ingest_file(store, path, source, settings, now=now)
             refresh_reference(store, result, settings)
         except BatchTooLarge as exc:
-            text = f"{exc.message_fr}\n\n{exc.message_en}\n"
+            text = f"{exc.message('fr')}\n\n{exc.message('en')}\n"
             outcomes.append(FileOutcome(path.name, "rejected", _quarantine(path, text)))
             continue
         except StorageFull as exc:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from vigie.config import Settings
+from vigie.errors import VigieError
 from vigie.feed.ingest import IngestResult, ingest_tables
 from vigie.runtime.batches import refresh_reference
 from vigie.runtime.dropfolder import scan_folder
@@ -32,7 +33,7 @@ SOURCE = "simulator"
 log = logging.getLogger("vigie.feed")
 
 
-class FeedError(RuntimeError):
+class FeedError(VigieError, RuntimeError):
     """The feed cannot run; the message says what to fix."""
 
 

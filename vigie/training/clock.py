@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, runtime_checkable
 
+from vigie.errors import VigieError
 from vigie.slots import DEFAULT_SLOT_MINUTES, floor_slot
 from vigie.store import Store
 
@@ -25,8 +26,8 @@ STATES = ("draft", "running", "paused", "ended")
 MIN_SPEED, MAX_SPEED = 1, 3600
 
 
-class ExerciseError(ValueError):
-    """An exercise action was refused; the message (French, shown in the UI) says what to do."""
+class ExerciseError(VigieError, ValueError):
+    """An exercise action was refused; the message says what to do."""
 
 
 @runtime_checkable
@@ -140,7 +141,7 @@ def clock_for(store: Store, exercise_id: int | None, wall_now: float | TimeSourc
     rows = store.query("SELECT id, state, speed, anchor_view_time, anchor_wall_time, slot_minutes "
                        "FROM exercises WHERE id = ?", [int(exercise_id)])
     if not rows:
-        raise ExerciseError(f"exercice n° {exercise_id} introuvable : choisissez-en un dans la liste des exercices")
+        raise ExerciseError(key="errors.exercise_not_found", exercise_id=exercise_id)
     row = rows[0]
     return ExerciseClock(int(row["id"]), str(row["state"]), float(row["speed"]), float(row["anchor_view_time"]),
                          float(row["anchor_wall_time"]), history_end(store, int(row["slot_minutes"])), source)

@@ -20,27 +20,26 @@ from typing import Any, Callable
 from vigie import privacy
 from vigie.identity import audit
 from vigie.identity.accounts import User
-from vigie.training.clock import (MAX_SPEED, MIN_SPEED, Clock, ExerciseClock, ExerciseError, TimeSource, clock_for,
-                         history_end, time_source_for)
+from vigie.training.clock import (ExerciseClock, ExerciseError, MAX_SPEED, MIN_SPEED, TimeSource, history_end,
+                                  time_source_for)
 from vigie.config import Settings
-from vigie.i18n import format_int, format_signed, format_time
 from vigie.analysis.situation import Overlay
+from vigie.i18n import Message, translate
 from vigie.slots import DEFAULT_SLOT_MINUTES, floor_slot, slot_range
 from vigie.store import Store
 from vigie import sectors as sector_table
 
 __all__ = ["ExerciseError", "Exercise", "create_exercise", "get_exercise", "start", "pause", "resume", "set_speed",
            "jump", "end_exercise", "join", "leave", "current_exercise_for", "list_exercises", "participants",
-           "add_injection", "list_injections", "overlay_for", "view_for", "log_event", "record_decision",
-           "list_decisions", "after_action_timeline", "stamp", "banner_text", "require_control", "history_bounds"]
+           "add_injection", "list_injections", "overlay_for", "log_event", "record_decision",
+           "list_decisions", "after_action_timeline", "timeline_text", "stamp", "require_control", "history_bounds"]
 
-ACTIVE_STATES = ("draft", "running", "paused")
-STATE_LABELS = {"draft": "en préparation", "running": "en cours", "paused": "en pause", "ended": "terminé"}
 CONTROL_ROLE = "trainer"
 MAX_NAME, MAX_NOTE = 80, 300
 MAX_DELTA = 300_000          # people, per sector and slot: beyond any crowd the département has seen
 MAX_MULTIPLIER = 20.0
 MAX_TIMELINE_SLOTS = 1440    # 30 days of played time at 30-minute slots
+FIXED_LOG_KINDS = ("started", "paused", "resumed", "ended", "joined", "left")  # timeline lines with a user only
 STAMP = "EXERCICE"
 Wall = float | TimeSource | None
 
@@ -69,10 +68,9 @@ class Exercise:
         """True until the exercise has ended."""
         return self.state != "ended"
 
-    @property
-    def state_label(self) -> str:
-        """The state in French."""
-        return STATE_LABELS[self.state]
+    def state_label(self, lang: str = "fr") -> str:
+        """The state in `lang`."""
+        return translate(f"exercise.state_{self.state}", lang)
 
     def clock(self, wall_now: Wall = None, limit: float | None = None) -> ExerciseClock:
         """The clock of this exercise (as read; `clock_for` re-reads the database)."""
@@ -106,7 +104,7 @@ def _check_speed(speed: Any) -> int:
     except (TypeError, ValueError):
         value = 0
     if value != speed or not MIN_SPEED <= value <= MAX_SPEED:
-        raise ExerciseError(f"vitesse {speed!r} impossible : choisissez un entier de ×{MIN_SPEED} à ×{MAX_SPEED}")
+        raise ExerciseError(key="errors.exercise_speed", speed=repr(speed), low=MIN_SPEED, high=MAX_SPEED)
     return value
 
 
@@ -115,27 +113,23 @@ def history_bounds(store: Store, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> tu
     first = store.scalar("SELECT min(slot) FROM observations")
     end = history_end(store, slot_minutes)
     if first is None or end is None:
-        raise ExerciseError("aucune donnée historique : chargez ou laissez le flux produire un historique "
-                            "avant de créer un exercice")
+        raise ExerciseError(key="errors.exercise_no_history")
     return int(first), end
 
 
 def _check_instant(store: Store, t: int, low: int | None, slot_minutes: int, what: str) -> None:
-    """Refuse an instant outside the replayable history (and before `low` when given)."""
+    """Refuse an instant outside the replayable history (and before `low` when given); `what` names it."""
     first, end = history_bounds(store, slot_minutes)
-    scope = "" if low is None else " pour cet exercice"
+    key = "errors.exercise_outside_history" if low is None else "errors.exercise_outside_its_history"
     low = first if low is None else max(first, low)
     if not low <= t < end:
-        raise ExerciseError(f"{what} {format_time(t, with_date=True)} hors de l'historique disponible{scope} : "
-                            f"choisissez un instant entre {format_time(low, with_date=True)} et "
-                            f"{format_time(end, with_date=True)}")
+        raise ExerciseError(key=key, what=Message(f"errors.exercise_what_{what}"), at=t, low=low, end=end)
 
 
 def require_control(user: User) -> None:
     """Refuse exercise control to anyone below the trainer role."""
     if not user.has_role(CONTROL_ROLE):
-        raise ExerciseError("seuls les formateurs (rôle trainer) et les administrateurs pilotent un exercice : "
-                            "demandez ce rôle à un administrateur")
+        raise ExerciseError(key="errors.exercise_control_refused")
 
 
 # -- reading -------------------------------------------------------------------------------------------
@@ -148,7 +142,7 @@ def get_exercise(store: Store, exercise_id: int) -> Exercise:
     """The exercise, or ExerciseError when it does not exist."""
     row = store.db.execute(f"SELECT {_COLUMNS} FROM exercises WHERE id = ?", [int(exercise_id)]).fetchone()
     if row is None:
-        raise ExerciseError(f"exercice n° {exercise_id} introuvable : choisissez-en un dans la liste des exercices")
+        raise ExerciseError(key="errors.exercise_not_found", exercise_id=exercise_id)
     return _exercise(row)
 
 
@@ -181,10 +175,10 @@ def create_exercise(store: Store, name: str, start_at: int, speed: int, created_
     """Create an exercise in the draft state, its clock set on `start_at`."""
     clean = _clean(name, MAX_NAME)
     if not clean:
-        raise ExerciseError("donnez un nom à l'exercice (80 caractères au plus)")
+        raise ExerciseError(key="errors.exercise_name_missing", limit=MAX_NAME)
     speed = _check_speed(speed)
     start_at = int(start_at)
-    _check_instant(store, start_at, None, slot_minutes, "le début")
+    _check_instant(store, start_at, None, slot_minutes, "start")
     wall = _wall(wall_now)
     with store.write() as tx:
         cursor = tx.execute(
@@ -205,7 +199,7 @@ Change = Callable[[Exercise, float, float], tuple[dict[str, Any], dict[str, Any]
 def _refuse_if_ended(exercise: Exercise) -> None:
     """No control once an exercise has ended."""
     if exercise.state == "ended":
-        raise ExerciseError(f"l'exercice « {exercise.name} » est terminé : créez-en un nouveau pour rejouer")
+        raise ExerciseError(key="errors.exercise_ended", name=exercise.name)
 
 
 def _control(store: Store, exercise_id: int, kind: str, username: str, wall_now: Wall, change: Change) -> Exercise:
@@ -228,9 +222,9 @@ def start(store: Store, exercise_id: int, username: str, *, wall_now: Wall = Non
     """Start the clock of a draft exercise."""
     def change(exercise: Exercise, view: float, wall: float) -> tuple[dict[str, Any], dict[str, Any]]:
         if exercise.state == "paused":
-            raise ExerciseError("l'exercice est en pause : utilisez « reprendre »")
+            raise ExerciseError(key="errors.exercise_paused")
         if exercise.state == "running":
-            raise ExerciseError("l'exercice est déjà lancé")
+            raise ExerciseError(key="errors.exercise_already_started")
         return {"state": "running", "started_at": int(wall)}, {"speed": exercise.speed}
     return _control(store, exercise_id, "started", username, wall_now, change)
 
@@ -239,7 +233,7 @@ def pause(store: Store, exercise_id: int, username: str, *, wall_now: Wall = Non
     """Stop the clock where it is."""
     def change(exercise: Exercise, view: float, wall: float) -> tuple[dict[str, Any], dict[str, Any]]:
         if exercise.state != "running":
-            raise ExerciseError("l'exercice n'est pas en cours : lancez-le ou reprenez-le d'abord")
+            raise ExerciseError(key="errors.exercise_not_running")
         return {"state": "paused"}, {}
     return _control(store, exercise_id, "paused", username, wall_now, change)
 
@@ -248,9 +242,9 @@ def resume(store: Store, exercise_id: int, username: str, *, wall_now: Wall = No
     """Restart a paused clock from where it stopped."""
     def change(exercise: Exercise, view: float, wall: float) -> tuple[dict[str, Any], dict[str, Any]]:
         if exercise.state == "draft":
-            raise ExerciseError("l'exercice n'a pas encore commencé : lancez-le")
+            raise ExerciseError(key="errors.exercise_not_started")
         if exercise.state == "running":
-            raise ExerciseError("l'exercice est déjà en cours")
+            raise ExerciseError(key="errors.exercise_already_running")
         return {"state": "running"}, {"speed": exercise.speed}
     return _control(store, exercise_id, "resumed", username, wall_now, change)
 
@@ -269,7 +263,7 @@ def jump(store: Store, exercise_id: int, target: int, username: str, *, wall_now
     target = int(target)
 
     def change(exercise: Exercise, view: float, wall: float) -> tuple[dict[str, Any], dict[str, Any]]:
-        _check_instant(store, target, exercise.start_at, exercise.slot_minutes, "l'instant demandé")
+        _check_instant(store, target, exercise.start_at, exercise.slot_minutes, "jump")
         return {"anchor_view_time": float(target)}, {"from": int(view), "to": target}
     return _control(store, exercise_id, "jump", username, wall_now, change)
 
@@ -300,8 +294,7 @@ def _resolve(store: Store, exercise: int | str) -> Exercise:
         return get_exercise(store, exercise)
     row = store.db.execute(f"SELECT {_COLUMNS} FROM exercises WHERE join_code = ?", [str(exercise)]).fetchone()
     if row is None:
-        raise ExerciseError("lien d'exercice invalide : demandez au formateur un nouveau lien ou choisissez "
-                            "l'exercice dans la liste")
+        raise ExerciseError(key="errors.exercise_bad_link")
     return _exercise(row)
 
 
@@ -309,7 +302,7 @@ def _username(store: Store, user_id: int) -> str:
     """The username of an account, or ExerciseError."""
     name = store.scalar("SELECT username FROM users WHERE id = ?", [int(user_id)])
     if name is None:
-        raise ExerciseError(f"utilisateur n° {user_id} inconnu : reconnectez-vous")
+        raise ExerciseError(key="errors.exercise_unknown_user", user_id=user_id)
     return str(name)
 
 
@@ -333,8 +326,7 @@ def join(store: Store, exercise: int | str, user_id: int, *, wall_now: Wall = No
         if current is not None and current.id == target.id:
             return target
         if current is not None:
-            raise ExerciseError(f"vous participez déjà à l'exercice « {current.name} » : "
-                                "quittez-le avant d'en rejoindre un autre")
+            raise ExerciseError(key="errors.exercise_already_in", name=current.name)
         store.db.execute("INSERT INTO exercise_participants(exercise_id, user_id, joined_at) VALUES (?, ?, ?)",
                          [target.id, int(user_id), int(wall)])
         _log(store, target.id, _view_now(store, target, wall), wall, "joined", username, {})
@@ -369,12 +361,11 @@ def participants(store: Store, exercise_id: int, current_only: bool = True) -> l
 def _known_sectors(store: Store, codes: Sequence[str]) -> list[str]:
     """The codes, refused when one is not a sector of the catalogue."""
     if not codes:
-        raise ExerciseError("choisissez au moins un secteur pour l'injection")
+        raise ExerciseError(key="errors.exercise_no_sector")
     known = sector_table.known(store)
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise ExerciseError(f"secteur(s) inconnu(s) {', '.join(unknown)} : utilisez les codes INSEE de la liste "
-                            "des secteurs (par exemple 13056 pour Martigues)")
+        raise ExerciseError(key="errors.exercise_unknown_sectors", codes=", ".join(unknown))
     return list(dict.fromkeys(codes))
 
 
@@ -403,13 +394,11 @@ def _observed_present(store: Store, codes: list[str], slots: list[int], k: int) 
 def _check_change(delta: int | None, multiplier: float | None) -> None:
     """Exactly one of delta and multiplier, within sane bounds."""
     if (delta is None) == (multiplier is None):
-        raise ExerciseError("indiquez soit un écart de personnes (delta), soit un coefficient (multiplicateur)")
+        raise ExerciseError(key="errors.exercise_delta_or_multiplier")
     if delta is not None and (int(delta) != delta or delta == 0 or abs(delta) > MAX_DELTA):
-        raise ExerciseError(f"écart de {delta} personnes impossible : donnez un entier non nul entre "
-                            f"−{format_int(MAX_DELTA)} et +{format_int(MAX_DELTA)}")
+        raise ExerciseError(key="errors.exercise_delta", delta=delta, max=MAX_DELTA)
     if multiplier is not None and not (0 <= multiplier <= MAX_MULTIPLIER and multiplier != 1):
-        raise ExerciseError(f"coefficient {multiplier} impossible : choisissez une valeur entre 0 et "
-                            f"{MAX_MULTIPLIER:g}, différente de 1")
+        raise ExerciseError(key="errors.exercise_multiplier", multiplier=multiplier, max=MAX_MULTIPLIER)
 
 
 def _expand(store: Store, codes: list[str], slots: list[int], start: int, end: int, step: int,
@@ -426,8 +415,7 @@ def _expand(store: Store, codes: list[str], slots: list[int], start: int, end: i
             else:
                 change = round(observed.get((code, slot), 0) * (float(multiplier or 0) - 1.0) * weight)
             if abs(change) > MAX_DELTA:
-                raise ExerciseError(f"l'injection donnerait {format_signed(change)} personnes à {code} : "
-                                    f"réduisez-la sous {format_int(MAX_DELTA)} par secteur")
+                raise ExerciseError(key="errors.exercise_injection_too_large", change=change, code=code, max=MAX_DELTA)
             if change:
                 rows.append((code, slot, change))
     return rows
@@ -436,9 +424,9 @@ def _expand(store: Store, codes: list[str], slots: list[int], start: int, end: i
 def _injection_slots(start: int, end: int, step: int, ramps: tuple[int, int]) -> list[int]:
     """Slots of [start, end), the slot holding `start` included."""
     if end <= start:
-        raise ExerciseError("la fin de l'injection doit suivre son début")
+        raise ExerciseError(key="errors.exercise_injection_order")
     if ramps[0] < 0 or ramps[1] < 0 or ramps[0] + ramps[1] > end - start:
-        raise ExerciseError("la montée et la descente doivent tenir dans la durée de l'injection")
+        raise ExerciseError(key="errors.exercise_injection_ramps")
     return list(slot_range(floor_slot(start, step // 60), end, step // 60))
 
 
@@ -453,7 +441,7 @@ def add_injection(store: Store, exercise_id: int, sector_code: str | Sequence[st
     The change rises over `ramp_up` seconds and falls over the last `ramp_down` seconds.
     """
     if source not in ("trainer", "scenario"):
-        raise ExerciseError(f"origine d'injection inconnue {source!r}")
+        raise ExerciseError(key="errors.exercise_injection_source", source=repr(source))
     _check_change(delta, multiplier)
     codes = [sector_code] if isinstance(sector_code, str) else [str(c) for c in sector_code]
     start, end, wall = int(start), int(end), _wall(wall_now)
@@ -463,8 +451,8 @@ def add_injection(store: Store, exercise_id: int, sector_code: str | Sequence[st
         codes = _known_sectors(store, codes)
         step = exercise.slot_minutes * 60
         slots = _injection_slots(start, end, step, (ramp_up, ramp_down))
-        _check_instant(store, start, exercise.start_at, exercise.slot_minutes, "le début de l'injection")
-        _check_instant(store, end - 1, exercise.start_at, exercise.slot_minutes, "la fin de l'injection")
+        _check_instant(store, start, exercise.start_at, exercise.slot_minutes, "injection_start")
+        _check_instant(store, end - 1, exercise.start_at, exercise.slot_minutes, "injection_end")
         rows = _expand(store, codes, slots, start, end, step, delta, multiplier, (ramp_up, ramp_down), k)
         clean = _clean(note, MAX_NOTE)
         detail = {"sectors": codes, "from": start, "to": end, "delta": delta, "multiplier": multiplier,
@@ -505,19 +493,13 @@ def overlay_for(store: Store, exercise_id: int) -> Overlay:
     return overlay
 
 
-def view_for(store: Store, exercise_id: int | None, wall_now: Wall = None) -> tuple[Clock, Overlay | None]:
-    """(clock, overlay) of a view: live with no overlay, or the exercise's clock and injections."""
-    clock = clock_for(store, exercise_id, wall_now)
-    return clock, None if exercise_id is None else overlay_for(store, exercise_id)
-
-
 # -- log and decisions ---------------------------------------------------------------------------------
 def log_event(store: Store, exercise_id: int, kind: str, username: str | None, detail: dict[str, Any] | None = None,
               *, view_time: float | None = None, wall_now: Wall = None) -> int:
     """Record something that happened in an exercise (at its current time unless view_time is given)."""
     kind = _clean(kind, 40)
     if not kind or not kind.replace("_", "").replace(".", "").isalnum():
-        raise ExerciseError(f"type d'évènement {kind!r} invalide : lettres, chiffres, . et _")
+        raise ExerciseError(key="errors.exercise_event_kind", kind=repr(kind))
     wall = _wall(wall_now)
     exercise = get_exercise(store, exercise_id)
     _refuse_if_ended(exercise)
@@ -555,12 +537,6 @@ def list_decisions(store: Store, exercise_id: int | None = None) -> list[dict[st
 def stamp(exercise: Exercise | None) -> str:
     """The mark of exports and reports made in an exercise ("" for live)."""
     return "" if exercise is None else f"{STAMP} — {exercise.name}"
-
-
-def banner_text(exercise: Exercise, view_time: float) -> str:
-    """The banner line: EXERCICE — name — exercise time — speed — state."""
-    return (f"{stamp(exercise)} — {format_time(view_time, with_date=True)} — ×{exercise.speed} — "
-            f"{exercise.state_label}")
 
 
 # -- after-action timeline -----------------------------------------------------------------------------
@@ -678,7 +654,7 @@ def _ranking_entries(store: Store, exercise: Exercise, segments: list[_Segment],
     if len(played) > MAX_TIMELINE_SLOTS:
         played = played[:MAX_TIMELINE_SLOTS]
         entries.append(_entry(played[-1][1], played[-1][0], "note", None,
-                              f"classement calculé sur les {MAX_TIMELINE_SLOTS} premiers créneaux joués", {}))
+                              Message("timeline.ranking_capped", {"slots": MAX_TIMELINE_SLOTS}), {}))
     if not played:
         return entries
     listed = _listed_by_slot(store, sorted({s for s, _ in played}), step, settings, overlay_for(store, exercise.id))
@@ -698,24 +674,33 @@ def _ranking_changes(before: list[tuple[str, int]], now: list[tuple[str, int]], 
     for rank, (code, excess) in enumerate(now, start=1):
         if code not in old:
             out.append(_entry(wall, slot, "ranking_entered", None,
-                              f"{names.get(code, code)} entre dans le classement de crise (rang {rank}, "
-                              f"{format_signed(excess)} personnes)", {"sector": code, "rank": rank, "excess": excess}))
+                              Message("timeline.ranking_entered", {"name": names.get(code, code), "rank": rank,
+                                                                   "excess": excess}),
+                              {"sector": code, "rank": rank, "excess": excess}))
     for code, _ in before:
         if code not in new:
-            out.append(_entry(wall, slot, "ranking_left", None, f"{names.get(code, code)} sort du classement de crise",
-                              {"sector": code}))
+            out.append(_entry(wall, slot, "ranking_left", None,
+                              Message("timeline.ranking_left", {"name": names.get(code, code)}), {"sector": code}))
     if now and before and now[0][0] != before[0][0]:
         code, excess = now[0]
-        out.append(_entry(wall, slot, "ranking_top", None, f"{names.get(code, code)} passe en tête du classement "
-                          f"({format_signed(excess)} personnes)", {"sector": code, "excess": excess}))
+        out.append(_entry(wall, slot, "ranking_top", None,
+                          Message("timeline.ranking_top", {"name": names.get(code, code), "excess": excess}),
+                          {"sector": code, "excess": excess}))
     return out
 
 
-def _entry(wall: float, view: float, kind: str, username: str | None, text: str,
+def _entry(wall: float, view: float, kind: str, username: str | None, message: Message,
            detail: dict[str, Any]) -> dict[str, Any]:
-    """One line of the timeline."""
+    """One line of the timeline; its sentence is kept as a message, written in the reader's language."""
     return {"wall_time": float(wall), "view_time": int(view), "kind": kind, "username": username,
-            "text": text, "detail": detail}
+            "message": message.as_dict(), "detail": detail}
+
+
+def timeline_text(entry: dict[str, Any], lang: str = "fr") -> str:
+    """The sentence of a timeline entry in `lang` (timelines frozen before messages were keys hold French text)."""
+    if "message" not in entry:
+        return str(entry.get("text", ""))
+    return Message.from_dict(entry["message"]).render(lang)
 
 
 def _sector_list(codes: Sequence[str], names: dict[str, str]) -> str:
@@ -723,26 +708,33 @@ def _sector_list(codes: Sequence[str], names: dict[str, str]) -> str:
     return ", ".join(names.get(c, c) for c in codes)
 
 
-def _log_text(row: dict[str, Any], names: dict[str, str]) -> str:
-    """The French sentence for one log line."""
+
+def _injection_message(d: dict[str, Any], user: str, names: dict[str, str]) -> Message:
+    """The sentence of an injection: its change, sectors, window, origin and note."""
+    change = (Message("timeline.change_delta", {"delta": d["delta"]}) if d.get("delta") is not None
+              else Message("timeline.change_multiplier", {"multiplier": d["multiplier"]}))
+    origin = (Message("timeline.origin_scenario") if d.get("source") == "scenario"
+              else Message("timeline.origin_trainer", {"user": user}))
+    note = d.get("note") or Message("timeline.no_note")
+    return Message("timeline.injection", {"change": change, "sectors": _sector_list(d["sectors"], names),
+                                          "start": d["from"], "end": d["to"], "origin": origin, "note": note})
+
+
+def _log_message(row: dict[str, Any], names: dict[str, str]) -> Message:
+    """The sentence of one log line."""
     kind, user, d = row["kind"], row["username"] or "?", row["detail"]
-    when = format_time
     if kind == "created":
-        return f"Exercice « {d.get('name')} » créé par {user} (départ {when(d['start_at'], with_date=True)}, ×{d['speed']})"
-    if kind == "jump":
-        return f"Saut de {when(d['from'], with_date=True)} à {when(d['to'], with_date=True)} par {user}"
-    if kind == "speed":
-        return f"Vitesse ×{d['from']} → ×{d['to']} par {user}"
+        return Message("timeline.created", {"name": d.get("name"), "user": user, "start": d["start_at"],
+                                            "speed": d["speed"]})
+    if kind in ("jump", "speed"):
+        return Message(f"timeline.{kind}", {"source": d["from"], "target": d["to"], "user": user})
     if kind == "injection":
-        change = (f"{format_signed(d['delta'])} personnes" if d.get("delta") is not None
-                  else f"présence ×{d['multiplier']:g}")
-        origin = "scénario" if d.get("source") == "scenario" else f"injection de {user}"
-        return (f"{change} à {_sector_list(d['sectors'], names)} de {when(d['from'])} à {when(d['to'])} "
-                f"({origin}) : {d.get('note') or 'sans note'}")
-    fixed = {"started": f"Exercice lancé par {user}", "paused": f"Pause par {user}",
-             "resumed": f"Reprise par {user}", "ended": f"Fin de l'exercice par {user}",
-             "joined": f"{user} rejoint l'exercice", "left": f"{user} quitte l'exercice"}
-    return fixed.get(kind) or str(d.get("text") or f"{kind} ({user})")
+        return _injection_message(d, user, names)
+    if kind in FIXED_LOG_KINDS:
+        return Message(f"timeline.{kind}", {"user": user})
+    if d.get("text"):
+        return Message("timeline.free_text", {"text": str(d["text"])})
+    return Message("timeline.other", {"kind": kind, "user": user})
 
 
 def _log_entries(log: list[dict[str, Any]], segments: list[_Segment], names: dict[str, str]) -> list[dict[str, Any]]:
@@ -755,14 +747,14 @@ def _log_entries(log: list[dict[str, Any]], segments: list[_Segment], names: dic
             if reached is None:
                 continue
             wall = reached
-        entries.append(_entry(wall, row["at_view_time"], row["kind"], row["username"], _log_text(row, names),
+        entries.append(_entry(wall, row["at_view_time"], row["kind"], row["username"], _log_message(row, names),
                               row["detail"]))
     return entries
 
 
 def _decision_entries(store: Store, exercise_id: int) -> list[dict[str, Any]]:
     """Plans validated in the exercise, and by whom."""
-    return [_entry(d["at"], d["view_time"], "plan", d["username"], f"Plan validé par {d['username']}",
+    return [_entry(d["at"], d["view_time"], "plan", d["username"], Message("timeline.plan", {"user": d["username"]}),
                    {"decision_id": d["id"], "plan": d["plan"]})
             for d in list_decisions(store, exercise_id)]
 

@@ -10,7 +10,7 @@ exercise's own injections (vigie.training.exercises), never into live observatio
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from vigie.errors import VigieError
+from vigie.i18n import Message, translate
 from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS, parse_instant, to_local
 from vigie.training import exercises
 from vigie.training.clock import ExerciseError, MAX_SPEED, MIN_SPEED
@@ -37,18 +39,32 @@ WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 
             "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6}
 
 
-class InvalidScenario(ExerciseError):
-    """A scenario file cannot be used; the message names the file, the injection and the field."""
+Problem = Message | VigieError
 
-    def __init__(self, file: str, problem: str, *, injection: int | None = None, field: str | None = None,
-                 note: str = "") -> None:
-        where = file
-        if injection is not None:
-            where += f", injection {injection}" + (f" ({note[:40]})" if note else "")
-        if field is not None:
-            where += f", champ « {field} »"
-        super().__init__(f"{where} : {problem}")
-        self.file, self.injection, self.field = file, injection, field
+
+class InvalidScenario(ExerciseError):
+    """A scenario file cannot be used; the message names the file, the injection and the field.
+
+    `problem` says what is wrong (a message, or the refusal of the core it comes from);
+    `also` holds the problems of other files refused at the same time.
+    """
+
+    def __init__(self, file: str, problem: Problem, *, injection: int | None = None, field: str | None = None,
+                 note: str = "", also: Sequence["InvalidScenario"] = ()) -> None:
+        super().__init__(key="errors.scenario_problem", where=file, problem=problem)
+        self.file, self.problem, self.injection, self.field = file, problem, injection, field
+        self.note, self.also = note[:40], tuple(also)
+
+    def message(self, lang: str = "fr") -> str:
+        """Where (file, injection, field) and what, for this file and any other refused with it."""
+        where = [self.file]
+        if self.injection is not None:
+            key = "errors.scenario_where_injection_note" if self.note else "errors.scenario_where_injection"
+            where.append(translate(key, lang, number=self.injection, note=self.note))
+        if self.field is not None:
+            where.append(translate("errors.scenario_where_field", lang, field=self.field))
+        own = translate("errors.scenario_problem", lang, where=", ".join(where), problem=self.problem)
+        return " ; ".join([own, *(other.message(lang) for other in self.also)])
 
 
 @dataclass(frozen=True)
@@ -85,15 +101,15 @@ class Scenario:
 
 # -- durations and starts --------------------------------------------------------------------------------
 def parse_offset(text: Any) -> int:
-    """'+1h30', '+0h30', '+2h', '+90min', '+1d' -> seconds; ValueError when unreadable."""
+    """'+1h30', '+0h30', '+2h', '+90min', '+1d' -> seconds; ExerciseError (a ValueError) when unreadable."""
     if not isinstance(text, str):
-        raise ValueError(f"écrivez une durée entre guillemets, par exemple \"+1h30\" (lu : {text!r})")
+        raise ExerciseError(key="errors.scenario_duration_unquoted", text=repr(text))
     match = _DURATION.match(text.replace(" ", "").lower())
     if not match or not any(match.group(g) for g in ("d", "h", "m")):
-        raise ValueError(f"durée illisible {text!r} : écrivez par exemple \"+0h30\", \"+2h\", \"+90min\" ou \"+1d\"")
+        raise ExerciseError(key="errors.scenario_duration_unreadable", text=repr(text))
     minutes = int(match.group("hm") or 0)
     if minutes >= 60:
-        raise ValueError(f"durée illisible {text!r} : les minutes après « h » vont de 00 à 59")
+        raise ExerciseError(key="errors.scenario_duration_minutes", text=repr(text))
     return ((int(match.group("d") or 0) * 24 + int(match.group("h") or 0)) * 60 + minutes
             + int(match.group("m") or 0)) * 60
 
@@ -115,11 +131,10 @@ def resolve_start(spec: str, reference: int, duration: int = 0) -> int:
         try:
             return parse_instant(spec)
         except ValueError as exc:
-            raise ValueError(f"début {spec!r} illisible : un instant ISO (2025-08-16T14:00+02:00) ou "
-                             "« last saturday 14:00 », « yesterday 08:00 »") from exc
+            raise ExerciseError(key="errors.scenario_start_unreadable", spec=repr(spec)) from exc
     hour, minute = int(match.group("h")), int(match.group("m"))
     if hour > 23 or minute > 59:
-        raise ValueError(f"début {spec!r} illisible : heure hors de 00:00–23:59")
+        raise ExerciseError(key="errors.scenario_start_hour", spec=repr(spec))
     weekday = _weekday(match.group("which"), match.group("weekday"), spec)
     day = to_local(reference).date()
     if weekday is None:
@@ -130,7 +145,7 @@ def resolve_start(spec: str, reference: int, duration: int = 0) -> int:
         at = _local(candidate, hour, minute)
         if candidate.weekday() == weekday and at + duration <= reference:
             return at
-    raise ValueError(f"aucun jour ne convient pour le début {spec!r} avant la fin de l'historique")
+    raise ExerciseError(key="errors.scenario_start_no_day", spec=repr(spec))
 
 
 def _local(day: date, hour: int, minute: int) -> int:
@@ -142,10 +157,10 @@ def _weekday(which: str, weekday: str | None, spec: str) -> int | None:
     """The weekday asked for (None for today / yesterday)."""
     if which in ("today", "aujourd'hui", "yesterday", "hier"):
         if weekday:
-            raise ValueError(f"début {spec!r} illisible : « {which} » ne prend pas de jour de la semaine")
+            raise ExerciseError(key="errors.scenario_start_no_weekday", spec=repr(spec), which=which)
         return None
     if weekday not in WEEKDAYS:
-        raise ValueError(f"début {spec!r} illisible : jour de la semaine inconnu {weekday!r}")
+        raise ExerciseError(key="errors.scenario_start_weekday", spec=repr(spec), weekday=repr(weekday))
     return WEEKDAYS[weekday]
 
 
@@ -153,8 +168,8 @@ def suggested_start(scenario: Scenario, reference: int) -> int:
     """The scenario's suggested start, resolved against the end of history."""
     try:
         return resolve_start(scenario.start, reference, scenario.duration)
-    except ValueError as exc:
-        raise InvalidScenario(scenario.path.name, str(exc), field="start") from exc
+    except ExerciseError as exc:
+        raise InvalidScenario(scenario.path.name, exc, field="start") from exc
 
 
 # -- loading ---------------------------------------------------------------------------------------------
@@ -166,19 +181,20 @@ def default_scenarios_folder(reference_dir: Path) -> Path:
 def _read(path: Path) -> Any:
     """The parsed YAML/JSON document of a scenario file."""
     if path.suffix.lower() not in SUFFIXES:
-        raise InvalidScenario(path.name, f"extension inconnue : nommez le fichier en {', '.join(SUFFIXES)}")
+        raise InvalidScenario(path.name, Message("errors.scenario_suffix", {"suffixes": ", ".join(SUFFIXES)}))
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidScenario(path.name, "fichier trop gros (1 Mo au plus)")
+            raise InvalidScenario(path.name, Message("errors.scenario_too_large"))
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InvalidScenario(path.name, f"fichier illisible ({exc.strerror})") from exc
+        raise InvalidScenario(path.name, Message("errors.scenario_unreadable", {"reason": exc.strerror})) from exc
     except UnicodeDecodeError as exc:
-        raise InvalidScenario(path.name, "le fichier doit être en UTF-8") from exc
+        raise InvalidScenario(path.name, Message("errors.scenario_not_utf8")) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f" ligne {mark.line + 1}" if mark is not None else ""
-        raise InvalidScenario(path.name, f"YAML invalide{line} : vérifiez l'indentation et les guillemets") from exc
+        problem = (Message("errors.scenario_bad_yaml") if mark is None
+                   else Message("errors.scenario_bad_yaml_line", {"line": mark.line + 1}))
+        raise InvalidScenario(path.name, problem) from exc
 
 
 def load_scenario(path: Path | str, known_sectors: Collection[str] | None = None) -> Scenario:
@@ -191,21 +207,22 @@ def parse_scenario(document: Any, path: Path, known_sectors: Collection[str] | N
     """Check a parsed scenario document."""
     file = path.name
     if not isinstance(document, Mapping):
-        raise InvalidScenario(file, "le fichier doit décrire un scénario (name, description, start, speed, injections)")
+        raise InvalidScenario(file, Message("errors.scenario_not_a_mapping"))
     _no_unknown_keys(document, TOP_KEYS, file)
     name = _text(document, "name", file, limit=exercises.MAX_NAME)
     description = _text(document, "description", file, limit=4000)
     start = _text(document, "start", file, limit=100)
     try:
         resolve_start(start, SYNTAX_REFERENCE)
-    except ValueError as exc:
-        raise InvalidScenario(file, str(exc), field="start") from exc
+    except ExerciseError as exc:
+        raise InvalidScenario(file, exc, field="start") from exc
     speed = document.get("speed")
     if not isinstance(speed, int) or isinstance(speed, bool) or not MIN_SPEED <= speed <= MAX_SPEED:
-        raise InvalidScenario(file, f"vitesse {speed!r} : un entier de {MIN_SPEED} à {MAX_SPEED}", field="speed")
+        raise InvalidScenario(file, Message("errors.scenario_speed", {"speed": repr(speed), "low": MIN_SPEED,
+                                                                      "high": MAX_SPEED}), field="speed")
     raw = document.get("injections")
     if not isinstance(raw, list) or not raw:
-        raise InvalidScenario(file, "donnez au moins une injection (une liste)", field="injections")
+        raise InvalidScenario(file, Message("errors.scenario_no_injection"), field="injections")
     injections = tuple(_injection(item, i, file, known_sectors) for i, item in enumerate(raw, start=1))
     duration = max(i.end for i in injections)
     if "duration" in document:
@@ -218,7 +235,7 @@ def _no_unknown_keys(mapping: Mapping[str, Any], allowed: set[str], file: str, i
     """Refuse misspelt keys rather than ignore them."""
     unknown = sorted(str(k) for k in mapping if k not in allowed)
     if unknown:
-        raise InvalidScenario(file, f"clé inconnue ; clés possibles : {', '.join(sorted(allowed))}",
+        raise InvalidScenario(file, Message("errors.scenario_unknown_key", {"keys": ", ".join(sorted(allowed))}),
                               injection=injection, field=unknown[0], note=note)
 
 
@@ -226,9 +243,9 @@ def _text(document: Mapping[str, Any], key: str, file: str, *, limit: int) -> st
     """A required, non-empty text field."""
     value = document.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidScenario(file, "texte obligatoire", field=key)
+        raise InvalidScenario(file, Message("errors.scenario_text_required"), field=key)
     if len(value) > limit:
-        raise InvalidScenario(file, f"{limit} caractères au plus", field=key)
+        raise InvalidScenario(file, Message("errors.scenario_text_too_long", {"limit": limit}), field=key)
     return value.strip()
 
 
@@ -236,33 +253,33 @@ def _offset(value: Any, file: str, injection: int | None, field: str, note: str)
     """An offset or duration in seconds."""
     try:
         return parse_offset(value)
-    except ValueError as exc:
-        raise InvalidScenario(file, str(exc), injection=injection, field=field, note=note) from exc
+    except ExerciseError as exc:
+        raise InvalidScenario(file, exc, injection=injection, field=field, note=note) from exc
 
 
 def _injection(item: Any, index: int, file: str, known: Collection[str] | None) -> ScenarioInjection:
     """Check one injection of the list."""
     if not isinstance(item, Mapping):
-        raise InvalidScenario(file, "chaque injection est un ensemble de champs (sectors, from, to, delta…)",
-                              injection=index)
+        raise InvalidScenario(file, Message("errors.scenario_injection_not_a_mapping"), injection=index)
     raw_note = item.get("note")
     note = raw_note if isinstance(raw_note, str) else ""
     _no_unknown_keys(item, INJECTION_KEYS, file, index, note)
 
-    def fail(field: str, problem: str) -> InvalidScenario:
-        return InvalidScenario(file, problem, injection=index, field=field, note=note)
+    def fail(field: str, key: str, **params: Any) -> InvalidScenario:
+        return InvalidScenario(file, Message(f"errors.scenario_{key}", params), injection=index, field=field,
+                               note=note)
 
     if not note.strip():
-        raise fail("note", "décrivez l'injection en une phrase (elle apparaît dans la chronologie)")
+        raise fail("note", "note_missing")
     sectors = _sectors(item.get("sectors"), known, fail)
     start = _offset(item.get("from"), file, index, "from", note)
     end = _offset(item.get("to"), file, index, "to", note)
     if end <= start:
-        raise fail("to", "la fin doit suivre le début")
+        raise fail("to", "injection_order")
     delta, multiplier = _change(item, fail)
     ramp_up, ramp_down = _profile(item.get("profile"), file, index, note, fail)
     if ramp_up + ramp_down > end - start:
-        raise fail("profile", "la montée et la descente doivent tenir entre « from » et « to »")
+        raise fail("profile", "ramps")
     return ScenarioInjection(sectors, start, end, delta, multiplier, ramp_up, ramp_down, note.strip())
 
 
@@ -271,10 +288,10 @@ def _sectors(value: Any, known: Collection[str] | None, fail: Any) -> tuple[str,
     items = value if isinstance(value, list) else [value]
     codes = tuple(str(v).strip() for v in items if isinstance(v, (str, int)) and not isinstance(v, bool))
     if not codes or len(codes) != len(items) or any(not c for c in codes):
-        raise fail("sectors", "une liste de codes INSEE entre guillemets, par exemple [\"13056\"]")
+        raise fail("sectors", "sectors_format")
     unknown = [c for c in codes if known is not None and c not in known]
     if unknown:
-        raise fail("sectors", f"secteur(s) inconnu(s) {', '.join(unknown)} (codes INSEE du catalogue)")
+        raise fail("sectors", "unknown_sectors", codes=", ".join(unknown))
     return tuple(dict.fromkeys(codes))
 
 
@@ -282,14 +299,14 @@ def _change(item: Mapping[str, Any], fail: Any) -> tuple[int | None, float | Non
     """(delta, multiplier): exactly one of them, within bounds."""
     delta, multiplier = item.get("delta"), item.get("multiplier")
     if (delta is None) == (multiplier is None):
-        raise fail("delta", "donnez soit « delta » (personnes en plus ou en moins), soit « multiplier »")
+        raise fail("delta", "delta_or_multiplier")
     if delta is not None:
         if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > MAX_DELTA:
-            raise fail("delta", f"un entier non nul entre -{MAX_DELTA} et {MAX_DELTA}")
+            raise fail("delta", "delta", max=MAX_DELTA)
         return delta, None
     if (not isinstance(multiplier, (int, float)) or isinstance(multiplier, bool)
             or not 0 <= multiplier <= MAX_MULTIPLIER or multiplier == 1):
-        raise fail("multiplier", f"un nombre entre 0 et {MAX_MULTIPLIER:g}, différent de 1")
+        raise fail("multiplier", "multiplier", max=MAX_MULTIPLIER)
     return None, float(multiplier)
 
 
@@ -298,7 +315,7 @@ def _profile(value: Any, file: str, index: int, note: str, fail: Any) -> tuple[i
     if value is None:
         return 0, 0
     if not isinstance(value, Mapping):
-        raise fail("profile", "écrivez par exemple {ramp_up: \"1h00\", ramp_down: \"0h30\"}")
+        raise fail("profile", "profile_format", example='{ramp_up: "1h00", ramp_down: "0h30"}')
     _no_unknown_keys(value, PROFILE_KEYS, file, index, note)
     return tuple(_offset(value[k], file, index, f"profile.{k}", note) if k in value else 0  # type: ignore[return-value]
                  for k in ("ramp_up", "ramp_down"))
@@ -320,7 +337,9 @@ def list_scenarios(folder: Path, known_sectors: Collection[str] | None = None) -
     """Every scenario of a folder; InvalidScenario (naming every bad file) if one cannot be used."""
     found, problems = scan_scenarios(folder, known_sectors)
     if problems:
-        raise InvalidScenario(problems[0].file, " ; ".join(str(p) for p in problems)[len(problems[0].file) + 3:])
+        first = problems[0]
+        raise InvalidScenario(first.file, first.problem, injection=first.injection, field=first.field,
+                              note=first.note, also=problems[1:])
     return found
 
 
@@ -333,8 +352,7 @@ def find_scenario(name_or_path: str, folder: Path, known_sectors: Collection[str
         candidate = folder / f"{name_or_path}{suffix}"
         if candidate.is_file():
             return load_scenario(candidate, known_sectors)
-    raise InvalidScenario(str(name_or_path), "scénario introuvable : donnez un fichier ou un nom de "
-                          "`python -m vigie scenario list`")
+    raise InvalidScenario(str(name_or_path), Message("errors.scenario_not_found"))
 
 
 # -- applying -------------------------------------------------------------------------------------------
@@ -352,7 +370,7 @@ def apply_scenario(store: Store, exercise: Exercise, scenario: Scenario, usernam
             except InvalidScenario:
                 raise
             except ExerciseError as exc:
-                raise InvalidScenario(scenario.path.name, str(exc), injection=index, note=injection.note) from exc
+                raise InvalidScenario(scenario.path.name, exc, injection=index, note=injection.note) from exc
             rows += int(detail["rows"])
         tx.execute("UPDATE exercises SET scenario = coalesce(scenario, ?) WHERE id = ?", [scenario.key, exercise.id])
     return rows

@@ -31,8 +31,8 @@ def test_list_ack_close(env: dict[str, str], store: Store) -> None:
     code, out = _run(env, "alerts", "ack", str(alert_id), "--comment", "VSAV engagés", "--by", "cos")
     assert code == 0 and "acknowledged" in out and "cos: VSAV engagés" in out
     code, out = _run(env, "alerts", "ack", str(alert_id))
-    assert code == 1 and "already acknowledged by cos" in out
-    code, out = _run(env, "alerts", "close", str(alert_id), "--reason", " ")
+    assert code == 1 and "a déjà été prise en compte par cos" in out  # in the language setting, French by default
+    code, out = _run({**env, "VIGIE_LANGUAGE": "en"}, "alerts", "close", str(alert_id), "--reason", " ")
     assert code == 1 and "a reason is required" in out
     assert _run(env, "alerts", "close", str(alert_id), "--reason", "fin")[0] == 0
     assert get_alert(store, alert_id).close_reason == "fin"

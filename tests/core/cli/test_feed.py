@@ -62,7 +62,9 @@ def test_tokens_lifecycle(env: dict[str, str]) -> None:
     assert _run(env, "tokens", "revoke", "operator-1").exit_code == 0
     assert verify_token(store, token) is None
     again = _run(env, "tokens", "revoke", "operator-1")
-    assert again.exit_code != 0 and "no live token named 'operator-1'" in again.output
+    assert again.exit_code != 0 and "aucun jeton actif nommé 'operator-1'" in again.output  # the language setting
+    in_english = _run({**env, "VIGIE_LANGUAGE": "en"}, "tokens", "revoke", "operator-1")
+    assert in_english.exit_code != 0 and "no live token named 'operator-1'" in in_english.output
     assert _run(env, "tokens", "create", "bad name!", "--scope", "read").exit_code != 0
 
 

@@ -36,10 +36,13 @@ def test_generated_passwords_pass_the_rules() -> None:
 
 def test_add_user_refuses_duplicates_and_unknown_roles(store: Store) -> None:
     accounts.add_user(store, "alice", "operator", PASSWORD)
-    with pytest.raises(accounts.AccountError, match="existe déjà"):
+    with pytest.raises(accounts.AccountError) as duplicate:
         accounts.add_user(store, "ALICE", "operator", PASSWORD)
-    with pytest.raises(accounts.AccountError, match="rôle inconnu"):
+    assert duplicate.value.key == "errors.account_exists"
+    with pytest.raises(accounts.AccountError) as unknown_role:
         accounts.add_user(store, "bob", "chief", PASSWORD)
+    assert unknown_role.value.key == "errors.account_unknown_role"
+    assert unknown_role.value.message("en") == "unknown role 'chief'; roles: display, operator, commander, trainer, admin"
 
 
 def test_throttle_after_five_failures_per_account_and_address(store: Store) -> None:

@@ -12,6 +12,7 @@ from vigie.operations.allocation import (
     congestion_factor, default_ratios_path, load_ratios, parse_ratios, read_travel_times, sector_demand, units,
 )
 from vigie.operations.crisis import RankedSector
+from vigie.operations.plans import plan_record, plan_texts
 from vigie.operations.levels import UnknownLevel, canonical_level, level_rank
 from vigie.operations.stations import RESOURCES, Station
 from tests.factories import ROOT, make_settings
@@ -70,6 +71,14 @@ def test_texts_in_french_and_english() -> None:
     assert result.explain("fr")[3].startswith("Secteur d2 : 1 VSAV sur 1 non couvert en 20 min (1 en renfort plus tardif)")
     assert result.summary("fr") == "2 véhicules déplacés (6 personnels) ; personnes hors objectif : 20\u00a0000 → 10\u00a0000"
     json.dumps(result.as_dict())
+
+
+def test_a_logged_plan_reads_in_each_language_and_old_ones_stay_readable() -> None:
+    result = hand_instance().solve()
+    record = json.loads(json.dumps(plan_record(result, [], 0, {})))   # as the decision log stores it
+    assert plan_texts(record, "fr") == (result.summary("fr"), result.explain("fr"))
+    assert plan_texts(record, "en") == (result.summary("en"), result.explain("en"))
+    assert plan_texts({"summary": "1 véhicule déplacé", "texts": ["+1 VSAV"]}, "en") == ("1 véhicule déplacé", ["+1 VSAV"])
 
 
 def test_move_text_of_the_design() -> None:

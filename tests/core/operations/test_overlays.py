@@ -72,7 +72,7 @@ def test_a_bad_file_is_refused_whole_with_every_reason(db: tuple[Store, Settings
     (b"massif_id,day,level,day\ncalanques,2026-07-14,rouge,x\n", "l'en-tête"),
 ])
 def test_unusable_files(db: tuple[Store, Settings], data: bytes, reason: str) -> None:
-    assert reason in str(refused(db[0], overlays.import_massif_levels, data))
+    assert reason in refused(db[0], overlays.import_massif_levels, data).message("fr")
 
 
 def test_a_sector_in_two_massifs_takes_the_higher_level(db: tuple[Store, Settings]) -> None:

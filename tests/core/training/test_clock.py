@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from vigie.analysis.situation import situation_at
 from vigie.training.clock import Clock, ExerciseClock, LiveClock, clock_for, view_time_at
-from vigie.training.exercises import end_exercise, jump, overlay_for, pause, resume, set_speed, start, view_for
+from vigie.training.exercises import end_exercise, jump, overlay_for, pause, resume, set_speed, start
 from vigie.store import Store
 from tests.factories import HISTORY_END, SATURDAY_14H, WALL, drill_settings, new_exercise, observed
 
@@ -19,11 +19,6 @@ def test_live_clock_is_the_wall_clock() -> None:
     clock = LiveClock(lambda: next(ticks))
     assert isinstance(clock, Clock) and not clock.is_exercise
     assert clock.now() == 100.0 and clock.now() == 160.5
-
-
-def test_live_view_has_no_overlay(history: Store) -> None:
-    clock, overlay = view_for(history, None, 1234.0)
-    assert isinstance(clock, LiveClock) and clock.now() == 1234.0 and overlay is None
 
 
 def test_running_paused_and_draft_formula() -> None:

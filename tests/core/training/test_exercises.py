@@ -1,18 +1,20 @@
 """Exercises: control, participants, injections merged at read time, isolation of live data, timeline."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from vigie.config import Settings, load_settings
 from vigie.identity import accounts, audit
-from vigie.training import exercises
 from vigie.identity.accounts import User
+from vigie.training import exercises
 from vigie.training.clock import ExerciseError, clock_for
-from vigie.training.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump, overlay_for,
-                             pause, record_decision, resume, set_speed, start)
+from vigie.training.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump,
+                                      overlay_for, pause, record_decision, resume, set_speed, start, timeline_text)
 from vigie.analysis.situation import situation_at
 from vigie.store import Store
 from tests.factories import (HISTORY_END, HISTORY_START, SATURDAY_14H, STEP, WALL, drill_settings, live_digest, make_settings,
@@ -34,44 +36,53 @@ def test_create_starts_in_draft_on_its_start(history: Store) -> None:
 
 @pytest.mark.parametrize("speed", [0, 3601, -5, 2.5])
 def test_speed_out_of_range_is_refused(history: Store, speed: Any) -> None:
-    with pytest.raises(ExerciseError, match="×1 à ×3600"):
+    with pytest.raises(ExerciseError) as caught:
         create_exercise(history, "x", SATURDAY_14H, speed, "trainer")
+    assert caught.value.key == "errors.exercise_speed"
     exercise = new_exercise(history)
-    with pytest.raises(ExerciseError, match="×1 à ×3600"):
+    with pytest.raises(ExerciseError) as caught:
         set_speed(history, exercise.id, speed, "trainer")
+    assert caught.value.key == "errors.exercise_speed"
 
 
 @pytest.mark.parametrize("start_at", [HISTORY_START - STEP, HISTORY_END, HISTORY_END + 86400])
 def test_start_outside_history_is_refused(history: Store, start_at: int) -> None:
-    with pytest.raises(ExerciseError, match="hors de l'historique disponible : choisissez un instant entre"):
+    with pytest.raises(ExerciseError) as caught:
         create_exercise(history, "x", start_at, 60, "trainer")
+    assert caught.value.key == "errors.exercise_outside_history"
 
 
 def test_nameless_exercise_is_refused(history: Store) -> None:
-    with pytest.raises(ExerciseError, match="donnez un nom"):
+    with pytest.raises(ExerciseError) as caught:
         create_exercise(history, " \n ", SATURDAY_14H, 60, "trainer")
+    assert caught.value.key == "errors.exercise_name_missing"
 
 
 def test_control_follows_the_state_machine(history: Store) -> None:
     exercise = new_exercise(history)
-    with pytest.raises(ExerciseError, match="lancez-le"):
+    with pytest.raises(ExerciseError) as caught:
         resume(history, exercise.id, "trainer", wall_now=WALL)
-    with pytest.raises(ExerciseError, match="n'est pas en cours"):
+    assert caught.value.key == "errors.exercise_not_started"
+    with pytest.raises(ExerciseError) as caught:
         pause(history, exercise.id, "trainer", wall_now=WALL)
+    assert caught.value.key == "errors.exercise_not_running"
     assert start(history, exercise.id, "trainer", wall_now=WALL).state == "running"
-    with pytest.raises(ExerciseError, match="déjà lancé"):
+    with pytest.raises(ExerciseError) as caught:
         start(history, exercise.id, "trainer", wall_now=WALL + 1)
+    assert caught.value.key == "errors.exercise_already_started"
     assert pause(history, exercise.id, "trainer", wall_now=WALL + 2).state == "paused"
-    with pytest.raises(ExerciseError, match="reprendre"):
+    with pytest.raises(ExerciseError) as caught:
         start(history, exercise.id, "trainer", wall_now=WALL + 3)
+    assert caught.value.key == "errors.exercise_paused"
     assert resume(history, exercise.id, "trainer", wall_now=WALL + 3).state == "running"
 
 
 def test_jump_outside_the_exercise_history_is_refused(history: Store) -> None:
     exercise = start(history, new_exercise(history).id, "trainer", wall_now=WALL)
     for target in (SATURDAY_14H - STEP, HISTORY_END, HISTORY_END + 3600):
-        with pytest.raises(ExerciseError, match="hors de l'historique"):
+        with pytest.raises(ExerciseError) as caught:
             jump(history, exercise.id, target, "trainer", wall_now=WALL + 1)
+        assert caught.value.key == "errors.exercise_outside_its_history"
     assert jump(history, exercise.id, SATURDAY_14H + 7200, "trainer", wall_now=WALL + 1).anchor_view_time \
         == SATURDAY_14H + 7200
 
@@ -93,15 +104,20 @@ def test_an_ended_exercise_refuses_every_control(history: Store) -> None:
                lambda: exercises.log_event(history, exercise.id, "note", "t"),
                lambda: record_decision(history, "commander", {"moves": []}, exercise_id=exercise.id)]
     for action in actions:
-        with pytest.raises(ExerciseError, match="est terminé : créez-en un nouveau"):
+        with pytest.raises(ExerciseError) as caught:
             action()
+        assert caught.value.key == "errors.exercise_ended"
 
 
 def test_unknown_exercise_gives_an_actionable_error(history: Store) -> None:
-    with pytest.raises(ExerciseError, match="introuvable : choisissez-en un dans la liste"):
+    with pytest.raises(ExerciseError) as caught:
         start(history, 999, "trainer")
-    with pytest.raises(ExerciseError, match="introuvable"):
+    assert (caught.value.key, caught.value.params) == ("errors.exercise_not_found", {"exercise_id": 999})
+    assert "introuvable : choisissez-en un dans la liste" in caught.value.message("fr")
+    assert "not found: choose one from the list" in caught.value.message("en")
+    with pytest.raises(ExerciseError) as caught:
         clock_for(history, 999)
+    assert caught.value.key == "errors.exercise_not_found"
 
 
 def test_control_is_audited(history: Store) -> None:
@@ -120,8 +136,9 @@ def test_only_trainers_and_admins_control(role: str, allowed: bool) -> None:
     if allowed:
         exercises.require_control(user)
     else:
-        with pytest.raises(ExerciseError, match="seuls les formateurs"):
+        with pytest.raises(ExerciseError) as caught:
             exercises.require_control(user)
+        assert caught.value.key == "errors.exercise_control_refused"
 
 
 def test_a_user_is_in_one_exercise_at_a_time(history: Store) -> None:
@@ -130,8 +147,11 @@ def test_a_user_is_in_one_exercise_at_a_time(history: Store) -> None:
     assert exercises.current_exercise_for(history, operator) is None
     exercises.join(history, first.id, operator, wall_now=WALL)
     assert exercises.join(history, first.id, operator, wall_now=WALL).id == first.id  # joining twice is harmless
-    with pytest.raises(ExerciseError, match="vous participez déjà à l'exercice « Exercice test » : quittez-le"):
+    with pytest.raises(ExerciseError) as caught:
         exercises.join(history, second.join_code, operator)
+    assert (caught.value.key, caught.value.params) == ("errors.exercise_already_in", {"name": "Exercice test"})
+    assert caught.value.message("fr") == ("vous participez déjà à l'exercice « Exercice test » : "
+                                          "quittez-le avant d'en rejoindre un autre")
     assert exercises.current_exercise_for(history, operator).id == first.id  # type: ignore[union-attr]
     assert exercises.leave(history, operator, wall_now=WALL).id == first.id  # type: ignore[union-attr]
     assert exercises.join(history, second.join_code, operator, wall_now=WALL).id == second.id
@@ -140,8 +160,9 @@ def test_a_user_is_in_one_exercise_at_a_time(history: Store) -> None:
 
 
 def test_joining_by_a_bad_link_is_refused(history: Store) -> None:
-    with pytest.raises(ExerciseError, match="lien d'exercice invalide"):
+    with pytest.raises(ExerciseError) as caught:
         exercises.join(history, "not-a-code", user_id(history, "display"))
+    assert caught.value.key == "errors.exercise_bad_link"
 
 
 def test_ending_sends_participants_back_to_live(history: Store) -> None:
@@ -174,25 +195,26 @@ def test_multiplier_scales_the_historical_value(history: Store) -> None:
     assert row["delta_present"] == round(observed(history, "13022", SATURDAY_14H) * 0.5)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"sector_code": "99999", "delta": 100}, "secteur\\(s\\) inconnu\\(s\\) 99999 : utilisez les codes INSEE"),
-    ({"delta": 0}, "entier non nul"),
-    ({"delta": 400_000}, "entier non nul"),
-    ({"delta": 100, "multiplier": 2.0}, "soit un écart"),
-    ({}, "soit un écart"),
-    ({"multiplier": 1.0}, "différente de 1"),
-    ({"multiplier": 50.0}, "entre 0 et 20"),
-    ({"delta": 100, "ramp_up": 3 * 3600}, "montée et la descente"),
-    ({"delta": 100, "end": SATURDAY_14H}, "doit suivre son début"),
-    ({"delta": 100, "start": SATURDAY_14H - 3600}, "hors de l'historique"),
-    ({"delta": 100, "end": HISTORY_END + 3600}, "hors de l'historique"),
+@pytest.mark.parametrize("kwargs,key", [
+    ({"sector_code": "99999", "delta": 100}, "errors.exercise_unknown_sectors"),
+    ({"delta": 0}, "errors.exercise_delta"),
+    ({"delta": 400_000}, "errors.exercise_delta"),
+    ({"delta": 100, "multiplier": 2.0}, "errors.exercise_delta_or_multiplier"),
+    ({}, "errors.exercise_delta_or_multiplier"),
+    ({"multiplier": 1.0}, "errors.exercise_multiplier"),
+    ({"multiplier": 50.0}, "errors.exercise_multiplier"),
+    ({"delta": 100, "ramp_up": 3 * 3600}, "errors.exercise_injection_ramps"),
+    ({"delta": 100, "end": SATURDAY_14H}, "errors.exercise_injection_order"),
+    ({"delta": 100, "start": SATURDAY_14H - 3600}, "errors.exercise_outside_its_history"),
+    ({"delta": 100, "end": HISTORY_END + 3600}, "errors.exercise_outside_its_history"),
 ])
-def test_bad_injections_are_refused(history: Store, kwargs: dict[str, Any], message: str) -> None:
+def test_bad_injections_are_refused(history: Store, kwargs: dict[str, Any], key: str) -> None:
     exercise = new_exercise(history)
     args = {"sector_code": "13056", "start": SATURDAY_14H, "end": SATURDAY_14H + 7200, **kwargs}
-    with pytest.raises(ExerciseError, match=message):
+    with pytest.raises(ExerciseError) as caught:
         add_injection(history, exercise.id, args.pop("sector_code"), args.pop("start"), args.pop("end"),
                       username="trainer", **args)
+    assert caught.value.key == key
     assert exercises.list_injections(history, exercise.id) == []
 
 
@@ -247,12 +269,11 @@ def test_exercise_decisions_are_kept_apart_from_live_ones(history: Store) -> Non
     assert rows[0]["view_time"] == SATURDAY_14H + 600 and rows[0]["plan"] == {"moves": ["drill"]}
 
 
-def test_stamp_and_banner_say_exercice(history: Store) -> None:
+def test_stamp_says_exercice_and_the_state_is_in_the_readers_language(history: Store) -> None:
     exercise = new_exercise(history)
     assert exercises.stamp(exercise) == "EXERCICE — Exercice test"
     assert exercises.stamp(None) == ""
-    assert exercises.banner_text(exercise, SATURDAY_14H) == \
-        "EXERCICE — Exercice test — 05/07/2025 14:00 — ×60 — en préparation"
+    assert (exercise.state_label("fr"), exercise.state_label("en")) == ("en préparation", "draft")
 
 
 # -- after-action timeline ----------------------------------------------------------------------------------
@@ -275,14 +296,30 @@ def test_timeline_tells_what_happened_in_order(history: Store) -> None:
     entered = [e for e in timeline if e["kind"] == "ranking_entered"]
     left = [e for e in timeline if e["kind"] == "ranking_left"]
     assert [(e["detail"]["sector"], e["view_time"]) for e in entered] == [("13208", crowd_from)]
-    assert "Marseille 8e Arrondissement entre dans le classement de crise (rang 1" in entered[0]["text"]
+    assert "Marseille 8e Arrondissement entre dans le classement de crise (rang 1" in timeline_text(entered[0], "fr")
+    assert "Marseille 8e Arrondissement enters the crisis ranking (rank 1" in timeline_text(entered[0], "en")
     # held one more slot under the threshold (hysteresis 2), out at the second
     assert [(e["detail"]["sector"], e["view_time"]) for e in left] == [("13208", crowd_to + STEP)]
     assert entered[0]["wall_time"] == pytest.approx(WALL + 3)  # 30 view minutes at x600
     plans = [e for e in timeline if e["kind"] == "plan"]
-    assert [(p["username"], p["text"]) for p in plans] == [("commander", "Plan validé par commander")]
+    assert [(p["username"], timeline_text(p, "fr")) for p in plans] == [("commander", "Plan validé par commander")]
     assert any(e["kind"] == "joined" and e["username"] == "commander" for e in timeline)
     assert after_action_timeline(history, exercise.id, drill) == timeline  # frozen at the end
+    assert timeline_text(timeline[1], "fr") == ("+40\u00a0000 personnes à Marseille 8e Arrondissement de 14:30 à 15:30 "
+                                                "(injection de trainer) : Match au Vélodrome")
+    assert timeline_text(timeline[1], "en") == ("+40,000 people in Marseille 8e Arrondissement from 14:30 to 15:30 "
+                                                "(injected by trainer): Match au Vélodrome")
+
+
+def test_a_timeline_frozen_as_french_text_stays_readable(history: Store) -> None:
+    drill = drill_settings(history)
+    exercise = end_exercise(history, new_exercise(history).id, "trainer", settings=drill, wall_now=WALL)
+    old = [{"wall_time": WALL, "view_time": SATURDAY_14H, "kind": "ended", "username": "trainer",
+            "text": "Fin de l'exercice par trainer", "detail": {}}]
+    with history.write() as tx:
+        tx.execute("UPDATE exercises SET after_action = ? WHERE id = ?", [json.dumps(old), exercise.id])
+    frozen = after_action_timeline(history, exercise.id, drill)
+    assert [timeline_text(e, "en") for e in frozen] == ["Fin de l'exercice par trainer"]
 
 
 def test_timeline_ranking_matches_the_crisis_ranking(history: Store) -> None:

@@ -82,8 +82,10 @@ def test_offsets_are_read(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "+", "30", "+1h75", "+h30", "-1h", "1 heure", 30, None])
 def test_unreadable_offsets_are_refused(text: object) -> None:
-    with pytest.raises(ValueError, match="durée illisible|guillemets"):
+    with pytest.raises(ValueError) as caught:
         parse_offset(text)
+    assert caught.value.key in {"errors.scenario_duration_unreadable", "errors.scenario_duration_minutes",
+                                "errors.scenario_duration_unquoted"}
 
 
 @given(st.integers(min_value=0, max_value=60 * 24 * 30))
@@ -100,8 +102,10 @@ def test_relative_start_is_the_latest_day_that_fits() -> None:
     assert to_local(resolve_start("yesterday 08:00", reference)).strftime("%d %H:%M") == "04 08:00"
     assert resolve_start("2025-07-01T12:00:00Z", reference) == int(datetime(2025, 7, 1, 14, tzinfo=PARIS).timestamp())
     for bad in ("last someday 14:00", "next saturday 14:00", "yesterday saturday 14:00", "last monday 25:00"):
-        with pytest.raises(ValueError, match="illisible"):
+        with pytest.raises(ValueError) as caught:
             resolve_start(bad, reference)
+        assert caught.value.key in {"errors.scenario_start_unreadable", "errors.scenario_start_hour",
+                                    "errors.scenario_start_no_weekday", "errors.scenario_start_weekday"}
 
 
 # -- bad files -------------------------------------------------------------------------------------------
@@ -143,14 +147,23 @@ def _injection(index: int, **changes: object) -> dict[str, object]:
 def test_bad_scenarios_name_file_injection_and_field(tmp_path: Path, document: object, expected: str) -> None:
     with pytest.raises(InvalidScenario) as caught:
         load_scenario(write(tmp_path, document), CODES)
-    assert expected in str(caught.value)
+    assert expected in caught.value.message("fr")
+
+
+def test_bad_scenarios_are_named_in_english_too(tmp_path: Path) -> None:
+    with pytest.raises(InvalidScenario) as caught:
+        load_scenario(write(tmp_path, _injection(1, sectors=["99999"])), CODES)
+    assert caught.value.message("en") == ("essai.yaml, injection 2 (second), field “sectors”: unknown sector(s) 99999 "
+                                          "(INSEE codes of the catalogue)")
 
 
 def test_broken_yaml_gives_its_line(tmp_path: Path) -> None:
     path = tmp_path / "casse.yaml"
     path.write_text("name: Essai\ninjections:\n  - sectors: [13056\n    from: x\n", encoding="utf-8")
-    with pytest.raises(InvalidScenario, match=r"casse.yaml : YAML invalide ligne \d+"):
+    with pytest.raises(InvalidScenario) as caught:
         load_scenario(path)
+    assert caught.value.file == "casse.yaml" and caught.value.problem.key == "errors.scenario_bad_yaml_line"
+    assert int(caught.value.problem.params["line"]) >= 1
 
 
 def test_one_bad_file_hides_no_other(tmp_path: Path) -> None:
@@ -172,8 +185,9 @@ def test_json_scenarios_are_read_too(tmp_path: Path) -> None:
 
 
 def test_unknown_scenario_name_is_refused() -> None:
-    with pytest.raises(InvalidScenario, match="scénario introuvable"):
+    with pytest.raises(InvalidScenario) as caught:
         find_scenario("nope", SHIPPED)
+    assert caught.value.problem.key == "errors.scenario_not_found"
 
 
 # -- applying --------------------------------------------------------------------------------------------
@@ -195,8 +209,11 @@ def test_a_scenario_longer_than_history_is_refused_whole(history: Store) -> None
     scenario = find_scenario("samedi-aout-littoral", SHIPPED, known_sectors=CODES)
     late = HISTORY_END - 10 * 3600
     exercise = new_exercise(history, start_at=late)
-    with pytest.raises(InvalidScenario, match=r"samedi-aout-littoral.yaml, injection \d .*hors de l'historique"):
+    with pytest.raises(InvalidScenario) as caught:
         apply_scenario(history, exercise, scenario)
+    refused = caught.value
+    assert refused.file == "samedi-aout-littoral.yaml" and refused.injection is not None
+    assert refused.problem.key == "errors.exercise_outside_its_history"
     assert exercises.list_injections(history, exercise.id) == []
 
 
