@@ -11,13 +11,13 @@ from server.context import vigie
 from vigie.identity import accounts
 from vigie.config import Settings, load_settings
 from vigie.store import Store
+from tests.factories import PASSWORD, SECRET_KEY
 
-PASSWORD = "correct-horse-battery-staple"
 ROLES = accounts.ROLES
 
 
 def overrides_for(tmp_path: Path, **extra: Any) -> dict[str, Any]:
-    return {"data_dir": str(tmp_path / "instance"), "feed": "none", "secret_key": "test-secret-key", **extra}
+    return {"data_dir": str(tmp_path / "instance"), "feed": "none", "secret_key": SECRET_KEY, **extra}
 
 
 @pytest.fixture

@@ -8,22 +8,16 @@ import numpy as np
 import pytest
 
 from vigie.training import exercises
-from vigie.config import load_settings
 from vigie.operations.crisis import rank_sectors
 from vigie.reference import compute_reference, rebuild_reference, update_reference
 from vigie.slots import same_time_weeks_before
 from vigie.analysis.situation import SEGMENTS, guard_segments, sector_series, situation_at
 from vigie.feed.formats import SEGMENTS
 from vigie.store import Store
-from tests.core.test_reference import WEEK, local, make_store
+from tests.factories import WEEK, WITHHELD_AT, WITHHELD_SECTORS, make_settings, make_store
 
-SECTORS = [
-    ("13090", "Saint-Paul-lès-Durance", 900, "SDIS13", 5.71, 43.69),
-    ("13008", "Aurons", 600, "SDIS13", 5.16, 43.68),
-    ("13001", "Aix-en-Provence", 1000, "SDIS13", 5.44, 43.53),
-]
-SETTINGS = load_settings({"data_dir": "unused"}, environ={})
-T = local("2026-11-29T11:00")             # 10:00 UTC, a week after the withheld count of the issue
+SETTINGS = make_settings()
+T = WITHHELD_AT
 STEP = 1800
 WEEKS_13090 = [14, 779, 790, 800, 810, 820]   # 1..6 weeks before T; 14 is withheld (k = 20)
 SHOWN = WEEKS_13090[1:]
@@ -40,9 +34,9 @@ def write(store: Store, code: str, slot: int, present: int | None, segments: tup
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def small_counts(tmp_path: Path) -> Store:
     """13090 with a withheld week in its baseline; 13008 with two small segments; flat 13001."""
-    db = make_store(tmp_path, SECTORS)
+    db, _ = make_store(tmp_path, sectors=WITHHELD_SECTORS)
     for lag, value in zip(LAGS, WEEKS_13090):
         write(db, "13090", lag, value)
         write(db, "13008", lag, 832, (473, 22, 14, 323))
@@ -67,36 +61,36 @@ def _band(store: Store) -> dict[str, Any]:
 
 
 # -- item 1: usual value and band -----------------------------------------------------------------
-def test_the_model_takes_nothing_from_a_count_below_k(store: Store) -> None:
+def test_the_model_takes_nothing_from_a_count_below_k(small_counts: Store) -> None:
     """Any count below k (or none at all) in the withheld week gives the same statistics, to the bit."""
     seen = []
     for hidden in (14, 0, 19, None):
-        write(store, "13090", LAGS[0], hidden)
-        stats = compute_reference(store, [T], ["13090"], 20)
+        write(small_counts, "13090", LAGS[0], hidden)
+        stats = compute_reference(small_counts, [T], ["13090"], 20)
         seen.append({key: float(stats[key][0, 0]) for key in BAND})
     assert all(s == seen[0] for s in seen), seen
-    write(store, "13090", LAGS[0], 20)        # at k the count is published: it may count
-    assert compute_reference(store, [T], ["13090"], 20)["usual"][0, 0] == pytest.approx(seen[0]["usual"], rel=0.2)
+    write(small_counts, "13090", LAGS[0], 20)        # at k the count is published: it may count
+    assert compute_reference(small_counts, [T], ["13090"], 20)["usual"][0, 0] == pytest.approx(seen[0]["usual"], rel=0.2)
 
 
 @pytest.mark.parametrize("materialise", ["update", "rebuild", "on_the_fly"])
-def test_usual_and_band_are_computed_from_published_counts_only(store: Store, materialise: str) -> None:
+def test_usual_and_band_are_computed_from_published_counts_only(small_counts: Store, materialise: str) -> None:
     served = []
     for hidden in (14, 3, None):
-        write(store, "13090", LAGS[0], hidden)
-        store.db.execute("DELETE FROM reference")
-        store.db.execute("DELETE FROM reference_days")
+        write(small_counts, "13090", LAGS[0], hidden)
+        small_counts.db.execute("DELETE FROM reference")
+        small_counts.db.execute("DELETE FROM reference_days")
         if materialise == "update":
-            update_reference(store, [T])
+            update_reference(small_counts, [T])
         elif materialise == "rebuild":
-            rebuild_reference(store, T - 3600, T + STEP)
-        served.append(_band(store))
+            rebuild_reference(small_counts, T - 3600, T + STEP)
+        served.append(_band(small_counts))
     assert served[0]["usual"] is not None and all(s == served[0] for s in served), served
     assert served[0]["p10"] != 396, "2 x 396 - 779 = 13 gave the withheld 14 back"
-    write(store, "13090", LAGS[0], 14)
-    row = sector_series(store, "13090", T, T + STEP, SETTINGS).iloc[0]
+    write(small_counts, "13090", LAGS[0], 14)
+    row = sector_series(small_counts, "13090", T, T + STEP, SETTINGS).iloc[0]
     assert (row["usual"], row["p10"], row["p90"]) == (served[0]["usual"], served[0]["p10"], served[0]["p90"])
-    withheld = sector_series(store, "13090", T - WEEK, T - WEEK + STEP, SETTINGS).iloc[0]
+    withheld = sector_series(small_counts, "13090", T - WEEK, T - WEEK + STEP, SETTINGS).iloc[0]
     assert withheld["suppressed"] and np.isnan(withheld["present"])
 
 
@@ -105,60 +99,60 @@ def _exercise(store: Store) -> exercises.Exercise:
     return exercises.create_exercise(store, "Feux de forêt", T - 3600, 1, "trainer", wall_now=1_800_000_000.0)
 
 
-def test_an_injection_on_a_withheld_cell_stays_withheld(store: Store) -> None:
-    write(store, "13090", T, 14)
-    exercise = _exercise(store)
-    exercises.add_injection(store, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
+def test_an_injection_on_a_withheld_cell_stays_withheld(small_counts: Store) -> None:
+    write(small_counts, "13090", T, 14)
+    exercise = _exercise(small_counts)
+    exercises.add_injection(small_counts, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
                             wall_now=1_800_000_000.0)
-    overlay = exercises.overlay_for(store, exercise.id)
-    s = situation_at(store, T, SETTINGS, overlay=overlay, now=T).by_code()["13090"]
+    overlay = exercises.overlay_for(small_counts, exercise.id)
+    s = situation_at(small_counts, T, SETTINGS, overlay=overlay, now=T).by_code()["13090"]
     assert s.present is None and s.suppressed, "114 - 100 gives the withheld 14 back"
     assert all(v is None for v in (s.excess, s.z, s.pct, s.trend, s.slope, s.delta_residents, s.ratio_usual))
     assert all(v is None for v in s.segments.values())
-    later = situation_at(store, T + STEP, SETTINGS, overlay=overlay, now=T).by_code()["13090"]
+    later = situation_at(small_counts, T + STEP, SETTINGS, overlay=overlay, now=T).by_code()["13090"]
     assert later.trend is None, "the hour's trend reads the withheld slot"
-    row = sector_series(store, "13090", T, T + STEP, SETTINGS, overlay=overlay).iloc[0]
+    row = sector_series(small_counts, "13090", T, T + STEP, SETTINGS, overlay=overlay).iloc[0]
     assert row["suppressed"] and np.isnan(row["present"])
-    assert "13090" not in {r.code for r in rank_sectors(store, T, SETTINGS, overlay=overlay, min_excess=0)}
-    timeline = exercises.after_action_timeline(store, exercise.id, SETTINGS, wall_now=1_800_000_100.0)
+    assert "13090" not in {r.code for r in rank_sectors(small_counts, T, SETTINGS, overlay=overlay, min_excess=0)}
+    timeline = exercises.after_action_timeline(small_counts, exercise.id, SETTINGS, wall_now=1_800_000_100.0)
     for lang in ("fr", "en"):
         texts = [(e["kind"], exercises.timeline_text(e, lang)) for e in timeline]
         assert not any("114" in text for _kind, text in texts)
         assert [kind for kind, text in texts if "Saint-Paul" in text] == ["injection"], "no ranking change"
 
 
-def test_an_injection_on_a_published_cell_is_shown(store: Store) -> None:
-    exercise = _exercise(store)
-    exercises.add_injection(store, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
+def test_an_injection_on_a_published_cell_is_shown(small_counts: Store) -> None:
+    exercise = _exercise(small_counts)
+    exercises.add_injection(small_counts, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
                             wall_now=1_800_000_000.0)
-    s = situation_at(store, T, SETTINGS, overlay=exercises.overlay_for(store, exercise.id), now=T).by_code()["13090"]
+    s = situation_at(small_counts, T, SETTINGS, overlay=exercises.overlay_for(small_counts, exercise.id), now=T).by_code()["13090"]
     assert s.present == 900 and s.trend == 100
 
 
-def test_a_multiplier_takes_nothing_from_a_withheld_cell(store: Store) -> None:
-    write(store, "13090", T, 14)
-    exercise = _exercise(store)
-    detail = exercises.add_injection(store, exercise.id, ["13090", "13001"], T, T + STEP, multiplier=2.0,
+def test_a_multiplier_takes_nothing_from_a_withheld_cell(small_counts: Store) -> None:
+    write(small_counts, "13090", T, 14)
+    exercise = _exercise(small_counts)
+    detail = exercises.add_injection(small_counts, exercise.id, ["13090", "13001"], T, T + STEP, multiplier=2.0,
                                      username="trainer", wall_now=1_800_000_000.0)
-    rows = {r["sector_code"]: r["delta_present"] for r in exercises.list_injections(store, exercise.id)}
+    rows = {r["sector_code"]: r["delta_present"] for r in exercises.list_injections(small_counts, exercise.id)}
     assert rows == {"13001": 1000}, "a change of +14 would log the withheld count"
     assert detail["peak"] == 1000
 
 
 # -- item 3: complementary suppression of segments after an overlay -------------------------------------
-def test_segments_are_judged_on_the_observed_count_after_an_injection(store: Store) -> None:
-    exercise = _exercise(store)
-    exercises.add_injection(store, exercise.id, "13008", T, T + STEP, delta=1000, username="trainer",
+def test_segments_are_judged_on_the_observed_count_after_an_injection(small_counts: Store) -> None:
+    exercise = _exercise(small_counts)
+    exercises.add_injection(small_counts, exercise.id, "13008", T, T + STEP, delta=1000, username="trainer",
                             wall_now=1_800_000_000.0)
-    overlay = exercises.overlay_for(store, exercise.id)
-    live = situation_at(store, T, SETTINGS, now=T).by_code()["13008"]
-    drill = situation_at(store, T, SETTINGS, overlay=overlay, now=T).by_code()["13008"]
+    overlay = exercises.overlay_for(small_counts, exercise.id)
+    live = situation_at(small_counts, T, SETTINGS, now=T).by_code()["13008"]
+    drill = situation_at(small_counts, T, SETTINGS, overlay=overlay, now=T).by_code()["13008"]
     assert live.present == 832 and drill.present == 1832
     for shown in (live.segments, drill.segments):
         assert shown["tourists_intl"] is None and shown["tourists_fr"] is None, \
             "832 - 473 - 22 - 323 = 14 otherwise"
         assert live.present - sum(v for v in shown.values() if v is not None) >= 20
-    row = sector_series(store, "13008", T, T + STEP, SETTINGS, overlay=overlay).iloc[0]
+    row = sector_series(small_counts, "13008", T, T + STEP, SETTINGS, overlay=overlay).iloc[0]
     assert row["present"] == 1832 and np.isnan(row["tourists_fr"]) and np.isnan(row["tourists_intl"])
 
 

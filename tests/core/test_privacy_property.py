@@ -15,20 +15,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
 from vigie.analysis import exports, zones
-from vigie.config import load_settings
 from vigie.operations.crisis import rank_sectors
 from vigie.reference import update_reference
 from vigie.slots import same_time_weeks_before
 from vigie.briefing.report import build_report, ranked_rows
 from vigie.analysis.situation import sector_series, significance_at, situation_at, top_movers
 from vigie.store import Store
-from tests.core.test_privacy_derived import SECTORS, T
-from tests.core.test_reference import make_store
+from tests.factories import WITHHELD_AT, WITHHELD_SECTORS, make_settings, make_store
 
 K = 20
 STEP = 1800
-SETTINGS = load_settings({"data_dir": "unused", "privacy_k": K}, environ={})
-CODES = [code for code, *_ in SECTORS]
+T = WITHHELD_AT
+SETTINGS = make_settings(privacy_k=K)
+CODES = [code for code, *_ in WITHHELD_SECTORS]
 RECENT = [T - 3600, T - 1800, T]
 SLOTS = sorted({s for t in RECENT for s in same_time_weeks_before(t, 6)} | set(RECENT))
 CELLS = [(code, slot) for code in CODES for slot in SLOTS]
@@ -67,7 +66,7 @@ def tables(draw: Any) -> tuple[dict[Any, Any], dict[Any, Any], dict[Any, int]]:
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Store]:
     """Two real SQLite databases, refilled for every example."""
-    return {name: make_store(tmp_path_factory.mktemp(name), SECTORS) for name in ("table", "twin")}
+    return {name: make_store(tmp_path_factory.mktemp(name), sectors=WITHHELD_SECTORS)[0] for name in ("table", "twin")}
 
 
 def build(store: Store, table: dict[Any, Any]) -> Store:

@@ -1,0 +1,15 @@
+"""Fixtures of the identity tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.factories import make_store
+from vigie.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A migrated store with no sector and no account."""
+    return make_store(tmp_path, sectors=())[0]
