@@ -164,3 +164,8 @@ def live_digest(store: Store) -> dict[str, str]:
         rows = store.db.execute(f"SELECT * FROM {table} ORDER BY {', '.join(columns)}").fetchall()
         digests[table] = hashlib.sha256(repr(rows).encode()).hexdigest() + f":{len(rows)}"
     return digests
+
+
+def user_id(store: Store, username: str) -> int:
+    """Id of a test account."""
+    return int(store.scalar("SELECT id FROM users WHERE username = ?", [username]))

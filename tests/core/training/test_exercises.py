@@ -17,13 +17,8 @@ from vigie.training.exercises import (add_injection, after_action_timeline, crea
                                       overlay_for, pause, record_decision, resume, set_speed, start, timeline_text)
 from vigie.analysis.situation import situation_at
 from vigie.store import Store
-from tests.factories import (HISTORY_END, HISTORY_START, SATURDAY_14H, STEP, WALL, drill_settings, live_digest, make_settings,
+from tests.factories import (HISTORY_END, HISTORY_START, SATURDAY_14H, STEP, WALL, drill_settings, live_digest, make_settings, user_id,
                              new_exercise, observed)
-
-
-def user_id(store: Store, username: str) -> int:
-    """Id of a test account."""
-    return int(store.scalar("SELECT id FROM users WHERE username = ?", [username]))
 
 
 # -- creation and control ---------------------------------------------------------------------------

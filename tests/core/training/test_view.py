@@ -3,23 +3,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.core.test_exercises import (HISTORY_END, SATURDAY_14H, STEP, WALL, data_dir, history,  # noqa: F401
-                                       new_exercise, settings_for, template_dir, user_id)
+from tests.factories import HISTORY_END, SATURDAY_14H, STEP, WALL, make_settings, new_exercise, user_id
 from vigie.training import exercises
 from vigie.training.exercises import add_injection, start
 from vigie.store import Store
 from vigie.training.view import View, view_for
 
 
-def test_live_view_shows_the_newest_slot_without_overlay(history: Store, data_dir: Path) -> None:  # noqa: F811
-    settings = settings_for(data_dir)
+def test_live_view_shows_the_newest_slot_without_overlay(history: Store, data_dir: Path) -> None:
+    settings = make_settings(data_dir)
     assert view_for(history, settings, None, WALL) == View(HISTORY_END - STEP, None, WALL, None)
     assert view_for(history, settings, user_id(history, "operator"), WALL) == View(HISTORY_END - STEP, None, WALL, None)
     assert view_for(history, settings, None, SATURDAY_14H + 60).at == SATURDAY_14H
 
 
-def test_exercise_view_follows_its_clock_and_injections(history: Store, data_dir: Path) -> None:  # noqa: F811
-    settings, operator = settings_for(data_dir), user_id(history, "operator")
+def test_exercise_view_follows_its_clock_and_injections(history: Store, data_dir: Path) -> None:
+    settings, operator = make_settings(data_dir), user_id(history, "operator")
     exercise = start(history, new_exercise(history, speed=600).id, "trainer", wall_now=WALL)
     add_injection(history, exercise.id, "13208", SATURDAY_14H + STEP, SATURDAY_14H + 2 * STEP, delta=20_000,
                   note="foule", username="trainer")
@@ -31,16 +30,16 @@ def test_exercise_view_follows_its_clock_and_injections(history: Store, data_dir
     assert view_for(history, settings, user_id(history, "display"), WALL + 3).overlay is None  # not joined: live
 
 
-def test_exercise_view_stops_at_the_end_of_history(history: Store, data_dir: Path) -> None:  # noqa: F811
+def test_exercise_view_stops_at_the_end_of_history(history: Store, data_dir: Path) -> None:
     operator = user_id(history, "operator")
     exercise = start(history, new_exercise(history, speed=3600).id, "trainer", wall_now=WALL)
     exercises.join(history, exercise.id, operator, wall_now=WALL)
-    view = view_for(history, settings_for(data_dir), operator, WALL + 10**6)
+    view = view_for(history, make_settings(data_dir), operator, WALL + 10**6)
     assert (view.now, view.at) == (HISTORY_END, HISTORY_END - STEP)
 
 
-def test_exercise_row_is_read_once(history: Store, data_dir: Path) -> None:  # noqa: F811
-    settings, operator = settings_for(data_dir), user_id(history, "operator")
+def test_exercise_row_is_read_once(history: Store, data_dir: Path) -> None:
+    settings, operator = make_settings(data_dir), user_id(history, "operator")
     exercise = start(history, new_exercise(history, speed=60).id, "trainer", wall_now=WALL)
     exercises.join(history, exercise.id, operator, wall_now=WALL)
     statements: list[str] = []
