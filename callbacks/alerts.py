@@ -21,7 +21,7 @@ from server.text import lang, t
 from vigie import alerts
 from vigie.analysis.exports import Column, to_csv
 from vigie.identity import audit
-from vigie.training.exercises import stamp
+from vigie.training.control import stamp
 from vigie.i18n import format_time
 from vigie.slots import local_day_bounds
 

@@ -20,7 +20,7 @@ from vigie.operations.allocation import (AllocationError, AllocationProblem, All
 from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, thresholds
 from vigie.operations.plans import plan_texts
 from vigie.operations.plans import plan_fingerprint, plan_record
-from vigie.training.exercises import ExerciseError, list_decisions, record_decision
+from vigie.training.control import ExerciseError, list_decisions, record_decision
 from vigie.forecast import exercise_key
 from vigie.operations.horizon import HORIZONS, AheadSector, rank_ahead
 from vigie.i18n import format_time

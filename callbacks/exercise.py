@@ -15,7 +15,9 @@ from components.cards import table
 from server.context import user, username, view, vigie
 from server.text import lang, t
 from vigie.i18n import Message, format_time
-from vigie.training import exercises, scenarios
+from vigie.training import control as exercise_control, scenarios
+from vigie.training.injections import add_injection
+from vigie.training.timeline import after_action_timeline, end_exercise, timeline_text
 from vigie.training.clock import ExerciseError
 from vigie.slots import parse_instant, to_local
 
@@ -42,7 +44,7 @@ def _number(value: Any, what: str) -> int:
 def exercise_options(active_only: bool = True) -> list[dict[str, str]]:
     language = lang()
     return [{"label": f"{e.name} — {e.state_label(language)} — {format_time(e.start_at, language, with_date=True)}",
-             "value": str(e.id)} for e in exercises.list_exercises(vigie().store, active_only=active_only)]
+             "value": str(e.id)} for e in exercise_control.list_exercises(vigie().store, active_only=active_only)]
 
 
 def _scenarios() -> dict[str, scenarios.Scenario]:
@@ -60,27 +62,27 @@ def _scan_scenarios(folder: Path, _stamp: tuple[tuple[str, int], ...],
     return {**{s.key: s for s in found}, **{s.path.name: s for s in found}}
 
 
-def scenario_end(exercise: exercises.Exercise) -> int | None:
+def scenario_end(exercise: exercise_control.Exercise) -> int | None:
     """When the exercise's scenario is over (exercise time), or None without a known scenario."""
     scenario = _scenarios().get(exercise.scenario or "")
     return None if scenario is None else exercise.start_at + scenario.duration
 
 
-def _state(exercise: exercises.Exercise, view: float) -> str:
+def _state(exercise: exercise_control.Exercise, view: float) -> str:
     end = scenario_end(exercise)
     over = end is not None and view >= end
     state = exercise.state_label(lang())
     return t("exercise.state_scenario_over", state=state) if over else state
 
 
-def _exercise_table(found: list[exercises.Exercise], now: float, language: str) -> Any:
+def _exercise_table(found: list[exercise_control.Exercise], now: float, language: str) -> Any:
     rows = [[e.name, _state(e, e.clock(now).now()), format_time(e.clock(now).now(), language, with_date=True),
-             f"×{e.speed}", str(len(exercises.participants(vigie().store, e.id)))] for e in found]
+             f"×{e.speed}", str(len(exercise_control.participants(vigie().store, e.id)))] for e in found]
     return table([t("exercise.col_name"), t("exercise.col_state"), t("exercise.col_time"), t("exercise.col_speed"),
                   t("exercise.col_participants")], rows)
 
 
-def _status(mine: exercises.Exercise | None, now: float, language: str) -> Any:
+def _status(mine: exercise_control.Exercise | None, now: float, language: str) -> Any:
     if mine is None:
         return dbc.Alert(t("exercise.you_are_live"), color="secondary")
     notes = [html.P(t("exercise.you_are_in", name=mine.name, link=f"/exercice?code={mine.join_code}"), className="mb-0")]
@@ -96,7 +98,7 @@ def list_panel() -> tuple[Any, Any]:
     """The running and draft exercises (two lists) and the user's status line."""
     language = lang()
     now = time.time()
-    active = exercises.list_exercises(vigie().store, active_only=True)
+    active = exercise_control.list_exercises(vigie().store, active_only=True)
     running = [e for e in active if e.state != "draft"]
     drafts = [e for e in active if e.state == "draft"]
     listing: list[Any] = [_exercise_table(running, now, language) if running else html.P(t("exercise.none"))]
@@ -113,12 +115,12 @@ def join_or_leave(action: str | None, chosen: str, code: str) -> tuple[Any, Any]
     user_id = found.user.id
     try:
         if action == ids.EXE_LEAVE:
-            exercises.leave(vigie().store, user_id)
+            exercise_control.leave(vigie().store, user_id)
             return "/exercice", no_update
         target: int | str = int(chosen) if action == ids.EXE_JOIN and chosen.isdigit() else code
         if not target:
             return no_update, None
-        exercises.join(vigie().store, target, user_id)
+        exercise_control.join(vigie().store, target, user_id)
         return "/exercice", no_update
     except ExerciseError as exc:
         return no_update, dbc.Alert(exc.message(lang()), color="danger")
@@ -138,7 +140,7 @@ def scenario_defaults(scenario_file: str) -> tuple[Any, Any, Any, Any]:
         return no_update, no_update, no_update, None
     try:
         scenario = _chosen_scenario(scenario_file)
-        _first, end = exercises.history_bounds(vigie().store, vigie().settings.slot_minutes)
+        _first, end = exercise_control.history_bounds(vigie().store, vigie().settings.slot_minutes)
         start = scenarios.suggested_start(scenario, end)
     except ExerciseError as exc:
         return no_update, no_update, no_update, dbc.Alert(exc.message(lang()), color="danger")
@@ -157,8 +159,9 @@ def create(name: str, scenario_file: str, start: Any, speed: Any) -> tuple[Any, 
             raise ExerciseError(key="exercise.start_missing")
         start_at = _instant(start, "exercise.start")
         scenario = _chosen_scenario(scenario_file) if scenario_file else None
-        exercise = exercises.create_exercise(vigie().store, name, start_at, _number(speed, "exercise.speed"),
-                                             username() or "?", scenario_file or None, slot_minutes=s.slot_minutes)
+        exercise = exercise_control.create_exercise(vigie().store, name, start_at, _number(speed, "exercise.speed"),
+                                                    username() or "?", scenario_file or None,
+                                                    slot_minutes=s.slot_minutes)
         if scenario is not None:
             scenarios.apply_scenario(vigie().store, exercise, scenario, username())
     except ExerciseError as exc:
@@ -173,21 +176,22 @@ def control(action: str, target: str, speed: Any, jump_to: Any, sector: str, sta
         return dbc.Alert(t("exercise.pick_one"), color="warning")
     exercise_id, who = int(target), username() or "?"
     try:
-        exercise = exercises.get_exercise(vigie().store, exercise_id)
+        exercise = exercise_control.get_exercise(vigie().store, exercise_id)
         if action == ids.EXE_PLAY:
-            (exercises.start if exercise.state == "draft" else exercises.resume)(vigie().store, exercise_id, who)
+            go = exercise_control.start if exercise.state == "draft" else exercise_control.resume
+            go(vigie().store, exercise_id, who)
         elif action == ids.EXE_PAUSE:
-            exercises.pause(vigie().store, exercise_id, who)
+            exercise_control.pause(vigie().store, exercise_id, who)
         elif action == ids.EXE_END:
-            exercises.end_exercise(vigie().store, exercise_id, who, settings=vigie().settings)
+            end_exercise(vigie().store, exercise_id, who, settings=vigie().settings)
         elif action == ids.EXE_SET_SPEED:
-            exercises.set_speed(vigie().store, exercise_id, _number(speed, "exercise.new_speed"), who)
+            exercise_control.set_speed(vigie().store, exercise_id, _number(speed, "exercise.new_speed"), who)
         elif action == ids.EXE_JUMP:
-            exercises.jump(vigie().store, exercise_id, _instant(jump_to, "exercise.jump_to"), who)
+            exercise_control.jump(vigie().store, exercise_id, _instant(jump_to, "exercise.jump_to"), who)
         elif action == ids.EXE_INJECT:
-            exercises.add_injection(vigie().store, exercise_id, sector, _instant(start, "exercise.inject_from"),
-                                    _instant(end, "exercise.inject_to"),
-                                    delta=_number(delta, "exercise.inject_delta"), note=note or "", username=who)
+            add_injection(vigie().store, exercise_id, sector, _instant(start, "exercise.inject_from"),
+                          _instant(end, "exercise.inject_to"),
+                          delta=_number(delta, "exercise.inject_delta"), note=note or "", username=who)
     except ExerciseError as exc:
         return dbc.Alert(exc.message(lang()), color="danger")
     return dbc.Alert(t("exercise.done"), color="success")
@@ -197,12 +201,12 @@ def timeline(target: str) -> Any:
     if not target or not target.isdigit():
         return html.P(t("exercise.pick_one"))
     try:
-        entries = exercises.after_action_timeline(vigie().store, int(target), vigie().settings)
+        entries = after_action_timeline(vigie().store, int(target), vigie().settings)
     except ExerciseError as exc:
         return dbc.Alert(exc.message(lang()), color="danger")
     language = lang()
     rows = [[format_time(e["wall_time"], language), format_time(e["view_time"], language, with_date=True),
-             e["username"] or "–", exercises.timeline_text(e, language)] for e in entries]
+             e["username"] or "–", timeline_text(e, language)] for e in entries]
     return table([t("exercise.col_wall"), t("exercise.col_view"), t("exercise.col_who"), t("exercise.col_what")], rows)
 
 

@@ -19,7 +19,7 @@ from server.text import lang, num, pct, t
 from vigie.analysis import zones
 from vigie.analysis.exports import zone_csv
 from vigie.feed.providers import zone_provider
-from vigie.training.exercises import stamp
+from vigie.training.control import stamp
 from vigie.i18n import format_time
 from vigie.slots import local_day_bounds, to_local
 

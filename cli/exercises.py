@@ -9,9 +9,11 @@ import click
 
 from cli import language, open_store, settings_from_ctx
 from vigie.errors import error_message
-from vigie.training import exercises, scenarios
+from vigie.training import control, scenarios
+from vigie.training.injections import add_injection
+from vigie.training.timeline import after_action_timeline, end_exercise, timeline_text
 from vigie.training.clock import clock_for
-from vigie.training.exercises import Exercise
+from vigie.training.control import Exercise
 from vigie.i18n import format_time
 from vigie.slots import parse_instant
 from vigie.store import Store
@@ -65,7 +67,7 @@ def create(ctx: click.Context, name: str, start: str | None, speed: int | None, 
     if scenario is None and (start_at is None or speed is None):
         raise click.ClickException("give --start and --speed (or a --scenario that suggests them)")
     if scenario is None:
-        made = exercises.create_exercise(store, name, start_at or 0, speed or 0, username, slot_minutes=slot)
+        made = control.create_exercise(store, name, start_at or 0, speed or 0, username, slot_minutes=slot)
     else:
         folder = scenarios.default_scenarios_folder(settings_from_ctx(ctx).reference_dir)
         chosen = scenarios.find_scenario(scenario, folder, known_sectors=sector_table.known(store))
@@ -81,7 +83,7 @@ def create(ctx: click.Context, name: str, start: str | None, speed: int | None, 
 def list_(ctx: click.Context, active: bool) -> None:
     """List exercises: id, state, speed, exercise time, name, join code."""
     store = open_store(ctx)
-    for item in exercises.list_exercises(store, active_only=active):
+    for item in control.list_exercises(store, active_only=active):
         click.echo(_line(store, item))
 
 
@@ -93,18 +95,18 @@ def _control(name: str, action: Callable[..., Exercise], help_text: str) -> clic
     @click.pass_context
     def command(ctx: click.Context, exercise_id: int, username: str) -> None:
         store = open_store(ctx)
-        if action is exercises.end_exercise:
-            done = exercises.end_exercise(store, exercise_id, username, settings=settings_from_ctx(ctx))
+        if action is end_exercise:
+            done = end_exercise(store, exercise_id, username, settings=settings_from_ctx(ctx))
         else:
             done = action(store, exercise_id, username)
         click.echo(_line(store, done))
     return command
 
 
-exercise.add_command(_control("start", exercises.start, "Start the clock of a draft exercise."))
-exercise.add_command(_control("pause", exercises.pause, "Pause the clock."))
-exercise.add_command(_control("resume", exercises.resume, "Resume a paused clock."))
-exercise.add_command(_control("end", exercises.end_exercise, "End the exercise and freeze its timeline."))
+exercise.add_command(_control("start", control.start, "Start the clock of a draft exercise."))
+exercise.add_command(_control("pause", control.pause, "Pause the clock."))
+exercise.add_command(_control("resume", control.resume, "Resume a paused clock."))
+exercise.add_command(_control("end", end_exercise, "End the exercise and freeze its timeline."))
 
 
 @exercise.command("speed")
@@ -115,7 +117,7 @@ exercise.add_command(_control("end", exercises.end_exercise, "End the exercise a
 def speed(ctx: click.Context, exercise_id: int, speed: int, username: str) -> None:
     """Change the clock speed (1 to 3600)."""
     store = open_store(ctx)
-    done = exercises.set_speed(store, exercise_id, speed, username)
+    done = control.set_speed(store, exercise_id, speed, username)
     click.echo(_line(store, done))
 
 
@@ -127,7 +129,7 @@ def speed(ctx: click.Context, exercise_id: int, speed: int, username: str) -> No
 def jump(ctx: click.Context, exercise_id: int, instant: str, username: str) -> None:
     """Move the clock to INSTANT (ISO, within the exercise's history)."""
     store, target = open_store(ctx), _instant(instant, "INSTANT")
-    done = exercises.jump(store, exercise_id, target, username)
+    done = control.jump(store, exercise_id, target, username)
     click.echo(_line(store, done))
 
 
@@ -149,9 +151,9 @@ def inject(ctx: click.Context, exercise_id: int, sectors: tuple[str, ...], start
     store = open_store(ctx)
     lo, hi = _instant(start, "--from"), _instant(end, "--to")
     up, down = _offset(ramp_up, "--ramp-up"), _offset(ramp_down, "--ramp-down")
-    detail = exercises.add_injection(store, exercise_id, list(sectors), lo, hi, delta=delta, multiplier=multiplier,
-                                     note=note, username=username, ramp_up=up, ramp_down=down,
-                                     k=settings_from_ctx(ctx).privacy_k)
+    detail = add_injection(store, exercise_id, list(sectors), lo, hi, delta=delta, multiplier=multiplier,
+                           note=note, username=username, ramp_up=up, ramp_down=down,
+                           k=settings_from_ctx(ctx).privacy_k)
     click.echo(f"injected into {' '.join(detail['sectors'])}: {detail['rows']} slot rows, peak {detail['peak']:+d}")
 
 
@@ -162,15 +164,15 @@ def inject(ctx: click.Context, exercise_id: int, sectors: tuple[str, ...], start
 def timeline(ctx: click.Context, exercise_id: int, as_json: bool) -> None:
     """Print the after-action timeline (control, injections, crisis ranking changes, plans)."""
     store = open_store(ctx)
-    entries = exercises.after_action_timeline(store, exercise_id, settings_from_ctx(ctx))
+    entries = after_action_timeline(store, exercise_id, settings_from_ctx(ctx))
     if as_json:
         lang = language()
-        click.echo(json.dumps([{**e, "text": exercises.timeline_text(e, lang)} for e in entries], ensure_ascii=False,
+        click.echo(json.dumps([{**e, "text": timeline_text(e, lang)} for e in entries], ensure_ascii=False,
                               indent=1))
         return
     for entry in entries:
         click.echo(f"{format_time(entry['view_time'], with_date=True)}\t{entry['kind']}\t"
-                   f"{exercises.timeline_text(entry, language())}")
+                   f"{timeline_text(entry, language())}")
 
 
 @click.group("scenario")

@@ -17,7 +17,7 @@ from vigie.runtime.bootstrap import init_database
 from vigie.runtime.feed import publish_until
 from vigie.slots import PARIS, parse_instant
 from vigie.store import Store
-from vigie.training import exercises
+from vigie.training import control
 
 ROOT = Path(__file__).resolve().parents[1]
 FEED_FIXTURES = Path(__file__).parent / "core" / "fixtures" / "feed"
@@ -146,9 +146,9 @@ def drill_settings(store: Store) -> Settings:
     return make_settings(store.path.parent, **DRILL_THRESHOLDS)
 
 
-def new_exercise(store: Store, speed: int = 60, start_at: int = SATURDAY_14H) -> exercises.Exercise:
+def new_exercise(store: Store, speed: int = 60, start_at: int = SATURDAY_14H) -> control.Exercise:
     """A draft exercise on Saturday 5 July 2025, 14:00."""
-    return exercises.create_exercise(store, "Exercice test", start_at, speed, "trainer", wall_now=WALL)
+    return control.create_exercise(store, "Exercice test", start_at, speed, "trainer", wall_now=WALL)
 
 
 def observed(store: Store, code: str, slot: int) -> int:

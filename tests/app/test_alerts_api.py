@@ -8,7 +8,7 @@ import pytest
 
 from server.api.openapi import SPEC
 from vigie.identity import accounts, audit
-from vigie.training import exercises
+from vigie.training import control
 from vigie.alerts import Summary
 from vigie.alerts.states import raise_alert
 from vigie.store import Store
@@ -110,7 +110,7 @@ def drill(store: Store) -> int:
         tx.execute("INSERT INTO exercises(id, name, start_at, speed, state, anchor_view_time, anchor_wall_time, "
                    "created_by, created_at, join_code) VALUES (5, 'Vélodrome', ?, 60, 'running', ?, ?, 'trainer', ?, "
                    "'drill-code')", [T, T, time.time(), T])
-    exercises.join(store, 5, accounts.get_user(store, "operator").id)
+    control.join(store, 5, accounts.get_user(store, "operator").id)
     return 5
 
 

@@ -12,7 +12,7 @@ from server.context import install, vigie
 from vigie.alerts import get_alert
 from vigie.alerts.model import Summary
 from vigie.alerts.states import raise_alert
-from vigie.training.exercises import create_exercise, join
+from vigie.training.control import create_exercise, join
 from vigie.feed.ingest import ingest_bytes
 
 

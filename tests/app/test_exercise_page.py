@@ -10,7 +10,7 @@ import pytest
 from components import ids
 from server.context import vigie
 from vigie.config import SHIPPED_DATA_DIR
-from vigie.training import exercises, scenarios
+from vigie.training import control, scenarios
 from vigie.slots import PARIS
 from vigie.store import Store
 
@@ -91,12 +91,12 @@ def test_a_missing_start_says_what_to_enter(trainer: Any, store: Store) -> None:
     answer = _create(trainer, None)
     message = _text(answer[ids.EXE_RESULT]["children"])
     assert "Début de l'exercice" in message and "14/07/2026 18:00" in message
-    assert not exercises.list_exercises(store)
+    assert not control.list_exercises(store)
 
 
 def test_the_new_exercise_is_preselected_and_listed_as_a_draft(trainer: Any, store: Store) -> None:
     answer = _create(trainer, "2026-05-20T18:00")
-    [created] = exercises.list_exercises(store)
+    [created] = control.list_exercises(store)
     assert answer[ids.EXE_TARGET]["value"] == str(created.id)
     lists = call(trainer, [(ids.EXE_LIST, "children"), (ids.EXE_STATUS, "children"), (ids.EXE_JOIN_SELECT, "options"),
                            (ids.EXE_TARGET, "options"), (ids.EXE_TIMELINE_SELECT, "options"),
@@ -109,7 +109,7 @@ def test_the_new_exercise_is_preselected_and_listed_as_a_draft(trainer: Any, sto
 
 def test_ending_goes_through_the_confirmation_dialogue(trainer: Any, store: Store) -> None:
     _create(trainer, "2026-05-20T18:00")
-    [created] = exercises.list_exercises(store)
+    [created] = control.list_exercises(store)
     controls = [(ids.EXE_PLAY, "n_clicks", None), (ids.EXE_PAUSE, "n_clicks", None),
                 (ids.EXE_SET_SPEED, "n_clicks", None), (ids.EXE_JUMP, "n_clicks", None),
                 (ids.EXE_INJECT, "n_clicks", None), (ids.EXE_END_CONFIRM, "submit_n_clicks", 1)]
@@ -117,29 +117,29 @@ def test_ending_goes_through_the_confirmation_dialogue(trainer: Any, store: Stor
              (ids.EXE_JUMP_TO, "value", None), (ids.EXE_INJ_SECTOR, "value", None), (ids.EXE_INJ_FROM, "value", None),
              (ids.EXE_INJ_TO, "value", None), (ids.EXE_INJ_DELTA, "value", None), (ids.EXE_INJ_NOTE, "value", None)]
     call(trainer, [(ids.EXE_RESULT, "children")], controls, state, changed=f"{ids.EXE_END_CONFIRM}.submit_n_clicks")
-    assert exercises.get_exercise(store, created.id).state == "ended"
+    assert control.get_exercise(store, created.id).state == "ended"
 
 
 def test_participants_are_told_when_the_scenario_is_over(trainer: Any, store: Store) -> None:
     _create(trainer, "2026-05-20T18:00", "velodrome-orage.yaml")
-    [created] = exercises.list_exercises(store)
+    [created] = control.list_exercises(store)
     trainer_id = int(store.scalar("SELECT id FROM users WHERE username = 'trainer'"))
-    exercises.join(store, created.id, trainer_id)
+    control.join(store, created.id, trainer_id)
     status = lambda: _text(call(trainer, [(ids.EXE_LIST, "children"), (ids.EXE_STATUS, "children"),  # noqa: E731
                                           (ids.EXE_JOIN_SELECT, "options"), (ids.EXE_TARGET, "options"),
                                           (ids.EXE_TIMELINE_SELECT, "options"), (ids.EXE_SCENARIO, "options"),
                                           (ids.EXE_INJ_SECTOR, "options")],
                                 [(ids.EXE_REFRESH, "n_intervals", 1), (ids.EXE_RESULT, "children", None)]))
     assert "s'est terminé" not in status()
-    exercises.jump(store, created.id, created.start_at + 8 * 3600 + STEP, "trainer")
+    control.jump(store, created.id, created.start_at + 8 * 3600 + STEP, "trainer")
     shown = status()
     assert "s'est terminé à" in shown and "scénario terminé" in shown
 
 
 def test_the_exercise_report_judges_freshness_at_the_exercise_clock(trainer: Any, store: Store) -> None:
     _create(trainer, "2026-05-20T18:00")
-    [created] = exercises.list_exercises(store)
-    exercises.join(store, created.id, int(store.scalar("SELECT id FROM users WHERE username = 'trainer'")))
+    [created] = control.list_exercises(store)
+    control.join(store, created.id, int(store.scalar("SELECT id FROM users WHERE username = 'trainer'")))
     page = trainer.get("/rapport").get_data(as_text=True)
     assert "EXERCICE" in page
     assert "flux interrompu" not in page and "à jour" in page     # history is complete at 18:00 that day

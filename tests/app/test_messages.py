@@ -7,7 +7,7 @@ from typing import Any
 from components import ids
 from tests.app.test_exercise_page import HISTORY_START, _history, _text, call
 from vigie.identity import accounts
-from vigie.training import exercises
+from vigie.training import control
 from vigie.store import Store
 from vigie.identity.tokens import create_token
 
@@ -31,8 +31,8 @@ def test_a_refusal_is_shown_in_the_users_language(client_as: Any, store: Store) 
 
 def test_the_timeline_is_written_in_the_readers_language(client_as: Any, store: Store) -> None:
     _history(store)
-    exercise = exercises.create_exercise(store, "Jeudi", HISTORY_START + 86400, 60, "trainer")
-    exercises.start(store, exercise.id, "trainer")
+    exercise = control.create_exercise(store, "Jeudi", HISTORY_START + 86400, 60, "trainer")
+    control.start(store, exercise.id, "trainer")
     assert "Exercice « Jeudi » créé par trainer" in _timeline(client_as("commander"), str(exercise.id))
     _speaking(store, "commander", "en")
     shown = _timeline(client_as("commander"), str(exercise.id))

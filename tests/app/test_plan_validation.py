@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from server.context import vigie
-from vigie.training.exercises import list_decisions
+from vigie.training.control import list_decisions
 from vigie.feed.ingest import ingest_bytes
 
 HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"

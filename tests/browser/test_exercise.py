@@ -21,16 +21,16 @@ def test_two_devices_follow_one_exercise(session_factory: Any, seeded_data_dir: 
         _play(session_factory, seeded_data_dir)
     finally:  # the other browser tests use the same accounts live
         from vigie.identity import accounts
-        from vigie.training import exercises
+        from vigie.training import control
         from vigie.store import Store
 
         store = Store(seeded_data_dir / "vigie.db")
         for name in ("trainer", "operator"):
-            exercises.leave(store, accounts.get_user(store, name).id)
+            control.leave(store, accounts.get_user(store, name).id)
 
 
 def _play(session_factory: Any, seeded_data_dir: Any) -> None:
-    from vigie.training.exercises import list_exercises
+    from vigie.training.control import list_exercises
     from vigie.store import Store
 
     trainer = session_factory("trainer").login("/exercice")

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vigie.training import exercises
+from vigie.training import control, injections
+from vigie.training.timeline import after_action_timeline, timeline_text
 from vigie.operations.crisis import rank_sectors
 from vigie.reference import compute_reference, rebuild_reference, update_reference
 from vigie.slots import same_time_weeks_before
@@ -95,16 +96,16 @@ def test_usual_and_band_are_computed_from_published_counts_only(small_counts: St
 
 
 # -- item 2: an injection on a withheld cell ------------------------------------------------------------
-def _exercise(store: Store) -> exercises.Exercise:
-    return exercises.create_exercise(store, "Feux de forêt", T - 3600, 1, "trainer", wall_now=1_800_000_000.0)
+def _exercise(store: Store) -> control.Exercise:
+    return control.create_exercise(store, "Feux de forêt", T - 3600, 1, "trainer", wall_now=1_800_000_000.0)
 
 
 def test_an_injection_on_a_withheld_cell_stays_withheld(small_counts: Store) -> None:
     write(small_counts, "13090", T, 14)
     exercise = _exercise(small_counts)
-    exercises.add_injection(small_counts, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
-                            wall_now=1_800_000_000.0)
-    overlay = exercises.overlay_for(small_counts, exercise.id)
+    injections.add_injection(small_counts, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
+                             wall_now=1_800_000_000.0)
+    overlay = injections.overlay_for(small_counts, exercise.id)
     s = situation_at(small_counts, T, SETTINGS, overlay=overlay, now=T).by_code()["13090"]
     assert s.present is None and s.suppressed, "114 - 100 gives the withheld 14 back"
     assert all(v is None for v in (s.excess, s.z, s.pct, s.trend, s.slope, s.delta_residents, s.ratio_usual))
@@ -114,27 +115,27 @@ def test_an_injection_on_a_withheld_cell_stays_withheld(small_counts: Store) -> 
     row = sector_series(small_counts, "13090", T, T + STEP, SETTINGS, overlay=overlay).iloc[0]
     assert row["suppressed"] and np.isnan(row["present"])
     assert "13090" not in {r.code for r in rank_sectors(small_counts, T, SETTINGS, overlay=overlay, min_excess=0)}
-    timeline = exercises.after_action_timeline(small_counts, exercise.id, SETTINGS, wall_now=1_800_000_100.0)
+    timeline = after_action_timeline(small_counts, exercise.id, SETTINGS, wall_now=1_800_000_100.0)
     for lang in ("fr", "en"):
-        texts = [(e["kind"], exercises.timeline_text(e, lang)) for e in timeline]
+        texts = [(e["kind"], timeline_text(e, lang)) for e in timeline]
         assert not any("114" in text for _kind, text in texts)
         assert [kind for kind, text in texts if "Saint-Paul" in text] == ["injection"], "no ranking change"
 
 
 def test_an_injection_on_a_published_cell_is_shown(small_counts: Store) -> None:
     exercise = _exercise(small_counts)
-    exercises.add_injection(small_counts, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
-                            wall_now=1_800_000_000.0)
-    s = situation_at(small_counts, T, SETTINGS, overlay=exercises.overlay_for(small_counts, exercise.id), now=T).by_code()["13090"]
+    injections.add_injection(small_counts, exercise.id, "13090", T, T + STEP, delta=100, username="trainer",
+                             wall_now=1_800_000_000.0)
+    s = situation_at(small_counts, T, SETTINGS, overlay=injections.overlay_for(small_counts, exercise.id), now=T).by_code()["13090"]
     assert s.present == 900 and s.trend == 100
 
 
 def test_a_multiplier_takes_nothing_from_a_withheld_cell(small_counts: Store) -> None:
     write(small_counts, "13090", T, 14)
     exercise = _exercise(small_counts)
-    detail = exercises.add_injection(small_counts, exercise.id, ["13090", "13001"], T, T + STEP, multiplier=2.0,
-                                     username="trainer", wall_now=1_800_000_000.0)
-    rows = {r["sector_code"]: r["delta_present"] for r in exercises.list_injections(small_counts, exercise.id)}
+    detail = injections.add_injection(small_counts, exercise.id, ["13090", "13001"], T, T + STEP, multiplier=2.0,
+                                      username="trainer", wall_now=1_800_000_000.0)
+    rows = {r["sector_code"]: r["delta_present"] for r in injections.list_injections(small_counts, exercise.id)}
     assert rows == {"13001": 1000}, "a change of +14 would log the withheld count"
     assert detail["peak"] == 1000
 
@@ -142,9 +143,9 @@ def test_a_multiplier_takes_nothing_from_a_withheld_cell(small_counts: Store) ->
 # -- item 3: complementary suppression of segments after an overlay -------------------------------------
 def test_segments_are_judged_on_the_observed_count_after_an_injection(small_counts: Store) -> None:
     exercise = _exercise(small_counts)
-    exercises.add_injection(small_counts, exercise.id, "13008", T, T + STEP, delta=1000, username="trainer",
-                            wall_now=1_800_000_000.0)
-    overlay = exercises.overlay_for(small_counts, exercise.id)
+    injections.add_injection(small_counts, exercise.id, "13008", T, T + STEP, delta=1000, username="trainer",
+                             wall_now=1_800_000_000.0)
+    overlay = injections.overlay_for(small_counts, exercise.id)
     live = situation_at(small_counts, T, SETTINGS, now=T).by_code()["13008"]
     drill = situation_at(small_counts, T, SETTINGS, overlay=overlay, now=T).by_code()["13008"]
     assert live.present == 832 and drill.present == 1832

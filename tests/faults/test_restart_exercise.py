@@ -5,7 +5,7 @@ import time
 
 from tests.faults.support import WEEK_START, run_python
 from vigie.training.clock import clock_for
-from vigie.training.exercises import create_exercise, get_exercise, start
+from vigie.training.control import create_exercise, get_exercise, start
 from vigie.store import Store
 
 SPEED = 60
@@ -23,7 +23,7 @@ print(wall, clock_for(store, {exercise}, wall_now=wall).now())
 """
 
 PAUSE = """
-from vigie.training.exercises import pause
+from vigie.training.control import pause
 from vigie.store import Store
 print(pause(Store({path!r}), {exercise}, "formateur").anchor_view_time)
 """

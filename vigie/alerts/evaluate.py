@@ -183,7 +183,8 @@ def evaluate_live(store: Store, settings: Settings, *, kinds: tuple[str, ...] = 
 def exercise_view(store: Store, settings: Settings, exercise_id: int, now: float) -> View:
     """The view of an exercise at wall time `now`: its clock's slot and its injections."""
     from vigie.training.clock import history_end
-    from vigie.training.exercises import get_exercise, overlay_for
+    from vigie.training.control import get_exercise
+    from vigie.training.injections import overlay_for
 
     exercise = get_exercise(store, exercise_id)
     view_time = exercise.clock(now, history_end(store, exercise.slot_minutes)).now()

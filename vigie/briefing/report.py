@@ -11,7 +11,7 @@ from typing import Any
 from vigie.config import Settings
 from vigie.operations.crisis import RankedSector, rank_sectors
 from vigie.calendar.events import Event, load_events
-from vigie.training.exercises import Exercise, list_decisions, stamp
+from vigie.training.control import Exercise, list_decisions, stamp
 from vigie.analysis.situation import Overlay, Situation, situation_at
 from vigie.slots import local_day, local_day_bounds
 from vigie.store import Store

@@ -20,6 +20,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 from vigie.errors import VigieError
 from vigie.slots import DEFAULT_SLOT_MINUTES, floor_slot
 from vigie.store import Store
+from vigie.training import repository
 
 TimeSource = Callable[[], float]
 STATES = ("draft", "running", "paused", "ended")
@@ -129,8 +130,8 @@ def time_source_for(wall_now: float | TimeSource | None) -> TimeSource:
 
 def history_end(store: Store, slot_minutes: int = DEFAULT_SLOT_MINUTES) -> int | None:
     """End of the newest observed slot (None without observations)."""
-    last = store.scalar("SELECT max(slot) FROM observations")
-    return None if last is None else int(last) + slot_minutes * 60
+    last = repository.last_observed_slot(store)
+    return None if last is None else last + slot_minutes * 60
 
 
 def clock_for(store: Store, exercise_id: int | None, wall_now: float | TimeSource | None = None) -> Clock:
@@ -138,10 +139,8 @@ def clock_for(store: Store, exercise_id: int | None, wall_now: float | TimeSourc
     source = time_source_for(wall_now)
     if exercise_id is None:
         return LiveClock(source)
-    rows = store.query("SELECT id, state, speed, anchor_view_time, anchor_wall_time, slot_minutes "
-                       "FROM exercises WHERE id = ?", [int(exercise_id)])
-    if not rows:
+    row = repository.clock_row(store, exercise_id)
+    if row is None:
         raise ExerciseError(key="errors.exercise_not_found", exercise_id=exercise_id)
-    row = rows[0]
     return ExerciseClock(int(row["id"]), str(row["state"]), float(row["speed"]), float(row["anchor_view_time"]),
                          float(row["anchor_wall_time"]), history_end(store, int(row["slot_minutes"])), source)

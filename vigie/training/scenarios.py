@@ -5,7 +5,7 @@ and lists injections: sectors, a window given as offsets from the exercise start
 ("+0h30", "+2h", "+90min", "+1d"), a change (`delta` people, or a `multiplier` of the
 historical value) and an optional profile (`ramp_up`, `ramp_down`: linear rise at the
 start, linear fall at the end, plateau between). `apply_scenario` writes them into the
-exercise's own injections (vigie.training.exercises), never into live observations.
+exercise's own injections (vigie.training.injections), never into live observations.
 """
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ import yaml
 from vigie.errors import VigieError
 from vigie.i18n import Message, translate
 from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS, parse_instant, to_local
-from vigie.training import exercises
+from vigie.training import control, repository
 from vigie.training.clock import ExerciseError, MAX_SPEED, MIN_SPEED
-from vigie.training.exercises import Exercise, MAX_DELTA, MAX_MULTIPLIER
+from vigie.training.control import Exercise
+from vigie.training.injections import MAX_DELTA, MAX_MULTIPLIER, add_injection
 from vigie.store import Store
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -209,7 +210,7 @@ def parse_scenario(document: Any, path: Path, known_sectors: Collection[str] | N
     if not isinstance(document, Mapping):
         raise InvalidScenario(file, Message("errors.scenario_not_a_mapping"))
     _no_unknown_keys(document, TOP_KEYS, file)
-    name = _text(document, "name", file, limit=exercises.MAX_NAME)
+    name = _text(document, "name", file, limit=control.MAX_NAME)
     description = _text(document, "description", file, limit=4000)
     start = _text(document, "start", file, limit=100)
     try:
@@ -359,10 +360,10 @@ def find_scenario(name_or_path: str, folder: Path, known_sectors: Collection[str
 def apply_scenario(store: Store, exercise: Exercise, scenario: Scenario, username: str | None = None) -> int:
     """Write every injection of the scenario into the exercise (all or nothing); return the rows written."""
     rows = 0
-    with store.write() as tx:
+    with repository.one_transaction(store):
         for index, injection in enumerate(scenario.injections, start=1):
             try:
-                detail = exercises.add_injection(
+                detail = add_injection(
                     store, exercise.id, injection.sectors, exercise.start_at + injection.start,
                     exercise.start_at + injection.end, delta=injection.delta, multiplier=injection.multiplier,
                     note=injection.note, username=username or exercise.created_by, ramp_up=injection.ramp_up,
@@ -372,7 +373,7 @@ def apply_scenario(store: Store, exercise: Exercise, scenario: Scenario, usernam
             except ExerciseError as exc:
                 raise InvalidScenario(scenario.path.name, exc, injection=index, note=injection.note) from exc
             rows += int(detail["rows"])
-        tx.execute("UPDATE exercises SET scenario = coalesce(scenario, ?) WHERE id = ?", [scenario.key, exercise.id])
+        repository.set_scenario_if_none(store, exercise.id, scenario.key)
     return rows
 
 
@@ -381,10 +382,10 @@ def create_from_scenario(store: Store, scenario: Scenario, created_by: str, *, n
                          slot_minutes: int = DEFAULT_SLOT_MINUTES, wall_now: float | None = None) -> Exercise:
     """Create an exercise from a scenario (its suggested start and speed unless given) with its injections."""
     if start_at is None:
-        _, end = exercises.history_bounds(store, slot_minutes)
+        _, end = control.history_bounds(store, slot_minutes)
         start_at = suggested_start(scenario, end)
-    with store.write():
-        exercise = exercises.create_exercise(store, name or scenario.name, start_at, speed or scenario.speed,
-                                             created_by, scenario.key, slot_minutes=slot_minutes, wall_now=wall_now)
+    with repository.one_transaction(store):
+        exercise = control.create_exercise(store, name or scenario.name, start_at, speed or scenario.speed,
+                                           created_by, scenario.key, slot_minutes=slot_minutes, wall_now=wall_now)
         apply_scenario(store, exercise, scenario, created_by)
     return exercise

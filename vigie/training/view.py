@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from vigie.training.clock import history_end
 from vigie.config import Settings
-from vigie.training.exercises import Exercise, current_exercise_for, overlay_for
+from vigie.training.control import Exercise, current_exercise_for
+from vigie.training.injections import overlay_for
 from vigie.analysis.situation import Overlay, slot_to_show
 from vigie.store import Store
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie.training import exercises
+from vigie.training import control, injections, timeline
 from vigie.alerts import Summary, list_alerts
 from vigie.alerts.delivery import email_message, signature, where
 from vigie.alerts.outbox import claim, dispatch, recipients
@@ -67,10 +67,10 @@ def _raise(store: Store, exercise_id: int | None) -> int:
 
 
 def _exercise(store: Store) -> int:
-    drill = exercises.create_exercise(store, "Vélodrome", T - STEP, 60, "trainer", wall_now=1000.0)
-    exercises.add_injection(store, drill.id, "13003", T + STEP, T + 3 * STEP, delta=5000, username="trainer",
-                            wall_now=1000.0)  # two slots: a sector enters the ranking at its second
-    exercises.start(store, drill.id, "trainer", wall_now=1000.0)
+    drill = control.create_exercise(store, "Vélodrome", T - STEP, 60, "trainer", wall_now=1000.0)
+    injections.add_injection(store, drill.id, "13003", T + STEP, T + 3 * STEP, delta=5000, username="trainer",
+                             wall_now=1000.0)  # two slots: a sector enters the ranking at its second
+    control.start(store, drill.id, "trainer", wall_now=1000.0)
     return drill.id
 
 
@@ -112,7 +112,7 @@ def test_exercise_alert_opens_when_its_clock_reaches_the_injection_and_closes_wh
     assert all(a.exercise_id is None for a in list_alerts(planted, state="all"))  # live list: not there
     assert planted.scalar("SELECT count(*) FROM alert_deliveries d JOIN alert_outbox o ON o.id = d.outbox_id "
                               "WHERE o.alert_id = ?", [alert.id]) == 0
-    exercises.end_exercise(planted, drill, "trainer", settings=_settings(), wall_now=clock[0])
+    timeline.end_exercise(planted, drill, "trainer", settings=_settings(), wall_now=clock[0])
     sender.tick()
     [closed] = list_alerts(planted, state="closed", exercise_id=drill)
     assert closed.close_reason == "exercise_ended"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vigie.training import exercises
+from vigie.training import control, injections
 from vigie.calendar.events import make_event, save_user_event
 from vigie.forecast import HORIZON, ForecastError, clear_cache, forecast_at, model_for
 from vigie.forecast.fit import fit_model
@@ -64,9 +64,9 @@ def test_surge_under_way_is_carried_an_hour_ahead(store: Store) -> None:
 
 def test_exercise_forecasts_from_its_clock_and_injections_under_way(store: Store) -> None:
     clock = NOW - 5 * 3600
-    exercise = exercises.create_exercise(store, "prévision", clock, 60, "trainer")
-    exercises.add_injection(store, exercise.id, ARLES, clock + 3600, clock + 4 * 3600, delta=20_000, username="trainer")
-    overlay = exercises.overlay_for(store, exercise.id)
+    exercise = control.create_exercise(store, "prévision", clock, 60, "trainer")
+    injections.add_injection(store, exercise.id, ARLES, clock + 3600, clock + 4 * 3600, delta=20_000, username="trainer")
+    overlay = injections.overlay_for(store, exercise.id)
     plain = _excess_at(store, clock, ARLES)
     assert _excess_at(store, clock, ARLES, overlay=overlay) == plain   # injected after the clock: unseen
     later = clock + 2 * 3600

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from vigie.analysis.situation import situation_at
 from vigie.training.clock import Clock, ExerciseClock, LiveClock, clock_for, view_time_at
-from vigie.training.exercises import end_exercise, jump, overlay_for, pause, resume, set_speed, start
+from vigie.training.control import jump, pause, resume, set_speed, start
+from vigie.training.injections import overlay_for
+from vigie.training.timeline import end_exercise
 from vigie.store import Store
 from tests.factories import HISTORY_END, SATURDAY_14H, WALL, drill_settings, new_exercise, observed
 

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from vigie.config import Settings, load_settings
 from vigie.identity import accounts, audit
 from vigie.identity.accounts import User
-from vigie.training import exercises
+from vigie.training import control, injections
 from vigie.training.clock import ExerciseError, clock_for
-from vigie.training.exercises import (add_injection, after_action_timeline, create_exercise, end_exercise, jump,
-                                      overlay_for, pause, record_decision, resume, set_speed, start, timeline_text)
+from vigie.training.control import create_exercise, jump, pause, record_decision, resume, set_speed, start
+from vigie.training.injections import add_injection, overlay_for
+from vigie.training.timeline import after_action_timeline, end_exercise, timeline_text
 from vigie.analysis.situation import situation_at
 from vigie.store import Store
 from tests.factories import (HISTORY_END, HISTORY_START, SATURDAY_14H, STEP, WALL, drill_settings, live_digest, make_settings, user_id,
@@ -95,8 +96,8 @@ def test_an_ended_exercise_refuses_every_control(history: Store) -> None:
                lambda: end_exercise(history, exercise.id, "t", settings=drill),
                lambda: add_injection(history, exercise.id, "13056", SATURDAY_14H, SATURDAY_14H + 3600, delta=100,
                                      username="t"),
-               lambda: exercises.join(history, exercise.id, user_id(history, "operator")),
-               lambda: exercises.log_event(history, exercise.id, "note", "t"),
+               lambda: control.join(history, exercise.id, user_id(history, "operator")),
+               lambda: control.log_event(history, exercise.id, "note", "t"),
                lambda: record_decision(history, "commander", {"moves": []}, exercise_id=exercise.id)]
     for action in actions:
         with pytest.raises(ExerciseError) as caught:
@@ -129,34 +130,34 @@ def test_control_is_audited(history: Store) -> None:
 def test_only_trainers_and_admins_control(role: str, allowed: bool) -> None:
     user = User(1, role, role, "fr", True)
     if allowed:
-        exercises.require_control(user)
+        control.require_control(user)
     else:
         with pytest.raises(ExerciseError) as caught:
-            exercises.require_control(user)
+            control.require_control(user)
         assert caught.value.key == "errors.exercise_control_refused"
 
 
 def test_a_user_is_in_one_exercise_at_a_time(history: Store) -> None:
     first, second = new_exercise(history), new_exercise(history)
     operator = user_id(history, "operator")
-    assert exercises.current_exercise_for(history, operator) is None
-    exercises.join(history, first.id, operator, wall_now=WALL)
-    assert exercises.join(history, first.id, operator, wall_now=WALL).id == first.id  # joining twice is harmless
+    assert control.current_exercise_for(history, operator) is None
+    control.join(history, first.id, operator, wall_now=WALL)
+    assert control.join(history, first.id, operator, wall_now=WALL).id == first.id  # joining twice is harmless
     with pytest.raises(ExerciseError) as caught:
-        exercises.join(history, second.join_code, operator)
+        control.join(history, second.join_code, operator)
     assert (caught.value.key, caught.value.params) == ("errors.exercise_already_in", {"name": "Exercice test"})
     assert caught.value.message("fr") == ("vous participez déjà à l'exercice « Exercice test » : "
                                           "quittez-le avant d'en rejoindre un autre")
-    assert exercises.current_exercise_for(history, operator).id == first.id  # type: ignore[union-attr]
-    assert exercises.leave(history, operator, wall_now=WALL).id == first.id  # type: ignore[union-attr]
-    assert exercises.join(history, second.join_code, operator, wall_now=WALL).id == second.id
-    assert [p["username"] for p in exercises.participants(history, second.id)] == ["operator"]
-    assert exercises.participants(history, first.id) == []
+    assert control.current_exercise_for(history, operator).id == first.id  # type: ignore[union-attr]
+    assert control.leave(history, operator, wall_now=WALL).id == first.id  # type: ignore[union-attr]
+    assert control.join(history, second.join_code, operator, wall_now=WALL).id == second.id
+    assert [p["username"] for p in control.participants(history, second.id)] == ["operator"]
+    assert control.participants(history, first.id) == []
 
 
 def test_joining_by_a_bad_link_is_refused(history: Store) -> None:
     with pytest.raises(ExerciseError) as caught:
-        exercises.join(history, "not-a-code", user_id(history, "display"))
+        control.join(history, "not-a-code", user_id(history, "display"))
     assert caught.value.key == "errors.exercise_bad_link"
 
 
@@ -164,11 +165,11 @@ def test_ending_sends_participants_back_to_live(history: Store) -> None:
     drill = drill_settings(history)
     exercise = start(history, new_exercise(history).id, "trainer", wall_now=WALL)
     display = user_id(history, "display")
-    exercises.join(history, exercise.id, display, wall_now=WALL)
+    control.join(history, exercise.id, display, wall_now=WALL)
     end_exercise(history, exercise.id, "trainer", settings=drill, wall_now=WALL + 5)
-    assert exercises.current_exercise_for(history, display) is None
-    assert exercises.list_exercises(history, active_only=True) == []
-    assert [e.id for e in exercises.list_exercises(history)] == [exercise.id]
+    assert control.current_exercise_for(history, display) is None
+    assert control.list_exercises(history, active_only=True) == []
+    assert [e.id for e in control.list_exercises(history)] == [exercise.id]
 
 
 # -- injections and the overlay ------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def test_injection_expands_per_slot_with_its_profile(history: Store) -> None:
     exercise = new_exercise(history)
     detail = add_injection(history, exercise.id, "13056", SATURDAY_14H, SATURDAY_14H + 4 * STEP, delta=1200,
                            ramp_up=3600, ramp_down=3600, note="camping", username="trainer", wall_now=WALL)
-    rows = exercises.list_injections(history, exercise.id)
+    rows = injections.list_injections(history, exercise.id)
     assert [(r["slot"] - SATURDAY_14H) // STEP for r in rows] == [0, 1, 2, 3]
     assert [r["delta_present"] for r in rows] == [600, 1200, 1200, 600]
     assert detail["peak"] == 1200 and detail["rows"] == 4 and rows[0]["source"] == "trainer"
@@ -186,7 +187,7 @@ def test_multiplier_scales_the_historical_value(history: Store) -> None:
     exercise = new_exercise(history)
     add_injection(history, exercise.id, ["13022"], SATURDAY_14H, SATURDAY_14H + STEP, multiplier=1.5,
                   note="x1.5", username="trainer")
-    row = exercises.list_injections(history, exercise.id)[0]
+    row = injections.list_injections(history, exercise.id)[0]
     assert row["delta_present"] == round(observed(history, "13022", SATURDAY_14H) * 0.5)
 
 
@@ -210,7 +211,7 @@ def test_bad_injections_are_refused(history: Store, kwargs: dict[str, Any], key:
         add_injection(history, exercise.id, args.pop("sector_code"), args.pop("start"), args.pop("end"),
                       username="trainer", **args)
     assert caught.value.key == key
-    assert exercises.list_injections(history, exercise.id) == []
+    assert injections.list_injections(history, exercise.id) == []
 
 
 def test_overlay_is_merged_into_the_situation_at_read_time(history: Store) -> None:
@@ -238,7 +239,7 @@ def test_live_tables_are_byte_identical_after_an_exercise(history: Store) -> Non
     before = live_digest(history)
     scenario = find_scenario("cote-bleue-feu", default_scenarios_folder(drill.reference_dir))
     exercise = create_from_scenario(history, scenario, "trainer", start_at=SATURDAY_14H, speed=600, wall_now=WALL)
-    exercises.join(history, exercise.join_code, user_id(history, "operator"), wall_now=WALL)
+    control.join(history, exercise.join_code, user_id(history, "operator"), wall_now=WALL)
     start(history, exercise.id, "trainer", wall_now=WALL)
     add_injection(history, exercise.id, ["13208", "13001"], SATURDAY_14H, SATURDAY_14H + 7200, delta=30_000,
                   note="foule", username="trainer", wall_now=WALL + 1)
@@ -249,7 +250,7 @@ def test_live_tables_are_byte_identical_after_an_exercise(history: Store) -> Non
     record_decision(history, "commander", {"moves": ["VSAV"]}, exercise_id=exercise.id, wall_now=WALL + 5)
     end_exercise(history, exercise.id, "trainer", settings=drill, wall_now=WALL + 6)
     after_action_timeline(history, exercise.id, drill)
-    assert len(exercises.list_injections(history, exercise.id)) > 20  # the exercise did inject
+    assert len(injections.list_injections(history, exercise.id)) > 20  # the exercise did inject
     assert live_digest(history) == before
 
 
@@ -258,16 +259,16 @@ def test_exercise_decisions_are_kept_apart_from_live_ones(history: Store) -> Non
     exercise = start(history, new_exercise(history).id, "trainer", wall_now=WALL)
     live = record_decision(history, "commander", {"moves": ["live"]}, wall_now=WALL)
     drill = record_decision(history, "commander", {"moves": ["drill"]}, exercise_id=exercise.id, wall_now=WALL + 10)
-    assert [d["id"] for d in exercises.list_decisions(history)] == [live]
-    rows = exercises.list_decisions(history, exercise.id)
+    assert [d["id"] for d in control.list_decisions(history)] == [live]
+    rows = control.list_decisions(history, exercise.id)
     assert [d["id"] for d in rows] == [drill]
     assert rows[0]["view_time"] == SATURDAY_14H + 600 and rows[0]["plan"] == {"moves": ["drill"]}
 
 
 def test_stamp_says_exercice_and_the_state_is_in_the_readers_language(history: Store) -> None:
     exercise = new_exercise(history)
-    assert exercises.stamp(exercise) == "EXERCICE — Exercice test"
-    assert exercises.stamp(None) == ""
+    assert control.stamp(exercise) == "EXERCICE — Exercice test"
+    assert control.stamp(None) == ""
     assert (exercise.state_label("fr"), exercise.state_label("en")) == ("en préparation", "draft")
 
 
@@ -279,7 +280,7 @@ def test_timeline_tells_what_happened_in_order(history: Store) -> None:
     add_injection(history, exercise.id, "13208", crowd_from, crowd_to, delta=40_000, note="Match au Vélodrome",
                   username="trainer", wall_now=WALL)
     start(history, exercise.id, "trainer", wall_now=WALL)
-    exercises.join(history, exercise.id, user_id(history, "commander"), wall_now=WALL + 1)
+    control.join(history, exercise.id, user_id(history, "commander"), wall_now=WALL + 1)
     record_decision(history, "commander", {"moves": ["+2 VSAV"]}, exercise_id=exercise.id, wall_now=WALL + 5)
     pause(history, exercise.id, "trainer", wall_now=WALL + 12)   # view: 14:00 + 2 h
     resume(history, exercise.id, "trainer", wall_now=WALL + 20)

@@ -8,7 +8,7 @@ import pytest
 
 from vigie.config import Settings
 from vigie.operations.crisis import rank_sectors
-from vigie.training import exercises, scenarios
+from vigie.training import control, injections, scenarios
 from vigie.analysis.situation import slot_to_show
 from vigie.store import Store
 from tests.factories import make_store
@@ -34,11 +34,11 @@ def test_scenario_ranks_its_sectors(simulated: tuple[Store, Settings], name: str
     store, settings = simulated
     scenario = scenarios.load_scenario(scenarios.default_scenarios_folder(settings.reference_dir) / name)
     start = scenarios.suggested_start(scenario, int(time.time()))
-    exercise = exercises.create_exercise(store, scenario.name, start, 60, "trainer", name)
+    exercise = control.create_exercise(store, scenario.name, start, 60, "trainer", name)
     scenarios.apply_scenario(store, exercise, scenario, "trainer")
     hours, wanted = EXPECTED[name]
     at = slot_to_show(store, start + hours * 3600)
-    ranked = {r.code for r in rank_sectors(store, at, settings, overlay=exercises.overlay_for(store, exercise.id))}
+    ranked = {r.code for r in rank_sectors(store, at, settings, overlay=injections.overlay_for(store, exercise.id))}
     assert wanted <= ranked, (name, sorted(ranked))
     if name == "cote-bleue-feu.yaml":  # no real event on the Côte Bleue: live, nothing is ranked there
         live = {r.code for r in rank_sectors(store, at, settings)}

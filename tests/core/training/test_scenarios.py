@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vigie.training import exercises
+from vigie.training import control, injections
 from vigie.config import SHIPPED_DATA_DIR
 from vigie.training.scenarios import (InvalidScenario, Scenario, apply_scenario, create_from_scenario, default_scenarios_folder,
                              find_scenario, format_offset, list_scenarios, load_scenario, parse_offset, resolve_start,
@@ -196,12 +196,12 @@ def test_apply_writes_the_exercise_tables_only(history: Store) -> None:
     scenario = find_scenario("cote-bleue-feu", SHIPPED, known_sectors=CODES)
     exercise = new_exercise(history)
     rows = apply_scenario(history, exercise, scenario)
-    injected = exercises.list_injections(history, exercise.id)
+    injected = injections.list_injections(history, exercise.id)
     assert rows == len(injected) > 0 and {r["source"] for r in injected} == {"scenario"}
     martigues = {r["slot"]: r["delta_present"] for r in injected if r["sector_code"] == "13056"}
     assert martigues[SATURDAY_14H + 4 * 3600] == -2700  # plateau between the ramps
     assert martigues[SATURDAY_14H + STEP] == -450       # first of the six slots of the 3-hour ramp
-    assert exercises.get_exercise(history, exercise.id).scenario == "cote-bleue-feu"
+    assert control.get_exercise(history, exercise.id).scenario == "cote-bleue-feu"
     assert live_digest(history) == before
 
 
@@ -214,7 +214,7 @@ def test_a_scenario_longer_than_history_is_refused_whole(history: Store) -> None
     refused = caught.value
     assert refused.file == "samedi-aout-littoral.yaml" and refused.injection is not None
     assert refused.problem.key == "errors.exercise_outside_its_history"
-    assert exercises.list_injections(history, exercise.id) == []
+    assert injections.list_injections(history, exercise.id) == []
 
 
 def test_create_from_scenario_takes_its_suggestions(history: Store) -> None:
@@ -223,4 +223,4 @@ def test_create_from_scenario_takes_its_suggestions(history: Store) -> None:
     local = to_local(exercise.start_at)
     assert (local.strftime("%A %H:%M"), exercise.speed, exercise.name) == ("Wednesday 18:00", 10, scenario.name)
     assert exercise.start_at + scenario.duration <= HISTORY_END
-    assert len(exercises.list_injections(history, exercise.id)) > 0
+    assert len(injections.list_injections(history, exercise.id)) > 0

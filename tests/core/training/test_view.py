@@ -4,8 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.factories import HISTORY_END, SATURDAY_14H, STEP, WALL, make_settings, new_exercise, user_id
-from vigie.training import exercises
-from vigie.training.exercises import add_injection, start
+from vigie.training import control
+from vigie.training.control import start
+from vigie.training.injections import add_injection
 from vigie.store import Store
 from vigie.training.view import View, view_for
 
@@ -22,7 +23,7 @@ def test_exercise_view_follows_its_clock_and_injections(history: Store, data_dir
     exercise = start(history, new_exercise(history, speed=600).id, "trainer", wall_now=WALL)
     add_injection(history, exercise.id, "13208", SATURDAY_14H + STEP, SATURDAY_14H + 2 * STEP, delta=20_000,
                   note="foule", username="trainer")
-    exercises.join(history, exercise.id, operator, wall_now=WALL)
+    control.join(history, exercise.id, operator, wall_now=WALL)
     view = view_for(history, settings, operator, WALL + 3)
     assert view.now == SATURDAY_14H + 1800 and view.at == SATURDAY_14H + STEP
     assert view.exercise is not None and view.exercise.id == exercise.id
@@ -33,7 +34,7 @@ def test_exercise_view_follows_its_clock_and_injections(history: Store, data_dir
 def test_exercise_view_stops_at_the_end_of_history(history: Store, data_dir: Path) -> None:
     operator = user_id(history, "operator")
     exercise = start(history, new_exercise(history, speed=3600).id, "trainer", wall_now=WALL)
-    exercises.join(history, exercise.id, operator, wall_now=WALL)
+    control.join(history, exercise.id, operator, wall_now=WALL)
     view = view_for(history, make_settings(data_dir), operator, WALL + 10**6)
     assert (view.now, view.at) == (HISTORY_END, HISTORY_END - STEP)
 
@@ -41,7 +42,7 @@ def test_exercise_view_stops_at_the_end_of_history(history: Store, data_dir: Pat
 def test_exercise_row_is_read_once(history: Store, data_dir: Path) -> None:
     settings, operator = make_settings(data_dir), user_id(history, "operator")
     exercise = start(history, new_exercise(history, speed=60).id, "trainer", wall_now=WALL)
-    exercises.join(history, exercise.id, operator, wall_now=WALL)
+    control.join(history, exercise.id, operator, wall_now=WALL)
     statements: list[str] = []
     history.db.conn.set_trace_callback(statements.append)
     try:
