@@ -9,7 +9,7 @@ import click
 from vigie.alerts import Alert, AlertError, acknowledge, close, list_alerts
 from vigie.alerts.model import FILTERS, KINDS, SEVERITIES
 from vigie.alerts.rules import Rule, get_rule, load_rules, save_rule
-from cli import open_store, settings_from_ctx
+from cli import initialised_store, open_store, settings_from_ctx
 from vigie.i18n import format_time
 
 BY = click.option("--by", "username", default="cli", show_default=True, help="Name recorded as who did it.")
@@ -159,7 +159,7 @@ def send_command(ctx: click.Context, once: bool) -> None:
     """Run the notification sender (e-mail and webhooks) until stopped."""
     from vigie.alerts.sender import Sender, run_sender
 
-    store, settings = open_store(ctx), settings_from_ctx(ctx)
+    store, settings = initialised_store(ctx), settings_from_ctx(ctx)  # a service sets up what it serves
     if once:
         click.echo(json.dumps(Sender(store, settings).tick()))
         return

@@ -11,7 +11,7 @@ from types import FrameType
 
 import click
 
-from cli import open_store, settings_from_ctx
+from cli import initialised_store, open_store, settings_from_ctx
 from vigie.identity import audit
 from vigie.feed import health
 from vigie.feed.formats import BatchTooLarge, observations_csv, visitors_csv
@@ -95,7 +95,7 @@ def feed() -> None:
 def feed_run(ctx: click.Context) -> None:
     """Run the feed (VIGIE_FEED) until SIGTERM or SIGINT."""
     settings = settings_from_ctx(ctx)
-    store = open_store(ctx)
+    store = initialised_store(ctx)  # a service sets up the database it serves (as at boot)
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -1,6 +1,11 @@
 """Test data built by code: settings, stores in the states the tests need, observations, an exercise history."""
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+from types import ModuleType
+
 import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -169,3 +174,16 @@ def live_digest(store: Store) -> dict[str, str]:
 def user_id(store: Store, username: str) -> int:
     """Id of a test account."""
     return int(store.scalar("SELECT id FROM users WHERE username = ?", [username]))
+
+
+def modules_of(package: ModuleType) -> list[ModuleType]:
+    """Every module of a package (its __main__ aside: importing it runs the CLI)."""
+    names = [m.name for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+             if not m.name.endswith(".__main__")]
+    return [package, *(importlib.import_module(name) for name in names)]
+
+
+def exception_classes(modules: list[ModuleType]) -> dict[str, type]:
+    """Exception classes defined (not imported) in the modules, by qualified name."""
+    return {f"{m.__name__}.{name}": obj for m in modules for name, obj in vars(m).items()
+            if inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == m.__name__}

@@ -5,7 +5,7 @@ from typing import Any
 
 import callbacks
 import server
-from tests.core.test_errors import exception_classes, modules_of
+from tests.factories import exception_classes, modules_of
 from vigie.errors import VigieError
 
 

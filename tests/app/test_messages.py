@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from components import ids
-from tests.app.test_exercise_page import HISTORY_START, _history, _text, call
+from tests.app.dash_calls import HISTORY_START, _history, _text, call
 from vigie.identity import accounts
 from vigie.training import control
 from vigie.store import Store

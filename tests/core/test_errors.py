@@ -1,32 +1,15 @@
 """One error root: every exception of the core is a VigieError, rendered in the reader's language."""
 from __future__ import annotations
 
-import importlib
-import inspect
-import pkgutil
-from types import ModuleType
-
 import pytest
 
 import vigie
 from vigie import i18n
 from vigie.errors import VigieError, error_message
 from vigie.i18n import Message
+from tests.factories import exception_classes, modules_of
 
 TS = 1_784_048_400  # 2026-07-14T17:00Z = 19:00 in Paris
-
-
-def modules_of(package: ModuleType) -> list[ModuleType]:
-    """Every module of a package (its __main__ aside: importing it runs the CLI)."""
-    names = [m.name for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
-             if not m.name.endswith(".__main__")]
-    return [package, *(importlib.import_module(name) for name in names)]
-
-
-def exception_classes(modules: list[ModuleType]) -> dict[str, type]:
-    """Exception classes defined (not imported) in the modules, by qualified name."""
-    return {f"{m.__name__}.{name}": obj for m in modules for name, obj in vars(m).items()
-            if inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == m.__name__}
 
 
 def test_every_exception_of_the_core_is_a_vigie_error() -> None:
