@@ -187,12 +187,17 @@ def session_factory(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 
 
 def push_correction(server: LiveServer, data_dir: Path, code: str, people: int, slots: int = 1) -> None:
-    """Correct the current slot (and the slots - 1 before it) of a sector through the push API, as a feed would."""
+    """Correct the current slot (and the slots - 1 before it) of a sector through the push API, as a feed would.
+
+    The current slot is the newest one stored, not the one of the wall clock: a run that crosses a half hour
+    after the seed would otherwise open a new slot holding this sector alone, and every screen would follow it.
+    """
     from vigie.store import Store
     from vigie.identity.tokens import create_token
 
-    token = create_token(Store(data_dir / "vigie.db"), f"push{code}{int(time.time() * 1e6)}", "ingest")
-    now = int(time.time() // 1800 * 1800)
+    store = Store(data_dir / "vigie.db")
+    token = create_token(store, f"push{code}{int(time.time() * 1e6)}", "ingest")
+    now = int(store.scalar("SELECT max(slot) FROM observations"))
     stamps = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - i * 1800)) for i in range(slots)]
     body = ("sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries\n"
             + "".join(f"{code},{stamp},{people},{people},0,0,0,0\n" for stamp in stamps))
