@@ -97,6 +97,8 @@ class Store:
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One write transaction (BEGIN IMMEDIATE); nested calls become savepoints."""
         db = self.db
+        if self.in_snapshot:
+            raise RuntimeError("Store.write() inside Store.snapshot(): write after the reads, once the snapshot ends")
         if db.conn.in_transaction:
             with db.atomic():
                 yield db
@@ -115,6 +117,32 @@ class Store:
             if named is not None:
                 raise named from exc
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that all see one state of the database, however many writers commit meanwhile.
+
+        A read transaction: WAL keeps its state for it while the writers go on. Nested calls,
+        or a call inside a write, use the transaction already open. Write nothing inside it.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN DEFERRED")
+        self._local.snapshot = True
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the state is taken at the first read
+            yield
+        finally:
+            self._local.snapshot = False
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    @property
+    def in_snapshot(self) -> bool:
+        """Whether this thread is inside `snapshot()` (where nothing may be written)."""
+        return bool(getattr(self._local, "snapshot", False))
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Run a parameterised SELECT and return rows as dicts."""

@@ -64,3 +64,18 @@ def test_corrupted_file_gives_a_clear_message(tmp_path: Path) -> None:
 def test_split_keeps_trigger_bodies() -> None:
     sql = "CREATE TABLE t(a);\nCREATE TRIGGER x BEFORE DELETE ON t\nBEGIN SELECT 1; SELECT 2; END;\n"
     assert len(_split_sql(sql)) == 2
+
+
+def test_a_snapshot_sees_one_state_and_refuses_writes(tmp_path: Path) -> None:
+    from tests.factories import make_store
+
+    store = make_store(tmp_path)[0]
+    other = Store(store.path)
+    store.set_meta("probe", "before")
+    with store.snapshot():
+        assert store.get_meta("probe") == "before"
+        other.set_meta("probe", "after")       # another connection commits meanwhile
+        assert store.get_meta("probe") == "before"
+        with pytest.raises(RuntimeError, match="inside Store.snapshot"):
+            store.set_meta("probe", "inside")
+    assert store.get_meta("probe") == "after"

@@ -158,23 +158,37 @@ def _apply(rule: Rule, findings: dict[str | None, Summary], view: View) -> list[
     return changes
 
 
+def _findings(view: View, kinds: tuple[str, ...]) -> list[tuple[Rule, dict[str | None, Summary]]]:
+    """What every rule of `kinds` finds at the view's instant (a disabled rule finds nothing)."""
+    return [(rule, CONDITIONS[rule.kind](rule, view) if rule.enabled else {})
+            for rule in load_rules(view.store)
+            if rule.kind in kinds and not (view.t is None and rule.kind in DATA_KINDS)]
+
+
+def _apply_all(found: list[tuple[Rule, dict[str | None, Summary]]], view: View) -> list[Change]:
+    return [change for rule, findings in found for change in _apply(rule, findings, view)]
+
+
 def evaluate_view(view: View, kinds: tuple[str, ...] = KINDS) -> list[Change]:
-    """Evaluate every rule of `kinds` at the view's instant (disabled rules close their alerts)."""
-    changes: list[Change] = []
-    for rule in load_rules(view.store):
-        if rule.kind not in kinds or (view.t is None and rule.kind in DATA_KINDS):
-            continue
-        findings = CONDITIONS[rule.kind](rule, view) if rule.enabled else {}
-        changes += _apply(rule, findings, view)
-    return changes
+    """Evaluate every rule of `kinds` at the view's instant (disabled rules close their alerts).
+
+    Every rule reads the same state of the database (`Store.snapshot`): a batch committed while
+    the rules run is seen by all of them at the next evaluation, never by half of them now.
+    """
+    with view.store.snapshot():
+        found = _findings(view, kinds)
+    return _apply_all(found, view)
 
 
 def evaluate_live(store: Store, settings: Settings, *, kinds: tuple[str, ...] = KINDS,
                   now: float | None = None) -> list[Change]:
     """Evaluate the live rules at the newest slot and remember which batch they saw."""
     now = time.time() if now is None else now
-    mark = str(repository.newest_accepted_batch(store)[0])
-    changes = evaluate_view(View(store, settings, latest_slot(store), now), kinds)
+    with store.snapshot():
+        mark = str(repository.newest_accepted_batch(store)[0])
+        view = View(store, settings, latest_slot(store), now)
+        found = _findings(view, kinds)
+    changes = _apply_all(found, view)
     if set(DATA_KINDS) <= set(kinds):
         remember(store, "live", mark, now)
     return changes

@@ -103,14 +103,15 @@ def model_for(store: Store, t: int, k: int, slot_minutes: int) -> ForecastModel:
     until = int(t - t % 86400)  # refit at most once a day
     key = (str(store.path), until)
     with _lock:
-        if key in _models:
-            return _models[key]
-    model = fit_model(store, until, k, slot_minutes)
-    with _lock:
-        _models[key] = model
-        while len(_models) > 8:
-            _models.popitem(last=False)
-    if not store.readonly and (stored is None or (stored.fitted_until or 0) < until):
+        model = _models.get(key)
+    if model is None:
+        model = fit_model(store, until, k, slot_minutes)
+        with _lock:
+            _models[key] = model
+            while len(_models) > 8:
+                _models.popitem(last=False)
+    # kept for the other processes; inside a snapshot (the alert rules) the next call outside saves it
+    if not store.readonly and not store.in_snapshot and (stored is None or (stored.fitted_until or 0) < until):
         store.set_meta(MODEL_META_KEY, json.dumps(model.to_json()))
     return model
 
@@ -190,11 +191,15 @@ def _guard(values: np.ndarray, k: int) -> list[tuple[int | None, ...]]:
 def cached_forecast(store: Store, t: int, *, k: int = privacy.DEFAULT_K,
                     slot_minutes: int = DEFAULT_SLOT_MINUTES, overlay: Overlay | None = None,
                     overlay_key: str | None = None) -> Forecast:
-    """The 12-slot forecast of every sector, computed once per (database, newest slot, overlay)."""
+    """The 12-slot forecast of every sector, computed once per (database, newest slot, batch, overlay).
+
+    The batch is in the key because a correction of the newest slots moves no slot but changes
+    what the forecast starts from.
+    """
     based_on = newest_slot(store, t)
     if overlay is not None and overlay_key is None:
         return forecast_at(store, t, k=k, slot_minutes=slot_minutes, overlay=overlay)
-    key = (str(store.path), based_on, overlay_key, k, slot_minutes)
+    key = (str(store.path), based_on, repository.batch_mark(store), overlay_key, k, slot_minutes)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:

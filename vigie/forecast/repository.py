@@ -28,6 +28,11 @@ def newest_slot(store: Store, t: int) -> int | None:
     return None if value is None else int(value)
 
 
+def batch_mark(store: Store) -> int:
+    """The id of the newest feed batch (0: none): a correction of past slots changes it too."""
+    return int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches"))
+
+
 def injection_mark(store: Store, exercise_id: int) -> tuple[int, Any]:
     """(count, newest rowid) of an exercise's injections: it changes whenever one is added or removed."""
     count, newest = store.db.execute("SELECT count(*), max(rowid) FROM exercise_injections WHERE exercise_id = ?",

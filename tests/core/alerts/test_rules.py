@@ -1,10 +1,13 @@
 """Rules evaluated on real data: a planted surge opens crisis alerts, narrowing, hysteresis, below usual, feed stopped."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from vigie.alerts import AlertError, list_alerts
 from vigie.alerts.evaluate import View, evaluate_live, evaluate_view
+from vigie.alerts.model import Summary
 from vigie.alerts.forecast_adapter import forecast_crossings
 from vigie.alerts.rules import Rule, get_rule, load_rules, save_rule
 from vigie.store import Store
@@ -140,3 +143,30 @@ def test_forecast_horizon_is_the_shortest_covering_the_rule() -> None:
     from vigie.alerts.forecast_adapter import horizon_key
 
     assert [horizon_key(n) for n in (1, 2, 3, 4, 6, 7, 12, 40)] == ["1h", "1h", "2h", "2h", "3h", "peak", "peak", "peak"]
+
+
+def test_every_rule_of_one_evaluation_reads_the_same_state(quiet: Store, change: Callable[[Store], None],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch committed by another connection while the rules run reaches all of them next time, none now.
+
+    Seen in the ops room: the crisis rule read the data before a surge batch, the forecast rule
+    after it, and a "prévision" alert opened beside the crisis alert of the same sector.
+    """
+    from vigie.alerts import evaluate
+
+    _only(quiet, "crisis")  # "crise", then "gros": its own threshold, so its own read of the lists
+    save_rule(quiet, Rule("gros", "crisis", "critical", None, None, None, (("min_excess", 5000.0),), True), "admin")
+    door = Store(quiet.path)  # the API door: another connection on the same file
+    crisis = evaluate.CONDITIONS["crisis"]
+
+    def crisis_then_a_batch_lands(rule: Rule, view: View) -> dict[str | None, Summary]:
+        found = crisis(rule, view)
+        if rule.id == "crise":
+            change(door)
+        return found
+
+    monkeypatch.setitem(evaluate.CONDITIONS, "crisis", crisis_then_a_batch_lands)
+    assert _evaluate(quiet, T) == []  # neither rule saw the batch
+    monkeypatch.setitem(evaluate.CONDITIONS, "crisis", crisis)
+    assert sorted((c.alert.rule, c.alert.sector) for c in evaluate_view(View(quiet, SETTINGS, T, float(T)))) == [
+        ("crise", "13001"), ("crise", "13002"), ("crise", "13201"), ("gros", "13002")]

@@ -1,6 +1,8 @@
 """Forecasts: shape and bounds, no look-ahead (live and exercise), surges carried, events, privacy, errors."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -60,6 +62,25 @@ def test_surge_under_way_is_carried_an_hour_ahead(store: Store) -> None:
     carried = (surged[1] - quiet[1]) / 8000
     assert carried >= 0.5, carried
     assert surged[-1] - quiet[-1] < surged[0] - quiet[0]   # and it fades towards the usual value
+
+
+def test_a_correction_of_the_newest_slots_reaches_the_cached_forecast(store: Store) -> None:
+    """A batch correcting the newest slots moves no slot: the cached forecast must follow it all the same."""
+    from vigie.feed.ingest import ingest_bytes
+    from vigie.forecast import cached_forecast
+    from tests.factories import make_settings
+
+    t = NOW - NOW % STEP
+    before = cached_forecast(store, t).get(AUBAGNE)
+    present = store.scalar("SELECT present FROM observations WHERE sector_code = ? AND slot = ?", [AUBAGNE, t])
+    stamps = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(s)) for s in (t - STEP, t)]
+    body = ("sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries\n"
+            + "".join(f"{AUBAGNE},{stamp},{present + 8000},{present + 8000},0,0,0,0\n" for stamp in stamps))
+    result = ingest_bytes(store, body.encode(), "correction", make_settings(), now=t + STEP)
+    assert result.status == "accepted", result
+    after = cached_forecast(store, t).get(AUBAGNE)
+    assert before is not None and after is not None
+    assert int(after.expected[0]) - int(before.expected[0]) >= 4000  # type: ignore[arg-type]
 
 
 def test_exercise_forecasts_from_its_clock_and_injections_under_way(store: Store) -> None:
