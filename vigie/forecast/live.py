@@ -110,10 +110,22 @@ def model_for(store: Store, t: int, k: int, slot_minutes: int) -> ForecastModel:
             _models[key] = model
             while len(_models) > 8:
                 _models.popitem(last=False)
-    # kept for the other processes; inside a snapshot (the alert rules) the next call outside saves it
-    if not store.readonly and not store.in_snapshot and (stored is None or (stored.fitted_until or 0) < until):
-        store.set_meta(MODEL_META_KEY, json.dumps(model.to_json()))
+    if not store.readonly and (stored is None or (stored.fitted_until or 0) < until):
+        _keep(store, model)
     return model
+
+
+def _keep(store: Store, model: ForecastModel) -> None:
+    """Store the model for the other processes (the API door, the alert sender) so they need not fit it again.
+
+    Inside a snapshot (the alert rules read one) it goes through a connection of its own.
+    """
+    keeper = Store(store.path) if store.in_snapshot else store
+    try:
+        keeper.set_meta(MODEL_META_KEY, json.dumps(model.to_json()))
+    finally:
+        if keeper is not store:
+            keeper.close()
 
 
 def save_model(store: Store, model: ForecastModel) -> None:

@@ -83,6 +83,18 @@ def test_a_correction_of_the_newest_slots_reaches_the_cached_forecast(store: Sto
     assert int(after.expected[0]) - int(before.expected[0]) >= 4000  # type: ignore[arg-type]
 
 
+def test_a_model_fitted_while_the_alert_rules_read_is_kept_for_the_other_processes(store: Store) -> None:
+    """The alert rules read in a snapshot: the model they fit is kept all the same (else the door refits it)."""
+    from vigie.forecast.live import MODEL_META_KEY
+
+    with store.write() as tx:
+        tx.execute("DELETE FROM meta WHERE key = ?", [MODEL_META_KEY])
+    with store.snapshot():
+        model = model_for(store, NOW, 20, 30)
+    kept = store.get_meta(MODEL_META_KEY)
+    assert kept is not None and f'"fitted_until": {model.fitted_until}' in kept
+
+
 def test_exercise_forecasts_from_its_clock_and_injections_under_way(store: Store) -> None:
     clock = NOW - 5 * 3600
     exercise = control.create_exercise(store, "prévision", clock, 60, "trainer")
