@@ -9,6 +9,7 @@ import dash_leaflet as dl
 from dash import Dash, Input, Output, State, html, no_update
 
 from callbacks import map_styler, secure_callback
+from callbacks._scores import score_help
 from components import ids
 from components.cards import table
 from components.hideout import SCALES, build_hideout
@@ -89,13 +90,6 @@ def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
     return " — " + t("forecast.move_for", time=format_time(moments[sector_code], lang()))
 
 
-def _help() -> Any:
-    """One line each on what z and the band mean."""
-    limits = thresholds(vigie().settings)
-    return html.P([t("crisis.z_help", z=dec(limits.min_z, 1)), html.Br(), t("crisis.band_help")],
-                  className="small text-muted mb-0 mt-1")
-
-
 def _explained(r: RankedSector) -> Any:
     """The event (or "inexpliqué"), then what the sector is compared with."""
     text = r.explanation + (" " + t("crisis.holding") if r.holding else "")
@@ -106,12 +100,12 @@ def ranking_table(ranked: list[RankedSector], min_excess: Any = None) -> Any:
     limits = thresholds(vigie().settings, int(min_excess) if isinstance(min_excess, (int, float)) else None)
     if not ranked:
         return html.Div([html.P(t("crisis.nothing", z=dec(limits.min_z, 1), entry=limits.entry_slots,
-                                  excess=num(limits.min_excess)), className="mb-0"), _help()])
+                                  excess=num(limits.min_excess)), className="mb-0"), score_help()])
     rows = [[str(r.rank), r.name, num(r.present), num(r.usual), signed(r.excess), pct(r.pct),
              dec(r.z, 1), signed(r.trend), _explained(r)] for r in ranked[:MAX_ROWS]]
     headers = ["#", t("crisis.col_sector"), t("crisis.col_present"), t("crisis.col_usual"), t("crisis.col_excess"),
                t("crisis.col_pct"), t("crisis.col_z"), t("crisis.col_trend"), t("crisis.col_event")]
-    return html.Div([table(headers, rows, numeric=(0, 2, 3, 4, 5, 6, 7)), _help()])
+    return html.Div([table(headers, rows, numeric=(0, 2, 3, 4, 5, 6, 7)), score_help()])
 
 
 def below_table(below: list[RankedSector]) -> Any:

@@ -11,12 +11,13 @@ from callbacks import secure_callback
 from components import ids
 from components.cards import definition_list
 from callbacks._forecast import forecast_rows, view_forecast
+from callbacks._scores import compared_with, score_help
 from components.charts import add_forecast, bars_figure, presence_figure, segments_figure, wall_times
 from server.context import view, vigie
 from server.text import lang, num, t
 from vigie.calendar.events import Event, load_events
 from vigie.sectors import UnknownSector
-from vigie.analysis.situation import SEGMENTS, sector_series
+from vigie.analysis.situation import sector_series
 from vigie.feed.formats import SEGMENTS
 
 RANGE_DAYS = {"48h": 2, "7d": 7, "30d": 30}
@@ -71,9 +72,10 @@ def sector_figures(code: str, range_key: str) -> tuple[Any, ...]:
         (t("sector.fact_code"), sector.code), (t("sector.fact_authority"), sector.authority),
         (t("sector.fact_residents"), num(sector.population)),
         (t("sector.fact_events"), ", ".join(name for _s, _e, name in events) or "–"),
+        (t("sector.fact_compared"), compared_with(code) or "–"),
         *forecast_rows(code),
     ])
-    return sector.name, html.Div(facts, className="panel"), presence, segments, entries, None
+    return sector.name, html.Div([facts, score_help()], className="panel"), presence, segments, entries, None
 
 
 def with_forecast(presence: dict[str, Any], code: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dash import Dash, Input, Output, State, html, no_update
 
 from callbacks import map_styler, secure_callback
 from callbacks._forecast import MAP_HOURS, excess_in, forecast_rows, tooltip_lines, view_forecast
+from callbacks._scores import score_help
 from components import ids
 from components.cards import kpi, kpi_row, panel, sector_card, table
 from components.hideout import SCALES, build_hideout
@@ -149,6 +150,8 @@ def movers_panel(situation: Situation) -> html.Section:
     if watch:
         body += [html.H3(t("alert_screen.watch"), className="h6 text-muted mt-2 mb-1"),
                  html.Div(table(headers, rows(watch), numeric=(1, 2, 3, 4)), className="movers-watch")]
+    if over or watch:
+        body.append(score_help(band=False))
     return panel(t("situation.movers"), *body)
 
 
@@ -213,11 +216,13 @@ def card_for(situation: Situation, code: str | None) -> Any:
         (t("situation.card_present"), num(s.present) if s.present is not None else t("situation.withheld")),
         (t("situation.card_usual"), num(s.usual) if s.usual is not None else (s.reason or "–")),
         (t("situation.card_excess"), f"{signed(s.excess)} ({pct(s.pct)})"),
+        (t("situation.card_z"), dec(s.z, 1) if s.z is not None else "–"),
+        (t("situation.card_compared"), s.compared_with or "–"),
         (t("situation.card_trend"), signed(s.trend)),
         (t("situation.card_area"), f"{dec(sector.area_km2, 1)} km²"),
         *forecast_rows(code),
     ]
-    return sector_card(s.name, rows, t("situation.open_sector"), f"/secteur/{code}")
+    return sector_card(s.name, rows, t("situation.open_sector"), f"/secteur/{code}", note=score_help(band=False))
 
 
 def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:

@@ -31,8 +31,11 @@ def definition_list(rows: Sequence[tuple[str, str]]) -> html.Dl:
 
 
 def sector_card(title: str, rows: Sequence[tuple[str, str]], link_label: str | None = None,
-                href: str | None = None) -> html.Div:
+                href: str | None = None, note: Any = None) -> html.Div:
+    """A sector's key figures, an optional note under them (what a score means), a link to its page."""
     body: list[Any] = [html.H3(title, className="h5"), definition_list(rows)]
+    if note is not None:
+        body.append(note)
     if link_label and href:
         body.append(dcc.Link(link_label, href=href, className="btn btn-outline-info btn-sm mt-2"))
     return html.Div(body, className="panel sector-card", role="region", **dash_props({"aria-label": title}))
