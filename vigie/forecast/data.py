@@ -16,6 +16,7 @@ import numpy as np
 from vigie.calendar.events import Event
 from vigie.forecast import repository
 from vigie.reference import compute_reference, read_reference
+from vigie.slots import to_local
 from vigie.store import Store
 from vigie.sectors import codes as sector_codes, infos
 
@@ -108,9 +109,22 @@ def reference_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) ->
     return (np.array([r[1] for r in rows], float).reshape(shape), np.array([r[2] for r in rows], float).reshape(shape))
 
 
-def usual_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) -> np.ndarray:
-    """Usual values of slots (len(slots), len(codes)); see reference_ahead."""
-    return reference_ahead(store, slots, codes)[0]
+def usual_ahead(store: Store, slots: Sequence[int], codes: Sequence[str], until: int | None = None) -> np.ndarray:
+    """Usual values of slots (len(slots), len(codes)); see reference_ahead.
+
+    With `until` and observations after it (a replay: an exercise clock, a backtest origin),
+    the slots of the local days after until's own day take the usual values as they stood at
+    until: their model reads the whole day before them, and most of that day is still to come.
+    """
+    usual = reference_ahead(store, slots, codes)[0]
+    if until is None or not repository.observed_after(store, until):
+        return usual
+    later = [i for i, s in enumerate(slots) if to_local(int(s)).date() > to_local(int(until)).date()]
+    if later:
+        known = compute_reference(store, [int(slots[i]) for i in later], list(codes), until=until)
+        order = {int(s): row for row, s in enumerate(known["slots"].tolist())}
+        usual[later] = known["usual"][[order[int(slots[i])] for i in later]]
+    return usual
 
 
 def forget_usual() -> None:

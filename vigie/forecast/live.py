@@ -159,7 +159,7 @@ def forecast_at(store: Store, t: int, *, k: int = privacy.DEFAULT_K,
     observed = np.arange(based_on - (RATIO_SLOTS - 1) * step, based_on + 1, step, dtype="int64")
     targets = np.arange(based_on + step, based_on + horizon * step + 1, step, dtype="int64")
     present = presence_matrix(store, observed, chosen, overlay)
-    usual = usual_ahead(store, [*observed.tolist(), *targets.tolist()], chosen)
+    usual = usual_ahead(store, [*observed.tolist(), *targets.tolist()], chosen, until=based_on)
     grid = np.concatenate([observed, targets])
     extra = event_crowd(load_events(store, int(grid[0]), int(grid[-1]) + step), chosen, grid, step)
     ratio = robust_ratio(present, usual[:RATIO_SLOTS], extra[:RATIO_SLOTS], k)

@@ -28,6 +28,11 @@ def newest_slot(store: Store, t: int) -> int | None:
     return None if value is None else int(value)
 
 
+def observed_after(store: Store, t: int) -> bool:
+    """Whether any observation is of a slot after t (a replay: t is in the past of the data)."""
+    return store.scalar("SELECT 1 FROM observations WHERE slot > ? LIMIT 1", [int(t)]) is not None
+
+
 def batch_mark(store: Store) -> int:
     """The id of the newest feed batch (0: none): a correction of past slots changes it too."""
     return int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches"))

@@ -75,10 +75,12 @@ def _presence(store: Store, start: int, end: int, codes: list[str]) -> tuple[np.
     return grid, matrix
 
 
-def _cube(store: Store, first: date, last: date, codes: list[str], k: int) -> Cube:
-    """The cube of the local days [first, last]."""
+def _cube(store: Store, first: date, last: date, codes: list[str], k: int, until: int | None = None) -> Cube:
+    """The cube of the local days [first, last], as it stood at `until` (later slots missing) when given."""
     start, end = local_day_bounds(first)[0], local_day_bounds(last)[1]
     grid, matrix = _presence(store, start, end, codes)
+    if until is not None:
+        matrix[grid > until] = np.nan
     return build_cube(grid, matrix, STEP, repository.flagged_columns(store, first, last, codes), k)
 
 
@@ -113,8 +115,12 @@ def reference_arrays(grid: np.ndarray, matrix: np.ndarray, flags: dict[str, list
 
 
 def compute_reference(store: Store, targets: Sequence[int], codes: list[str] | None = None,
-                      k: int = privacy.DEFAULT_K) -> dict[str, np.ndarray]:
-    """Usual values for the target slots (not stored): arrays of shape (targets, sectors)."""
+                      k: int = privacy.DEFAULT_K, until: int | None = None) -> dict[str, np.ndarray]:
+    """Usual values for the target slots (not stored): arrays of shape (targets, sectors).
+
+    With `until`, only the observations of slots <= until are read: the usual values as an
+    exercise clock at `until` knew them (a target day's model reads the whole day before it).
+    """
     codes = sector_codes(store) if codes is None else codes
     stamps = np.asarray(sorted(set(int(t) for t in targets)), dtype="int64")
     if not len(stamps) or not codes:
@@ -124,7 +130,7 @@ def compute_reference(store: Store, targets: Sequence[int], codes: list[str] | N
     read_from = first_day - timedelta(days=READ_DAYS)
     if observed is not None:  # nothing to read before the first observation
         read_from = min(first_day, max(read_from, to_local(int(observed)).date()))
-    cube = _cube(store, read_from, last_day, codes, k)
+    cube = _cube(store, read_from, last_day, codes, k, until)
     wanted = np.unique(positions(stamps, cube.first, STEP)[0])
     return _arrays(cube, model_days(cube, wanted), stamps)
 

@@ -95,6 +95,29 @@ def test_a_model_fitted_while_the_alert_rules_read_is_kept_for_the_other_process
     assert kept is not None and f'"fitted_until": {model.fitted_until}' in kept
 
 
+def test_an_evening_clock_does_not_see_the_rest_of_its_day_through_tomorrows_usual_values(store: Store) -> None:
+    """The usual values after midnight read the whole day before: at 20:00 most of it is still to come."""
+    from vigie.forecast.data import forget_usual
+    from vigie.slots import to_local
+
+    t = NOW - NOW % 86400 + 18 * 3600  # 20:00 in Paris (summer time), on the forecast day
+    assert to_local(t).hour == 20
+
+    def after_midnight() -> list[object]:
+        clear_cache()
+        forget_usual()
+        row = forecast_at(store, t, sectors=[AUBAGNE]).get(AUBAGNE)
+        assert row is not None
+        return [u for slot, u in zip(row.slots, row.usual) if to_local(slot).date() > to_local(t).date()]
+
+    before = after_midnight()
+    assert len(before) >= 4
+    with store.write() as tx:  # the rest of the evening turns out very different
+        tx.execute("UPDATE observations SET present = present * 5 WHERE sector_code = ? AND slot > ? AND slot < ?",
+                   [AUBAGNE, t, t + 4 * 3600])
+    assert after_midnight() == before
+
+
 def test_exercise_forecasts_from_its_clock_and_injections_under_way(store: Store) -> None:
     clock = NOW - 5 * 3600
     exercise = control.create_exercise(store, "prévision", clock, 60, "trainer")
