@@ -20,12 +20,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable, Collection, Mapping, Sequence
 
 from vigie.calendar import events as events_mod
 from vigie import reference
 from vigie.calendar.events import CATEGORIES, COLUMNS, Event, InvalidEvents, make_event
-from vigie.errors import VigieError
 from vigie.operations import repository
 from vigie.operations.overlays import ImportRefused, MAX_CELL_CHARS, Problem, csv_refusal, decode
 from vigie.slots import PARIS, local_day_bounds
@@ -46,6 +47,7 @@ FIELD_FR = {
     "category": f"catégorie : une parmi {', '.join(CATEGORIES)}",
     "expected_attendance": "fréquentation attendue : nombre entier ≥ 0",
     "event_id": "identifiant déjà utilisé dans le fichier",
+    "name": "nom : donnez un nom sans caractères de contrôle",
 }
 _FIELD = re.compile(r"field (\w+): ")
 _ARRONDISSEMENT = re.compile(r"^(?P<city>.+) (?P<n>\d{1,2}) ?(?:e|er|eme|ieme) arrondissement$")
@@ -53,7 +55,7 @@ POSTAL_PREFIXES = {"marseille": "130", "paris": "750", "lyon": "6900"}  # postal
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
-class _Refusal(VigieError, ValueError):
+class _Refusal(InvalidEvents):
     """One event refused by this module's own checks, in French and English."""
 
     def __init__(self, fr: str, en: str) -> None:
@@ -187,10 +189,31 @@ def _new_id(name: str, start: int) -> str:
     return f"user-{slug}-{datetime.fromtimestamp(start, PARIS).date().isoformat()}-{digest}"
 
 
+@contextmanager
+def _in_both_languages() -> Iterator[None]:
+    """An event refused by events.py (English) is refused in French and English, naming the field."""
+    try:
+        yield
+    except _Refusal:
+        raise
+    except InvalidEvents as exc:
+        match = _FIELD.search(str(exc))
+        french = FIELD_FR.get(match.group(1)) if match else None
+        raise _Refusal(french or _problem(None, exc).fr, str(exc)) from None
+
+
 def add_event(store: Store, username: str, *, name: str, sectors: Sequence[str], start: str | int, end: str | int,
               expected_attendance: int = 0, category: str = "other", source: str = "",
               event_id: str | None = None) -> Event:
     """Add an event (operator and up), checked like a file event; flags its days."""
+    with _in_both_languages():
+        return _add_event(store, username, name=name, sectors=sectors, start=start, end=end,
+                          expected_attendance=expected_attendance, category=category, source=source,
+                          event_id=event_id)
+
+
+def _add_event(store: Store, username: str, *, name: str, sectors: Sequence[str], start: str | int, end: str | int,
+               expected_attendance: int, category: str, source: str, event_id: str | None) -> Event:
     name = (name or "").strip()
     if not name or not name.isprintable():
         raise InvalidEvents("event: field name: give a name without control characters")
@@ -199,19 +222,27 @@ def add_event(store: Store, username: str, *, name: str, sectors: Sequence[str],
     if event_id is None:
         event = replace(event, event_id=_new_id(name, event.start))
     if get_event(store, event.event_id) is not None:
-        raise InvalidEvents(f"event: field event_id: {event.event_id!r} already exists; edit it instead")
+        raise _Refusal(f"l'événement {event.event_id} existe déjà : modifiez-le plutôt",
+                       f"event: field event_id: {event.event_id!r} already exists; edit it instead")
     return _save(store, [event], username).events[0]
 
 
 def update_event(store: Store, event_id: str, username: str, **changes: Any) -> Event:
     """Edit an event (name, sectors, start, end, expected_attendance, category, source); re-flags its days."""
+    with _in_both_languages():
+        return _update_event(store, event_id, username, changes)
+
+
+def _update_event(store: Store, event_id: str, username: str, changes: dict[str, Any]) -> Event:
     current = get_event(store, event_id)
     if current is None:
-        raise InvalidEvents(f"event: field event_id: no event {event_id!r}; check the calendar")
+        raise _Refusal(f"aucun événement {event_id[:80]} : vérifiez le calendrier",
+                       f"event: field event_id: no event {event_id!r}; check the calendar")
     allowed = {"name", "sectors", "start", "end", "expected_attendance", "category", "source"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise InvalidEvents(f"event: cannot change {', '.join(unknown)}; only {', '.join(sorted(allowed))}")
+        raise _Refusal(f"champs non modifiables : {', '.join(unknown)} (seulement {', '.join(sorted(allowed))})",
+                       f"event: cannot change {', '.join(unknown)}; only {', '.join(sorted(allowed))}")
     merged = {**{k: getattr(current, k) for k in allowed}, **changes}
     event = make_event(event_id, str(merged["name"]).strip()[:200], list(merged["sectors"]), merged["start"],
                        merged["end"], merged["expected_attendance"], merged["category"], merged["source"],

@@ -209,6 +209,21 @@ def test_edits_are_checked(empty_calendar: Store, changes: dict[str, object], me
     assert ci.get_event(empty_calendar, event.event_id) == event
 
 
+@pytest.mark.parametrize("changes, french", [
+    ({"end": "2026-08-01T09:00:00+02:00"}, "fin : date-heure ISO 8601 avec décalage, après le début"),
+    ({"sectors": ["99999"]}, "secteurs : codes INSEE du catalogue, séparés par des espaces"),
+    ({"origin": "file"}, "champs non modifiables : origin"),
+])
+def test_a_refused_edit_reads_in_french_on_the_events_page(empty_calendar: Store, changes: dict[str, object],
+                                                          french: str) -> None:
+    event = ci.add_event(empty_calendar, "alice", name="Fête", sectors=["13004"], start="2026-08-01T10:00:00+02:00",
+                         end="2026-08-01T23:00:00+02:00")
+    with pytest.raises(InvalidEvents) as caught:
+        ci.update_event(empty_calendar, event.event_id, "alice", **changes)
+    assert caught.value.message("fr").startswith(french) and "field" not in caught.value.message("fr")
+    assert "field" in caught.value.message("en") or "cannot change" in caught.value.message("en")
+
+
 def test_add_refuses_a_nameless_or_duplicate_event(empty_calendar: Store) -> None:
     with pytest.raises(InvalidEvents):
         ci.add_event(empty_calendar, "alice", name=" ", sectors=["13004"], start="2026-08-01T10:00:00+02:00",
