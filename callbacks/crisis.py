@@ -18,7 +18,7 @@ from server.text import dec, lang, num, pct, signed, t
 from vigie.identity import audit
 from vigie.operations.allocation import (AllocationError, AllocationProblem, AllocationResult, Ratios,
                                          default_ratios_path, load_ratios)
-from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, thresholds
+from vigie.operations.crisis import UNEXPLAINED, CrisisLists, RankedSector, crisis_lists, thresholds
 from vigie.operations.plans import plan_texts
 from vigie.operations.plans import plan_fingerprint, plan_record
 from vigie.training.control import ExerciseError, list_decisions, record_decision
@@ -71,7 +71,7 @@ def ahead_table(ranked: list[AheadSector]) -> Any:
         return html.P(t("crisis.nothing"), className="mb-0")
     language = lang()
     rows = [[str(r.rank), r.name, num(r.present), num(r.usual), signed(r.excess), pct(r.pct), dec(r.z, 1),
-             format_time(r.moment, language), crossing_text(r), r.explanation] for r in ranked[:MAX_ROWS]]
+             format_time(r.moment, language), crossing_text(r), event_text(r.explanation)] for r in ranked[:MAX_ROWS]]
     headers = ["#", t("crisis.col_sector"), t("forecast.report_col_peak"), t("crisis.col_usual"),
                t("crisis.col_excess"), t("crisis.col_pct"), t("crisis.col_z"), t("forecast.report_col_when"),
                t("forecast.horizon_label"), t("crisis.col_event")]
@@ -90,9 +90,14 @@ def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
     return " — " + t("forecast.move_for", time=format_time(moments[sector_code], lang()))
 
 
+def event_text(explanation: str) -> str:
+    """The known events of a ranked sector, or "aucun événement connu" in the reader's language."""
+    return t("crisis.no_known_event") if explanation == UNEXPLAINED else explanation
+
+
 def _explained(r: RankedSector) -> Any:
-    """The event (or "inexpliqué"), then what the sector is compared with."""
-    text = r.explanation + (" " + t("crisis.holding") if r.holding else "")
+    """The event (or "aucun événement connu"), then what the sector is compared with."""
+    text = event_text(r.explanation) + (" " + t("crisis.holding") if r.holding else "")
     return html.Span([text, html.Br(), html.Small(r.compared_with or "", className="text-muted")])
 
 
@@ -125,7 +130,7 @@ def ranking_hideout(ranked: list[RankedSector], below: list[RankedSector] | None
     below = below or []
     values: dict[str, float | None] = {r.code: r.z for r in ranked}
     values.update({r.code: r.z for r in below})
-    labels = {r.code: t("crisis.tooltip", rank=r.rank, excess=signed(r.excess), event=r.explanation) for r in ranked}
+    labels = {r.code: t("crisis.tooltip", rank=r.rank, excess=signed(r.excess), event=event_text(r.explanation)) for r in ranked}
     labels.update({r.code: t("crisis.tooltip_below", deficit=signed(r.excess), event=r.compared_with or "")
                    for r in below})
     return build_hideout(values, SCALES["z"], labels, highlight=[r.code for r in ranked],

@@ -28,7 +28,7 @@ from vigie.operations import repository
 from vigie.operations.stations import Station, load_stations, sector_groupements
 from vigie.store import Store
 
-UNEXPLAINED = "inexpliqué"
+UNEXPLAINED = "aucun événement connu"
 EVENT_LEAD_SECONDS = 2 * 3600  # crowds gather before an event starts
 EVENT_TAIL_SECONDS = 3600      # and take a while to leave after it ends
 ALL = "all"
@@ -147,7 +147,7 @@ def events_near(store: Store, t: int) -> list[Event]:
 
 
 def explain(code: str, events: Sequence[Event]) -> tuple[str, tuple[str, ...]]:
-    """(text, event ids) of the known events covering the sector; "inexpliqué" when none."""
+    """(text, event ids) of the known events covering the sector; "aucun événement connu" when none."""
     mine = [e for e in events if code in e.sectors]
     if not mine:
         return UNEXPLAINED, ()

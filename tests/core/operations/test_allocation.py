@@ -191,7 +191,7 @@ def test_travel_matrix_replaces_the_crow_flight(tmp_path: Path) -> None:
 
 def test_from_ranked_sectors() -> None:
     ranked = [RankedSector(1, "13096", "Saintes-Maries-de-la-Mer", "SDIS13", None, 4.43, 43.45, 20000, 1600, 2300,
-                           18400, 11.5, 12.5, 8.7, 40.0, 0, 0.0, "inexpliqué", (), True, False)]
+                           18400, 11.5, 12.5, 8.7, 40.0, 0, 0.0, "aucun événement connu", (), True, False)]
     stations = [Station("cis-13004", "CIS Arles", "13004", "Ouest", "SDIS13", 43.67643, 4.62778, 4, 3, 4, 55, 1, 1, 1)]
     problem = AllocationProblem.from_situation(ranked, stations, SETTINGS, RATIOS)
     assert problem.demand == {"13096": {"vsav": 2, "fpt": 0, "ccf": 0}} and problem.target == 20
