@@ -62,17 +62,9 @@ def _scan_scenarios(folder: Path, _stamp: tuple[tuple[str, int], ...],
     return {**{s.key: s for s in found}, **{s.path.name: s for s in found}}
 
 
-def scenario_end(exercise: exercise_control.Exercise) -> int | None:
-    """When the exercise's scenario is over (exercise time), or None without a known scenario."""
-    scenario = _scenarios().get(exercise.scenario or "")
-    return None if scenario is None else exercise.start_at + scenario.duration
-
-
 def _state(exercise: exercise_control.Exercise, view: float) -> str:
-    end = scenario_end(exercise)
-    over = end is not None and view >= end
     state = exercise.state_label(lang())
-    return t("exercise.state_scenario_over", state=state) if over else state
+    return t("exercise.state_scenario_over", state=state) if exercise.scenario_over(view) else state
 
 
 def _exercise_table(found: list[exercise_control.Exercise], now: float, language: str) -> Any:
@@ -83,14 +75,13 @@ def _exercise_table(found: list[exercise_control.Exercise], now: float, language
 
 
 def _status(mine: exercise_control.Exercise | None, now: float, language: str) -> Any:
+    """Live or in which exercise (`now`: the time of its view), and whether its scenario is over."""
     if mine is None:
         return dbc.Alert(t("exercise.you_are_live"), color="secondary")
     notes = [html.P(t("exercise.you_are_in", name=mine.name, link=f"/exercice?code={mine.join_code}"), className="mb-0")]
-    end = scenario_end(mine)
-    if end is not None and mine.clock(now).now() >= end:
-        scenario = _scenarios()[mine.scenario or ""]
-        notes.append(html.P(t("exercise.scenario_over", scenario=scenario.name,
-                              end=format_time(end, language, with_date=True)), className="mb-0 mt-1 fw-bold"))
+    if mine.scenario_end is not None and mine.scenario_over(now):
+        notes.append(html.P(t("exercise.scenario_over", end=format_time(mine.scenario_end, language, with_date=True)),
+                            className="mb-0 mt-1 fw-bold"))
     return dbc.Alert(notes, color="warning")
 
 
@@ -104,7 +95,7 @@ def list_panel() -> tuple[Any, Any]:
     listing: list[Any] = [_exercise_table(running, now, language) if running else html.P(t("exercise.none"))]
     if drafts:
         listing += [html.H3(t("exercise.drafts"), className="h6 mt-2"), _exercise_table(drafts, now, language)]
-    return html.Div(listing), _status(view().exercise, now, language)
+    return html.Div(listing), _status(view().exercise, view().now, language)
 
 
 def join_or_leave(action: str | None, chosen: str, code: str) -> tuple[Any, Any]:
