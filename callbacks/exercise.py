@@ -34,6 +34,15 @@ def _instant(value: Any, what: str) -> int:
         raise ExerciseError(key="exercise.bad_instant", what=Message(what)) from exc
 
 
+def _start(value: Any) -> int:
+    """The start typed in the form; missing or unreadable, the error says what to enter and where history lies."""
+    try:
+        return parse_instant(str(value or "").strip())
+    except ValueError as exc:
+        low, end = exercise_control.history_bounds(vigie().store, vigie().settings.slot_minutes)
+        raise ExerciseError(key="exercise.start_expected", low=low, end=end) from exc
+
+
 def _number(value: Any, what: str) -> int:
     """A number typed in the field `what` names (a catalogue key)."""
     if not isinstance(value, (int, float)):
@@ -146,9 +155,7 @@ def create(name: str, scenario_file: str, start: Any, speed: Any) -> tuple[Any, 
     """(message, id of the new exercise, chosen at once in the controls)."""
     s = vigie().settings
     try:
-        if not str(start or "").strip():
-            raise ExerciseError(key="exercise.start_missing")
-        start_at = _instant(start, "exercise.start")
+        start_at = _start(start)
         scenario = _chosen_scenario(scenario_file) if scenario_file else None
         exercise = exercise_control.create_exercise(vigie().store, name, start_at, _number(speed, "exercise.speed"),
                                                     username() or "?", scenario_file or None,

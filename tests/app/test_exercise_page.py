@@ -47,10 +47,12 @@ def _create(client: Any, start: Any, scenario: str = "") -> Any:
                  (ids.EXE_START, "value", start), (ids.EXE_SPEED, "value", 60)])
 
 
-def test_a_missing_start_says_what_to_enter(trainer: Any, store: Store) -> None:
-    answer = _create(trainer, None)
+@pytest.mark.parametrize("start", [None, "", "20/05/2026"])
+def test_a_missing_start_says_what_to_enter_and_where_history_lies(trainer: Any, store: Store, start: Any) -> None:
+    answer = _create(trainer, start)
     message = _text(answer[ids.EXE_RESULT]["children"])
-    assert "Début de l'exercice" in message and "14/07/2026 18:00" in message
+    assert ("Début : indiquez la date et l'heure (heure de Paris) où commence l'exercice, dans l'historique "
+            "disponible (du 04/05/2026 00:00 au 01/06/2026 00:00), au format JJ/MM/AAAA HH:MM") in message
     assert not control.list_exercises(store)
 
 
