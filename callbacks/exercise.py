@@ -95,15 +95,16 @@ def _status(mine: exercise_control.Exercise | None, now: float, language: str) -
 
 
 def list_panel() -> tuple[Any, Any]:
-    """The running and draft exercises (two lists) and the user's status line."""
+    """The running (or paused) exercises and the drafts, under two headings, and the user's status line."""
     language = lang()
     now = time.time()
     active = exercise_control.list_exercises(vigie().store, active_only=True)
     running = [e for e in active if e.state != "draft"]
     drafts = [e for e in active if e.state == "draft"]
-    listing: list[Any] = [_exercise_table(running, now, language) if running else html.P(t("exercise.none"))]
-    if drafts:
-        listing += [html.H3(t("exercise.drafts"), className="h6 mt-2"), _exercise_table(drafts, now, language)]
+    listing = [html.H3(t("exercise.running"), className="h6"),
+               _exercise_table(running, now, language) if running else html.P(t("exercise.none")),
+               html.H3(t("exercise.drafts"), className="h6 mt-3"),
+               _exercise_table(drafts, now, language) if drafts else html.P(t("exercise.no_drafts"))]
     return html.Div(listing), _status(view().exercise, view().now, language)
 
 

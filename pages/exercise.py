@@ -22,7 +22,7 @@ def _labelled(label: str, control: Component, control_id: str) -> html.Div:
 
 
 def _join_panel() -> html.Section:
-    return panel(t("exercise.active"), html.Div(id=ids.EXE_LIST, className="mb-2"),
+    return panel(t("exercise.join_title"), html.Div(id=ids.EXE_LIST, className="mb-2"),
                  dbc.Row([
                      dbc.Col(_labelled(t("exercise.choose"), dbc.Select(id=ids.EXE_JOIN_SELECT), ids.EXE_JOIN_SELECT), md=6),
                      dbc.Col(html.Div([dbc.Button(t("exercise.join"), id=ids.EXE_JOIN, color="warning"),

@@ -65,8 +65,9 @@ def test_the_new_exercise_is_preselected_and_listed_as_a_draft(trainer: Any, sto
                            (ids.EXE_SCENARIO, "options"), (ids.EXE_INJ_SECTOR, "options")],
                  [(ids.EXE_REFRESH, "n_intervals", 1), (ids.EXE_RESULT, "children", None)])
     listing = _text(lists[ids.EXE_LIST]["children"])
-    assert "Aucun exercice en cours" in listing                 # nothing running yet ...
-    assert listing.index("En préparation") < listing.index("Exercice du jeudi")   # ... the draft is apart
+    running, drafts = listing.split("Brouillons (créés, pas encore lancés)")
+    assert "Exercices en cours" in running and "Aucun exercice en cours" in running    # nothing running yet ...
+    assert "Exercice du jeudi" in drafts and "brouillon" in drafts                    # ... the draft is apart
 
 
 def test_ending_goes_through_the_confirmation_dialogue(trainer: Any, store: Store) -> None:

@@ -269,7 +269,7 @@ def test_stamp_says_exercice_and_the_state_is_in_the_readers_language(history: S
     exercise = new_exercise(history)
     assert control.stamp(exercise) == "EXERCICE — Exercice test"
     assert control.stamp(None) == ""
-    assert (exercise.state_label("fr"), exercise.state_label("en")) == ("en préparation", "draft")
+    assert (exercise.state_label("fr"), exercise.state_label("en")) == ("brouillon", "draft")
 
 
 # -- after-action timeline ----------------------------------------------------------------------------------
