@@ -24,6 +24,8 @@ from vigie.slots import parse_instant, to_local
 # "Terminer" goes through a confirmation dialogue: its trigger is the dialogue's submit.
 CONTROLS = (ids.EXE_PLAY, ids.EXE_PAUSE, ids.EXE_SET_SPEED, ids.EXE_JUMP, ids.EXE_INJECT)
 ACTIONS = {**{c: c for c in CONTROLS}, ids.EXE_END_CONFIRM: ids.EXE_END}
+# A new exercise is chosen at once in these lists: the trainer joins, plays or reads it without looking for it.
+PRESELECTED = (ids.EXE_JOIN_SELECT, ids.EXE_TARGET, ids.EXE_TIMELINE_SELECT)
 
 
 def _instant(value: Any, what: str) -> int:
@@ -153,7 +155,7 @@ def scenario_defaults(scenario_file: str) -> tuple[Any, Any, Any, Any]:
 
 
 def create(name: str, scenario_file: str, start: Any, speed: Any) -> tuple[Any, Any]:
-    """(message, id of the new exercise, chosen at once in the controls)."""
+    """(message, id of the new exercise, chosen at once to join, to control and in the timeline)."""
     s = vigie().settings
     try:
         start_at = _start(start)
@@ -242,11 +244,12 @@ def register(app: Dash) -> None:
         return scenario_defaults(str(scenario_file or ""))
 
     @secure_callback(app, "trainer", Output(ids.EXE_RESULT, "children", allow_duplicate=True),
-                     Output(ids.EXE_TARGET, "value"),
+                     *[Output(select, "value") for select in PRESELECTED],
                      Input(ids.EXE_CREATE, "n_clicks"), State(ids.EXE_NAME, "value"), State(ids.EXE_SCENARIO, "value"),
                      State(ids.EXE_START, "value"), State(ids.EXE_SPEED, "value"), prevent_initial_call=True)
-    def _create(_n: Any, name: Any, scenario_file: Any, start: Any, speed: Any) -> tuple[Any, Any]:
-        return create(str(name or ""), str(scenario_file or ""), start, speed)
+    def _create(_n: Any, name: Any, scenario_file: Any, start: Any, speed: Any) -> tuple[Any, ...]:
+        message, created = create(str(name or ""), str(scenario_file or ""), start, speed)
+        return (message, *[created] * len(PRESELECTED))
 
     @secure_callback(app, "trainer", Output(ids.EXE_RESULT, "children", allow_duplicate=True),
                      *[Input(c, "n_clicks") for c in CONTROLS], Input(ids.EXE_END_CONFIRM, "submit_n_clicks"),

@@ -41,8 +41,12 @@ def test_a_scenario_outside_the_list_is_refused(trainer: Any) -> None:
     assert ids.EXE_NAME not in answer
 
 
+PRESELECTED = (ids.EXE_JOIN_SELECT, ids.EXE_TARGET, ids.EXE_TIMELINE_SELECT)
+
+
 def _create(client: Any, start: Any, scenario: str = "") -> Any:
-    return call(client, [(ids.EXE_RESULT, "children"), (ids.EXE_TARGET, "value")], [(ids.EXE_CREATE, "n_clicks", 1)],
+    return call(client, [(ids.EXE_RESULT, "children"), *[(select, "value") for select in PRESELECTED]],
+                [(ids.EXE_CREATE, "n_clicks", 1)],
                 [(ids.EXE_NAME, "value", "Exercice du jeudi"), (ids.EXE_SCENARIO, "value", scenario),
                  (ids.EXE_START, "value", start), (ids.EXE_SPEED, "value", 60)])
 
@@ -59,7 +63,7 @@ def test_a_missing_start_says_what_to_enter_and_where_history_lies(trainer: Any,
 def test_the_new_exercise_is_preselected_and_listed_as_a_draft(trainer: Any, store: Store) -> None:
     answer = _create(trainer, "2026-05-20T18:00")
     [created] = control.list_exercises(store)
-    assert answer[ids.EXE_TARGET]["value"] == str(created.id)
+    assert [answer[select]["value"] for select in PRESELECTED] == [str(created.id)] * 3   # join, control, timeline
     lists = call(trainer, [(ids.EXE_LIST, "children"), (ids.EXE_STATUS, "children"), (ids.EXE_JOIN_SELECT, "options"),
                            (ids.EXE_TARGET, "options"), (ids.EXE_TIMELINE_SELECT, "options"),
                            (ids.EXE_SCENARIO, "options"), (ids.EXE_INJ_SECTOR, "options")],
