@@ -103,9 +103,9 @@ def list_panel() -> tuple[Any, Any]:
     active = exercise_control.list_exercises(vigie().store, active_only=True)
     running = [e for e in active if e.state != "draft"]
     drafts = [e for e in active if e.state == "draft"]
-    listing = [html.H3(t("exercise.running"), className="h6"),
+    listing = [html.H3(t("exercise.running"), className="panel-subheading"),
                _exercise_table(running, now, language) if running else html.P(t("exercise.none")),
-               html.H3(t("exercise.drafts"), className="h6 mt-3"),
+               html.H3(t("exercise.drafts"), className="panel-subheading mt-3"),
                _exercise_table(drafts, now, language) if drafts else html.P(t("exercise.no_drafts"))]
     return html.Div(listing), _status(view().exercise, view().now, language)
 
