@@ -244,7 +244,7 @@ def register(app: Dash) -> None:
         return scenario_defaults(str(scenario_file or ""))
 
     @secure_callback(app, "trainer", Output(ids.EXE_RESULT, "children", allow_duplicate=True),
-                     *[Output(select, "value") for select in PRESELECTED],
+                     *[Output(choice, "value") for choice in PRESELECTED],
                      Input(ids.EXE_CREATE, "n_clicks"), State(ids.EXE_NAME, "value"), State(ids.EXE_SCENARIO, "value"),
                      State(ids.EXE_START, "value"), State(ids.EXE_SPEED, "value"), prevent_initial_call=True)
     def _create(_n: Any, name: Any, scenario_file: Any, start: Any, speed: Any) -> tuple[Any, ...]:
