@@ -5,20 +5,19 @@ of the history) on simulated history that ends on a fixed Thursday in March: off
 the Vélodrome on the Wednesday nor the Saturday before. The crisis ranking is then read slot by slot
 with the default thresholds (z >= 4, 1 000 people over the usual value, two consecutive slots):
 the sectors each scenario's questions are about enter it when the scenario says they fill, and not
-before; the replayed day alone (live, no injection) ranks none of them.
+before; the replayed day alone (live, no injection) does not rank them when they enter.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.factories import local, make_store
-from vigie.config import Settings
+from vigie.config import SHIPPED_DATA_DIR, Settings
 from vigie.operations.crisis import rank_sectors
 from vigie.store import Store
-from vigie.training import control, injections, scenarios
+from vigie.training import injections, scenarios
 
 HISTORY_END = local("2026-03-19T12:00")
 HOUR = 3600
@@ -87,6 +86,6 @@ def test_the_sectors_of_the_questions_enter_the_ranking_when_they_fill(simulated
         assert entry(ranked, code) is None, (key, code)
 
 
-def test_every_built_in_scenario_is_checked(simulated: tuple[Store, Settings]) -> None:
-    folder = scenarios.default_scenarios_folder(simulated[1].reference_dir)
-    assert {p.stem for p in Path(folder).iterdir() if p.suffix in scenarios.SUFFIXES} == set(EXPECTED)
+def test_every_built_in_scenario_is_checked() -> None:
+    folder = scenarios.default_scenarios_folder(SHIPPED_DATA_DIR)
+    assert {p.stem for p in folder.iterdir() if p.suffix in scenarios.SUFFIXES} == set(EXPECTED)
