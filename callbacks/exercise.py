@@ -24,6 +24,8 @@ from vigie.slots import parse_instant, to_local
 # "Terminer" goes through a confirmation dialogue: its trigger is the dialogue's submit.
 CONTROLS = (ids.EXE_PLAY, ids.EXE_PAUSE, ids.EXE_SET_SPEED, ids.EXE_JUMP, ids.EXE_INJECT)
 ACTIONS = {**{c: c for c in CONTROLS}, ids.EXE_END_CONFIRM: ids.EXE_END}
+# A new exercise is chosen at once in these lists: the trainer joins, plays or reads it without looking for it.
+PRESELECTED = (ids.EXE_JOIN_SELECT, ids.EXE_TARGET, ids.EXE_TIMELINE_SELECT)
 
 
 def _instant(value: Any, what: str) -> int:
@@ -32,6 +34,15 @@ def _instant(value: Any, what: str) -> int:
         return parse_instant(str(value))
     except ValueError as exc:
         raise ExerciseError(key="exercise.bad_instant", what=Message(what)) from exc
+
+
+def _start(value: Any) -> int:
+    """The start typed in the form; missing or unreadable, the error says what to enter and where history lies."""
+    try:
+        return parse_instant(str(value or "").strip())
+    except ValueError as exc:
+        low, end = exercise_control.history_bounds(vigie().store, vigie().settings.slot_minutes)
+        raise ExerciseError(key="exercise.start_expected", low=low, end=end) from exc
 
 
 def _number(value: Any, what: str) -> int:
@@ -62,17 +73,9 @@ def _scan_scenarios(folder: Path, _stamp: tuple[tuple[str, int], ...],
     return {**{s.key: s for s in found}, **{s.path.name: s for s in found}}
 
 
-def scenario_end(exercise: exercise_control.Exercise) -> int | None:
-    """When the exercise's scenario is over (exercise time), or None without a known scenario."""
-    scenario = _scenarios().get(exercise.scenario or "")
-    return None if scenario is None else exercise.start_at + scenario.duration
-
-
 def _state(exercise: exercise_control.Exercise, view: float) -> str:
-    end = scenario_end(exercise)
-    over = end is not None and view >= end
     state = exercise.state_label(lang())
-    return t("exercise.state_scenario_over", state=state) if over else state
+    return t("exercise.state_scenario_over", state=state) if exercise.scenario_over(view) else state
 
 
 def _exercise_table(found: list[exercise_control.Exercise], now: float, language: str) -> Any:
@@ -83,28 +86,28 @@ def _exercise_table(found: list[exercise_control.Exercise], now: float, language
 
 
 def _status(mine: exercise_control.Exercise | None, now: float, language: str) -> Any:
+    """Live or in which exercise (`now`: the time of its view), and whether its scenario is over."""
     if mine is None:
         return dbc.Alert(t("exercise.you_are_live"), color="secondary")
     notes = [html.P(t("exercise.you_are_in", name=mine.name, link=f"/exercice?code={mine.join_code}"), className="mb-0")]
-    end = scenario_end(mine)
-    if end is not None and mine.clock(now).now() >= end:
-        scenario = _scenarios()[mine.scenario or ""]
-        notes.append(html.P(t("exercise.scenario_over", scenario=scenario.name,
-                              end=format_time(end, language, with_date=True)), className="mb-0 mt-1 fw-bold"))
+    if mine.scenario_end is not None and mine.scenario_over(now):
+        notes.append(html.P(t("exercise.scenario_over", end=format_time(mine.scenario_end, language, with_date=True)),
+                            className="mb-0 mt-1 fw-bold"))
     return dbc.Alert(notes, color="warning")
 
 
 def list_panel() -> tuple[Any, Any]:
-    """The running and draft exercises (two lists) and the user's status line."""
+    """The running (or paused) exercises and the drafts, under two headings, and the user's status line."""
     language = lang()
     now = time.time()
     active = exercise_control.list_exercises(vigie().store, active_only=True)
     running = [e for e in active if e.state != "draft"]
     drafts = [e for e in active if e.state == "draft"]
-    listing: list[Any] = [_exercise_table(running, now, language) if running else html.P(t("exercise.none"))]
-    if drafts:
-        listing += [html.H3(t("exercise.drafts"), className="h6 mt-2"), _exercise_table(drafts, now, language)]
-    return html.Div(listing), _status(view().exercise, now, language)
+    listing = [html.H3(t("exercise.running"), className="panel-subheading"),
+               _exercise_table(running, now, language) if running else html.P(t("exercise.none")),
+               html.H3(t("exercise.drafts"), className="panel-subheading mt-3"),
+               _exercise_table(drafts, now, language) if drafts else html.P(t("exercise.no_drafts"))]
+    return html.Div(listing), _status(view().exercise, view().now, language)
 
 
 def join_or_leave(action: str | None, chosen: str, code: str) -> tuple[Any, Any]:
@@ -152,12 +155,10 @@ def scenario_defaults(scenario_file: str) -> tuple[Any, Any, Any, Any]:
 
 
 def create(name: str, scenario_file: str, start: Any, speed: Any) -> tuple[Any, Any]:
-    """(message, id of the new exercise, chosen at once in the controls)."""
+    """(message, id of the new exercise, chosen at once to join, to control and in the timeline)."""
     s = vigie().settings
     try:
-        if not str(start or "").strip():
-            raise ExerciseError(key="exercise.start_missing")
-        start_at = _instant(start, "exercise.start")
+        start_at = _start(start)
         scenario = _chosen_scenario(scenario_file) if scenario_file else None
         exercise = exercise_control.create_exercise(vigie().store, name, start_at, _number(speed, "exercise.speed"),
                                                     username() or "?", scenario_file or None,
@@ -243,11 +244,12 @@ def register(app: Dash) -> None:
         return scenario_defaults(str(scenario_file or ""))
 
     @secure_callback(app, "trainer", Output(ids.EXE_RESULT, "children", allow_duplicate=True),
-                     Output(ids.EXE_TARGET, "value"),
+                     *[Output(choice, "value") for choice in PRESELECTED],
                      Input(ids.EXE_CREATE, "n_clicks"), State(ids.EXE_NAME, "value"), State(ids.EXE_SCENARIO, "value"),
                      State(ids.EXE_START, "value"), State(ids.EXE_SPEED, "value"), prevent_initial_call=True)
-    def _create(_n: Any, name: Any, scenario_file: Any, start: Any, speed: Any) -> tuple[Any, Any]:
-        return create(str(name or ""), str(scenario_file or ""), start, speed)
+    def _create(_n: Any, name: Any, scenario_file: Any, start: Any, speed: Any) -> tuple[Any, ...]:
+        message, created = create(str(name or ""), str(scenario_file or ""), start, speed)
+        return (message, *[created] * len(PRESELECTED))
 
     @secure_callback(app, "trainer", Output(ids.EXE_RESULT, "children", allow_duplicate=True),
                      *[Input(c, "n_clicks") for c in CONTROLS], Input(ids.EXE_END_CONFIRM, "submit_n_clicks"),

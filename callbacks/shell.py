@@ -57,7 +57,8 @@ def exercise_clock_state(previous: Any) -> Any:
 
 def register(app: Dash) -> None:
     # The clock: Paris time, or the exercise clock (the formula of vigie.training.clock.view_time_at,
-    # corrected for the difference between the server's and the browser's clocks).
+    # corrected for the difference between the server's and the browser's clocks); once the clock
+    # has passed the end of the exercise's scenario, the banner says so.
     clientside(
         app, "display",
         """function(n, ex) {
@@ -69,6 +70,7 @@ def register(app: Dash) -> None:
             var shown = new Date(view * 1000);
             var text = shown.toLocaleDateString('fr-FR', fmt) + ' ' + shown.toLocaleTimeString('fr-FR', fmt)
                        + ' — ×' + ex.speed + ' — ' + ex.label;
+            if (ex.scenario_end != null && view >= ex.scenario_end) { text += ' — ' + ex.scenario_over; }
             return [shown.toLocaleTimeString('fr-FR', fmt), text];
         }""",
         Output(ids.CLOCK, "children"), Output(ids.SHELL_EXERCISE_TEXT, "children"),

@@ -21,10 +21,15 @@ def _labelled(label: str, control: Component, control_id: str) -> html.Div:
     return html.Div([html.Label(label, htmlFor=control_id, className="form-label"), control], className="mb-2")
 
 
+def _exercise_choice(label_key: str, select_id: str) -> html.Div:
+    """A labelled list of exercises, empty until one is chosen (or preselected after its creation)."""
+    return _labelled(t(label_key), dbc.Select(id=select_id, placeholder=t("exercise.pick_placeholder")), select_id)
+
+
 def _join_panel() -> html.Section:
-    return panel(t("exercise.active"), html.Div(id=ids.EXE_LIST, className="mb-2"),
+    return panel(t("exercise.join_title"), html.Div(id=ids.EXE_LIST, className="mb-2"),
                  dbc.Row([
-                     dbc.Col(_labelled(t("exercise.choose"), dbc.Select(id=ids.EXE_JOIN_SELECT), ids.EXE_JOIN_SELECT), md=6),
+                     dbc.Col(_exercise_choice("exercise.choose", ids.EXE_JOIN_SELECT), md=6),
                      dbc.Col(html.Div([dbc.Button(t("exercise.join"), id=ids.EXE_JOIN, color="warning"),
                                        dbc.Button(t("exercise.leave"), id=ids.EXE_LEAVE, color="secondary", outline=True)],
                                       className="d-flex gap-2 mt-md-4"), md=6),
@@ -46,7 +51,7 @@ def _create_panel() -> html.Section:
 
 def _control_panel() -> html.Section:
     return panel(t("exercise.control"),
-                 _labelled(t("exercise.target"), dbc.Select(id=ids.EXE_TARGET), ids.EXE_TARGET),
+                 _exercise_choice("exercise.target", ids.EXE_TARGET),
                  html.Div([dbc.Button(t("exercise.play"), id=ids.EXE_PLAY, color="success"),
                            dbc.Button(t("exercise.pause"), id=ids.EXE_PAUSE, color="warning"),
                            dcc.ConfirmDialogProvider(
@@ -91,7 +96,7 @@ def _build(code: str) -> html.Div:
             dbc.Col(html.Div(_control_panel(), style=hidden), lg=6, className="mb-2"),
         ], className="g-2"),
         panel(t("exercise.timeline"),
-              _labelled(t("exercise.timeline_choose"), dbc.Select(id=ids.EXE_TIMELINE_SELECT), ids.EXE_TIMELINE_SELECT),
+              _exercise_choice("exercise.timeline_choose", ids.EXE_TIMELINE_SELECT),
               dcc.Loading(html.Div(id=ids.EXE_TIMELINE), type="dot")),
     ])
 

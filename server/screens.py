@@ -7,6 +7,7 @@ from typing import Any
 from flask import has_request_context, request
 
 from server.context import lang, user, view, vigie
+from vigie.i18n import format_time, translate
 
 
 def role_ok(minimum: str) -> bool:
@@ -36,9 +37,12 @@ def exercise_state() -> dict[str, Any] | None:
     exercise = view().exercise if user() is not None else None
     if exercise is None:
         return None
+    end = exercise.scenario_end
+    over = "" if end is None else translate("shell.scenario_over", lang(), end=format_time(end, lang()))
     return {"id": exercise.id, "name": exercise.name, "state": exercise.state, "label": exercise.state_label(lang()),
             "speed": exercise.speed, "anchor_view": exercise.anchor_view_time,
-            "anchor_wall": exercise.anchor_wall_time, "server_now": time.time()}
+            "anchor_wall": exercise.anchor_wall_time, "server_now": time.time(),
+            "scenario_end": end, "scenario_over": over}
 
 
 EXERCISE_REFRESH_MS = 5_000

@@ -31,7 +31,7 @@ def test_choosing_a_scenario_fills_name_start_speed_and_shows_its_questions(trai
     assert start.weekday() == 2 and (start.hour, start.minute) == (18, 0)          # "last wednesday 18:00"
     assert HISTORY_START <= start.timestamp() <= HISTORY_END - scenario.duration
     shown = _text(answer[ids.EXE_SCENARIO_INFO]["children"])
-    assert "Questions pour la salle" in shown and "8 h 00" in shown
+    assert "Questions pour la salle" in shown and "8 h 30" in shown
 
 
 def test_a_scenario_outside_the_list_is_refused(trainer: Any) -> None:
@@ -41,30 +41,37 @@ def test_a_scenario_outside_the_list_is_refused(trainer: Any) -> None:
     assert ids.EXE_NAME not in answer
 
 
+PRESELECTED = (ids.EXE_JOIN_SELECT, ids.EXE_TARGET, ids.EXE_TIMELINE_SELECT)
+
+
 def _create(client: Any, start: Any, scenario: str = "") -> Any:
-    return call(client, [(ids.EXE_RESULT, "children"), (ids.EXE_TARGET, "value")], [(ids.EXE_CREATE, "n_clicks", 1)],
+    return call(client, [(ids.EXE_RESULT, "children"), *[(select, "value") for select in PRESELECTED]],
+                [(ids.EXE_CREATE, "n_clicks", 1)],
                 [(ids.EXE_NAME, "value", "Exercice du jeudi"), (ids.EXE_SCENARIO, "value", scenario),
                  (ids.EXE_START, "value", start), (ids.EXE_SPEED, "value", 60)])
 
 
-def test_a_missing_start_says_what_to_enter(trainer: Any, store: Store) -> None:
-    answer = _create(trainer, None)
+@pytest.mark.parametrize("start", [None, "", "20/05/2026"])
+def test_a_missing_start_says_what_to_enter_and_where_history_lies(trainer: Any, store: Store, start: Any) -> None:
+    answer = _create(trainer, start)
     message = _text(answer[ids.EXE_RESULT]["children"])
-    assert "Début de l'exercice" in message and "14/07/2026 18:00" in message
+    assert ("Début : indiquez la date et l'heure (heure de Paris) où commence l'exercice, dans l'historique "
+            "disponible (du 04/05/2026 00:00 au 01/06/2026 00:00), au format JJ/MM/AAAA HH:MM") in message
     assert not control.list_exercises(store)
 
 
 def test_the_new_exercise_is_preselected_and_listed_as_a_draft(trainer: Any, store: Store) -> None:
     answer = _create(trainer, "2026-05-20T18:00")
     [created] = control.list_exercises(store)
-    assert answer[ids.EXE_TARGET]["value"] == str(created.id)
+    assert [answer[select]["value"] for select in PRESELECTED] == [str(created.id)] * 3   # join, control, timeline
     lists = call(trainer, [(ids.EXE_LIST, "children"), (ids.EXE_STATUS, "children"), (ids.EXE_JOIN_SELECT, "options"),
                            (ids.EXE_TARGET, "options"), (ids.EXE_TIMELINE_SELECT, "options"),
                            (ids.EXE_SCENARIO, "options"), (ids.EXE_INJ_SECTOR, "options")],
                  [(ids.EXE_REFRESH, "n_intervals", 1), (ids.EXE_RESULT, "children", None)])
     listing = _text(lists[ids.EXE_LIST]["children"])
-    assert "Aucun exercice en cours" in listing                 # nothing running yet ...
-    assert listing.index("En préparation") < listing.index("Exercice du jeudi")   # ... the draft is apart
+    running, drafts = listing.split("Brouillons (créés, pas encore lancés)")
+    assert "Exercices en cours" in running and "Aucun exercice en cours" in running    # nothing running yet ...
+    assert "Exercice du jeudi" in drafts and "brouillon" in drafts                    # ... the draft is apart
 
 
 def test_ending_goes_through_the_confirmation_dialogue(trainer: Any, store: Store) -> None:
@@ -80,20 +87,33 @@ def test_ending_goes_through_the_confirmation_dialogue(trainer: Any, store: Stor
     assert control.get_exercise(store, created.id).state == "ended"
 
 
+def _lists(client: Any) -> str:
+    return _text(call(client, [(ids.EXE_LIST, "children"), (ids.EXE_STATUS, "children"),
+                               (ids.EXE_JOIN_SELECT, "options"), (ids.EXE_TARGET, "options"),
+                               (ids.EXE_TIMELINE_SELECT, "options"), (ids.EXE_SCENARIO, "options"),
+                               (ids.EXE_INJ_SECTOR, "options")],
+                      [(ids.EXE_REFRESH, "n_intervals", 1), (ids.EXE_RESULT, "children", None)]))
+
+
+def _banner(client: Any) -> Any:
+    return call(client, [(ids.SHELL_EXERCISE, "data")], [(ids.SHELL_EXERCISE_POLL, "n_intervals", 1)],
+                [(ids.SHELL_EXERCISE, "data", None)])[ids.SHELL_EXERCISE]["data"]
+
+
 def test_participants_are_told_when_the_scenario_is_over(trainer: Any, store: Store) -> None:
     _create(trainer, "2026-05-20T18:00", "velodrome-orage.yaml")
     [created] = control.list_exercises(store)
-    trainer_id = int(store.scalar("SELECT id FROM users WHERE username = 'trainer'"))
-    control.join(store, created.id, trainer_id)
-    status = lambda: _text(call(trainer, [(ids.EXE_LIST, "children"), (ids.EXE_STATUS, "children"),  # noqa: E731
-                                          (ids.EXE_JOIN_SELECT, "options"), (ids.EXE_TARGET, "options"),
-                                          (ids.EXE_TIMELINE_SELECT, "options"), (ids.EXE_SCENARIO, "options"),
-                                          (ids.EXE_INJ_SECTOR, "options")],
-                                [(ids.EXE_REFRESH, "n_intervals", 1), (ids.EXE_RESULT, "children", None)]))
-    assert "s'est terminé" not in status()
-    control.jump(store, created.id, created.start_at + 8 * 3600 + STEP, "trainer")
-    shown = status()
-    assert "s'est terminé à" in shown and "scénario terminé" in shown
+    end = created.start_at + 8 * 3600 + 1800                      # the scenario lasts 8 h 30
+    assert created.scenario_end == end
+    control.join(store, created.id, int(store.scalar("SELECT id FROM users WHERE username = 'trainer'")))
+    assert "Fin du scénario" not in _lists(trainer)
+    assert _banner(trainer)["scenario_end"] == end and _banner(trainer)["scenario_over"] == "Fin du scénario atteinte à 02:30"
+    control.jump(store, created.id, end + STEP, "trainer")
+    shown = _lists(trainer)
+    assert "Fin du scénario atteinte à 21/05/2026 02:30" in shown and "scénario terminé" in shown
+    timeline = _text(call(trainer, [(ids.EXE_TIMELINE, "children")], [(ids.EXE_TIMELINE_SELECT, "value", str(created.id)),
+                                                                       (ids.EXE_REFRESH, "n_intervals", 1)]))
+    assert "Fin du scénario atteinte à 21/05/2026 02:30" in timeline
 
 
 def test_the_exercise_report_judges_freshness_at_the_exercise_clock(trainer: Any, store: Store) -> None:

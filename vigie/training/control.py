@@ -52,6 +52,7 @@ class Exercise:
     started_at: int | None
     ended_at: int | None
     join_code: str
+    scenario_end: int | None = None
 
     @property
     def active(self) -> bool:
@@ -61,6 +62,10 @@ class Exercise:
     def state_label(self, lang: str = "fr") -> str:
         """The state in `lang`."""
         return translate(f"exercise.state_{self.state}", lang)
+
+    def scenario_over(self, view_time: float) -> bool:
+        """True once the exercise clock has reached the end of its scenario (never without one)."""
+        return self.scenario_end is not None and view_time >= self.scenario_end
 
     def clock(self, wall_now: Wall = None, limit: float | None = None) -> ExerciseClock:
         """The clock of this exercise (as read; `clock_for` re-reads the database)."""

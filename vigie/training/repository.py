@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from vigie.store import Store
 
 COLUMNS = ("id, name, scenario, start_at, speed, state, anchor_view_time, anchor_wall_time, slot_minutes, "
-           "created_by, created_at, started_at, ended_at, join_code")
+           "created_by, created_at, started_at, ended_at, join_code, scenario_end")
 
 
 @contextmanager
@@ -89,10 +89,11 @@ def update_exercise(store: Store, exercise_id: int, values: dict[str, Any]) -> N
         tx.execute(f"UPDATE exercises SET {assignments} WHERE id = ?", [*values.values(), int(exercise_id)])
 
 
-def set_scenario_if_none(store: Store, exercise_id: int, scenario_key: str) -> None:
-    """Name the scenario of an exercise unless it already has one."""
+def record_scenario(store: Store, exercise_id: int, scenario_key: str, end: int) -> None:
+    """Name the scenario of an exercise unless it already has one; its scenario ends at `end` at the earliest."""
     with store.write() as tx:
-        tx.execute("UPDATE exercises SET scenario = coalesce(scenario, ?) WHERE id = ?", [scenario_key, exercise_id])
+        tx.execute("UPDATE exercises SET scenario = coalesce(scenario, ?), "
+                   "scenario_end = max(coalesce(scenario_end, ?), ?) WHERE id = ?", [scenario_key, end, end, exercise_id])
 
 
 def save_after_action(store: Store, exercise_id: int, timeline: list[dict[str, Any]]) -> None:

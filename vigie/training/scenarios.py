@@ -373,7 +373,7 @@ def apply_scenario(store: Store, exercise: Exercise, scenario: Scenario, usernam
             except ExerciseError as exc:
                 raise InvalidScenario(scenario.path.name, exc, injection=index, note=injection.note) from exc
             rows += int(detail["rows"])
-        repository.set_scenario_if_none(store, exercise.id, scenario.key)
+        repository.record_scenario(store, exercise.id, scenario.key, exercise.start_at + scenario.duration)
     return rows
 
 
@@ -388,4 +388,4 @@ def create_from_scenario(store: Store, scenario: Scenario, created_by: str, *, n
         exercise = control.create_exercise(store, name or scenario.name, start_at, speed or scenario.speed,
                                            created_by, scenario.key, slot_minutes=slot_minutes, wall_now=wall_now)
         apply_scenario(store, exercise, scenario, created_by)
-    return exercise
+    return control.get_exercise(store, exercise.id)

@@ -238,6 +238,20 @@ def _log_entries(log: list[dict[str, Any]], segments: list[_Segment], names: dic
     return entries
 
 
+def _scenario_end_entries(exercise: Exercise, log: list[dict[str, Any]],
+                          segments: list[_Segment]) -> list[dict[str, Any]]:
+    """"End of the scenario reached": when play reached it, or a jump went past it, whichever came first."""
+    end = exercise.scenario_end
+    if end is None:
+        return []
+    jumped = [float(r["at_wall_time"]) for r in log
+              if r["kind"] == "jump" and float(r["detail"]["from"]) < end <= float(r["detail"]["to"])]
+    reached = [w for w in (_wall_at(segments, end), *jumped) if w is not None]
+    if not reached:
+        return []
+    return [_entry(min(reached), end, "scenario_end", None, Message("timeline.scenario_end", {"end": end}), {})]
+
+
 def _decision_entries(store: Store, exercise_id: int) -> list[dict[str, Any]]:
     """Plans validated in the exercise, and by whom."""
     return [_entry(d["at"], d["view_time"], "plan", d["username"], Message("timeline.plan", {"user": d["username"]}),
@@ -251,7 +265,7 @@ def build_timeline(store: Store, exercise: Exercise, settings: Settings, wall: f
     segments = played_segments(exercise, log, view_now(store, exercise, wall), wall)
     names = sector_table.names(store)
     entries = (_log_entries(log, segments, names) + _ranking_entries(store, exercise, segments, settings, names)
-               + _decision_entries(store, exercise.id))
+               + _scenario_end_entries(exercise, log, segments) + _decision_entries(store, exercise.id))
     return sorted(entries, key=lambda e: (e["wall_time"], _tier(e)))
 
 
@@ -262,4 +276,4 @@ def _tier(entry: dict[str, Any]) -> int:
     if entry["kind"] == "plan":
         return 2
     scenario = entry["kind"] == "injection" and entry["detail"].get("source") == "scenario"
-    return 1 if scenario or entry["kind"].startswith("ranking") else 0
+    return 1 if scenario or entry["kind"].startswith(("ranking", "scenario_end")) else 0

@@ -269,7 +269,7 @@ def test_stamp_says_exercice_and_the_state_is_in_the_readers_language(history: S
     exercise = new_exercise(history)
     assert control.stamp(exercise) == "EXERCICE — Exercice test"
     assert control.stamp(None) == ""
-    assert (exercise.state_label("fr"), exercise.state_label("en")) == ("en préparation", "draft")
+    assert (exercise.state_label("fr"), exercise.state_label("en")) == ("brouillon", "draft")
 
 
 # -- after-action timeline ----------------------------------------------------------------------------------
@@ -344,6 +344,32 @@ def test_scenario_injections_not_reached_stay_off_the_timeline(history: Store) -
     later = after_action_timeline(history, exercise.id, drill, wall_now=WALL + 6 * 60)
     injection = [e for e in later if e["kind"] == "injection"]
     assert len(injection) == 1 and injection[0]["wall_time"] == pytest.approx(WALL + 5 * 60)
+
+
+def test_the_timeline_marks_the_end_of_the_scenario_when_play_or_a_jump_reaches_it(history: Store) -> None:
+    from vigie.training.scenarios import create_from_scenario, default_scenarios_folder, find_scenario
+
+    drill = drill_settings(history)
+    scenario = find_scenario("cote-bleue-feu", default_scenarios_folder(drill.reference_dir))   # 8 hours
+    played, jumped = (create_from_scenario(history, scenario, "trainer", start_at=SATURDAY_14H, speed=600,
+                                           wall_now=WALL) for _ in range(2))
+    end = SATURDAY_14H + 8 * 3600
+    assert played.scenario_end == jumped.scenario_end == end
+    assert not played.scenario_over(end - 1) and played.scenario_over(end)
+    for exercise in (played, jumped):
+        start(history, exercise.id, "trainer", wall_now=WALL)
+    jump(history, jumped.id, end + 3600, "trainer", wall_now=WALL + 5)
+
+    def ends(exercise: control.Exercise, wall: float) -> list[dict[str, Any]]:
+        timeline = after_action_timeline(history, exercise.id, drill, wall_now=wall)
+        return [e for e in timeline if e["kind"] == "scenario_end"]
+
+    assert ends(played, WALL + 47) == []                                 # 7 h 50 played at x600
+    [reached] = ends(played, WALL + 60)
+    assert (reached["view_time"], reached["wall_time"]) == (end, pytest.approx(WALL + 48))
+    assert timeline_text(reached, "fr") == ("Fin du scénario atteinte à 05/07/2025 22:00 : "
+                                            "l'horloge continue sur l'historique seul")
+    assert [e["wall_time"] for e in ends(jumped, WALL + 6)] == [pytest.approx(WALL + 5)]
 
 
 # -- command line ------------------------------------------------------------------------------------------

@@ -55,12 +55,12 @@ def test_every_shipped_scenario_loads_and_validates() -> None:
         assert resolve_start(scenario.start, HISTORY_END, scenario.duration) + scenario.duration <= HISTORY_END
 
 
-def test_cote_bleue_moves_2700_people_from_martigues_to_sausset_and_carry() -> None:
+def test_cote_bleue_moves_9000_people_from_martigues_to_sausset_and_carry() -> None:
     scenario = find_scenario("cote-bleue-feu", SHIPPED, known_sectors=CODES)
     # the summer crowd first (added to the off-season history), then the evacuation moves people
     moves = [i for i in scenario.injections if i.ramp_up > 1800]
     peaks = {i.sectors[0]: i.delta or 0 for i in moves}
-    assert peaks["13056"] == -2700 and peaks["13104"] + peaks["13021"] == 2700
+    assert peaks["13056"] == -9000 and peaks["13104"] + peaks["13021"] == 9000
     martigues = next(i for i in moves if i.sectors == ("13056",))
     assert 2 * 3600 <= martigues.ramp_up <= 4 * 3600  # over a few hours
 
@@ -199,8 +199,8 @@ def test_apply_writes_the_exercise_tables_only(history: Store) -> None:
     injected = injections.list_injections(history, exercise.id)
     assert rows == len(injected) > 0 and {r["source"] for r in injected} == {"scenario"}
     martigues = {r["slot"]: r["delta_present"] for r in injected if r["sector_code"] == "13056"}
-    assert martigues[SATURDAY_14H + 4 * 3600] == -2700  # plateau between the ramps
-    assert martigues[SATURDAY_14H + STEP] == -450       # first of the six slots of the 3-hour ramp
+    assert martigues[SATURDAY_14H + 4 * 3600] == -9000  # plateau between the ramps
+    assert martigues[SATURDAY_14H + STEP] == -1500      # first of the six slots of the 3-hour ramp
     assert control.get_exercise(history, exercise.id).scenario == "cote-bleue-feu"
     assert live_digest(history) == before
 
