@@ -11,6 +11,10 @@ EXERCISE_BANNER = "shell-exercise-banner"
 THEME_TOGGLE = "shell-theme-toggle"
 LANG_LINK = "shell-language"
 LANG_NEXT = "shell-language-next"
+IDLE_WARNING = "shell-idle"          # shown and counted down by assets/vigie-idle.js (the ids are its too)
+IDLE_TITLE = "shell-idle-title"
+IDLE_TEXT = "shell-idle-text"
+IDLE_STAY = "shell-idle-stay"
 
 # situation
 SIT_REFRESH = "situation-refresh"
