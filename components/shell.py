@@ -82,8 +82,8 @@ def idle_warning(csrf: str, lang: str) -> html.Div:
              "data-ending-title": translate("shell.ending_title", lang),
              "data-ending-text": translate("shell.ending_text", lang)}
     return html.Div([
-        html.Strong(translate("shell.idle_title", lang), id=ids.IDLE_TITLE, className="me-2"),
-        html.Span(id=ids.IDLE_TEXT, className="me-3"),
+        html.Strong(translate("shell.idle_title", lang), id=ids.IDLE_TITLE),
+        html.Span(id=ids.IDLE_TEXT),
         html.Button(translate("shell.idle_stay", lang), id=ids.IDLE_STAY, type="button", className="btn btn-dark"),
     ], id=ids.IDLE_WARNING, className="shell-idle", role="alertdialog", hidden=True,
         **dash_props({"aria-labelledby": ids.IDLE_TITLE, "aria-describedby": ids.IDLE_TEXT, "aria-modal": "false",

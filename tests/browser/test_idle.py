@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import PASSWORD, LiveServer, Session, VIEWPORTS, seed, start_server, stop_server
 from tests.factories import idle_since, last_actions
@@ -64,6 +65,9 @@ def test_the_warning_comes_without_any_action_and_stay_signed_in_keeps_the_sessi
     assert warning.get_attribute("role") == "alertdialog"
     text = _said(warning)
     assert "Session inactive : déconnexion dans 1 min" in text and "sans action de votre part" in text, text
+    assert s.page.evaluate("() => document.activeElement.id") == "shell-idle-stay"   # one key press keeps it
+    assert [v["id"] for v in Axe().run(s.page).response["violations"]] == []
+    s.screenshot("idle-warning")
     time.sleep(5)                                     # the page keeps refreshing and asking the server
     assert last_actions(store, "operator") == untouched, "the refresh and the status poll count as no action"
 
