@@ -66,17 +66,16 @@ def perform(action: str | None, new_name: str, new_role: str, target: str, token
 def change_idle(action: str | None, role: str, minutes: object) -> Any:
     """Give a role its own idle time or take it back to the setting; the alert to show (None: nothing asked)."""
     actor, store = username() or "?", vigie().store
-    label = t(f"roles.{role}") if role in accounts.ROLES else role
     try:
         if action == ids.ADM_IDLE_SAVE:
             chosen = idle.set_idle_minutes(store, role, minutes, actor)
             audit.record(store, "session.idle", username=actor, role=role, minutes=chosen)
-            return dbc.Alert(t("admin.idle_set", role=label, minutes=chosen), color="info")
+            return dbc.Alert(t("admin.idle_set", role=t(f"roles.{role}"), minutes=chosen), color="info")
         if action == ids.ADM_IDLE_RESET:
             idle.reset_idle_minutes(store, role)
             audit.record(store, "session.idle", username=actor, role=role, minutes="default")
-            return dbc.Alert(t("admin.idle_reset_done", role=label, minutes=vigie().settings.session_idle_minutes),
-                             color="info")
+            return dbc.Alert(t("admin.idle_reset_done", role=t(f"roles.{role}"),
+                               minutes=vigie().settings.session_idle_minutes), color="info")
     except accounts.AccountError as exc:
         audit.record(store, "session.idle", username=actor, outcome="refused", role=role, minutes=minutes)
         return dbc.Alert(exc.message(lang()), color="danger")

@@ -26,7 +26,7 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
 # The only files the login page needs; every other asset is behind the login.
 PUBLIC_ASSETS = frozenset({"/assets/themes/darkly.min.css", "/assets/login.css", "/assets/logo.svg"})
 TOUCH_EVERY_S = 30  # record user activity at most this often (spares the writer)
-# The session routes (server/idle.py): asking when the session ends is no user action; "Rester connecté"
+# The session routes (server/expiry.py): asking when the session ends is no user action; "Rester connecté"
 # is one, and its route records it itself.
 SESSION_PATHS = frozenset({"/session", "/session/extend"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
