@@ -56,7 +56,7 @@ def root_layout() -> Any:
 
 def create_server(settings: Settings) -> Flask:
     """The Flask side: configuration, login guard, headers, health, API, geometry."""
-    from server import api, geo, health, report
+    from server import api, expiry, geo, health, report
     from server.auth import init_auth
     from server.context import Vigie, install
 
@@ -79,6 +79,7 @@ def create_server(settings: Settings) -> Flask:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     init_auth(server)
     server.register_blueprint(health.bp)
+    server.register_blueprint(expiry.bp)
     server.register_blueprint(geo.bp)
     server.register_blueprint(api.bp)
     server.register_blueprint(report.bp)

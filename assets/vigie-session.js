@@ -1,11 +1,14 @@
 /* Keep the operator informed when the server side goes away:
  * - a callback answered 401: the session expired, go to the login page (otherwise the map
- *   would freeze silently);
- * - a heartbeat asks /healthz every few seconds, so a lost server is noticed within 10 s
- *   even when nobody touches the page and no refresh is due: the "connexion perdue"
- *   banner shows, the freshness badge turns grey with the time since the loss;
+ *   would freeze silently), which brings the user back here (path and query string) after;
+ * - a heartbeat asks /session every few seconds (the server does not count it as a user
+ *   action), so a lost server is noticed within 10 s even when nobody touches the page and no
+ *   refresh is due: the "connexion perdue" banner shows, the freshness badge turns grey with the
+ *   time since the loss; its answer is the time the session has left, handed to the idle
+ *   warning (vigie-idle.js), and a 401 means the session is over: the login page;
  * - when the server answers again, the page reloads, so every panel (map colours, legend,
  *   figures, clock) comes back together from one consistent state. */
+window.vigie = window.vigie || {};
 (function () {
   "use strict";
   var HEARTBEAT_MS = 4000, TIMEOUT_MS = 4000;
@@ -41,18 +44,33 @@
     }
   }
 
+  function toLogin() {
+    // Leave for the login page, keeping where the user was (path and query string: the view).
+    var back = window.location.pathname + window.location.search;
+    window.location.assign("/login?expired=1&next=" + encodeURIComponent(back));
+  }
+
+  function answered(response) {
+    // Any answer of the application (even a 500: database down) means the server is there;
+    // only no answer, or a gateway error of the reverse proxy, means it is lost.
+    if (response.status === 401) { toLogin(); return; }
+    if (response.status >= 502 && response.status <= 504) { lost(); return; }
+    recovered();
+    if (response.ok && window.vigie.idle) {
+      response.json().then(window.vigie.idle.update, function () { /* not the answer expected: next beat */ });
+    }
+  }
+
   function beat() {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
-    // Any answer of the application (even 503: database or feed down) means the server is there;
-    // only no answer, or a gateway error of the reverse proxy, means it is lost.
-    originalFetch.call(window, "/healthz", {cache: "no-store", credentials: "same-origin", signal: controller.signal})
-      .then(function (response) {
-        if (response.status >= 502 && response.status <= 504) { lost(); } else { recovered(); }
-      }, lost)
+    originalFetch.call(window, "/session", {cache: "no-store", credentials: "same-origin", signal: controller.signal,
+                                            headers: {"Accept": "application/json"}})
+      .then(answered, lost)
       .finally(function () { clearTimeout(timer); });
   }
 
+  beat();
   setInterval(function () {
     beat();
     if (lostSince !== null) { showLost(); }
@@ -64,10 +82,9 @@
     return originalFetch.apply(this, arguments).then(function (response) {
       if (isDash) {
         if (response.status === 401) {
-          // The session is over: leave for the login page, keeping where the user was, and give
-          // Dash nothing to process meanwhile (it would report the refused answer as an error).
-          var back = window.location.pathname + window.location.search;
-          window.location.assign("/login?expired=1&next=" + encodeURIComponent(back));
+          // The session is over: leave for the login page, and give Dash nothing to process
+          // meanwhile (it would report the refused answer as an error).
+          toLogin();
           return new Promise(function () {});
         }
         if (response.status >= 502 && response.status <= 504) { lost(); }
@@ -78,4 +95,5 @@
       throw error;
     });
   };
+  window.vigie.session = {toLogin: toLogin};
 })();

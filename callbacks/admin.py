@@ -11,7 +11,7 @@ from components import ids
 from components.cards import table
 from server.context import username, vigie
 from server.text import lang, t
-from vigie.identity import accounts, audit, tokens
+from vigie.identity import accounts, audit, idle, tokens
 from vigie.i18n import format_time
 
 BUTTONS = (ids.ADM_CREATE, ids.ADM_DISABLE, ids.ADM_ENABLE, ids.ADM_RESET, ids.ADM_ENROL,
@@ -63,6 +63,44 @@ def perform(action: str | None, new_name: str, new_role: str, target: str, token
     return None
 
 
+def change_idle(action: str | None, role: str, minutes: object) -> Any:
+    """Give a role its own idle time or take it back to the setting; the alert to show (None: nothing asked)."""
+    actor, store = username() or "?", vigie().store
+    try:
+        if action == ids.ADM_IDLE_SAVE:
+            chosen = idle.set_idle_minutes(store, role, minutes, actor)
+            audit.record(store, "session.idle", username=actor, role=role, minutes=chosen)
+            return dbc.Alert(t("admin.idle_set", role=t(f"roles.{role}"), minutes=chosen), color="info")
+        if action == ids.ADM_IDLE_RESET:
+            idle.reset_idle_minutes(store, role)
+            audit.record(store, "session.idle", username=actor, role=role, minutes="default")
+            return dbc.Alert(t("admin.idle_reset_done", role=t(f"roles.{role}"),
+                               minutes=vigie().settings.session_idle_minutes), color="info")
+    except accounts.AccountError as exc:
+        audit.record(store, "session.idle", username=actor, outcome="refused", role=role, minutes=minutes)
+        return dbc.Alert(exc.message(lang()), color="danger")
+    return None
+
+
+def _idle_row(role: str, choice: idle.IdleChoice | None) -> list[str]:
+    settings = vigie().settings
+    if role in accounts.IDLE_EXEMPT:
+        return [t(f"roles.{role}"), t("admin.idle_none"), t("admin.idle_none_why", days=settings.display_session_days)]
+    if choice is None:
+        return [t(f"roles.{role}"), t("admin.idle_value", minutes=settings.session_idle_minutes), t("admin.idle_default")]
+    when = format_time(choice.set_at, lang(), with_date=True)
+    return [t(f"roles.{role}"), t("admin.idle_value", minutes=choice.minutes),
+            t("admin.idle_chosen", who=choice.set_by, when=when)]
+
+
+def idle_table() -> Any:
+    """Each role's idle time and where it comes from, under the rule it follows."""
+    chosen = idle.choices(vigie().store)
+    rows = [_idle_row(role, chosen.get(role)) for role in accounts.ROLES]
+    return html.Div([html.P(t("admin.idle_help", hours=vigie().settings.session_absolute_hours), className="small"),
+                     table([t("admin.role"), t("admin.idle_time"), t("admin.idle_source")], rows)])
+
+
 def users_table() -> Any:
     rows = [[u.username, t(f"roles.{u.role}"), t("admin.active") if u.active else t("admin.inactive")]
             for u in accounts.list_users(vigie().store)]
@@ -98,3 +136,10 @@ def register(app: Dash) -> None:
         options = [{"label": f"{u.username} ({t(f'roles.{u.role}')})", "value": u.username}
                    for u in accounts.list_users(vigie().store)]
         return result, users_table(), options, tokens_table(), audit_table()
+
+    @secure_callback(app, "admin", Output(ids.ADM_IDLE_RESULT, "children"), Output(ids.ADM_IDLE_TABLE, "children"),
+                     Input(ids.ADM_IDLE_SAVE, "n_clicks"), Input(ids.ADM_IDLE_RESET, "n_clicks"),
+                     State(ids.ADM_IDLE_ROLE, "value"), State(ids.ADM_IDLE_MINUTES, "value"))
+    def _idle(_save: int | None, _reset: int | None, role: Any, minutes: Any) -> tuple[Any, Any]:
+        action = ctx.triggered_id if ctx.triggered_id in (ids.ADM_IDLE_SAVE, ids.ADM_IDLE_RESET) else None
+        return change_idle(action, str(role or ""), minutes), idle_table()

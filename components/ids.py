@@ -11,6 +11,10 @@ EXERCISE_BANNER = "shell-exercise-banner"
 THEME_TOGGLE = "shell-theme-toggle"
 LANG_LINK = "shell-language"
 LANG_NEXT = "shell-language-next"
+IDLE_WARNING = "shell-idle"          # shown and counted down by assets/vigie-idle.js (the ids are its too)
+IDLE_TITLE = "shell-idle-title"
+IDLE_TEXT = "shell-idle-text"
+IDLE_STAY = "shell-idle-stay"
 
 # situation
 SIT_REFRESH = "situation-refresh"
@@ -53,6 +57,12 @@ ADM_TOKEN_REVOKE = "admin-token-revoke"
 ADM_TOKENS = "admin-tokens"
 ADM_RESULT = "admin-result"
 ADM_AUDIT = "admin-audit"
+ADM_IDLE_TABLE = "admin-idle-table"
+ADM_IDLE_ROLE = "admin-idle-role"
+ADM_IDLE_MINUTES = "admin-idle-minutes"
+ADM_IDLE_SAVE = "admin-idle-save"
+ADM_IDLE_RESET = "admin-idle-reset"
+ADM_IDLE_RESULT = "admin-idle-result"
 
 # crisis
 CRI_REFRESH = "crisis-refresh"

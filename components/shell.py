@@ -72,6 +72,24 @@ def exercise_banner(state: dict[str, Any] | None, lang: str) -> html.Div:
                     id=ids.EXERCISE_BANNER, className="shell-exercise", role="alert")
 
 
+def idle_warning(csrf: str, lang: str) -> html.Div:
+    """The warning shown before the session ends (hidden; assets/vigie-idle.js shows it and counts down).
+
+    Its texts ride in data attributes: "{left}" is the time left, the idle pair is for an end that a
+    user action pushes back ("Rester connecté"), the ending pair for the session's absolute end.
+    """
+    texts = {"data-idle-title": translate("shell.idle_title", lang), "data-idle-text": translate("shell.idle_text", lang),
+             "data-ending-title": translate("shell.ending_title", lang),
+             "data-ending-text": translate("shell.ending_text", lang)}
+    return html.Div([
+        html.Strong(translate("shell.idle_title", lang), id=ids.IDLE_TITLE),
+        html.Span(id=ids.IDLE_TEXT),
+        html.Button(translate("shell.idle_stay", lang), id=ids.IDLE_STAY, type="button", className="btn btn-dark"),
+    ], id=ids.IDLE_WARNING, className="shell-idle", role="alertdialog", hidden=True,
+        **dash_props({"aria-labelledby": ids.IDLE_TITLE, "aria-describedby": ids.IDLE_TEXT, "aria-modal": "false",
+                      "data-csrf": csrf, **texts}))
+
+
 def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, content: Any,
           refresh_ms: int, lang: str, exercise: dict[str, Any] | None = None, csrf: str = "",
           sound_default: bool = True) -> html.Div:
@@ -90,6 +108,7 @@ def shell(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, c
                      alert_bar(sound_default, lang)], className="shell-header"),
         html.Div(translate("shell.connection_lost", lang), id=ids.LOST_BANNER, className="shell-lost", role="alert",
                  hidden=True),
+        idle_warning(csrf, lang),
         html.Div(id=ids.SHELL_NOTICE, className="shell-notice", role="status", hidden=True),
         html.Main(content, className="shell-main"),
     ], id="shell-root", className="shell shell-in-exercise" if exercise else "shell")

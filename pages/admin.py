@@ -1,4 +1,4 @@
-"""Administration (/admin): accounts, wall-display enrolment links, API tokens, the audit trail."""
+"""Administration (/admin): accounts, wall-display enrolment links, API tokens, idle time per role, the audit trail."""
 from __future__ import annotations
 
 import dash
@@ -12,6 +12,7 @@ from components.props import dash_props
 from pages._layout import guarded
 from server.text import t
 from vigie.identity.accounts import ROLES
+from vigie.identity.idle import MAX_MINUTES, MIN_MINUTES, SETTABLE_ROLES
 from vigie.identity.tokens import SCOPES
 
 dash.register_page(__name__, path="/admin", name="admin", title="Vigie — Administration", nav=9,
@@ -57,12 +58,29 @@ def _tokens_panel() -> html.Section:
     return panel(t("admin.tokens"), html.Div(id=ids.ADM_TOKENS, className="mb-3"), form)
 
 
+def _idle_panel() -> html.Section:
+    minutes = t("admin.idle_minutes", min=MIN_MINUTES, max=MAX_MINUTES)
+    form = dbc.Row([
+        dbc.Col(_field(t("admin.role"), dbc.Select(id=ids.ADM_IDLE_ROLE, value="operator",
+                                                   options=[{"label": t(f"roles.{r}"), "value": r}
+                                                            for r in SETTABLE_ROLES]), ids.ADM_IDLE_ROLE), md=4),
+        dbc.Col(_field(minutes, dbc.Input(id=ids.ADM_IDLE_MINUTES, type="number", min=MIN_MINUTES, max=MAX_MINUTES,
+                                          step=1), ids.ADM_IDLE_MINUTES), md=3),
+        dbc.Col(html.Div([dbc.Button(t("admin.idle_save"), id=ids.ADM_IDLE_SAVE, color="primary"),
+                          dbc.Button(t("admin.idle_reset"), id=ids.ADM_IDLE_RESET, color="secondary", outline=True)],
+                         className="d-flex flex-wrap gap-2 mt-md-4"), md=5),
+    ], className="g-2")
+    return panel(t("admin.idle"), html.Div(id=ids.ADM_IDLE_RESULT, role="status", **dash_props({"aria-live": "polite"})),
+                 html.Div(id=ids.ADM_IDLE_TABLE, className="mb-3"), form, panel_id="admin-idle")
+
+
 def _build() -> html.Div:
     return html.Div([
         html.H1(t("admin.title"), className="h3"),
         html.Div(id=ids.ADM_RESULT, role="status", **dash_props({"aria-live": "polite"})),
         dbc.Row([dbc.Col(_accounts_panel(), lg=7, className="mb-2"), dbc.Col(_tokens_panel(), lg=5, className="mb-2")],
                 className="g-2"),
+        _idle_panel(),
         panel(t("admin.audit"), html.Div(id=ids.ADM_AUDIT)),
     ])
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from server.context import SessionUser, vigie
 from vigie.config import Settings
-from vigie.identity import accounts, audit, tokens
+from vigie.identity import accounts, audit, idle, tokens
 from vigie.i18n import translate
 
 bp = Blueprint("auth", __name__)
@@ -26,16 +26,23 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
 # The only files the login page needs; every other asset is behind the login.
 PUBLIC_ASSETS = frozenset({"/assets/themes/darkly.min.css", "/assets/login.css", "/assets/logo.svg"})
 TOUCH_EVERY_S = 30  # record user activity at most this often (spares the writer)
+# The session routes (server/expiry.py): asking when the session ends is no user action; "Rester connecté"
+# is one, and its route records it itself.
+SESSION_PATHS = frozenset({"/session", "/session/extend"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @login_manager.user_loader
 def _load_user(token: str) -> SessionUser | None:
-    found = accounts.resolve_session(vigie().store, token, vigie().settings.session_idle_minutes * 60)
-    if found is None:
-        return None
-    user, last_action = found
-    return SessionUser(user, token, last_action)
+    live = resolve(token)
+    return None if live is None else SessionUser(live, token)
+
+
+def resolve(token: str) -> accounts.LiveSession | None:
+    """The live session behind a token, with the idle time of its role (the admin's choice, else the setting)."""
+    store = vigie().store
+    return accounts.resolve_session(store, token, vigie().settings.session_idle_minutes * 60,
+                                    by_role=idle.chosen_seconds(store))
 
 
 def client_address() -> str:
@@ -44,7 +51,7 @@ def client_address() -> str:
 
 # -- the guard ----------------------------------------------------------------------------
 def _wants_json() -> bool:
-    return (request.path.startswith(("/_", "/api/")) or request.is_json
+    return (request.path.startswith(("/_", "/api/")) or request.path in SESSION_PATHS or request.is_json
             or request.headers.get("X-Requested-With") == "XMLHttpRequest"
             or request.accept_mimetypes.best == "application/json")
 
@@ -160,7 +167,9 @@ def _check_callback() -> Response | None:
 
 
 def _touch_unless_polling() -> None:
-    """Count user actions for the idle timeout; interval polling does not count."""
+    """Count user actions for the idle timeout; interval polling and the session status poll do not count."""
+    if request.path in SESSION_PATHS:
+        return
     body = _callback_body() if request.method == "POST" else None
     if body is not None:
         changed = body.get("changedPropIds") or []
@@ -209,8 +218,14 @@ def require_role(minimum: str) -> None:
 
 # -- login / logout ---------------------------------------------------------------------------
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the home page (no open redirect)."""
+    """Only same-site relative paths (with their query string); anything else goes to the home page.
+
+    No open redirect: `//host`, `/\\host`, `http://…`, `javascript:` are refused, and so is any
+    whitespace or control character (browsers drop a tab or a newline, and `/<TAB>/host` is `//host`).
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ch.isspace() or not ch.isprintable() for ch in target):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -249,11 +264,18 @@ def login() -> Any:
         audit.record(vigie().store, "login", username=username, address=client_address(), outcome="failed")
         return _render_login(401, translate("login.error_credentials", language))
     lifetime = s.display_session_days * 86400 if user.role == "display" else s.session_absolute_hours * 3600
-    token = accounts.open_session(vigie().store, user, lifetime)
-    session.clear()
-    login_user(SessionUser(user, token, int(time.time())))
+    _sign_in(user, lifetime)
     audit.record(vigie().store, "login", username=user.username, address=client_address(), outcome="ok")
     return redirect(safe_next(request.form.get("next")))
+
+
+def _sign_in(user: accounts.User, lifetime_s: int) -> None:
+    """Open a server-side session for `user` and give this browser its token (a fresh cookie)."""
+    token = accounts.open_session(vigie().store, user, lifetime_s)
+    session.clear()
+    live = resolve(token)
+    if live is not None:  # None only if the account was disabled in between: the next page asks to log in
+        login_user(SessionUser(live, token))
 
 
 def _post_only() -> None:
@@ -283,9 +305,7 @@ def enrol(token: str) -> Any:
     if user is None:
         audit.record(vigie().store, "enrol", address=client_address(), outcome="refused")
         return _render_login(403, translate("login.error_enrolment", vigie().settings.language))
-    session.clear()
-    token_id = accounts.open_session(vigie().store, user, vigie().settings.display_session_days * 86400)
-    login_user(SessionUser(user, token_id, int(time.time())))
+    _sign_in(user, vigie().settings.display_session_days * 86400)
     audit.record(vigie().store, "enrol", username=user.username, address=client_address(), outcome="ok")
     return redirect("/mur")
 

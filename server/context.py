@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, g, has_request_context
 from flask_login import UserMixin, current_user
 
-from vigie.identity.accounts import User
+from vigie.identity.accounts import LiveSession, User
 from vigie.config import Settings
 from vigie.sectors import Catalogue
 from vigie.store import Store
@@ -50,13 +50,20 @@ def vigie(server: Flask | None = None) -> Vigie:
 class SessionUser(UserMixin):
     """A signed-in user; its flask-login id is the server-side session token."""
 
-    def __init__(self, user: User, token: str, last_action_at: int) -> None:
-        self.user = user
+    def __init__(self, live: LiveSession, token: str) -> None:
+        self.live = live
         self.token = token
-        self.last_action_at = last_action_at
 
     def get_id(self) -> str:
         return self.token
+
+    @property
+    def user(self) -> User:
+        return self.live.user
+
+    @property
+    def last_action_at(self) -> int:
+        return self.live.last_action_at
 
     @property
     def role(self) -> str:

@@ -45,7 +45,7 @@ def init_security(server: Flask, script_hashes: Callable[[], Sequence[str]]) -> 
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
-        if request.path.startswith(("/_dash-update-component", "/api/", "/login")):
+        if request.path.startswith(("/_dash-update-component", "/api/", "/login", "/session")):
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -7,6 +7,7 @@ import pkgutil
 from types import ModuleType
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -187,3 +188,16 @@ def exception_classes(modules: list[ModuleType]) -> dict[str, type]:
     """Exception classes defined (not imported) in the modules, by qualified name."""
     return {f"{m.__name__}.{name}": obj for m in modules for name, obj in vars(m).items()
             if inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == m.__name__}
+
+
+def idle_since(store: Store, username: str, seconds: float) -> None:
+    """Make every session of `username` look untouched for `seconds`: its last user action that long ago."""
+    with store.write() as tx:
+        tx.execute("UPDATE sessions SET last_action_at = ? WHERE user_id = (SELECT id FROM users WHERE username = ?)",
+                   [int(time.time() - seconds), username])
+
+
+def last_actions(store: Store, username: str) -> list[int]:
+    """The last user action of each session of `username`, as the server recorded it."""
+    return [int(r["last_action_at"]) for r in store.query(
+        "SELECT s.last_action_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?", [username])]

@@ -62,7 +62,10 @@ class Settings:
     tile_url: str = _setting("", "Map tile URL template (e.g. a local tile server); empty draws the sectors on a plain "
                                  "background.")
     tile_attribution: str = _setting("", "Attribution text shown for the map tiles.")
-    session_idle_minutes: int = _setting(30, "A session ends after this many minutes without a user action.")
+    session_idle_minutes: int = _setting(30, "A session ends after this many minutes without a user action (an admin "
+                                             "may give a role its own idle time on /admin; wall displays have none).")
+    session_warning_seconds: int = _setting(120, "How long before a session ends every page warns and offers "
+                                                 "\"Rester connecté\", in seconds (10 to 240).")
     session_absolute_hours: int = _setting(12, "A session ends this many hours after login, whatever happens.")
     display_session_days: int = _setting(30, "Absolute session length of read-only `display` accounts (wall screens), "
                                              "in days.")
@@ -217,6 +220,11 @@ def _check(settings: Settings) -> None:
         raise InvalidSetting("VIGIE_LANGUAGE must be fr or en")
     if settings.allocation_demand_basis not in {"usual", "residents"}:
         raise InvalidSetting("VIGIE_ALLOCATION_DEMAND_BASIS must be usual or residents")
+    if settings.session_idle_minutes < 1:
+        raise InvalidSetting("VIGIE_SESSION_IDLE_MINUTES must be at least 1")
+    if not 10 <= settings.session_warning_seconds <= 240:
+        raise InvalidSetting("VIGIE_SESSION_WARNING_SECONDS must be between 10 and 240 (less than the shortest idle "
+                             "time an admin may choose, 5 minutes)")
     _check_alerts(settings)
 
 

@@ -24,12 +24,12 @@ def _history(store: Store) -> None:
 
 def call(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, Any]],
          state: list[tuple[str, str, Any]] = (), changed: str | None = None) -> Any:
-    """Post one callback the way the Dash renderer does; the JSON answer."""
+    """Post one callback the way the Dash renderer does; the JSON answer (`changed=""`: the initial call)."""
     output = _registered(client, [f"{i}.{p}" for i, p in outputs])
     payload = {"output": output, "outputs": [{"id": i, "property": p} for i, p in outputs],
                "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
                "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-               "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"]}
+               "changedPropIds": [] if changed == "" else [changed or f"{inputs[0][0]}.{inputs[0][1]}"]}
     if len(outputs) == 1:
         payload["outputs"] = payload["outputs"][0]
     answer = client.post("/_dash-update-component", json=payload)

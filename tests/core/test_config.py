@@ -31,6 +31,14 @@ def test_bad_values_say_which_variable() -> None:
         load_settings(environ={"VIGIE_SECURE_COOKIES": "maybe"})
 
 
+@pytest.mark.parametrize("environ", [{"VIGIE_SESSION_WARNING_SECONDS": "5"}, {"VIGIE_SESSION_WARNING_SECONDS": "300"},
+                                     {"VIGIE_SESSION_IDLE_MINUTES": "0"}])
+def test_session_warning_and_idle_times_are_bounded(environ: dict[str, str]) -> None:
+    with pytest.raises(InvalidSetting, match=next(iter(environ))):
+        load_settings(environ=environ)
+    assert load_settings(environ={"VIGIE_SESSION_WARNING_SECONDS": "240"}).session_warning_seconds == 240
+
+
 def test_feed_accepts_csv_folder() -> None:
     assert load_settings(environ={"VIGIE_FEED": "csv:/srv/drop"}).feed == "csv:/srv/drop"
 

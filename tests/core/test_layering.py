@@ -206,7 +206,8 @@ SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE FROM|CREATE|DROP|ALTER TABLE|P
 CONNECTION = {"db", "conn", "execute", "executemany", "query", "scalar"}  # and `.write()`, the store's transaction
 GATEWAYS = {"vigie/store.py", "vigie/sectors.py",  # the store with its migrations runner, the sectors table
             # identity: each module is the gateway of its own tables and holds only the checks of what it stores
-            "vigie/identity/accounts.py", "vigie/identity/tokens.py", "vigie/identity/audit.py"}
+            "vigie/identity/accounts.py", "vigie/identity/tokens.py", "vigie/identity/audit.py",
+            "vigie/identity/idle.py"}
 NOT_YET: dict[str, str] = {}  # packages that still talk to the store from several modules, and why
 
 

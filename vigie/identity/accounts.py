@@ -5,7 +5,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -198,12 +198,45 @@ def open_session(store: Store, user: User, lifetime_s: int) -> str:
     return token
 
 
-def resolve_session(store: Store, token: str, idle_s: int, *, idle_exempt: tuple[str, ...] = ("display",),
-                    now: float | None = None) -> tuple[User, int] | None:
-    """(user, last action time) behind a live session token, or None when unknown, idle or expired.
+IDLE_EXEMPT = ("display",)  # read-only wall displays: watched, never touched; only their absolute lifetime
 
-    Roles in idle_exempt (read-only wall displays, which poll without user actions) only
-    have the absolute lifetime.
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A session found alive: its user, its last user action, its absolute end and its idle limit."""
+
+    user: User
+    last_action_at: int
+    expires_at: int
+    idle_s: int | None  # None: no idle limit (wall displays)
+
+    @property
+    def ends_at(self) -> int:
+        """When the session ends if nobody acts: the idle end or the absolute end, whichever comes first."""
+        if self.idle_s is None:
+            return self.expires_at
+        return min(self.expires_at, self.last_action_at + self.idle_s)
+
+    @property
+    def extendable(self) -> bool:
+        """True when a user action would push the end back (the idle end comes before the absolute one)."""
+        return self.idle_s is not None and self.last_action_at + self.idle_s < self.expires_at
+
+
+def idle_limit(role: str, idle_s: int, by_role: Mapping[str, int], idle_exempt: tuple[str, ...]) -> int | None:
+    """The idle limit of a role in seconds: none for the exempt roles, else its own, else the common one."""
+    if role in idle_exempt:
+        return None
+    return by_role.get(role, idle_s)
+
+
+def resolve_session(store: Store, token: str, idle_s: int, *, by_role: Mapping[str, int] | None = None,
+                    idle_exempt: tuple[str, ...] = IDLE_EXEMPT, now: float | None = None) -> LiveSession | None:
+    """The live session behind a token, or None when unknown, idle, expired or of a disabled account.
+
+    `idle_s` is the idle limit of every role without one of its own in `by_role` (seconds, what
+    an admin chose per role); roles in idle_exempt (read-only wall displays, which poll without
+    user actions) only have the absolute lifetime.
     """
     now = now or time.time()
     rows = store.query(
@@ -213,12 +246,13 @@ def resolve_session(store: Store, token: str, idle_s: int, *, idle_exempt: tuple
     if not rows:
         return None
     row = rows[0]
-    idle = row["role"] not in idle_exempt and now - row["last_action_at"] > idle_s
-    if not row["active"] or now > row["expires_at"] or idle:
+    user = get_user_by_id(store, row["user_id"])
+    limit = idle_limit(row["role"], idle_s, by_role or {}, idle_exempt)
+    live = None if user is None else LiveSession(user, int(row["last_action_at"]), int(row["expires_at"]), limit)
+    if live is None or not row["active"] or now > live.ends_at:
         close_session(store, token)
         return None
-    user = get_user_by_id(store, row["user_id"])
-    return None if user is None else (user, int(row["last_action_at"]))
+    return live
 
 
 def touch_session(store: Store, token: str, *, now: float | None = None) -> None:
