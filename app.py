@@ -111,7 +111,19 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Dash:
     init_security(server, app.csp_hashes)
     init_page_shell(server, lambda: [p.get("path_template") or p["path"] for p in dash.page_registry.values()],
                     ROOT / "server" / "favicon.ico")
+    warm_up()
     return app
+
+
+def warm_up() -> None:
+    """Load now what the first batch would otherwise load in its alert evaluation (the public-holiday tables)."""
+    import datetime
+
+    from vigie.calendar.days import public_holidays
+
+    year = datetime.date.today().year
+    for near in (year - 1, year, year + 1):
+        public_holidays(near)
 
 
 def __getattr__(name: str) -> Any:

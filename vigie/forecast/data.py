@@ -93,6 +93,12 @@ def reference_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) ->
         missing = [int(s) for s in slots if now - _usual_cache.get((key, int(s)), (-USUAL_TTL, None, None))[0]
                    >= USUAL_TTL]
     if missing:
+        stored = _stored_ahead(store, missing, codes)
+        with _usual_lock:
+            for slot, (usual, spread) in stored.items():
+                _usual_cache[(key, slot)] = (now, usual, spread)
+        missing = [s for s in missing if s not in stored]
+    if missing:
         step = int(slots[1] - slots[0]) if len(slots) > 1 else 1800
         wanted = sorted(set(missing) | set(range(max(missing) + step, max(missing) + PREFETCH_SLOTS * step, step)))
         stats = compute_reference(store, wanted, list(codes))
@@ -107,6 +113,27 @@ def reference_ahead(store: Store, slots: Sequence[int], codes: Sequence[str]) ->
             _usual_cache.popitem(last=False)
     shape = (len(slots), len(codes))
     return (np.array([r[1] for r in rows], float).reshape(shape), np.array([r[2] for r in rows], float).reshape(shape))
+
+
+def _stored_ahead(store: Store, slots: list[int], codes: Sequence[str]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """(usual, spread) rows of the slots whose usual values are materialised for every sector (a read, no model).
+
+    The door writes the whole local day of a new batch's slots before the rules run, so the
+    forecast after a batch reads most of its horizon here instead of computing it again.
+    """
+    col = {c: j for j, c in enumerate(codes)}
+    found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for code, slot, usual, spread in repository.usual_spread_rows(store, slots):
+        j = col.get(code)
+        if j is None:
+            continue
+        if slot not in found:
+            found[slot] = (np.full(len(codes), np.nan), np.full(len(codes), np.nan), np.zeros(len(codes), bool))
+        row = found[slot]
+        row[0][j] = np.nan if usual is None else usual
+        row[1][j] = np.nan if spread is None else spread
+        row[2][j] = True
+    return {int(slot): (u, sp) for slot, (u, sp, seen) in found.items() if seen.all()}
 
 
 def usual_ahead(store: Store, slots: Sequence[int], codes: Sequence[str], until: int | None = None) -> np.ndarray:

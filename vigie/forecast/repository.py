@@ -22,6 +22,13 @@ def usual_rows(store: Store, first: int, last: int) -> list[tuple[str, int, Any]
                             [first, last]).fetchall()
 
 
+def usual_spread_rows(store: Store, slots: list[int]) -> list[tuple[str, int, Any, Any]]:
+    """(sector_code, slot, usual, spread) of the materialised usual values at these slots."""
+    marks = ",".join("?" * len(slots))
+    return store.db.execute(f"SELECT sector_code, slot, usual, spread FROM reference WHERE slot IN ({marks})",
+                            [int(s) for s in slots]).fetchall()
+
+
 def newest_slot(store: Store, t: int) -> int | None:
     """Newest observed slot at or before t."""
     value = store.scalar("SELECT max(slot) FROM observations WHERE slot <= ?", [int(t)])
