@@ -32,11 +32,6 @@ def newest_slot(store: Store, until: int | None = None) -> int | None:
     return None if value is None else int(value)
 
 
-def batch_version(store: Store) -> int:
-    """The id of the newest feed batch, accepted or not (0: none): it changes with every batch."""
-    return int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches"))
-
-
 def series_rows(store: Store, code: str, start: int, end: int) -> list[tuple[Any, ...]]:
     """(slot, present, residents, tourists_fr, tourists_intl, excursionists, entries, usual, p10, p90,
     reference slot or None) of one sector in [start, end), by slot."""

@@ -27,6 +27,7 @@ from vigie import privacy
 from vigie.analysis import repository
 from vigie.config import Settings
 from vigie.feed.formats import SEGMENTS
+from vigie.feed.observations import batch_version
 from vigie.reference import INSUFFICIENT_HISTORY, Usual, compute_reference, describe, read_reference
 from vigie.sectors import SectorInfo, UnknownSector, infos
 from vigie.slots import DEFAULT_SLOT_MINUTES, PARIS, floor_slot, local_day, slot_range
@@ -337,7 +338,7 @@ def shared_situation_at(store: Store, t: int, settings: Settings) -> Situation:
     Thirty ops-room screens refreshing together ask for the same slot; the answer is shared
     until a new batch arrives or SHARED_SECONDS pass (freshness is at most that old).
     """
-    version = repository.batch_version(store)
+    version = batch_version(store)
     key = (str(store.path), int(t), version)
     clock = time.monotonic()
     hit = _SHARED.get(key)

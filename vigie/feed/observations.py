@@ -30,6 +30,14 @@ def latest_slot(store: Store) -> int | None:
     return repository.newest_slot(store)
 
 
+def batch_version(store: Store) -> int:
+    """The id of the newest feed batch (0: none): it changes with every batch, a correction of past slots too.
+
+    The caches of what the data says (the shared situation, the forecast) key on it.
+    """
+    return repository.newest_batch(store)
+
+
 def slot_totals(store: Store, start: int, end: int) -> list[dict[str, Any]]:
     """Département totals per slot of [start, end) with local times (NULL cells count as 0, see `sectors`)."""
     rows = repository.slot_total_rows(store, start, end)

@@ -106,6 +106,11 @@ def accepted_batch(store: Store, digest: str) -> int | None:
                         [digest])
 
 
+def newest_batch(store: Store) -> int:
+    """The id of the newest feed batch, accepted or not (0: none)."""
+    return int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches"))
+
+
 def batch_rows(store: Store, batch_id: int) -> int:
     """How many rows a stored batch had (0 when unknown)."""
     return int(store.scalar("SELECT rows FROM feed_batches WHERE id = ?", [batch_id]) or 0)

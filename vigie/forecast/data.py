@@ -123,9 +123,10 @@ def _stored_ahead(store: Store, slots: list[int], codes: Sequence[str]) -> dict[
     """
     col = {c: j for j, c in enumerate(codes)}
     found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for code, slot, usual, spread in repository.usual_spread_rows(store, slots):
+    wanted = set(slots)
+    for code, slot, usual, spread in repository.usual_rows(store, min(slots), max(slots)):
         j = col.get(code)
-        if j is None:
+        if j is None or slot not in wanted:
             continue
         if slot not in found:
             found[slot] = (np.full(len(codes), np.nan), np.full(len(codes), np.nan), np.zeros(len(codes), bool))
@@ -169,7 +170,7 @@ def usual_matrix(store: Store, grid: np.ndarray, codes: Sequence[str]) -> np.nda
     col = {c: j for j, c in enumerate(codes)}
     first = int(grid[0])
     seen = np.zeros(len(grid), bool)
-    for code, slot, usual in repository.usual_rows(store, first, int(grid[-1])):
+    for code, slot, usual, _spread in repository.usual_rows(store, first, int(grid[-1])):
         j = col.get(code)
         if j is None or (slot - first) % step:
             continue

@@ -18,6 +18,7 @@ import numpy as np
 from vigie import privacy
 from vigie.calendar.events import load_events
 from vigie.errors import VigieError
+from vigie.feed.observations import batch_version
 from vigie.forecast import repository
 from vigie.forecast.data import (Overlay, event_crowd, forget_usual, presence_matrix, sector_codes, sector_kinds,
                                  usual_ahead)
@@ -211,7 +212,7 @@ def cached_forecast(store: Store, t: int, *, k: int = privacy.DEFAULT_K,
     based_on = newest_slot(store, t)
     if overlay is not None and overlay_key is None:
         return forecast_at(store, t, k=k, slot_minutes=slot_minutes, overlay=overlay)
-    key = (str(store.path), based_on, repository.batch_mark(store), overlay_key, k, slot_minutes)
+    key = (str(store.path), based_on, batch_version(store), overlay_key, k, slot_minutes)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:

@@ -16,17 +16,10 @@ def presence_rows(store: Store, first: int, last: int) -> list[tuple[str, int, A
                             "AND present IS NOT NULL", [first, last]).fetchall()
 
 
-def usual_rows(store: Store, first: int, last: int) -> list[tuple[str, int, Any]]:
-    """(sector_code, slot, usual) of every materialised usual value in [first, last]."""
-    return store.db.execute("SELECT sector_code, slot, usual FROM reference WHERE slot BETWEEN ? AND ?",
+def usual_rows(store: Store, first: int, last: int) -> list[tuple[str, int, Any, Any]]:
+    """(sector_code, slot, usual, spread) of every materialised usual value in [first, last]."""
+    return store.db.execute("SELECT sector_code, slot, usual, spread FROM reference WHERE slot BETWEEN ? AND ?",
                             [first, last]).fetchall()
-
-
-def usual_spread_rows(store: Store, slots: list[int]) -> list[tuple[str, int, Any, Any]]:
-    """(sector_code, slot, usual, spread) of the materialised usual values at these slots."""
-    marks = ",".join("?" * len(slots))
-    return store.db.execute(f"SELECT sector_code, slot, usual, spread FROM reference WHERE slot IN ({marks})",
-                            [int(s) for s in slots]).fetchall()
 
 
 def newest_slot(store: Store, t: int) -> int | None:
@@ -38,11 +31,6 @@ def newest_slot(store: Store, t: int) -> int | None:
 def observed_after(store: Store, t: int) -> bool:
     """Whether any observation is of a slot after t (a replay: t is in the past of the data)."""
     return store.scalar("SELECT 1 FROM observations WHERE slot > ? LIMIT 1", [int(t)]) is not None
-
-
-def batch_mark(store: Store) -> int:
-    """The id of the newest feed batch (0: none): a correction of past slots changes it too."""
-    return int(store.scalar("SELECT coalesce(max(id), 0) FROM feed_batches"))
 
 
 def injection_mark(store: Store, exercise_id: int) -> tuple[int, Any]:
