@@ -44,8 +44,14 @@ window.vigie = window.vigie || {};
     }
   }
 
+  var leaving = false;
+
   function toLogin() {
     // Leave for the login page, keeping where the user was (path and query string: the view).
+    // Once: the heartbeat and a callback may both meet the 401, and a second navigation would
+    // abort the first.
+    if (leaving) { return; }
+    leaving = true;
     var back = window.location.pathname + window.location.search;
     window.location.assign("/login?expired=1&next=" + encodeURIComponent(back));
   }
