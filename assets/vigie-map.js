@@ -128,15 +128,25 @@ window.vigie = window.vigie || {};
     ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
       container.addEventListener(name, function () { touched = true; }, {passive: true});
     });
-    var pending = null;
+    var pending = null, removed = false, observer = null;
     map._vigieFit = function () {  // also called as polygons arrive: the view fits the data, any département
       clearTimeout(pending);
       pending = setTimeout(function () {
+        // The page may have moved on meanwhile: a removed map has no panes to size ("_leaflet_pos").
+        if (removed || !container.isConnected) { return; }
         map.invalidateSize();
         if (!touched && map._vigieBounds) { map.fitBounds(map._vigieBounds, {animate: false}); }
       }, 150);
     };
-    if (window.ResizeObserver) { new ResizeObserver(map._vigieFit).observe(container); }
+    if (window.ResizeObserver) {
+      observer = new ResizeObserver(map._vigieFit);
+      observer.observe(container);
+    }
+    map.on("unload", function () {
+      removed = true;
+      clearTimeout(pending);
+      if (observer) { observer.disconnect(); }
+    });
   }
 
   var bindTooltip = window.vigie.map.onEachFeature;
