@@ -11,7 +11,8 @@ from server.context import lang, view, vigie
 from vigie.analysis.exports import Column, to_csv
 from vigie.identity import audit
 from vigie.operations.plans import plan_texts
-from vigie.i18n import format_int, format_pct, format_time, translate
+from vigie.i18n import authority_name, format_decimal, format_int, format_pct, format_time, translate
+from vigie.operations.crisis import UNEXPLAINED, thresholds
 from vigie.briefing.report import build_report, ranked_rows
 
 bp = Blueprint("report", __name__)
@@ -23,6 +24,16 @@ CSV_COLUMNS = (("rank", "number"), ("code", "text"), ("name", "text"), ("present
 def csv_columns(lang: str) -> list[Column]:
     """The columns of the report's CSV, headed in `lang` (report.csv_* messages)."""
     return [Column(key, translate(f"report.csv_{key}", lang), kind) for key, kind in CSV_COLUMNS]
+
+
+def explanation_text(explanation: str, lang: str) -> str:
+    """The known events of a ranked sector, or "aucun événement connu" in the reader's language."""
+    return translate("crisis.no_known_event", lang) if explanation == UNEXPLAINED else explanation
+
+
+def csv_rows(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The report's rows as the CSV reader reads them (the explanation in their language)."""
+    return [{**row, "explanation": explanation_text(str(row["explanation"]), lang)} for row in rows]
 
 
 def _report() -> Any:
@@ -40,7 +51,7 @@ def report() -> Any:
                  address=client_address(), format=request.args.get("format", "html"), stamp=data.stamp or "live")
     language = lang()
     if request.args.get("format") == "csv":
-        body = to_csv(ranked_rows(data), csv_columns(language), stamp=data.stamp or None,
+        body = to_csv(csv_rows(ranked_rows(data), language), csv_columns(language), stamp=data.stamp or None,
                       k=vigie().settings.privacy_k, lang=language)
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename=point-de-situation-{data.at}.csv"})
@@ -51,5 +62,8 @@ def report() -> Any:
         tf=lambda key, **kw: translate(f"forecast.{key}", language, **kw),
         hm=lambda ts: format_time(ts, language),
         n=lambda v: format_int(v, language), p=lambda v: format_pct(v, 0, language),
+        d=lambda v: format_decimal(v, 1, language), area=lambda code: authority_name(code, language),
+        ex=lambda text: explanation_text(text, language),
+        z_help=translate("crisis.z_help", language, z=format_decimal(thresholds(vigie().settings).min_z, 1, language)),
         when=lambda ts: format_time(ts, language, with_date=True),
     )

@@ -113,6 +113,15 @@ class _LocalFormatter(string.Formatter):
         return local(value, self.lang) if local is not None else str(super().format_field(value, format_spec))
 
 
+def authority_name(code: str, lang: str = "fr") -> str:
+    """The name of a fire and rescue authority as people write it ("SDIS13" -> "SDIS 13"); an
+    authority missing from the catalogue keeps its code."""
+    try:
+        return translate(f"authority.{code}", lang)
+    except MissingMessage:
+        return code
+
+
 def format_int(value: float | int | None, lang: str = "fr") -> str:
     """12345 -> '12 345' (fr) or '12,345' (en)."""
     if value is None:
