@@ -17,8 +17,10 @@ def presence_rows(store: Store, first: int, last: int) -> list[tuple[str, int, A
 
 
 def usual_rows(store: Store, first: int, last: int) -> list[tuple[str, int, Any, Any]]:
-    """(sector_code, slot, usual, spread) of every materialised usual value in [first, last]."""
-    return store.db.execute("SELECT sector_code, slot, usual, spread FROM reference WHERE slot BETWEEN ? AND ?",
+    """(sector_code, slot, usual, spread) of every materialised usual value in [first, last] of the known
+    sectors (through the primary key: a range on slot alone would scan the whole table)."""
+    return store.db.execute("SELECT sector_code, slot, usual, spread FROM reference "
+                            "WHERE sector_code IN (SELECT code FROM sectors) AND slot BETWEEN ? AND ?",
                             [first, last]).fetchall()
 
 
