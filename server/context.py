@@ -17,7 +17,7 @@ from vigie.identity.accounts import LiveSession, User
 from vigie.config import Settings
 from vigie.sectors import Catalogue
 from vigie.store import Store
-from vigie.training.view import View, view_for
+from vigie.training.view import View, looking_back, view_for
 
 EXTENSION = "vigie"
 
@@ -117,3 +117,22 @@ def view() -> View:
         cached = g.vigie_view = view_for(context.store, context.settings, None if found is None else found.user.id,
                                          time.time())
     return cached
+
+
+def live_view() -> View:
+    """This request's view before any look back (live, or the exercise clock): what "direct" shows."""
+    cached = g.get("vigie_live_view")
+    if cached is None:
+        cached = g.vigie_live_view = view()
+    return cached
+
+
+def look_back(t: int | None) -> View:
+    """Make this request's view the one as it stood at `t` (None: direct), for every reader of `view()`.
+
+    A screen looking back (the situation slider, a shared link with a time) calls this first; the
+    forecast, the sector card and "compared with" then read the same slot, through the same `view()`.
+    """
+    live = live_view()
+    g.vigie_view = looking_back(vigie().store, live, t, vigie().settings.slot_minutes)
+    return g.vigie_view

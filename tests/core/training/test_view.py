@@ -50,3 +50,36 @@ def test_exercise_row_is_read_once(history: Store, data_dir: Path) -> None:
     finally:
         history.db.conn.set_trace_callback(None)
     assert len([s for s in statements if "exercises" in s]) == 1, statements
+
+
+# -- looking back: the same view as it stood at an earlier slot -----------------------------------------
+def test_looking_back_shows_an_earlier_slot_of_the_same_view(history: Store, data_dir: Path) -> None:
+    from vigie.training.view import look_back_window, looking_back
+
+    settings = make_settings(data_dir)
+    live = view_for(history, settings, None, WALL)
+    oldest, newest = look_back_window(live, settings.slot_minutes)
+    assert (newest, (newest - oldest) // STEP + 1) == (live.at, 96)      # 48 h of slots, the newest is direct
+    back = looking_back(history, live, live.at - 6 * STEP + 600, settings.slot_minutes)
+    assert back.at == live.at - 6 * STEP and back.now == live.at - 5 * STEP - 1 and back.overlay is None
+    assert looking_back(history, live, None, settings.slot_minutes) is live
+    assert looking_back(history, live, newest, settings.slot_minutes) is live
+    assert looking_back(history, live, newest + 10 * STEP, settings.slot_minutes) is live   # the future: direct
+    assert looking_back(history, live, oldest - STEP, settings.slot_minutes) is live        # an old link: direct
+
+
+def test_looking_back_in_an_exercise_stays_before_its_clock(history: Store, data_dir: Path) -> None:
+    from vigie.training.view import look_back_window, looking_back
+
+    settings, operator = make_settings(data_dir), user_id(history, "operator")
+    exercise = start(history, new_exercise(history, speed=60).id, "trainer", wall_now=WALL)
+    add_injection(history, exercise.id, "13208", SATURDAY_14H + STEP, SATURDAY_14H + 2 * STEP, delta=20_000,
+                  note="foule", username="trainer")
+    control.join(history, exercise.id, operator, wall_now=WALL)
+    view = view_for(history, settings, operator, WALL + 240)       # four hours of exercise at one minute a second
+    assert view.at == SATURDAY_14H + 8 * STEP
+    assert look_back_window(view, settings.slot_minutes)[1] == view.at    # never beyond the exercise clock
+    back = looking_back(history, view, SATURDAY_14H + STEP, settings.slot_minutes)
+    assert back.exercise == view.exercise and back.at == SATURDAY_14H + STEP
+    assert back.overlay is not None and back.overlay(["13208"], [back.at]) == {("13208", back.at): 20_000}
+    assert looking_back(history, view, HISTORY_END - STEP, settings.slot_minutes) is view    # later history: direct
