@@ -4,20 +4,23 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, html, no_update
+from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks import map_styler, secure_callback
+from callbacks import clientside, map_styler, secure_callback
 from callbacks._forecast import MAP_HOURS, excess_in, forecast_rows, tooltip_lines, view_forecast
 from callbacks._scores import score_help
 from components import ids
 from components.cards import kpi, kpi_row, panel, sector_card, table
 from components.hideout import SCALES, build_hideout
+from components.links import query_string, time_param
 from components.sector_map import legend
-from server.context import view, vigie
+from server.context import live_view, look_back, view, vigie
 from server.text import dec, lang, num, pct, signed, t
 from vigie.calendar.events import Event, load_events
 from vigie.i18n import format_time
 from vigie.analysis.situation import SectorSituation, Situation, shared_situation_at, situation_at
+from vigie.slots import floor_slot, to_local
+from vigie.training.view import look_back_window
 
 # indicator -> (scale, attribute of SectorSituation)
 INDICATORS = {
@@ -33,9 +36,11 @@ FORMATTERS = {"population": num, "delta_residents": signed, "pct_usual": lambda 
 FORECAST_INDICATORS = {f"forecast_{h}h": h for h in MAP_HOURS}
 
 
-def current_situation() -> Situation:
-    """The situation at the time of this view (live, or the exercise clock)."""
-    shown = view()
+def current_situation(at: int | None = None) -> Situation:
+    """The situation at the time of this view (live, or the exercise clock), or as it stood at `at`.
+
+    Looking back goes through the same view and the same `situation_at`: the same privacy rule."""
+    shown = look_back(at)
     if shown.overlay is None:
         return shared_situation_at(vigie().store, shown.at, vigie().settings)
     return situation_at(vigie().store, shown.at, vigie().settings, overlay=shown.overlay, now=int(shown.now))
@@ -94,6 +99,14 @@ def map_legend(indicator: str) -> html.Div:
                   t("situation.legend_no_data"), t("situation.legend_event"))
 
 
+def authority_name(code: str) -> str:
+    """'SDIS 13', 'BMPM (Marseille)': an authority code (as data and the API keep it) as people write it."""
+    from vigie.i18n import catalogue
+
+    key = f"situation.authority_{code}"
+    return t(key) if key in catalogue() else code
+
+
 def headline(situation: Situation) -> dbc.Row:
     """'INSEE says N residents, M people are here now' for the département and the SDIS area."""
     keys = ["department"] + sorted(k for k in situation.totals if k.startswith("SDIS"))
@@ -107,7 +120,8 @@ def headline(situation: Situation) -> dbc.Row:
         has_usual = counted and total.get("usual_missing", 0) < total["counted"]
         sub = t("situation.kpi_sub", residents=num(total["residents_all"]), delta=signed(delta),
                 usual=num(total["usual"] if has_usual else None))
-        label = t("situation.kpi_department") if key == "department" else t("situation.kpi_area", authority=key)
+        label = t("situation.kpi_department") if key == "department" else t("situation.kpi_area",
+                                                                               authority=authority_name(key))
         cards.append(kpi(label, num(present), sub, tone, kpi_id=f"situation-kpi-{key.lower()}"))
     return kpi_row(cards)
 
@@ -202,7 +216,7 @@ def risks_panel(situation: Situation) -> html.Section:
     return panel(t("situation.risks"), *body)
 
 
-def card_for(situation: Situation, code: str | None) -> Any:
+def card_for(situation: Situation, code: str | None, at: int | None = None) -> Any:
     if not code:
         return html.P(t("situation.click_hint"), className="text-muted")
     s = situation.by_code().get(code)
@@ -211,7 +225,7 @@ def card_for(situation: Situation, code: str | None) -> Any:
     sector = vigie().catalogue.get(code)
     rows = [
         (t("situation.card_code"), s.code),
-        (t("situation.card_authority"), s.authority),
+        (t("situation.card_authority"), authority_name(s.authority)),
         (t("situation.card_residents"), num(s.residents)),
         (t("situation.card_present"), num(s.present) if s.present is not None else t("situation.withheld")),
         (t("situation.card_usual"), num(s.usual) if s.usual is not None else (s.reason or "–")),
@@ -222,11 +236,13 @@ def card_for(situation: Situation, code: str | None) -> Any:
         (t("situation.card_area"), f"{dec(sector.area_km2, 1)} km²"),
         *forecast_rows(code),
     ]
-    return sector_card(s.name, rows, t("situation.open_sector"), f"/secteur/{code}", note=score_help(band=False))
+    href = f"/secteur/{code}" + query_string({"t": time_param(at)})   # the sector page looks back with the map
+    return sector_card(s.name, rows, t("situation.open_sector"), href, note=score_help(band=False))
 
 
-def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:
-    situation = current_situation()
+def refresh(indicator: str, selected: str | None, at: int | None = None) -> tuple[Any, ...]:
+    situation = current_situation(at)
+    at = None if view() is live_view() else view().at
     events = todays_events(situation)
     hours = FORECAST_INDICATORS.get(indicator)
     colours = (map_hideout(situation, indicator, selected, events) if hours is None
@@ -234,7 +250,70 @@ def refresh(indicator: str, selected: str | None) -> tuple[Any, ...]:
     return (colours, headline(situation),
             data_time_line(situation), movers_panel(situation),
             html.Div([events_panel(events), html.Div(risks_panel(situation), className="mt-2")]),
-            card_for(situation, selected))
+            card_for(situation, selected, at))
+
+
+def as_slot(value: Any) -> int | None:
+    """A slot as a browser sends it back (a number, or the text of a range input); None if it is neither."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return int(float(value))
+    except (ValueError, OverflowError):
+        return None
+
+
+def known_code(code: Any) -> str | None:
+    """`code` when it names a sector of the catalogue (a link may carry anything)."""
+    return code if isinstance(code, str) and code in vigie().catalogue else None
+
+
+def chosen_slot(trigger: str, value: Any, at: Any, window: tuple[int, int]) -> int | None:
+    """The slot to look back to (None: direct) after `trigger`: the slider, "Revenir au direct" or a refresh.
+
+    The newest slot is direct, so "direct" follows new data; a slot looked back to stays while the
+    page refreshes, until it leaves the 48 h window (then direct again).
+    """
+    oldest, newest = window
+    if trigger == ids.SIT_LIVE:
+        return None
+    wanted = as_slot(value if trigger == ids.SIT_TIME else at)
+    if wanted is None:
+        return None
+    step = vigie().settings.slot_minutes
+    slot = floor_slot(wanted, step)
+    if trigger == ids.SIT_TIME:
+        slot = max(oldest, slot)
+    return None if slot >= newest or slot < oldest else slot
+
+
+def time_words(slot: int, direct: bool) -> str:
+    """'Vue du mar. 02/12 14:30', or 'Direct · mar. 02/12 14:30'."""
+    moment = to_local(slot)
+    words = {"day": t(f"situation.weekday_{moment.weekday()}"), "date": moment.strftime("%d/%m"),
+             "time": moment.strftime("%H:%M")}
+    return t("situation.time_direct_at", **words) if direct else t("situation.time_view_of", **words)
+
+
+def time_control(trigger: str, value: Any, at: Any) -> tuple[Any, ...]:
+    """The slider (value, min, max, step), the slot looked back to, its time in words and the not-live marker."""
+    window = look_back_window(live_view(), vigie().settings.slot_minutes)
+    slot = chosen_slot(trigger, value, at, window)
+    shown = window[1] if slot is None else slot
+    changed = slot != as_slot(at) or (slot is None and at is not None)
+    return (shown, window[0], window[1], vigie().settings.slot_minutes * 60, slot if changed else no_update,
+            time_words(shown, slot is None), slot is None)
+
+
+def address(indicator: Any, at: Any, selected: Any) -> str:
+    """The query string of the view: what differs from the defaults (indicator, sector, time looked back to)."""
+    known = indicator in INDICATORS or indicator in FORECAST_INDICATORS
+    slot = as_slot(at)
+    return query_string({"indicator": indicator if known and indicator != "present" else None,
+                         "sector": known_code(selected), "t": time_param(slot) if slot is not None else None})
+
+
+COPY_LINK = "function(n) { return window.vigie.lookback.copy(n, %r); }"
 
 
 def clicked_code(click: dict[str, Any] | None) -> str | None:
@@ -250,10 +329,29 @@ def register(app: Dash) -> None:
                      Output(ids.SIT_MOVERS, "children"), Output(ids.SIT_EVENTS, "children"),
                      Output(ids.SIT_CARD, "children"),
                      Input(ids.SIT_REFRESH, "n_intervals"), Input(ids.SIT_INDICATOR, "value"),
-                     Input("situation-selected", "data"))
-    def _refresh(_n: int, indicator: str, selected: str | None) -> tuple[Any, ...]:
+                     Input(ids.SIT_SELECTED, "data"), Input(ids.SIT_AT, "data"))
+    def _refresh(_n: int, indicator: str, selected: str | None, at: Any) -> tuple[Any, ...]:
         known = indicator in INDICATORS or indicator in FORECAST_INDICATORS
-        return refresh(indicator if known else "present", selected)
+        return refresh(indicator if known else "present", known_code(selected), as_slot(at))
+
+    # The slider's window follows the live view (or the exercise clock); a refresh keeps a slot looked back to.
+    @secure_callback(app, "display",
+                     Output(ids.SIT_TIME, "value"), Output(ids.SIT_TIME, "min"), Output(ids.SIT_TIME, "max"),
+                     Output(ids.SIT_TIME, "step"), Output(ids.SIT_AT, "data"), Output(ids.SIT_TIME_TEXT, "children"),
+                     Output(ids.SIT_REWOUND, "hidden"),
+                     Input(ids.SIT_REFRESH, "n_intervals"), Input(ids.SIT_TIME, "value"), Input(ids.SIT_LIVE, "n_clicks"),
+                     State(ids.SIT_AT, "data"))
+    def _time(_n: int, value: Any, _live: int | None, at: Any) -> tuple[Any, ...]:
+        return time_control(str(ctx.triggered_id or ""), value, at)
+
+    @secure_callback(app, "display", Output(ids.SIT_URL, "search"),
+                     Input(ids.SIT_INDICATOR, "value"), Input(ids.SIT_AT, "data"), Input(ids.SIT_SELECTED, "data"),
+                     prevent_initial_call=True)
+    def _address(indicator: Any, at: Any, selected: Any) -> str:
+        return address(indicator, at, selected)
+
+    clientside(app, "display", COPY_LINK % ids.SIT_COPIED, Output(ids.SIT_COPIED, "children"),
+               Input(ids.SIT_COPY, "n_clicks"))
 
     # The legend changes with the indicator only: it is not resent at every refresh.
     @secure_callback(app, "display", Output(ids.SIT_LEGEND, "children"), Input(ids.SIT_INDICATOR, "value"))
@@ -261,8 +359,8 @@ def register(app: Dash) -> None:
         known = indicator in INDICATORS or indicator in FORECAST_INDICATORS
         return map_legend(indicator if known else "present")
 
-    @secure_callback(app, "display", Output("situation-selected", "data"), Input(ids.SIT_GEOJSON, "clickData"),
-                     State("situation-selected", "data"), prevent_initial_call=True)
+    @secure_callback(app, "display", Output(ids.SIT_SELECTED, "data"), Input(ids.SIT_GEOJSON, "clickData"),
+                     State(ids.SIT_SELECTED, "data"), prevent_initial_call=True)
     def _select(click: dict[str, Any] | None, current: str | None) -> Any:
         code = clicked_code(click)
         return code if code is not None else no_update

@@ -28,6 +28,15 @@ SIT_MOVERS = "situation-movers"
 SIT_EVENTS = "situation-events"
 SIT_DATA_TIME = "situation-data-time"
 SIT_ERROR = "situation-error"
+SIT_SELECTED = "situation-selected"
+SIT_TIME = "situation-time"              # the look-back slider (a native range: the slot's epoch seconds)
+SIT_TIME_TEXT = "situation-time-text"
+SIT_AT = "situation-at"                  # the slot looked back to (None: direct)
+SIT_REWOUND = "situation-rewound"
+SIT_LIVE = "situation-back-to-live"
+SIT_URL = "situation-url"
+SIT_COPY = "situation-copy-link"
+SIT_COPIED = "situation-link-copied"
 
 # sector page
 SEC_REFRESH = "sector-refresh"
@@ -39,6 +48,15 @@ SEC_SEGMENTS = "sector-segments"
 SEC_ENTRIES = "sector-entries"
 SEC_FACTS = "sector-facts"
 SEC_ERROR = "sector-error"
+SEC_AT = "sector-at"                     # the time a shared link looks back to (None: direct)
+SEC_REWOUND = "sector-rewound"
+SEC_COMPARE = "sector-compare"
+SEC_COMPARE_DATE = "sector-compare-date"
+SEC_COMPARE_DATE_BOX = "sector-compare-date-box"
+SEC_COMPARE_NOTE = "sector-compare-note"
+SEC_URL = "sector-url"
+SEC_COPY = "sector-copy-link"
+SEC_COPIED = "sector-link-copied"
 
 # admin
 ADM_USERS = "admin-users"
