@@ -13,6 +13,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Sequence
 
+from dash import dcc
+
 PAPER = "#18212b"
 GRID = "#2e3b49"
 TEXT = "#eef2f6"
@@ -26,11 +28,29 @@ def plain(text: str) -> str:
     return escape(str(text), quote=False)
 
 
+# The mode bar takes the top strip of a chart (top right); the title sits under it, so a long title on a
+# narrow chart is never covered.
+MODEBAR_STRIP = 30
+MODEBAR_KEEP_OUT = ("select2d", "lasso2d", "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian")
+
+
+def graph_config() -> dcc.Graph.Config:
+    """dcc.Graph config of interactive charts: a short mode bar (zoom, pan, reset, image), no scroll zoom.
+
+    Charts open with dragmode off (see `_layout`): on a touch screen a finger dragging over a chart
+    scrolls the page; on a desktop the mode bar's zoom and pan turn dragging back on. Small screens
+    hide the mode bar (assets/vigie-lookback.css)."""
+    return {"displaylogo": False, "responsive": True, "scrollZoom": False,
+            "modeBarButtonsToRemove": list(MODEBAR_KEEP_OUT)}
+
+
 def _layout(title: str, height: int, separators: str) -> dict[str, Any]:
     return {
-        "title": {"text": plain(title), "x": 0.01, "font": {"size": 16}}, "height": height, "separators": separators,
+        "title": {"text": plain(title), "x": 0.01, "xanchor": "left", "xref": "paper", "yref": "container", "y": 1,
+                  "yanchor": "top", "pad": {"t": MODEBAR_STRIP}, "font": {"size": 16}},
+        "height": height, "separators": separators, "dragmode": False,
         "paper_bgcolor": PAPER, "plot_bgcolor": PAPER, "font": {"color": TEXT, "size": 13},
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 40}, "hovermode": "x unified",
+        "margin": {"l": 60, "r": 20, "t": 40 + MODEBAR_STRIP, "b": 40}, "hovermode": "x unified",
         "legend": {"orientation": "h", "y": -0.15, "x": 0},
         # Day/month numbers and 24-hour times: no English month names in a French interface.
         "xaxis": {"type": "date", "gridcolor": GRID, "linecolor": GRID, "tickformat": "%d/%m\n%H:%M",
@@ -115,4 +135,25 @@ def add_forecast(figure: Figure, now: str, times: Sequence[str], expected: Seque
     figure["layout"]["annotations"].append({"xref": "x", "yref": "paper", "x": now, "y": 1, "xanchor": "right",
                                             "yanchor": "top", "text": labels["now"], "showarrow": False,
                                             "font": {"color": FORECAST_COLOR, "size": 12}})
+    return figure
+
+
+COMPARE_COLOR = "#4dd0e1"
+
+
+def shifted_times(slots: Sequence[int], days: int) -> list[str]:
+    """Wall-clock strings of earlier slots moved `days` days later: an earlier period on today's time axis."""
+    from datetime import timedelta
+
+    from vigie.slots import to_local
+
+    return [(to_local(int(s)).replace(tzinfo=None) + timedelta(days=days)).strftime("%Y-%m-%d %H:%M") for s in slots]
+
+
+def add_comparison(figure: Figure, times: Sequence[str], present: Sequence[float | None], name: str) -> Figure:
+    """Draw an earlier period's presence on a presence figure: dashed, under the present line, named with its date."""
+    trace = _line(times, present, name, line={"color": COMPARE_COLOR, "dash": "dash", "width": 2}, connectgaps=False)
+    data = figure["data"]
+    at = next((i for i, d in enumerate(data) if d.get("line", {}).get("color") == "#ffb300"), len(data))
+    data.insert(at, trace)
     return figure

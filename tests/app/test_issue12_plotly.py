@@ -58,7 +58,10 @@ def test_an_event_name_reaches_the_sector_chart_as_text(client_as: Any, store: A
                 ("sector-segments", "figure"), ("sector-entries", "figure"), ("sector-error", "children"))],
             "inputs": [{"id": "sector-code", "property": "data", "value": "13201"},
                        {"id": "sector-range", "property": "value", "value": "1d"},
-                       {"id": "sector-refresh", "property": "n_intervals", "value": 0}],
+                       {"id": "sector-refresh", "property": "n_intervals", "value": 0},
+                       {"id": "sector-compare", "property": "value", "value": "none"},
+                       {"id": "sector-compare-date", "property": "value", "value": None},
+                       {"id": "sector-at", "property": "data", "value": None}],
             "changedPropIds": ["sector-code.data"], "state": []}
     response = client_as("operator").post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]

@@ -453,3 +453,21 @@ def _series_frame(slots: np.ndarray, raw: np.ndarray, seen: np.ndarray, observed
         "excursionists": counts[:, 4], "entries": counts[:, 5], "suppressed": suppressed, "missing": ~seen,
     })
     return frame.loc[:, list(SERIES_COLUMNS)]
+
+
+def earlier_series(store: Store, code: str, start: int, end: int, days: int, settings: Settings, *,
+                   overlay: Overlay | None = None) -> pd.DataFrame:
+    """The sector's series of the same wall-clock hours `days` days before [start, end), privacy rule applied.
+
+    The period is shifted by calendar days in Paris time (a DST change in between keeps "18:00" on
+    "18:00"); its `slot` column holds the earlier slots, `local_time` their wall time.
+    """
+    if days < 1:
+        raise ValueError("an earlier period lies at least one day back")
+    shift = pd.Timedelta(days=days)
+
+    def back(t: int) -> int:
+        moment = pd.Timestamp(t, unit="s", tz="UTC").tz_convert(PARIS).tz_localize(None) - shift
+        return int(moment.tz_localize(PARIS, ambiguous=True, nonexistent="shift_forward").timestamp())
+
+    return sector_series(store, code, back(start), back(end), settings, overlay=overlay)

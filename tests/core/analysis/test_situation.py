@@ -166,3 +166,19 @@ def test_shared_situation_is_reused_until_a_new_batch(tmp_path) -> None:  # type
     assert shared_situation_at(store, at, settings) is first
     publish_until(store, Simulator.from_settings(settings), settings, _time.time())  # a new batch arrives
     assert shared_situation_at(store, at, settings) is not first
+
+
+def test_an_earlier_period_keeps_its_wall_clock_hours_across_a_dst_change(tmp_path: Path) -> None:
+    from vigie.analysis.situation import earlier_series
+
+    db, _ = make_store(tmp_path)
+    monday = local("2026-10-26T18:00")             # the day after the return to winter time
+    week_before = local("2026-10-19T18:00")        # summer time: 25 h more than a plain 7 x 24 h back
+    assert monday - week_before == 7 * 86400 + 3600
+    put(db, "13001", [week_before, week_before + 1800], lambda s: 1500 if s == week_before else 12)
+    frame = earlier_series(db, "13001", monday, monday + 3600, 7, SETTINGS)
+    assert frame["slot"].tolist() == [week_before, week_before + 1800]
+    assert frame["present"].iloc[0] == 1500
+    assert np.isnan(frame["present"].iloc[1]) and bool(frame["suppressed"].iloc[1])   # 12 < k: still withheld
+    with pytest.raises(ValueError):
+        earlier_series(db, "13001", monday, monday + 3600, 0, SETTINGS)
