@@ -150,18 +150,32 @@ def with_comparison(presence: dict[str, Any], code: str, compare: str, day: str 
 
 
 def compare_controls(code: str, compare: str, day: Any, at: int | None) -> tuple[Any, ...]:
-    """The "Comparer avec" choices (with the sector's past events), the date field's bounds, what it says."""
+    """The "Comparer avec" choices (with the sector's past events), the stored days to choose from, what it says."""
     look_back(at)
     options = [{"label": t(f"sector.compare_{key}"), "value": key} for key in ("none", "day", "week", "date")]
     options += [{"label": t("sector.compare_event", name=e.name, date=local_day(e.start).strftime("%d/%m/%Y")),
                  "value": f"event:{e.event_id}"} for e in past_events(code)]
     first = history_start(vigie().store)
-    low = "" if first is None else local_day(first).isoformat()
-    high = (anchor_day() - timedelta(days=1)).isoformat()
     note = ""
     if compare != "none" and comparison(code, compare, day) is None:
         note = t("sector.compare_unavailable", first=to_local(first).strftime("%d/%m/%Y") if first else "–")
-    return options, low, high, compare != "date", note, rewound_banner(code, at)
+    return options, stored_days(first), compare != "date", note, rewound_banner(code, at)
+
+
+DAYS_OFFERED = 400
+
+
+def stored_days(first: int | None) -> list[dict[str, str]]:
+    """The days a comparison can reach, newest first, in words ('mar. 25/11/2026'): the stored history only."""
+    if first is None:
+        return []
+    oldest, day = local_day(first), anchor_day() - timedelta(days=1)
+    options: list[dict[str, str]] = []
+    while day >= oldest and len(options) < DAYS_OFFERED:
+        options.append({"label": f"{t(f'situation.weekday_{day.weekday()}')} {day.strftime('%d/%m/%Y')}",
+                        "value": day.isoformat()})
+        day -= timedelta(days=1)
+    return options
 
 
 def rewound_banner(code: str, at: int | None) -> Any:
@@ -205,8 +219,8 @@ def register(app: Dash) -> None:
             return unknown_sector(code[:12])
 
     @secure_callback(app, "display",
-                     Output(ids.SEC_COMPARE, "options"), Output(ids.SEC_COMPARE_DATE, "min"),
-                     Output(ids.SEC_COMPARE_DATE, "max"), Output(ids.SEC_COMPARE_DATE_BOX, "hidden"),
+                     Output(ids.SEC_COMPARE, "options"), Output(ids.SEC_COMPARE_DATE, "options"),
+                     Output(ids.SEC_COMPARE_DATE_BOX, "hidden"),
                      Output(ids.SEC_COMPARE_NOTE, "children"), Output(ids.SEC_REWOUND, "children"),
                      Input(ids.SEC_CODE, "data"), Input(ids.SEC_COMPARE, "value"), Input(ids.SEC_COMPARE_DATE, "value"),
                      Input(ids.SEC_AT, "data"))

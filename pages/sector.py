@@ -7,7 +7,6 @@ from dash import dcc, html
 
 from components import ids
 from components.charts import graph_config
-from components.forms import date_input
 from components.links import read_choice, read_date, read_time
 from components.props import dash_props
 from pages._layout import guarded, refresh_interval
@@ -29,7 +28,8 @@ def _compare_controls(compare: str, day: str | None) -> html.Div:
         html.Div([html.Label(t("sector.compare"), htmlFor=ids.SEC_COMPARE, className="form-label mb-0"),
                   dbc.Select(id=ids.SEC_COMPARE, value=compare, options=options)]),
         html.Div([html.Label(t("sector.compare_date_label"), htmlFor=ids.SEC_COMPARE_DATE, className="form-label mb-0"),
-                  date_input(ids.SEC_COMPARE_DATE, value=day)],
+                  dbc.Select(id=ids.SEC_COMPARE_DATE, value=day or "", placeholder=t("sector.compare_pick_day"),
+                             options=[{"label": day, "value": day}] if day else [])],
                  id=ids.SEC_COMPARE_DATE_BOX, hidden=compare != "date"),
         html.Div([dbc.Button(t("situation.copy_link"), id=ids.SEC_COPY, color="secondary", outline=True, size="sm"),
                   html.Span(id=ids.SEC_COPIED, className="small ms-2", role="status",

@@ -138,14 +138,15 @@ def test_the_comparison_offers_the_sectors_past_events_and_the_stored_days(clien
     start = NEWEST - 4 * 86400
     save_user_event(store, make_event("concert", "Concert au Vieux-Port", [CODES[0]], start, start + 7200, 5000,
                                       "concert"), "operator")
-    outputs = [(ids.SEC_COMPARE, "options"), (ids.SEC_COMPARE_DATE, "min"), (ids.SEC_COMPARE_DATE, "max"),
-               (ids.SEC_COMPARE_DATE_BOX, "hidden"), (ids.SEC_COMPARE_NOTE, "children"), (ids.SEC_REWOUND, "children")]
+    outputs = [(ids.SEC_COMPARE, "options"), (ids.SEC_COMPARE_DATE, "options"), (ids.SEC_COMPARE_DATE_BOX, "hidden"), (ids.SEC_COMPARE_NOTE, "children"), (ids.SEC_REWOUND, "children")]
     client = client_as("display")
     answer = call(client, outputs, [(ids.SEC_CODE, "data", CODES[0]), (ids.SEC_COMPARE, "value", "date"),
                                     (ids.SEC_COMPARE_DATE, "value", "1999-01-01"), (ids.SEC_AT, "data", BACK)])
     values = [o["value"] for o in answer[ids.SEC_COMPARE]["options"]]
     assert values[:4] == ["none", "day", "week", "date"] and "event:concert" in values
-    assert answer[ids.SEC_COMPARE_DATE]["min"] == "2026-05-04" and answer[ids.SEC_COMPARE_DATE]["max"] == "2026-05-30"
+    days = answer[ids.SEC_COMPARE_DATE]["options"]              # the stored days only, newest first, in French
+    assert days[0] == {"label": "sam. 30/05/2026", "value": "2026-05-30"}
+    assert days[-1] == {"label": "lun. 04/05/2026", "value": "2026-05-04"} and len(days) == 27
     assert answer[ids.SEC_COMPARE_DATE_BOX]["hidden"] is False and "04/05/2026" in answer[ids.SEC_COMPARE_NOTE]["children"]
     assert "ce n'est pas le direct" in _text(answer[ids.SEC_REWOUND]["children"])
     figure = _sector(client, "event:concert", at=BACK)["sector-series"]["figure"]
