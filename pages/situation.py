@@ -34,20 +34,22 @@ def time_bar() -> html.Section:
             html.Label(t("situation.time_label"), htmlFor=ids.SIT_TIME, className="form-label mb-0 me-2"),
             html.Output(id=ids.SIT_TIME_TEXT, htmlFor=ids.SIT_TIME, className="lookback-time",
                         **dash_props({"aria-live": "polite"})),
-        ], className="d-flex flex-wrap align-items-baseline"),
-        dcc.Input(id=ids.SIT_TIME, type="range", min=0, max=0, step=1800, debounce=0.4,
-                  className="form-range lookback-range"),
-        html.Div([html.Span(t("situation.time_start")), html.Span(t("situation.time_direct"))],
-                 className="lookback-scale small text-muted", **dash_props({"aria-hidden": "true"})),
+        ], className="lookback-when"),
+        html.Div([
+            dbc.Input(id=ids.SIT_TIME, type="range", min=0, max=0, step=1800, debounce=400,
+                      class_name="form-range lookback-range"),
+            html.Div([html.Span(t("situation.time_start")), html.Span(t("situation.time_direct"))],
+                     className="lookback-scale small text-muted", **dash_props({"aria-hidden": "true"})),
+        ], className="lookback-track"),
         html.Div([
             html.Strong(t("situation.rewound"), className="me-2"),
-            dbc.Button(t("situation.back_to_live"), id=ids.SIT_LIVE, color="warning", size="sm", className="me-2"),
+            dbc.Button(t("situation.back_to_live"), id=ids.SIT_LIVE, color="warning", size="sm"),
         ], id=ids.SIT_REWOUND, className="lookback-rewound", hidden=True, role="status"),
         html.Div([
             dbc.Button(t("situation.copy_link"), id=ids.SIT_COPY, color="secondary", outline=True, size="sm"),
             html.Span(id=ids.SIT_COPIED, className="small ms-2", role="status",
                       **dash_props({"data-copied": t("situation.link_copied"), "data-failed": t("situation.link_failed")})),
-        ], className="mt-1"),
+        ], className="lookback-share"),
     ], className="panel lookback-bar mb-2", **dash_props({"aria-label": t("situation.time_region")}))
 
 
