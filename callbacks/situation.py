@@ -17,7 +17,7 @@ from components.sector_map import legend
 from server.context import live_view, look_back, view, vigie
 from server.text import dec, lang, num, pct, signed, t
 from vigie.calendar.events import Event, load_events
-from vigie.i18n import format_time
+from vigie.i18n import authority_name as i18n_authority_name, format_time
 from vigie.analysis.situation import SectorSituation, Situation, shared_situation_at, situation_at
 from vigie.slots import floor_slot, to_local
 from vigie.training.view import look_back_window
@@ -101,10 +101,7 @@ def map_legend(indicator: str) -> html.Div:
 
 def authority_name(code: str) -> str:
     """'SDIS 13', 'BMPM (Marseille)': an authority code (as data and the API keep it) as people write it."""
-    from vigie.i18n import catalogue
-
-    key = f"situation.authority_{code}"
-    return t(key) if key in catalogue() else code
+    return i18n_authority_name(code, lang())
 
 
 def headline(situation: Situation) -> dbc.Row:
