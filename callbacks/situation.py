@@ -298,7 +298,9 @@ def time_control(trigger: str, value: Any, at: Any) -> tuple[Any, ...]:
     slot = chosen_slot(trigger, value, at, window)
     shown = window[1] if slot is None else slot
     changed = slot != as_slot(at) or (slot is None and at is not None)
-    return (shown, window[0], window[1], vigie().settings.slot_minutes * 60, slot if changed else no_update,
+    # The slider's own move is not sent back: an answer arriving while keys are still pressed would undo them.
+    value = no_update if trigger == ids.SIT_TIME else shown
+    return (value, window[0], window[1], vigie().settings.slot_minutes * 60, slot if changed else no_update,
             time_words(shown, slot is None), slot is None)
 
 

@@ -73,6 +73,11 @@ def test_a_shared_link_survives_the_login_and_shows_the_same_picture(session_fac
     sender.page.wait_for_selector(".sector-card", timeout=10_000)
     sender.page.wait_for_url(re.compile(r"indicator=z.*sector=\d+.*t="), timeout=10_000)
     link, card = sender.page.url, sender.page.inner_text(".sector-card h3")
+    sender.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=sender.server.url)
+    sender.page.click("#situation-copy-link")
+    sender.page.wait_for_function("() => document.getElementById('situation-link-copied').textContent"
+                                  ".startsWith('Lien copié')", timeout=10_000)
+    assert sender.page.evaluate("() => navigator.clipboard.readText()") == link
 
     colleague = session_factory("display")
     colleague.page.goto(link)                              # not signed in: the login first
