@@ -138,7 +138,7 @@ def add_forecast(figure: Figure, now: str, times: Sequence[str], expected: Seque
     return figure
 
 
-COMPARE_COLOR = "#4dd0e1"
+COMPARE_COLOR = "#81c784"   # green: apart from the blue residents line, also dashed
 
 
 def shifted_times(slots: Sequence[int], days: int) -> list[str]:
