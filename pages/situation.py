@@ -41,10 +41,11 @@ def _build() -> html.Div:
         html.Div(id=ids.SIT_EVENTS),
         dcc.Store(id="situation-selected"),
         refresh_interval(ids.SIT_REFRESH),
-    ])
+    ], className="situation-side")
     return html.Div([html.H1(t("situation.heading"), className="visually-hidden"),
                      html.Div(id=ids.SIT_HEADER, className="mb-2", role="status"),
-                     dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"), dbc.Col(side, xl=4)], className="g-2")])
+                     dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"),
+                              dbc.Col(side, xl=4, className="situation-side-col")], className="g-2 situation-layout")])
 
 
 def layout(**_query: str) -> object:
