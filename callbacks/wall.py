@@ -71,11 +71,13 @@ def wall_chart_layout(layout: dict[str, Any], text: int, title: int) -> None:
     """Chart text at the wall's sizes: few ticks, hours only, the legend under the plot."""
     layout.pop("height", None)
     layout.update(autosize=True, font={"color": "#eef2f6", "size": text},
-                  margin={"l": round(text * 3.2), "r": round(text * .5), "t": round(title * 1.6), "b": round(text * 3)})
+                  margin={"l": round(text * 3.2), "r": round(text * .5), "t": round(title * 1.6), "b": round(text * 6)})
     layout["title"] = {**layout.get("title", {}), "font": {"size": title}}
     layout["xaxis"] = {**layout.get("xaxis", {}), "tickformat": "%H:%M", "nticks": 4, "tickfont": {"size": text}}
     layout["yaxis"] = {**layout.get("yaxis", {}), "nticks": 4, "tickfont": {"size": text}, "tickformat": "~s"}
-    layout["legend"] = {"orientation": "h", "y": -0.18, "x": 0, "font": {"size": text}}
+    # at the foot of the figure, under the hours, whatever the plot's height
+    layout["legend"] = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+                        "font": {"size": text}}
     for note in layout.get("annotations", []):
         note["font"] = {**note.get("font", {}), "size": text}
 
