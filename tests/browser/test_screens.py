@@ -50,9 +50,11 @@ def crisis_server(seeded_data_dir: Path, tmp_path_factory: pytest.TempPathFactor
     """Saintes-Maries-de-la-Mer and eight arrondissements of Marseille far above usual for two slots."""
     data_dir = _copy(seeded_data_dir, tmp_path_factory, "screens-crisis")
     server = start_server(data_dir)
-    surge(server, data_dir, {SAINTES_MARIES: 60_000, **{code: 250_000 for code in MARSEILLE}})
-    yield server
-    stop_server(server)
+    try:  # a refused surge still stops the server
+        surge(server, data_dir, {SAINTES_MARIES: 60_000, **{code: 250_000 for code in MARSEILLE}})
+        yield server
+    finally:
+        stop_server(server)
 
 
 @pytest.fixture(scope="module")
