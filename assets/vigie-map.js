@@ -1,6 +1,7 @@
 /* Leaflet style functions for the sector maps, fed by the GeoJSON `hideout`:
  *   {classes: {code: classIndex|-1}, colors: [...], labels: {code: text},
- *    selected: code|null, highlight: [codes], below: [codes] (optional)}
+ *    selected: code|null, highlight: [codes], below: [codes] (optional),
+ *    tags: [[code, text], ...] (optional: the only labels of that map, first ones first)}
  * Sectors far below their usual value (`below`) get a dashed cyan outline.
  * Tooltips and labels are built as DOM text nodes: sector names never reach an HTML sink.
  *
@@ -36,7 +37,8 @@ window.vigie = window.vigie || {};
       color: selected ? "#ffffff" : (highlighted ? "#ff6d00" : (below ? "#4fc3f7" : "#10161d")),
       weight: selected ? 4 : (highlighted || below ? 3 : 1),
       dashArray: below && !highlighted ? "6 4" : null,
-      opacity: 1
+      opacity: 1,
+      className: "vigie-sector-" + code  // set when the polygon is created: where a sector is on screen
     };
   }
 
@@ -78,6 +80,7 @@ window.vigie = window.vigie || {};
     e.hideout = hideout;
     e.layers = e.layers.filter(function (layer) { return !!layer._map; });
     e.layers.forEach(function (layer) { layer.setStyle(paint(layer.feature, hideout)); });
+    if (window.vigie.map.tag) { window.vigie.map.tag(e.layers, hideout); }
     return e.layers.length;
   }
 
@@ -85,7 +88,10 @@ window.vigie = window.vigie || {};
     return {weight: 3, color: "#ffd54f"};
   }
 
-  window.vigie.map = {style: style, onEachFeature: onEachFeature, hoverStyle: hoverStyle, apply: apply};
+  function hideoutOf(id) { return (maps[id] && maps[id].hideout) || null; }
+
+  window.vigie.map = {style: style, onEachFeature: onEachFeature, hoverStyle: hoverStyle, apply: apply,
+                      hideoutOf: hideoutOf};
 })();
 
 /* Sector names as map labels from zoom 11 on (the offline map's place names).
@@ -101,9 +107,11 @@ window.vigie = window.vigie || {};
       icon: L.divIcon({className: "sector-label", html: text, iconSize: null}),
       interactive: false, keyboard: false
     });
+    layer._vigieLabel = marker;
     layer.on("add", function () {
       var map = layer._map;
       marker.addTo(map);
+      tag([layer], window.vigie.map.hideoutOf(layer._vigieMap), true);
       map._vigieBounds = map._vigieBounds ? map._vigieBounds.extend(layer.getBounds()) : L.latLngBounds(
         layer.getBounds().getSouthWest(), layer.getBounds().getNorthEast());
       if (!map._vigieLabels) {
@@ -112,12 +120,66 @@ window.vigie = window.vigie || {};
           map.getContainer().classList.toggle("show-sector-labels", map.getZoom() >= LABEL_ZOOM);
         };
         map.on("zoomend", toggle);
+        map.on("zoomend moveend resize", function () { declutter(map); });
         toggle();
         keepFitted(map);
       }
       map._vigieFit();
     });
     layer.on("remove", function () { marker.remove(); });
+  }
+
+  /* Tagged labels (hideout.tags, the wall): only those sectors are named, with their own text; a label
+   * that would cover one placed before it (a higher rank) is not shown. */
+  function tag(layers, hideout, later) {
+    var tags = hideout && hideout.tags;
+    if (!tags) { return; }
+    var order = {};
+    tags.forEach(function (pair, i) { order[pair[0]] = [i, pair[1]]; });
+    var map = null;
+    layers.forEach(function (layer) {
+      var marker = layer._vigieLabel, found = order[layer.feature.properties.code];
+      var el = marker && marker.getElement();
+      if (!el) { return; }
+      map = map || layer._map;
+      marker._vigieRank = found ? found[0] : null;
+      el.classList.toggle("sector-tagged", !!found);
+      if (found) { el.firstChild.textContent = found[1]; }
+    });
+    if (!map) { return; }
+    map._vigieTagged = true;
+    map.getContainer().classList.add("vigie-map-tagged");
+    if (!later) { declutter(map); }  // else the fit that follows the polygons' arrival does it
+  }
+
+  function declutter(map) {
+    if (!map._vigieTagged) { return; }
+    var shown = [];
+    map.eachLayer(function (marker) { if (marker._vigieRank != null && marker.getElement()) { shown.push(marker); } });
+    shown.sort(function (a, b) { return a._vigieRank - b._vigieRank; });
+    shown.forEach(function (m) { m.getElement().classList.remove("sector-label-covered"); });
+    var placed = [];
+    shown.forEach(function (m) {
+      var box = m.getElement().firstChild.getBoundingClientRect();
+      var hit = placed.some(function (p) {
+        return box.left < p.right && p.left < box.right && box.top < p.bottom && p.top < box.bottom;
+      });
+      if (hit) { m.getElement().classList.add("sector-label-covered"); } else { placed.push(box); }
+    });
+  }
+
+  /* Where the legend lies over the map (bottom left), the fit keeps the polygons out of it: on the side
+   * that costs the least zoom. */
+  function legendPadding(map, bounds) {
+    var box = map.getContainer().getBoundingClientRect();
+    var panel = map.getContainer().closest(".vigie-map-box");
+    var legend = panel && panel.parentElement && panel.parentElement.querySelector(".vigie-legend");
+    var over = legend && legend.getBoundingClientRect();
+    if (!over || over.width === 0 || over.left >= box.right || over.right <= box.left || over.top >= box.bottom ||
+        over.bottom <= box.top) { return {}; }
+    var side = L.point(over.right - box.left + 8, 0), below = L.point(0, box.bottom - over.top + 8);
+    var wide = map.getBoundsZoom(bounds, false, side) >= map.getBoundsZoom(bounds, false, below);
+    return wide ? {paddingTopLeft: side} : {paddingBottomRight: below};  // Leaflet pads these two corners
   }
 
   /* Panels change size (rotation on the wall, a tablet turned, a side panel filled): keep
@@ -128,24 +190,36 @@ window.vigie = window.vigie || {};
     ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (name) {
       container.addEventListener(name, function () { touched = true; }, {passive: true});
     });
-    var pending = null, removed = false, observer = null;
+    var pending = null, removed = false, observer = null, legendWatch = null;
     map._vigieFit = function () {  // also called as polygons arrive: the view fits the data, any département
       clearTimeout(pending);
       pending = setTimeout(function () {
         // The page may have moved on meanwhile: a removed map has no panes to size ("_leaflet_pos").
         if (removed || !container.isConnected) { return; }
         map.invalidateSize();
-        if (!touched && map._vigieBounds) { map.fitBounds(map._vigieBounds, {animate: false}); }
+        if (!touched && map._vigieBounds) {
+          map.fitBounds(map._vigieBounds, L.extend({animate: false}, legendPadding(map, map._vigieBounds)));
+        }
+        declutter(map);
       }, 150);
     };
     if (window.ResizeObserver) {
       observer = new ResizeObserver(map._vigieFit);
       observer.observe(container);
     }
+    // the legend beside it, which may arrive after the polygons (legendPadding)
+    var box = container.closest(".vigie-map-box");
+    if (window.MutationObserver && box && box.parentElement) {
+      legendWatch = new MutationObserver(map._vigieFit);
+      Array.prototype.forEach.call(box.parentElement.children, function (el) {
+        if (el !== box) { legendWatch.observe(el, {childList: true, subtree: true}); }
+      });
+    }
     map.on("unload", function () {
       removed = true;
       clearTimeout(pending);
       if (observer) { observer.disconnect(); }
+      if (legendWatch) { legendWatch.disconnect(); }
     });
   }
 
@@ -154,4 +228,5 @@ window.vigie = window.vigie || {};
     bindTooltip(feature, layer, context);
     label(feature, layer);
   };
+  window.vigie.map.tag = tag;
 })();

@@ -76,10 +76,15 @@ def register(app: Dash) -> None:
         Output(ids.CLOCK, "children"), Output(ids.SHELL_EXERCISE_TEXT, "children"),
         Input(ids.CLOCK_TICK, "n_intervals"), State(ids.SHELL_EXERCISE, "data"),
     )
+    # The menu opens and closes with its button, and closes once a page is chosen (phones, tablets).
     clientside(
         app, "display",
-        "function(n, open) { return n ? !open : open; }",
-        Output("shell-collapse", "is_open"), Input("shell-toggler", "n_clicks"), State("shell-collapse", "is_open"),
+        """function(n, _path, open) {
+            var by = (window.dash_clientside.callback_context.triggered || []).map(function (t) { return t.prop_id; });
+            return by.indexOf('shell-toggler.n_clicks') >= 0 ? !open : false;
+        }""",
+        Output("shell-collapse", "is_open"), Input("shell-toggler", "n_clicks"), Input(ids.URL, "pathname"),
+        State("shell-collapse", "is_open"),
     )
 
     # The wall page hides the navigation (it is not a control surface); its clock and

@@ -116,6 +116,8 @@ WALL_RANKING = "wall-ranking"
 WALL_SERIES = "wall-series"
 WALL_EVENTS = "wall-events"
 WALL_LEGEND = "wall-legend"
+WALL_ROTATION = "wall-rotation"      # the views the rotation turns through (no curves without a ranked sector)
+WALL_SCALE = "wall-scale"            # the screen width over the design width of the wall (3840 px)
 
 # exercise
 EXE_REFRESH = "exercise-refresh"

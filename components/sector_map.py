@@ -26,8 +26,11 @@ def applied_id(geojson_id: str) -> str:
 
 def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str, Any],
                tile_url: str = "", attribution: str = "", height: str = "100%",
-               extra_layers: list[Any] | None = None) -> html.Div:
-    """A map of the sectors; without a tile URL the polygons sit on the dark map background."""
+               extra_layers: list[Any] | None = None, controls: bool = True) -> html.Div:
+    """A map of the sectors; without a tile URL the polygons sit on the dark map background.
+
+    Without `controls` (the wall: watched, not touched) the map has no zoom buttons and ignores the wheel.
+    """
     layers: list[Any] = []
     if tile_url:
         layers.append(dl.TileLayer(url=tile_url, attribution=attribution or None))
@@ -41,7 +44,7 @@ def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str
     leaflet = dl.Map(layers, id=map_id, center=DEFAULT_CENTER, zoom=DEFAULT_ZOOM, minZoom=7, maxZoom=14,
                      zoomSnap=0.25, viewport={"bounds": DEFAULT_BOUNDS, "transition": "fitBounds"},
                      style={"height": height, "width": "100%"}, className="vigie-map",
-                     attributionControl=bool(tile_url))
+                     attributionControl=bool(tile_url), zoomControl=controls, scrollWheelZoom=controls)
     return html.Div([leaflet, html.Span(id=applied_id(geojson_id), hidden=True)], className="vigie-map-box")
 
 

@@ -32,33 +32,41 @@ def post_button(action: str, label: str, csrf: str, class_name: str, extra: list
 
 def navbar(pages: list[dict[str, Any]], username: str, role: str, role_ok: Any, lang: str,
            csrf: str = "") -> dbc.Navbar:
-    brand = html.A([html.Img(src="/assets/logo.svg", height="34", alt=""), html.Span("Vigie", className="ms-2")],
+    """Brand, then what is always read (freshness, clock, who is signed in), then the menu.
+
+    Under 1200 px the page links and the buttons fold into the menu, so the bar stays one line
+    on a tablet and a phone; the wall hides the menu and the buttons (CSS, `.shell-wall`).
+    """
+    brand = html.A([html.Img(src="/assets/logo.svg", height="34", alt=""),
+                    html.Span("Vigie", className="ms-2 shell-brand-name")],
                    href="/", className="navbar-brand d-flex align-items-center")
     other = "en" if lang == "fr" else "fr"
     language = translate("shell.language", lang)
-    user = html.Div([
+    status = html.Div([
         html.Span(id=ids.FRESHNESS, className="shell-freshness badge", role="status",
                   **dash_props({"data-lost": translate("shell.lost_since", lang)})),
         html.Span(id=ids.CLOCK, className="shell-clock", **dash_props({"aria-label": translate("shell.clock", lang)})),
+        html.Span([html.Span(username, className="fw-bold"),
+                   html.Span(translate(f"roles.{role}", lang), className="shell-role")], className="shell-user"),
+    ], className="shell-status d-flex align-items-center")
+    controls = html.Div([
         post_button(f"/langue/{other}", other.upper(), csrf, "btn btn-outline-light btn-sm shell-lang",
                     [dcc.Input(id=ids.LANG_NEXT, type="hidden", name="next", value="/")],
                     id=ids.LANG_LINK, title=language, **dash_props({"aria-label": language})),
         html.Button(translate("shell.theme_icon", lang), id=ids.THEME_TOGGLE,
                     className="btn btn-outline-light btn-sm shell-theme", title=translate("shell.theme_help", lang),
                     **dash_props({"aria-label": translate("shell.theme", lang)})),
-        html.Span([html.Span(username, className="fw-bold"),
-                   html.Span(translate(f"roles.{role}", lang), className="shell-role")], className="shell-user"),
         post_button("/logout", translate("shell.logout", lang), csrf, "btn btn-outline-light btn-sm shell-logout"),
-    ], className="d-flex align-items-center gap-3 flex-wrap")
+    ], className="shell-controls d-flex align-items-center gap-2")
     return dbc.Navbar(
         dbc.Container([
             brand,
+            status,
             dbc.NavbarToggler(id="shell-toggler"),
-            dbc.Collapse(dbc.Nav(nav_links(pages, role_ok, lang), navbar=True, className="me-auto"),
+            dbc.Collapse([dbc.Nav(nav_links(pages, role_ok, lang), navbar=True, className="me-auto"), controls],
                          id="shell-collapse", navbar=True, is_open=False),
-            user,
-        ], fluid=True),
-        color="dark", dark=True, className="shell-navbar",
+        ], fluid=True, className="shell-bar"),
+        color="dark", dark=True, expand="xl", className="shell-navbar",
     )
 
 

@@ -71,11 +71,12 @@ def _build(indicator: str = "present", sector: str | None = None, at: int | None
         dcc.Store(id=ids.SIT_AT, data=at),
         dcc.Location(id=ids.SIT_URL, refresh=False),
         refresh_interval(ids.SIT_REFRESH),
-    ])
+    ], className="situation-side")
     return html.Div([html.H1(t("situation.heading"), className="visually-hidden"),
                      html.Div(id=ids.SIT_HEADER, className="mb-2", role="status"),
                      time_bar(),
-                     dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"), dbc.Col(side, xl=4)], className="g-2")])
+                     dbc.Row([dbc.Col(map_panel, xl=8, className="mb-2"),
+                              dbc.Col(side, xl=4, className="situation-side-col")], className="g-2 situation-layout")])
 
 
 def layout(indicator: str = "present", sector: str = "", **query: str) -> object:

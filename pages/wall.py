@@ -23,8 +23,10 @@ def _view(name: str, *children: Component) -> html.Section:
 
 def _build() -> html.Div:
     views = {
-        "map": html.Div([sector_map(ids.WALL_MAP, ids.WALL_MAP_GEOJSON, "/geo/sectors.geojson", hideout={}),
-                         html.Div(id=ids.WALL_LEGEND)], className="wall-map"),
+        # the legend beside the map, never over it: the whole département and its key stay in sight
+        "map": html.Div([sector_map(ids.WALL_MAP, ids.WALL_MAP_GEOJSON, "/geo/sectors.geojson", hideout={},
+                                    controls=False),
+                         html.Div(id=ids.WALL_LEGEND, className="wall-legend")], className="wall-map"),
         "ranking": html.Div(id=ids.WALL_RANKING, className="wall-table"),
         "series": html.Div(id=ids.WALL_SERIES, className="wall-series"),
         "events": html.Div(id=ids.WALL_EVENTS, className="wall-table"),
@@ -33,6 +35,8 @@ def _build() -> html.Div:
         html.H1(t("wall.heading"), className="visually-hidden"),
         refresh_interval(ids.WALL_REFRESH),
         dcc.Interval(id=ids.WALL_ROTATE, interval=wall_rotation_ms(), n_intervals=0),
+        dcc.Store(id=ids.WALL_ROTATION, data=list(ids.WALL_VIEW_NAMES)),
+        dcc.Store(id=ids.WALL_SCALE),
         html.Div(id=ids.WALL_TICKER, className="wall-ticker", role="alert", **dash_props({"aria-live": "assertive"})),
         html.Div(id=ids.WALL_KPIS, className="wall-kpis"),
         html.Div([_view(name, views[name]) for name in ids.WALL_VIEW_NAMES], id=ids.WALL_VIEWS,
@@ -41,5 +45,5 @@ def _build() -> html.Div:
 
 
 def layout(**_query: str) -> object:
-    """The ops-room wall: map, crisis ranking, top sectors' curves and events in turn, read from 5 m."""
+    """The ops-room wall, read from 5 m: map, crisis ranking (or « RAS »), ranked sectors' curves, events in turn."""
     return guarded("display", _build)
