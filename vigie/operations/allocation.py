@@ -288,13 +288,6 @@ class Move:
             return Message("allocation.on_site_one" if self.count == 1 else "allocation.on_site_many", self.params())
         return Message("allocation.move" if self.within_target else "allocation.move_late", self.params())
 
-    def part(self) -> Message:
-        """The move inside its sector's line, the sector said once: '2 VSAV du CIS Arles, 38 min'."""
-        if self.on_site:
-            return Message("allocation.already_there", self.params())
-        return Message("allocation.from_station" if self.within_target else "allocation.from_station_late",
-                       self.params())
-
     def text(self, lang: str = "fr") -> str:
         """One explained line, e.g. '2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min'."""
         return self.message().render(lang)
@@ -310,10 +303,24 @@ class SectorPlan:
     moves: tuple[Move, ...]
     on_site: tuple[Move, ...]
 
+    def parts(self) -> list[Message]:
+        """One part per station, closest first: '2 VSAV, 1 FPT du CIS Arles, 38 min', then what is already there."""
+        out: list[tuple[float, Message]] = []
+        for group, on_site in ((self.moves, False), (self.on_site, True)):
+            for station_id in dict.fromkeys(m.station_id for m in group):
+                mine = [m for m in group if m.station_id == station_id]
+                minutes = max(m.minutes for m in mine)
+                params = {"vehicles": vehicles_text({m.resource: m.count for m in mine}, {m.resource: m.label for m in mine}),
+                          "station": mine[0].station_name, "minutes": minutes, "target": mine[0].target_minutes}
+                key = ("allocation.already_there" if on_site else "allocation.from_station"
+                       if all(m.within_target for m in mine) else "allocation.from_station_late")
+                out.append((minutes + (10**6 if on_site else 0), Message(key, params)))
+        return [message for _minutes, message in sorted(out, key=lambda item: item[0])]
+
     def message(self) -> Message:
         """'Saintes-Maries-de-la-Mer (+18 400 personnes) : 2 VSAV du CIS Arles, 38 min; 1 FPT ...'."""
         return Message("allocation.sector_plan", {"sector": self.sector_name, "people": self.people,
-                                                  "moves": [m.part() for m in (*self.moves, *self.on_site)]})
+                                                  "moves": self.parts()})
 
 
 def vehicles_text(counts: Mapping[str, int], labels: Mapping[str, str]) -> str:

@@ -106,6 +106,17 @@ def test_a_sending_station_says_what_it_keeps_of_every_type_it_holds() -> None:
     assert (group.sector_code, group.people, [m.count for m in group.moves]) == ("d1", 20000, [2])
 
 
+def test_a_station_sending_several_types_to_a_sector_is_one_part_of_its_line() -> None:
+    near = Station("n", "CIS N", "x", "G", "SDIS13", 43.02, 5.0, 3, 3, 0, 99, 1, 1, 0)
+    far = Station("f", "CIS F", "x", "G", "SDIS13", 43.12, 5.0, 2, 0, 0, 99, 1, 0, 0)
+    vsav_fpt = Ratios((ResourceRatio("vsav", "VSAV", 10000, 3), ResourceRatio("fpt", "FPT", 10000, 4),
+                       ResourceRatio("ccf", "CCF", 15000, 4, {"rouge": 2})), congestion_slope=0.0,
+                      limit_by_station_crew=False)
+    result = make_problem([sector("d", 43.0, 30000)], [far, near], vsav_fpt).solve()
+    [line] = [m.render("fr") for m in result.messages() if m.key == "allocation.sector_plan"]
+    assert line == "Secteur d (+30\u00a0000 personnes) : 2 VSAV, 2 FPT du CIS N, 3 min; 1 VSAV du CIS F, 17 min"
+
+
 def test_a_logged_plan_reads_in_each_language_and_old_ones_stay_readable() -> None:
     result = hand_instance().solve()
     record = json.loads(json.dumps(plan_record(result, [], 0, {})))   # as the decision log stores it
@@ -126,7 +137,6 @@ def test_move_text_of_the_design() -> None:
                 18400, 6, 40)
     assert move.text("fr") == "2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min"
     assert move.text("en") == "2 VSAV from CIS Arles to Saintes-Maries-de-la-Mer, 38 min"
-    assert move.part().render("fr") == "2 VSAV du CIS Arles, 38 min"
 
 
 def test_prefers_the_shorter_move() -> None:
