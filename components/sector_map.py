@@ -26,15 +26,17 @@ def applied_id(geojson_id: str) -> str:
 
 def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str, Any],
                tile_url: str = "", attribution: str = "", height: str = "100%",
-               extra_layers: list[Any] | None = None) -> html.Div:
-    """A map of the sectors; without a tile URL the polygons sit on the dark map background."""
+               extra_layers: list[Any] | None = None, on_each_feature: str = "vigie.map.onEachFeature") -> html.Div:
+    """A map of the sectors; without a tile URL the polygons sit on the dark map background.
+
+    `on_each_feature` names the script each polygon goes through (the crisis map's wraps vigie.map's)."""
     layers: list[Any] = []
     if tile_url:
         layers.append(dl.TileLayer(url=tile_url, attribution=attribution or None))
     layers.append(dl.GeoJSON(
         id=geojson_id, url=geojson_url, hideout=hideout,
         style={"variable": "vigie.map.style"},
-        onEachFeature={"variable": "vigie.map.onEachFeature"},
+        onEachFeature={"variable": on_each_feature},
         hoverStyle={"variable": "vigie.map.hoverStyle"},
     ))
     layers += extra_layers or []

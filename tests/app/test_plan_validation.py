@@ -56,8 +56,19 @@ def _shown_plan(client: Any, app: Any) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
+def surge(app: Any, store: Any, code: str = "13096", people: int = 60_000) -> None:
+    """Late data: `people` in a sector at the newest slot and the one before (a sector enters after two slots)."""
+    newest = int(store.scalar("SELECT max(slot) FROM observations"))
+    slots = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest - lag)) for lag in (1800, 0)]
+    body = (HEADER + "\n" + "".join(f"{code},{slot},{people},{people},0,0,0,0\n" for slot in slots)).encode()
+    result = ingest_bytes(store, body, "test", vigie(app.server).settings)
+    assert result.ok, result.report()
+
+
 def _validate(client: Any, app: Any, plan: Any) -> str:
-    answer = _post(client, app, "crisis-validated", [{"id": "crisis-validate", "property": "n_clicks", "value": 1}],
+    """Confirm « Valider le plan » (the confirmation dialog's submit) with this plan in the page's store."""
+    answer = _post(client, app, "crisis-validated",
+                   [{"id": "crisis-validate-confirm", "property": "submit_n_clicks", "value": 1}],
                    [{"id": "crisis-plan-store", "property": "data", "value": plan}])
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     return json.dumps(answer.get_json()["response"], ensure_ascii=False)
@@ -80,6 +91,7 @@ def test_forged_plan_is_never_logged(seeded: Any, client_as: Any, store: Any) ->
 
 
 def test_validation_records_the_server_plan_whatever_the_browser_adds(seeded: Any, client_as: Any, store: Any) -> None:
+    surge(seeded, store)
     client = client_as("commander")
     plan = _shown_plan(client, seeded)
     tampered = {**plan, "summary": "FORGED", "texts": ["FORGED"], "ranked": ["13090"], "figures": [["13090", 14, 0]]}
