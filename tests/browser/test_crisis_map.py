@@ -82,3 +82,21 @@ def test_validating_asks_for_confirmation_and_entries_join_the_log(session_facto
     assert s.page.locator("#crisis-decisions b").count() == 0   # shown as text, never as markup
     assert s.page.input_value("#crisis-entry") == ""
     assert s.errors == []
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_crisis_map_passes_axe_on_either_theme(session_factory: Any, crisis_in_the_8e: None, theme: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    s = session_factory("commander", "desktop")
+    s.context.add_init_script(f"window.localStorage.setItem('vigie-theme', '{theme}')")
+    s.login("/crise")
+    s.page.wait_for_selector(".crisis-arrow-label", timeout=20_000)
+    s.page.wait_for_selector("#crisis-plan .plan-sector", timeout=20_000)
+    s.page.wait_for_timeout(800)
+    found = Axe().run(s.page).response["violations"]
+    assert [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in found] == []
+    s.page.locator("#crisis-map").scroll_into_view_if_needed()
+    s.page.wait_for_timeout(300)
+    s.screenshot(f"crisis-map-desktop-{theme}")
+    assert s.errors == []
