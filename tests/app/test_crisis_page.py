@@ -140,6 +140,8 @@ def test_the_api_plan_asks_for_ccf_under_a_red_massif_level(seeded: Any, client_
     import_massif_levels(store, f"massif_id,day,level\ncalanques,{day},rouge\n".encode(), "prefecture")
     red = client.get("/api/v1/allocation").get_json()
     assert red["demand"]["13022"]["ccf"] >= 2
+    assert "sapeurs-pompiers" in red["summary"]["fr"] and "firefighters" in red["summary"]["en"]
+    assert any(line.startswith("Cassis (+") for line in red["texts"]["fr"]) and red["kept"]
     assert [m for m in red["moves"] + red["on_site"] if m["resource"] == "ccf" and m["sector_code"] == "13022"]
     page = _refresh(client_as("commander"), seeded)
     assert "CCF" in json.dumps(page["crisis-plan"]["children"], ensure_ascii=False)
