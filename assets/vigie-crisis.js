@@ -41,7 +41,8 @@ window.vigie = window.vigie || {};
     var later = function () { clearTimeout(pending); pending = setTimeout(function () { declutter(map); }, 60); };
     map.on("zoomend moveend resize", later);
     if (window.MutationObserver) {
-      var observer = new MutationObserver(later);
+      // at once (before the labels a refresh redraws are painted), then again once they have settled
+      var observer = new MutationObserver(function () { declutter(map); later(); });
       observer.observe(map.getPane("tooltipPane"), {childList: true, subtree: true, characterData: true});
       map.on("unload", function () { observer.disconnect(); clearTimeout(pending); });
     }
@@ -93,5 +94,11 @@ window.vigie = window.vigie || {};
     return [[b.getSouth(), b.getWest()], [b.getNorth(), b.getEast()]];
   }
 
-  window.vigie.crisis = {onEachFeature: onEachFeature, focus: focus, shown: shown};
+  /* The focus asked for, in the same form (null: the whole département). */
+  function focused() {
+    var f = state.focus;
+    return f ? [[f.getSouth(), f.getWest()], [f.getNorth(), f.getEast()]] : null;
+  }
+
+  window.vigie.crisis = {onEachFeature: onEachFeature, focus: focus, shown: shown, focused: focused};
 })();

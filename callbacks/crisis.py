@@ -3,6 +3,8 @@ what-if), its validation by a commander, and the main courante (validated plans 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from datetime import date
 from typing import Any
 
@@ -337,35 +339,54 @@ def validate(request: dict[str, Any] | None) -> Any:
     return dbc.Alert(t("crisis.validated"), color="success")
 
 
+def map_digest(result: AllocationResult | None, stations: list[Station]) -> str:
+    """What the stations and arrows are drawn from, in the reader's language: the same digest, the same layers."""
+    moves = [] if result is None else [(m.station_id, m.sector_code, m.resource, m.count, m.minutes, m.within_target)
+                                       for m in result.moves]
+    kept = [] if result is None else [(k.station_id, sorted(k.kept.items())) for k in result.kept]
+    held = [(s.station_id, s.lat, s.lon, s.vsav, s.fpt, s.ccf) for s in stations]
+    text = json.dumps([lang(), moves, kept, held], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 def page_outputs(at: int, ranked: list[Any], shown: Any, below: list[RankedSector], params: dict[str, Any],
-                 moments: dict[str, int] | None = None) -> tuple[Any, ...]:
+                 moments: dict[str, int] | None = None, drawn: Any = None) -> tuple[Any, ...]:
     """Everything a refresh shows for a ranking: the table, the map (colours, stations, arrows, where it zooms),
-    the time line, the plan and what validation needs."""
+    the time line, the plan and what validation needs. Stations and arrows already drawn (`drawn`, the digest
+    the page keeps) are left as they are: redrawn every minute, their labels would flicker."""
     settings = vigie().settings
     stations = load_stations(vigie().store, settings)
     panel, result = plan(ranked, params["target"], params["vsav"], params["fpt"], at, stations, moments)
     data = None if result is None else plan_request(at, result, ranked, params)
     when = t("crisis.data_time", time=format_time(at + settings.slot_minutes * 60, lang(), with_date=True))
     focus = focus_bounds(sector_bounds(vigie().catalogue), [r.code for r in ranked], sending_points(result, stations))
-    arrows = move_arrows(result, stations, demand_points(settings.reference_dir, settings.dept))
     disabled, why = validate_state(result)
-    return (shown, ranking_hideout(ranked, below), when, panel, data, below_table(below),
-            station_markers(stations, result), arrows, focus, disabled, why)
+    digest = map_digest(result, stations)
+    if digest == drawn:
+        markers: Any = no_update
+        arrows: Any = no_update
+    else:
+        markers = station_markers(stations, result)
+        arrows = move_arrows(result, stations, demand_points(settings.reference_dir, settings.dept))
+    return (shown, ranking_hideout(ranked, below), when, panel, data, below_table(below), markers, arrows, focus,
+            disabled, why, digest)
 
 
-def refresh_ahead(params: dict[str, Any]) -> tuple[Any, ...]:
+def refresh_ahead(params: dict[str, Any], drawn: Any = None) -> tuple[Any, ...]:
     """The crisis page on a forecast horizon: ranking, map, time line, plan pre-positioned for the peaks."""
     at, ranked = ranked_for(params)
     _at, found = lists(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
-    return page_outputs(at, ranked, ahead_table(ranked), found.below, params, {r.code: r.moment for r in ranked})
+    return page_outputs(at, ranked, ahead_table(ranked), found.below, params, {r.code: r.moment for r in ranked},
+                        drawn)
 
 
-def refresh(params: dict[str, Any]) -> tuple[Any, ...]:
+def refresh(params: dict[str, Any], drawn: Any = None) -> tuple[Any, ...]:
     """The crisis page now, or on the forecast horizon chosen."""
     if params["horizon"] != "now":
-        return refresh_ahead(params)
+        return refresh_ahead(params, drawn)
     at, found = lists(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
-    return page_outputs(at, found.above, ranking_table(found.above, params["min_excess"]), found.below, params)
+    return page_outputs(at, found.above, ranking_table(found.above, params["min_excess"]), found.below, params,
+                        drawn=drawn)
 
 
 FOCUS_JS = "function(bounds) { return window.vigie.crisis.focus(bounds || null); }"
@@ -382,13 +403,13 @@ def register(app: Dash) -> None:
                      Output(ids.CRI_PLAN_STORE, "data"), Output(ids.CRI_BELOW, "children"),
                      Output(ids.CRI_STATIONS, "children"), Output(ids.CRI_MOVES, "children"),
                      Output(ids.CRI_FOCUS, "data"), Output(ids.CRI_VALIDATE, "disabled"),
-                     Output(ids.CRI_VALIDATE_WHY, "children"), *filters,
+                     Output(ids.CRI_VALIDATE_WHY, "children"), Output(ids.CRI_MAP_DRAWN, "data"), *filters,
                      Input(ids.CRI_TARGET, "value"), Input(ids.CRI_VSAV_RATIO, "value"), Input(ids.CRI_FPT_RATIO, "value"),
-                     Input(ids.CRI_HORIZON, "value"))
+                     Input(ids.CRI_HORIZON, "value"), State(ids.CRI_MAP_DRAWN, "data"))
     def _refresh(_n: int, authority: str, groupement: str, min_excess: Any, target: Any, vsav: Any,
-                 fpt: Any, horizon: Any) -> tuple[Any, ...]:
+                 fpt: Any, horizon: Any, drawn: Any) -> tuple[Any, ...]:
         return refresh(dict(zip(PARAMS, (authority, groupement, min_excess, target, vsav, fpt,
-                                         horizon if horizon in HORIZONS else "now"))))
+                                         horizon if horizon in HORIZONS else "now"))), drawn)
 
     @secure_callback(app, "display", Output(ids.CRI_GROUPEMENT, "options"), Output(ids.CRI_DEMO_NOTE, "children"),
                      Input(ids.CRI_STATIONS, "id"))

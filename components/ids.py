@@ -88,6 +88,7 @@ CRI_HORIZON = "crisis-horizon"
 CRI_MOVES = "crisis-moves"                      # the arrows of the suggested moves on the map
 CRI_FOCUS = "crisis-focus"                      # where the map zooms: the sectors in crisis and the sending stations
 CRI_FOCUS_APPLIED = "crisis-focus-applied"
+CRI_MAP_DRAWN = "crisis-map-drawn"              # digest of the stations and arrows on the map (redrawn when it changes)
 CRI_VALIDATE_CONFIRM = "crisis-validate-confirm"
 CRI_VALIDATE_WHY = "crisis-validate-why"
 CRI_ENTRY = "crisis-entry"                      # a free-text entry of the main courante

@@ -91,11 +91,14 @@ def _build() -> html.Div:
     crisis_map = sector_map(ids.CRI_MAP, ids.CRI_GEOJSON, "/geo/sectors.geojson", hideout={},
                             extra_layers=[moves, stations], on_each_feature="vigie.crisis.onEachFeature")
     plan = panel(t("crisis.plan"), html.Div(id=ids.CRI_DEMO_NOTE), _what_if(),
-                 dcc.Loading(html.Div(id=ids.CRI_PLAN), type="dot"), _validation())
+                 # a refresh every minute leaves the plan readable (dimmed) rather than blank while it recomputes
+                 dcc.Loading(html.Div(id=ids.CRI_PLAN), type="dot", delay_show=800,
+                             overlay_style={"visibility": "visible", "opacity": 0.6}), _validation())
     return html.Div([
         refresh_interval(ids.CRI_REFRESH),
         dcc.Store(id=ids.CRI_PLAN_STORE),
         dcc.Store(id=ids.CRI_FOCUS),
+        dcc.Store(id=ids.CRI_MAP_DRAWN),
         html.Span(id=ids.CRI_FOCUS_APPLIED, hidden=True),
         dbc.Row([dbc.Col(html.H1(t("crisis.title"), className="h3"), md=6),
                  dbc.Col(html.Div(id=ids.CRI_DATA_TIME, className="text-md-end text-muted"), md=6)],

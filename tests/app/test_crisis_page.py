@@ -20,11 +20,12 @@ from vigie.training.control import MAX_ENTRY, list_decisions, list_log_entries
 MARSEILLE_8 = "13208"
 
 
-def _refresh(client: Any, app: Any, **changes: Any) -> dict[str, Any]:
-    """Every output of the crisis page's refresh, as the browser receives them."""
+def _refresh(client: Any, app: Any, drawn: str | None = None, **changes: Any) -> dict[str, Any]:
+    """Every output of the crisis page's refresh, as the browser receives them (`drawn`: the map's digest)."""
     inputs = [{"id": "crisis-refresh", "property": "n_intervals", "value": 1}] + [
         {"id": k, "property": "value", "value": changes.get(k, v)} for k, v in FILTERS.items()]
-    answer = _post(client, app, "crisis-plan-store", inputs, [])
+    answer = _post(client, app, "crisis-plan-store", inputs,
+                   [{"id": "crisis-map-drawn", "property": "data", "value": drawn}])
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     return answer.get_json()["response"]  # type: ignore[no-any-return]
 
@@ -64,6 +65,8 @@ def test_the_map_zooms_on_the_crisis_and_draws_each_move(seeded: Any, client_as:
     assert "Marseille 8e" in plan and "garde" in plan and "sapeurs-pompiers" in plan
     assert plan.count("Marseille 8e") == 1 and "hors objectif" not in plan and "pour +" not in plan
     assert shown["crisis-validate"]["disabled"] is False
+    again = _refresh(client, seeded, drawn=shown["crisis-map-drawn"]["data"])   # the next minute, nothing moved
+    assert "crisis-moves" not in again and "crisis-stations" not in again and again["crisis-focus"]["data"]
 
 
 def test_an_empty_plan_cannot_be_validated(seeded: Any, client_as: Any, store: Any) -> None:

@@ -49,7 +49,8 @@ def _shown_plan(client: Any, app: Any) -> dict[str, Any]:
     """What the crisis page's refresh callback gives the browser to ask for validation."""
     inputs = [{"id": "crisis-refresh", "property": "n_intervals", "value": 1}] + [
         {"id": k, "property": "value", "value": v} for k, v in FILTERS.items()]
-    answer = _post(client, app, "crisis-plan-store", inputs, [])
+    answer = _post(client, app, "crisis-plan-store", inputs,
+                   [{"id": "crisis-map-drawn", "property": "data", "value": None}])
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     data = answer.get_json()["response"]["crisis-plan-store"]["data"]
     assert isinstance(data, dict) and isinstance(data.get("fingerprint"), str)
