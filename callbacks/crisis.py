@@ -1,14 +1,18 @@
-"""Crisis page: ranking, stations, the suggested plan (with what-if), validation by a commander."""
+"""Crisis page: ranking, the map zoomed on the crisis with the moves as arrows, the suggested plan (with
+what-if), its validation by a commander, and the main courante (validated plans and free-text entries)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import dash_leaflet as dl
 from dash import Dash, Input, Output, State, html, no_update
 
-from callbacks import map_styler, secure_callback
+from callbacks import clientside, map_styler, secure_callback
+from callbacks._crisis_map import focus_bounds, move_arrows, sector_bounds, sending_points, station_markers
 from callbacks._scores import score_help
 from components import ids
 from components.cards import table
@@ -17,15 +21,17 @@ from server.context import username, view, vigie
 from server.text import dec, lang, num, pct, signed, t
 from vigie.identity import audit
 from vigie.operations.allocation import (AllocationError, AllocationProblem, AllocationResult, Ratios,
-                                         default_ratios_path, load_ratios)
+                                         default_ratios_path, demand_points, load_ratios)
 from vigie.operations.crisis import UNEXPLAINED, CrisisLists, RankedSector, crisis_lists, thresholds
-from vigie.operations.plans import plan_texts
-from vigie.operations.plans import plan_fingerprint, plan_record
-from vigie.training.control import ExerciseError, list_decisions, record_decision
+from vigie.operations.overlays import sector_massif_levels
+from vigie.operations.plans import plan_fingerprint, plan_record, plan_texts
+from vigie.training.control import (AlreadyLogged, ExerciseError, LogError, add_log_entry, main_courante,
+                                    record_decision)
 from vigie.forecast import exercise_key
 from vigie.operations.horizon import HORIZONS, AheadSector, rank_ahead
 from vigie.i18n import format_time
-from vigie.operations.stations import load_stations, stations_are_demo
+from vigie.operations.stations import Station, load_stations, stations_are_demo
+from vigie.slots import to_local
 
 MAX_ROWS = 25
 
@@ -156,12 +162,20 @@ def plan_minutes(target: Any) -> int:
     return vigie().settings.response_target_minutes
 
 
-def solve_plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any) -> AllocationResult:
-    """The plan the server computes for this ranking and these what-if values (raises AllocationError)."""
+def plan_day(at: int) -> date:
+    """The day on view (the exercise's day in an exercise): the day whose massif levels the plan uses."""
+    return to_local(at).date()
+
+
+def solve_plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any, at: int,
+               stations: list[Station] | None = None) -> AllocationResult:
+    """The plan the server computes for this ranking and these what-if values (raises AllocationError); CCF
+    are asked where the sector's massif level that day is listed in the ratios."""
     s = vigie().settings
     tuned = dataclasses.replace(s, response_target_minutes=plan_minutes(target))
-    problem = AllocationProblem.from_situation(ranked, load_stations(vigie().store, s), tuned,
-                                               ratios=what_if_ratios(vsav, fpt))
+    problem = AllocationProblem.from_situation(ranked, load_stations(vigie().store, s) if stations is None else stations,
+                                               tuned, ratios=what_if_ratios(vsav, fpt),
+                                               sector_levels=sector_massif_levels(vigie().store, plan_day(at)))
     return problem.solve()
 
 
@@ -184,57 +198,90 @@ def plan_request(at: int, result: AllocationResult, ranked: list[Any], params: d
     return {"at": at, **params, "moments": record["moments"], "fingerprint": plan_fingerprint(record)}
 
 
-def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any,
+def plan(ranked: list[Any], target: Any, vsav: Any, fpt: Any, at: int, stations: list[Station] | None = None,
          moments: dict[str, int] | None = None) -> tuple[Any, AllocationResult | None]:
     """The plan panel and the plan the server computed (None when it cannot be computed); on a forecast
-    horizon each move says the moment it is meant for."""
+    horizon each sector says the moment its moves are meant for."""
     try:
-        result = solve_plan(ranked, target, vsav, fpt)
+        result = solve_plan(ranked, target, vsav, fpt, at, stations)
     except AllocationError as exc:
         return dbc.Alert(exc.message(lang()), color="warning"), None
+    return plan_body(result, moments), result
+
+
+def plan_body(result: AllocationResult, moments: dict[str, int] | None = None) -> Any:
+    """The plan as a commander reads it: the headline, then each destination sector once (its extra people) with
+    the vehicles sent to it, what each sending station keeps, and what stays uncovered."""
     language = lang()
-    moves = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.moves]
-    kept = [html.Li(m.text(language) + moment_note(m.sector_code, moments)) for m in result.on_site]
-    short = [html.Li(f.text(language)) for f in result.shortfalls]
-    body: list[Any] = [html.P(result.summary(language), className="fw-bold"), demand_basis_note()]
-    if moves:
-        body += [html.H3(t("crisis.moves"), className="h6"), html.Ul(moves, className="plan-moves")]
-    if kept:
-        body += [html.H3(t("crisis.on_site"), className="h6"), html.Ul(kept)]
-    if short:
-        body += [html.H3(t("crisis.shortfalls"), className="h6"), html.Ul(short, className="plan-shortfalls")]
-    return html.Div(body), result
+    body: list[Any] = [html.P(result.summary(language), className="fw-bold plan-summary"), demand_basis_note()]
+    groups = result.by_sector()
+    if groups:
+        body.append(html.H3(t("crisis.moves" if result.moves else "crisis.on_site"), className="h6"))
+    for g in groups:
+        head = t("crisis.sector_head", sector=g.sector_name, people=g.people) + moment_note(g.sector_code, moments)
+        body += [html.H4(head, className="h6 mb-1 plan-sector"),
+                 html.Ul([html.Li(part.render(language)) for part in g.parts()], className="plan-moves")]
+    if result.kept:
+        body += [html.H3(t("crisis.station_cover"), className="h6"),
+                 html.Ul([html.Li(k.message().render(language)) for k in result.kept], className="plan-kept")]
+    if result.shortfalls:
+        body += [html.H3(t("crisis.shortfalls"), className="h6"),
+                 html.Ul([html.Li(f.text(language)) for f in result.shortfalls], className="plan-shortfalls")]
+    return html.Div(body)
+
+
+def validate_state(result: AllocationResult | None) -> tuple[bool, str]:
+    """(disabled, why) of « Valider le plan »: a plan without a move cannot be validated."""
+    if result is None:
+        return True, ""
+    if not result.moves:
+        return True, t("crisis.plan_empty")
+    return False, ""
 
 
 def demo_note() -> Any:
+    """Demonstration stations are said so, for the commander; how to import the service's list is in the docs."""
     if stations_are_demo(vigie().store):
         return dbc.Alert(t("crisis.demo_stations"), color="secondary", className="py-1")
     return None
 
 
-def station_markers() -> list[Any]:
-    """One marker per station; its tooltip is a text child (escaped by React)."""
-    return [
-        dl.CircleMarker(center=[s.lat, s.lon], radius=5, color="#ffffff", weight=1, fillColor="#e4572e",
-                        fillOpacity=0.9, children=dl.Tooltip(f"{s.name} — VSAV {s.vsav} · FPT {s.fpt} · CCF {s.ccf}"))
-        for s in load_stations(vigie().store, vigie().settings)
-    ]
-
-
 def groupement_options() -> list[dict[str, str]]:
-    names = sorted({s.groupement for s in load_stations(vigie().store, vigie().settings)})
+    """The SDIS 13's groupements (the BMPM is an authority, chosen in the authority filter, not a groupement)."""
+    names = sorted({s.groupement for s in load_stations(vigie().store, vigie().settings) if s.authority == "SDIS13"})
     return [{"label": t("crisis.groupement_all"), "value": "all"}] + [{"label": g, "value": g} for g in names]
 
 
+def log_text(row: dict[str, Any], language: str) -> str:
+    """What a line of the main courante says: the plan's headline, or the entry as written (a text child)."""
+    if row["kind"] == "plan":
+        return t("crisis.logged_plan", summary=plan_texts(row["plan"], language)[0])
+    return str(row["text"])
+
+
 def decisions_table() -> Any:
+    """The main courante, newest first: validated plans and free-text entries, by whom, at the time of the view
+    (the exercise time in an exercise, the real time live)."""
     exercise = view().exercise
-    rows = list_decisions(vigie().store, None if exercise is None else exercise.id)[-10:]
+    rows = main_courante(vigie().store, None if exercise is None else exercise.id)[-15:]
     if not rows:
         return html.P(t("crisis.no_decision"), className="mb-0")
     language = lang()
-    body = [[format_time(r["at"], language, with_date=True), r["username"], plan_texts(r["plan"], language)[0]]
+    body = [[format_time(r["view_time"], language, with_date=True), r["username"], log_text(r, language)]
             for r in reversed(rows)]
-    return table([t("crisis.col_when"), t("crisis.col_who"), t("crisis.col_plan")], body)
+    when = t("crisis.col_when_exercise" if exercise is not None else "crisis.col_when")
+    return table([when, t("crisis.col_who"), t("crisis.col_entry")], body)
+
+
+def add_entry(text: Any) -> tuple[Any, Any]:
+    """Write a free-text entry (its author, the time of the view); (status, new text of the box)."""
+    exercise = view().exercise
+    try:
+        add_log_entry(vigie().store, username() or "?", str(text or ""),
+                      exercise_id=None if exercise is None else exercise.id)
+    except (LogError, ExerciseError) as exc:
+        return dbc.Alert(exc.message(lang()), color="warning", className="py-1 mb-0"), no_update
+    return dbc.Alert(t("crisis.entry_added"), color="success", className="py-1 mb-0"), ""
 
 
 PARAMS = ("authority", "groupement", "min_excess", "target", "vsav", "fpt", "horizon")
@@ -256,7 +303,7 @@ def recompute(request: dict[str, Any]) -> tuple[int, list[Any], AllocationResult
     if request.get("at") != at:
         return t("crisis.plan_moved_on")
     try:
-        result = solve_plan(ranked, params["target"], params["vsav"], params["fpt"])
+        result = solve_plan(ranked, params["target"], params["vsav"], params["fpt"], at)
     except AllocationError as exc:
         return exc.message(lang())
     expected = plan_request(at, result, ranked, params)["fingerprint"]
@@ -266,19 +313,25 @@ def recompute(request: dict[str, Any]) -> tuple[int, list[Any], AllocationResult
 
 
 def validate(request: dict[str, Any] | None) -> Any:
-    """Record the plan the server recomputes (never what the browser sends), if its figures still match."""
+    """Record the plan the server recomputes (never what the browser sends), if its figures still match, it moves
+    something, and it is not in the main courante yet (a double tap logs it once)."""
     if not request:
         return dbc.Alert(t("crisis.no_plan"), color="warning")
     found = recompute(request)
     if isinstance(found, str):
         return dbc.Alert(found, color="warning")
     at, ranked, result = found
+    if not result.moves:
+        return dbc.Alert(t("crisis.plan_empty"), color="warning")
     record = plan_record(result, ranked, at, plan_parameters(request))
     exercise = view().exercise
-    snapshot = {"at": at, "ranked": record["ranked"], "fingerprint": plan_fingerprint(record)}
+    fingerprint = plan_fingerprint(record)
+    snapshot = {"at": at, "ranked": record["ranked"], "fingerprint": fingerprint}
     try:
         record_decision(vigie().store, username() or "?", record, snapshot,
-                        exercise_id=None if exercise is None else exercise.id)
+                        exercise_id=None if exercise is None else exercise.id, fingerprint=fingerprint)
+    except AlreadyLogged as exc:
+        return dbc.Alert(exc.message(lang()), color="info")
     except ExerciseError as exc:
         return dbc.Alert(exc.message(lang()), color="danger")
     audit.record(vigie().store, "plan.validate", username=username(), exercise=exercise.id if exercise else "live",
@@ -286,54 +339,99 @@ def validate(request: dict[str, Any] | None) -> Any:
     return dbc.Alert(t("crisis.validated"), color="success")
 
 
-def refresh_ahead(params: dict[str, Any]) -> tuple[Any, ...]:
+def map_digest(result: AllocationResult | None, stations: list[Station]) -> str:
+    """What the stations and arrows are drawn from, in the reader's language: the same digest, the same layers."""
+    moves = [] if result is None else [(m.station_id, m.sector_code, m.resource, m.count, m.minutes, m.within_target)
+                                       for m in result.moves]
+    kept = [] if result is None else [(k.station_id, sorted(k.kept.items())) for k in result.kept]
+    held = [(s.station_id, s.lat, s.lon, s.vsav, s.fpt, s.ccf) for s in stations]
+    text = json.dumps([lang(), moves, kept, held], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def page_outputs(at: int, ranked: list[Any], shown: Any, below: list[RankedSector], params: dict[str, Any],
+                 moments: dict[str, int] | None = None, drawn: Any = None) -> tuple[Any, ...]:
+    """Everything a refresh shows for a ranking: the table, the map (colours, stations, arrows, where it zooms),
+    the time line, the plan and what validation needs. Stations and arrows already drawn (`drawn`, the digest
+    the page keeps) are left as they are: redrawn every minute, their labels would flicker."""
+    settings = vigie().settings
+    stations = load_stations(vigie().store, settings)
+    panel, result = plan(ranked, params["target"], params["vsav"], params["fpt"], at, stations, moments)
+    data = None if result is None else plan_request(at, result, ranked, params)
+    when = t("crisis.data_time", time=format_time(at + settings.slot_minutes * 60, lang(), with_date=True))
+    focus = focus_bounds(sector_bounds(vigie().catalogue), [r.code for r in ranked], sending_points(result, stations))
+    disabled, why = validate_state(result)
+    digest = map_digest(result, stations)
+    if digest == drawn:
+        markers: Any = no_update
+        arrows: Any = no_update
+    else:
+        markers = station_markers(stations, result)
+        arrows = move_arrows(result, stations, demand_points(settings.reference_dir, settings.dept))
+    return (shown, ranking_hideout(ranked, below), when, panel, data, below_table(below), markers, arrows, focus,
+            disabled, why, digest)
+
+
+def refresh_ahead(params: dict[str, Any], drawn: Any = None) -> tuple[Any, ...]:
     """The crisis page on a forecast horizon: ranking, map, time line, plan pre-positioned for the peaks."""
     at, ranked = ranked_for(params)
-    panel, result = plan(ranked, params["target"], params["vsav"], params["fpt"], {r.code: r.moment for r in ranked})
-    data = None if result is None else plan_request(at, result, ranked, params)
-    when = t("crisis.data_time", time=format_time(at + vigie().settings.slot_minutes * 60, lang(), with_date=True))
     _at, found = lists(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
-    return (ahead_table(ranked), ranking_hideout(ranked, found.below), when, panel, data,
-            below_table(found.below))
+    return page_outputs(at, ranked, ahead_table(ranked), found.below, params, {r.code: r.moment for r in ranked},
+                        drawn)
+
+
+def refresh(params: dict[str, Any], drawn: Any = None) -> tuple[Any, ...]:
+    """The crisis page now, or on the forecast horizon chosen."""
+    if params["horizon"] != "now":
+        return refresh_ahead(params, drawn)
+    at, found = lists(str(params["authority"] or "all"), str(params["groupement"] or ""), params["min_excess"])
+    return page_outputs(at, found.above, ranking_table(found.above, params["min_excess"]), found.below, params,
+                        drawn=drawn)
+
+
+FOCUS_JS = "function(bounds) { return window.vigie.crisis.focus(bounds || null); }"
 
 
 def register(app: Dash) -> None:
     map_styler(app, ids.CRI_GEOJSON)
+    clientside(app, "display", FOCUS_JS, Output(ids.CRI_FOCUS_APPLIED, "title"), Input(ids.CRI_FOCUS, "data"))
     filters = (Input(ids.CRI_REFRESH, "n_intervals"), Input(ids.CRI_AUTHORITY, "value"),
                Input(ids.CRI_GROUPEMENT, "value"), Input(ids.CRI_MIN_EXCESS, "value"))
 
     @secure_callback(app, "display", Output(ids.CRI_TABLE, "children"), Output(ids.CRI_GEOJSON, "hideout"),
                      Output(ids.CRI_DATA_TIME, "children"), Output(ids.CRI_PLAN, "children"),
-                     Output(ids.CRI_PLAN_STORE, "data"), Output(ids.CRI_BELOW, "children"), *filters,
+                     Output(ids.CRI_PLAN_STORE, "data"), Output(ids.CRI_BELOW, "children"),
+                     Output(ids.CRI_STATIONS, "children"), Output(ids.CRI_MOVES, "children"),
+                     Output(ids.CRI_FOCUS, "data"), Output(ids.CRI_VALIDATE, "disabled"),
+                     Output(ids.CRI_VALIDATE_WHY, "children"), Output(ids.CRI_MAP_DRAWN, "data"), *filters,
                      Input(ids.CRI_TARGET, "value"), Input(ids.CRI_VSAV_RATIO, "value"), Input(ids.CRI_FPT_RATIO, "value"),
-                     Input(ids.CRI_HORIZON, "value"))
+                     Input(ids.CRI_HORIZON, "value"), State(ids.CRI_MAP_DRAWN, "data"))
     def _refresh(_n: int, authority: str, groupement: str, min_excess: Any, target: Any, vsav: Any,
-                 fpt: Any, horizon: Any) -> tuple[Any, ...]:
-        params = dict(zip(PARAMS, (authority, groupement, min_excess, target, vsav, fpt,
-                                   horizon if horizon in HORIZONS else "now")))
-        if params["horizon"] != "now":
-            return refresh_ahead(params)
-        at, found = lists(str(authority or "all"), str(groupement or ""), min_excess)
-        ranked = found.above
-        panel, result = plan(ranked, target, vsav, fpt)
-        data = None if result is None else plan_request(at, result, ranked, params)
-        when = t("crisis.data_time", time=format_time(at + vigie().settings.slot_minutes * 60, lang(), with_date=True))
-        return (ranking_table(ranked, min_excess), ranking_hideout(ranked, found.below), when, panel, data,
-                below_table(found.below))
+                 fpt: Any, horizon: Any, drawn: Any) -> tuple[Any, ...]:
+        return refresh(dict(zip(PARAMS, (authority, groupement, min_excess, target, vsav, fpt,
+                                         horizon if horizon in HORIZONS else "now"))), drawn)
 
-    @secure_callback(app, "display", Output(ids.CRI_STATIONS, "children"), Output(ids.CRI_GROUPEMENT, "options"),
-                     Output(ids.CRI_DEMO_NOTE, "children"), Input(ids.CRI_STATIONS, "id"))
+    @secure_callback(app, "display", Output(ids.CRI_GROUPEMENT, "options"), Output(ids.CRI_DEMO_NOTE, "children"),
+                     Input(ids.CRI_STATIONS, "id"))
     def _stations(_id: str) -> tuple[Any, ...]:
-        return station_markers(), groupement_options(), demo_note()
+        return groupement_options(), demo_note()
 
     @secure_callback(app, "display", Output(ids.CRI_DECISIONS, "children"), Input(ids.CRI_VALIDATED, "children"),
-                     Input(ids.CRI_REFRESH, "n_intervals"))
-    def _decisions(_validated: Any, _n: int) -> Any:
+                     Input(ids.CRI_ENTRY_DONE, "children"), Input(ids.CRI_REFRESH, "n_intervals"))
+    def _decisions(_validated: Any, _entry: Any, _n: int) -> Any:
         return decisions_table()
 
-    @secure_callback(app, "commander", Output(ids.CRI_VALIDATED, "children"), Input(ids.CRI_VALIDATE, "n_clicks"),
-                     State(ids.CRI_PLAN_STORE, "data"), prevent_initial_call=True)
+    @secure_callback(app, "commander", Output(ids.CRI_VALIDATED, "children"),
+                     Input(ids.CRI_VALIDATE_CONFIRM, "submit_n_clicks"), State(ids.CRI_PLAN_STORE, "data"),
+                     prevent_initial_call=True)
     def _validate(clicks: int | None, plan_data: Any) -> Any:
         if not clicks:
             return no_update
         return validate(plan_data if isinstance(plan_data, dict) else None)
+
+    @secure_callback(app, "operator", Output(ids.CRI_ENTRY_DONE, "children"), Output(ids.CRI_ENTRY, "value"),
+                     Input(ids.CRI_ENTRY_ADD, "n_clicks"), State(ids.CRI_ENTRY, "value"), prevent_initial_call=True)
+    def _add_entry(clicks: int | None, text: Any) -> tuple[Any, Any]:
+        if not clicks:
+            return no_update, no_update
+        return add_entry(text)

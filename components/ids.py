@@ -103,6 +103,15 @@ CRI_DATA_TIME = "crisis-data-time"
 CRI_DEMO_NOTE = "crisis-demo-note"
 CRI_PLAN_STORE = "crisis-plan-store"
 CRI_HORIZON = "crisis-horizon"
+CRI_MOVES = "crisis-moves"                      # the arrows of the suggested moves on the map
+CRI_FOCUS = "crisis-focus"                      # where the map zooms: the sectors in crisis and the sending stations
+CRI_FOCUS_APPLIED = "crisis-focus-applied"
+CRI_MAP_DRAWN = "crisis-map-drawn"              # digest of the stations and arrows on the map (redrawn when it changes)
+CRI_VALIDATE_CONFIRM = "crisis-validate-confirm"
+CRI_VALIDATE_WHY = "crisis-validate-why"
+CRI_ENTRY = "crisis-entry"                      # a free-text entry of the main courante
+CRI_ENTRY_ADD = "crisis-entry-add"
+CRI_ENTRY_DONE = "crisis-entry-done"
 
 # wall
 WALL_REFRESH = "wall-refresh"

@@ -26,10 +26,12 @@ def applied_id(geojson_id: str) -> str:
 
 def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str, Any],
                tile_url: str = "", attribution: str = "", height: str = "100%",
-               extra_layers: list[Any] | None = None, controls: bool = True) -> html.Div:
+               extra_layers: list[Any] | None = None, controls: bool = True,
+               on_each_feature: str = "vigie.map.onEachFeature") -> html.Div:
     """A map of the sectors; without a tile URL the polygons sit on the dark map background.
 
     Without `controls` (the wall: watched, not touched) the map has no zoom buttons and ignores the wheel.
+    `on_each_feature` names the script each polygon goes through (the crisis map's wraps vigie.map's).
     """
     layers: list[Any] = []
     if tile_url:
@@ -37,7 +39,7 @@ def sector_map(map_id: str, geojson_id: str, geojson_url: str, hideout: dict[str
     layers.append(dl.GeoJSON(
         id=geojson_id, url=geojson_url, hideout=hideout,
         style={"variable": "vigie.map.style"},
-        onEachFeature={"variable": "vigie.map.onEachFeature"},
+        onEachFeature={"variable": on_each_feature},
         hoverStyle={"variable": "vigie.map.hoverStyle"},
     ))
     layers += extra_layers or []

@@ -13,7 +13,9 @@ from vigie.analysis.situation import latest_slot
 from vigie.operations.allocation import AllocationError, AllocationProblem
 from vigie.operations.crisis import RankedSector, crisis_lists, rank_sectors
 from vigie.operations.horizon import AheadSector, UnknownHorizon, check_horizon_key, rank_ahead
+from vigie.operations.overlays import sector_massif_levels
 from vigie.operations.stations import load_stations
+from vigie.slots import to_local
 
 RANKED_FIELDS = ("rank", "code", "name", "authority", "groupement", "present", "usual", "residents", "excess",
                  "pct", "ratio_usual", "ratio_residents", "z", "trend", "event_ids", "holding", "compared_with")
@@ -73,8 +75,10 @@ def allocation() -> Any:
         return jsonify(at=None, status="no_data", moves=[])
     store, settings = vigie().store, vigie().settings
     ranked = rank_ahead(store, at, settings, horizon)
+    levels = sector_massif_levels(store, to_local(at).date())  # CCF where the massif's level that day asks for them
     try:
-        result = AllocationProblem.from_situation(ranked, load_stations(store, settings), settings).solve()
+        result = AllocationProblem.from_situation(ranked, load_stations(store, settings), settings,
+                                                  sector_levels=levels).solve()
     except AllocationError as exc:
         return error(409, exc)
     return jsonify(at=iso(at), horizon=horizon, **with_moments(result.as_dict(), ranked))

@@ -128,7 +128,8 @@ SPEC: dict[str, Any] = {
                        {"name": "sectors", "in": "query", "required": False, "schema": {"type": "string"},
                         "description": "Comma-separated INSEE codes; every sector when omitted."}], ("422",)),
         "/api/v1/allocation": _get("Suggested allocation of resources (409: no feasible allocation; moves carry "
-                                   "the `moment` they are meant for)",
+                                   "the `moment` they are meant for; `kept`: what each sending station keeps; "
+                                   "CCF are asked where the day's massif access level calls for them)",
                                    {"type": "object", "required": ["at"]}, [AT, HORIZON], ("409",)),
         "/api/v1/zones": {**_get("Saved zones visible to the caller (a token sees the shared ones)",
                                  {"type": "object", "required": ["zones"]}),

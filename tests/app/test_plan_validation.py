@@ -49,15 +49,27 @@ def _shown_plan(client: Any, app: Any) -> dict[str, Any]:
     """What the crisis page's refresh callback gives the browser to ask for validation."""
     inputs = [{"id": "crisis-refresh", "property": "n_intervals", "value": 1}] + [
         {"id": k, "property": "value", "value": v} for k, v in FILTERS.items()]
-    answer = _post(client, app, "crisis-plan-store", inputs, [])
+    answer = _post(client, app, "crisis-plan-store", inputs,
+                   [{"id": "crisis-map-drawn", "property": "data", "value": None}])
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     data = answer.get_json()["response"]["crisis-plan-store"]["data"]
     assert isinstance(data, dict) and isinstance(data.get("fingerprint"), str)
     return data  # type: ignore[no-any-return]
 
 
+def surge(app: Any, store: Any, code: str = "13096", people: int = 60_000) -> None:
+    """Late data: `people` in a sector at the newest slot and the one before (a sector enters after two slots)."""
+    newest = int(store.scalar("SELECT max(slot) FROM observations"))
+    slots = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest - lag)) for lag in (1800, 0)]
+    body = (HEADER + "\n" + "".join(f"{code},{slot},{people},{people},0,0,0,0\n" for slot in slots)).encode()
+    result = ingest_bytes(store, body, "test", vigie(app.server).settings)
+    assert result.ok, result.report()
+
+
 def _validate(client: Any, app: Any, plan: Any) -> str:
-    answer = _post(client, app, "crisis-validated", [{"id": "crisis-validate", "property": "n_clicks", "value": 1}],
+    """Confirm « Valider le plan » (the confirmation dialog's submit) with this plan in the page's store."""
+    answer = _post(client, app, "crisis-validated",
+                   [{"id": "crisis-validate-confirm", "property": "submit_n_clicks", "value": 1}],
                    [{"id": "crisis-plan-store", "property": "data", "value": plan}])
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     return json.dumps(answer.get_json()["response"], ensure_ascii=False)
@@ -80,6 +92,7 @@ def test_forged_plan_is_never_logged(seeded: Any, client_as: Any, store: Any) ->
 
 
 def test_validation_records_the_server_plan_whatever_the_browser_adds(seeded: Any, client_as: Any, store: Any) -> None:
+    surge(seeded, store)
     client = client_as("commander")
     plan = _shown_plan(client, seeded)
     tampered = {**plan, "summary": "FORGED", "texts": ["FORGED"], "ranked": ["13090"], "figures": [["13090", 14, 0]]}

@@ -69,6 +69,7 @@ def test_crisis_ranks_a_surge_and_a_commander_validates_the_plan(session_factory
     commander = session_factory("commander").login("/crise")
     commander.page.wait_for_selector("#crisis-plan li", timeout=20_000)
     assert "VSAV" in commander.page.inner_text("#crisis-plan")
+    commander.page.once("dialog", lambda dialog: dialog.accept())   # « Valider le plan » asks for confirmation
     commander.page.click("#crisis-validate")
     commander.page.wait_for_selector("#crisis-validated .alert-success", timeout=10_000)
     commander.page.wait_for_selector("#crisis-decisions td", timeout=10_000)

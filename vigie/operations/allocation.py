@@ -277,17 +277,73 @@ class Move:
     staff: int
     target_minutes: int
 
+    def params(self) -> dict[str, Any]:
+        """The parameters of its catalogue messages."""
+        return {"count": self.count, "label": self.label, "station": self.station_name, "sector": self.sector_name,
+                "minutes": self.minutes, "people": self.people, "target": self.target_minutes}
+
     def message(self) -> Message:
-        """The explained line as a catalogue message."""
-        params = {"count": self.count, "label": self.label, "station": self.station_name, "sector": self.sector_name,
-                  "minutes": self.minutes, "people": self.people, "target": self.target_minutes}
+        """The move on its own line (API, one move): '2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min'."""
         if self.on_site:
-            return Message("allocation.on_site_one" if self.count == 1 else "allocation.on_site_many", params)
-        return Message("allocation.move" if self.within_target else "allocation.move_late", params)
+            return Message("allocation.on_site_one" if self.count == 1 else "allocation.on_site_many", self.params())
+        return Message("allocation.move" if self.within_target else "allocation.move_late", self.params())
 
     def text(self, lang: str = "fr") -> str:
-        """One explained line, e.g. '+2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min, pour +18 400 personnes'."""
+        """One explained line, e.g. '2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min'."""
         return self.message().render(lang)
+
+
+@dataclass(frozen=True)
+class SectorPlan:
+    """What one destination sector receives: its extra people (said once), the moves towards it, what is there."""
+
+    sector_code: str
+    sector_name: str
+    people: int
+    moves: tuple[Move, ...]
+    on_site: tuple[Move, ...]
+
+    def parts(self) -> list[Message]:
+        """One part per station, closest first: '2 VSAV, 1 FPT du CIS Arles, 38 min', then what is already there."""
+        out: list[tuple[float, Message]] = []
+        for group, on_site in ((self.moves, False), (self.on_site, True)):
+            for station_id in dict.fromkeys(m.station_id for m in group):
+                mine = [m for m in group if m.station_id == station_id]
+                minutes = max(m.minutes for m in mine)
+                params = {"vehicles": vehicles_text({m.resource: m.count for m in mine}, {m.resource: m.label for m in mine}),
+                          "station": mine[0].station_name, "minutes": minutes, "target": mine[0].target_minutes}
+                key = ("allocation.already_there" if on_site else "allocation.from_station"
+                       if all(m.within_target for m in mine) else "allocation.from_station_late")
+                out.append((minutes + (10**6 if on_site else 0), Message(key, params)))
+        return [message for _minutes, message in sorted(out, key=lambda item: item[0])]
+
+    def message(self) -> Message:
+        """'Saintes-Maries-de-la-Mer (+18 400 personnes) : 2 VSAV du CIS Arles, 38 min; 1 FPT ...'."""
+        return Message("allocation.sector_plan", {"sector": self.sector_name, "people": self.people,
+                                                  "moves": self.parts()})
+
+
+def vehicles_text(counts: Mapping[str, int], labels: Mapping[str, str]) -> str:
+    """'2 VSAV, 1 FPT': counts by type in the order of RESOURCES (labels are the same in every language)."""
+    return ", ".join(f"{counts[r]} {labels.get(r, r.upper())}" for r in RESOURCES if r in counts)
+
+
+@dataclass(frozen=True)
+class StationCover:
+    """What a sending station keeps once its vehicles have left (every type it holds)."""
+
+    station_id: str
+    station_name: str
+    kept: dict[str, int]
+    labels: dict[str, str]
+
+    def vehicles(self) -> str:
+        """'1 VSAV, 1 FPT, 0 CCF'."""
+        return vehicles_text(self.kept, self.labels)
+
+    def message(self) -> Message:
+        """'CIS Arles garde 1 VSAV, 1 FPT'."""
+        return Message("allocation.station_keeps", {"station": self.station_name, "kept": self.vehicles()})
 
 
 @dataclass(frozen=True)
@@ -332,23 +388,45 @@ class AllocationResult:
     vehicles_moved: dict[str, int]
     staff_moved: int
     seconds: float
+    target_minutes: int = 0
+    kept: list[StationCover] = field(default_factory=list)
+
+    def by_sector(self) -> list[SectorPlan]:
+        """The moves grouped by destination sector (most extra people first), what is on site with them."""
+        order: list[str] = []
+        for m in (*self.moves, *self.on_site):
+            if m.sector_code not in order:
+                order.append(m.sector_code)
+        plans = []
+        for code in order:
+            moves = tuple(m for m in self.moves if m.sector_code == code)
+            there = tuple(m for m in self.on_site if m.sector_code == code)
+            first = (moves or there)[0]
+            plans.append(SectorPlan(code, first.sector_name, first.people, moves, there))
+        return plans
 
     def messages(self) -> list[Message]:
-        """Every move, then every vehicle kept on site, then every shortfall, as catalogue messages."""
-        return [m.message() for m in (*self.moves, *self.on_site)] + [s.message() for s in self.shortfalls]
+        """One line per destination sector, then what each sending station keeps, then every shortfall."""
+        return ([p.message() for p in self.by_sector()] + [k.message() for k in self.kept]
+                + [s.message() for s in self.shortfalls])
 
     def explain(self, lang: str = "fr") -> list[str]:
-        """Every move, then every vehicle kept on site, then every shortfall, as text."""
+        """The lines of `messages` as text."""
         return [m.render(lang) for m in self.messages()]
 
     def summary_message(self) -> Message:
-        """The headline of the plan as a catalogue message (none, one or several vehicles moved)."""
+        """The headline as a commander says it: vehicles and firefighters moved, people out of reach before
+        and after the plan."""
         if self.status == "no_demand":
             return Message("allocation.summary_no_demand")
         moved = sum(self.vehicles_moved.values())
-        key = {0: "allocation.summary_none", 1: "allocation.summary_one"}.get(moved, "allocation.summary_many")
-        return Message(key, {"moved": moved, "staff": self.staff_moved, "before": self.people_beyond_target_before,
-                             "after": self.people_beyond_target_after, "no_gain": self._no_gain()})
+        staff = Message("allocation.staff_one" if self.staff_moved == 1 else "allocation.staff_many",
+                        {"staff": self.staff_moved})
+        key = {0: "allocation.vehicles_none", 1: "allocation.vehicles_one"}.get(moved, "allocation.vehicles_many")
+        beyond = Message("allocation.beyond", {"target": self.target_minutes, "before": self.people_beyond_target_before,
+                                               "after": self.people_beyond_target_after})
+        return Message("allocation.plan_summary", {"vehicles": Message(key, {"moved": moved, "staff": staff}),
+                                                   "beyond": beyond, "no_gain": self._no_gain()})
 
     def summary(self, lang: str = "fr") -> str:
         """One headline for the plan."""
@@ -358,7 +436,7 @@ class AllocationResult:
         """Said plainly when the moves leave the people beyond the target where they were."""
         if not self.moves or self.people_beyond_target_after < self.people_beyond_target_before:
             return ""
-        return Message("allocation.no_gain", {"target": self.moves[0].target_minutes})
+        return Message("allocation.no_gain_plain", {"target": self.target_minutes})
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict, texts included in both languages."""
@@ -534,7 +612,7 @@ class AllocationProblem:
         began = time.perf_counter()
         if not self.sectors:
             return AllocationResult("no_demand", [], [], [], {}, 0, 0, {r: 0 for r in RESOURCES}, 0,
-                                    time.perf_counter() - began)
+                                    time.perf_counter() - began, int(self.target))
         triples, cover, args = self._model()
         result = milp(**args, options={"time_limit": time_limit, "mip_rel_gap": 1e-9, "presolve": True})
         if result.status != 0 or result.x is None:
@@ -569,7 +647,18 @@ class AllocationProblem:
         moved = {r: sum(m.count for m in moves if m.resource == r) for r in RESOURCES}
         return AllocationResult("optimal", moves, on_site, shortfalls, self.demand,
                                 self._people_beyond(self._covered_on_site()), self._people_beyond(within),
-                                moved, sum(m.staff for m in moves), seconds)
+                                moved, sum(m.staff for m in moves), seconds, int(self.target), self._kept(moves))
+
+    def _kept(self, moves: Sequence[Move]) -> list[StationCover]:
+        """What each sending station keeps of every type it holds, in the order the stations send."""
+        labels = {r.key: r.label for r in self.ratios.resources}
+        out = []
+        for s in self.stations:
+            sent = {r: sum(m.count for m in moves if m.station_id == s.station_id and m.resource == r) for r in RESOURCES}
+            if any(sent.values()):
+                out.append(StationCover(s.station_id, s.name, {r: s.available(r) - sent[r] for r in RESOURCES
+                                                               if s.available(r) > 0}, labels))
+        return sorted(out, key=lambda k: k.station_name)
 
     def _move(self, i: int, j: int, r: str, count: int) -> Move:
         """One Move with its text fields."""

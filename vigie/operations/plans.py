@@ -17,7 +17,9 @@ def plan_record(result: AllocationResult, ranked: Sequence[RankedSector | AheadS
     """What the decision log keeps of a plan: only what the server computed, and the what-if values it used.
 
     `summary` and `texts` are the French rendering (the audit trail's); `messages` lets each reader
-    see the plan in their own language.
+    see the plan in their own language: the headline, one line per destination sector (its extra people
+    said once), what each sending station keeps, then the shortfalls. Plans logged with the first
+    wording's keys (allocation.summary_*, one line per move) still render, in plain words.
     """
     return {"summary": result.summary("fr"), "texts": result.explain("fr"),
             "messages": {"summary": result.summary_message().as_dict(),

@@ -20,18 +20,29 @@ from vigie.identity.accounts import User
 from vigie.training import repository
 from vigie.training.clock import (ExerciseClock, ExerciseError, MAX_SPEED, MIN_SPEED, TimeSource, history_end,
                                   time_source_for)
+from vigie.errors import VigieError
 from vigie.i18n import Message, translate
 from vigie.slots import DEFAULT_SLOT_MINUTES
 from vigie.store import Store
 
 __all__ = ["ExerciseError", "Exercise", "create_exercise", "get_exercise", "start", "pause", "resume", "set_speed",
            "jump", "finish", "join", "leave", "current_exercise_for", "list_exercises", "participants",
-           "log_event", "record_decision", "list_decisions", "stamp", "require_control", "history_bounds"]
+           "log_event", "record_decision", "list_decisions", "stamp", "require_control", "history_bounds",
+           "LogError", "AlreadyLogged", "add_log_entry", "list_log_entries", "main_courante", "MAX_ENTRY"]
 
 CONTROL_ROLE = "trainer"
 MAX_NAME, MAX_NOTE = 80, 300
+MAX_ENTRY = 500  # characters of a free-text entry of the main courante (the table checks it too)
 STAMP = "EXERCICE"
 Wall = float | TimeSource | None
+
+
+class LogError(VigieError, ValueError):
+    """An entry of the main courante cannot be written; the message says what to change."""
+
+
+class AlreadyLogged(LogError):
+    """The same plan (same slot, same figures) is already in this main courante."""
 
 
 @dataclass(frozen=True)
@@ -332,25 +343,71 @@ def log_event(store: Store, exercise_id: int, kind: str, username: str | None, d
     return repository.insert_log(store, exercise.id, view, wall, kind, username, dict(detail or {}))
 
 
-def record_decision(store: Store, username: str, plan: Any, snapshot: Any = None, *, exercise_id: int | None = None,
-                    view_time: float | None = None, wall_now: Wall = None) -> int:
-    """Store a validated plan: live when exercise_id is None, else kept with its exercise."""
+def log_times(store: Store, exercise_id: int | None, wall_now: Wall, view_time: float | None = None
+              ) -> tuple[float, float]:
+    """(wall, view) of an entry: the view is the exercise clock in an exercise (refused once it ended), else the wall."""
     wall = wall_instant(wall_now)
-    view = wall if view_time is None else view_time
-    if exercise_id is not None:
-        exercise = get_exercise(store, exercise_id)
-        refuse_if_ended(exercise)
-        view = view_now(store, exercise, wall) if view_time is None else view_time
-    return repository.insert_decision(store, {
+    if exercise_id is None:
+        return wall, wall if view_time is None else view_time
+    exercise = get_exercise(store, exercise_id)
+    refuse_if_ended(exercise)
+    return wall, view_now(store, exercise, wall) if view_time is None else view_time
+
+
+def record_decision(store: Store, username: str, plan: Any, snapshot: Any = None, *, exercise_id: int | None = None,
+                    view_time: float | None = None, wall_now: Wall = None, fingerprint: str | None = None) -> int:
+    """Store a validated plan: live when exercise_id is None, else kept with its exercise.
+
+    With a `fingerprint` (operations.plans.plan_fingerprint) the same plan is logged once per log:
+    a second validation raises AlreadyLogged, whoever sends it and however fast."""
+    wall, view = log_times(store, exercise_id, wall_now, view_time)
+    row = repository.insert_decision(store, {
         "at": int(wall), "view_time": int(view), "username": username, "exercise_id": exercise_id,
-        "plan": json.dumps(plan, ensure_ascii=False),
+        "plan": json.dumps(plan, ensure_ascii=False), "fingerprint": fingerprint,
         "snapshot": json.dumps(snapshot if snapshot is not None else {}, ensure_ascii=False)})
+    if row is None:
+        raise AlreadyLogged(key="crisis.plan_already_logged")
+    return row
 
 
 def list_decisions(store: Store, exercise_id: int | None = None) -> list[dict[str, Any]]:
     """Validated plans, oldest first: the live ones (exercise_id None) or those of one exercise."""
     rows = repository.decision_rows(store, exercise_id)
     return [{**r, "plan": json.loads(r["plan"]), "snapshot": json.loads(r["snapshot"])} for r in rows]
+
+
+def add_log_entry(store: Store, username: str, text: str, *, exercise_id: int | None = None,
+                  wall_now: Wall = None) -> int:
+    """Write a free-text entry in the main courante (live, or with its exercise at the exercise time), audited.
+
+    Control characters become spaces; an empty text or one over MAX_ENTRY characters is refused, never cut."""
+    clean = "".join(ch if ch.isprintable() else " " for ch in str(text or "")).strip()
+    if not clean:
+        raise LogError(key="crisis.entry_empty")
+    if len(clean) > MAX_ENTRY:
+        raise LogError(key="crisis.entry_too_long", limit=MAX_ENTRY, length=len(clean))
+    wall, view = log_times(store, exercise_id, wall_now)
+    with repository.one_transaction(store):
+        entry = repository.insert_log_entry(store, {"at": int(wall), "view_time": int(view), "username": username,
+                                                    "exercise_id": exercise_id, "text": clean})
+        audit.record(store, "log.entry", username=username, exercise=exercise_id if exercise_id else "live",
+                     entry=entry, text=clean)
+    return entry
+
+
+def list_log_entries(store: Store, exercise_id: int | None = None) -> list[dict[str, Any]]:
+    """Free-text entries of the main courante, oldest first (live ones, or those of one exercise)."""
+    return repository.log_entry_rows(store, exercise_id)
+
+
+def main_courante(store: Store, exercise_id: int | None = None) -> list[dict[str, Any]]:
+    """Validated plans and free-text entries in one log, oldest first: {kind: plan|entry, at, view_time,
+    username, plan | text}."""
+    plans = [{"kind": "plan", "id": d["id"], "at": d["at"], "view_time": d["view_time"], "username": d["username"],
+              "plan": d["plan"]} for d in list_decisions(store, exercise_id)]
+    entries = [{"kind": "entry", "id": e["id"], "at": e["at"], "view_time": e["view_time"], "username": e["username"],
+                "text": e["text"]} for e in list_log_entries(store, exercise_id)]
+    return sorted(plans + entries, key=lambda row: (row["at"], row["kind"] == "entry", row["id"]))
 
 
 # -- marking -------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Training's one gateway to the store: exercises, their log, participants, injections and decisions.
+"""Training's one gateway to the store: exercises, their log, participants, injections, decisions and the
+free-text entries of the main courante.
 
 It returns rows and writes the rows it is given; clocks, checks and the timeline stay in the
 other modules of the package. Besides its own tables it reads the observed history an exercise
@@ -197,14 +198,16 @@ def injected_totals(store: Store, exercise_id: int, low: int, high: int) -> list
     return [(code, slot, total) for code, slot, total in rows]
 
 
-# -- decisions ---------------------------------------------------------------------------------------
-def insert_decision(store: Store, values: dict[str, Any]) -> int:
-    """Write a validated plan (at, view_time, username, exercise_id, plan, snapshot); return its id."""
+# -- decisions and the main courante ---------------------------------------------------------------
+def insert_decision(store: Store, values: dict[str, Any]) -> int | None:
+    """Write a validated plan (at, view_time, username, exercise_id, plan, snapshot, fingerprint); return its id,
+    or None when the same plan (fingerprint) is already in the same log."""
     with store.write() as tx:
-        cursor = tx.execute("INSERT INTO decisions(at, view_time, username, exercise_id, plan, snapshot) "
-                            "VALUES (?, ?, ?, ?, ?, ?)",
-                            [values[c] for c in ("at", "view_time", "username", "exercise_id", "plan", "snapshot")])
-        return int(cursor.lastrowid or 0)
+        cursor = tx.execute("INSERT OR IGNORE INTO decisions(at, view_time, username, exercise_id, plan, snapshot, "
+                            "fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [values.get(c) for c in ("at", "view_time", "username", "exercise_id", "plan", "snapshot",
+                                                     "fingerprint")])
+        return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
 
 def decision_rows(store: Store, exercise_id: int | None) -> list[dict[str, Any]]:
@@ -212,3 +215,20 @@ def decision_rows(store: Store, exercise_id: int | None) -> list[dict[str, Any]]
     if exercise_id is None:
         return store.query("SELECT * FROM decisions WHERE exercise_id IS NULL ORDER BY at, id")
     return store.query("SELECT * FROM decisions WHERE exercise_id = ? ORDER BY at, id", [int(exercise_id)])
+
+
+def insert_log_entry(store: Store, values: dict[str, Any]) -> int:
+    """Write a free-text entry of the main courante (at, view_time, username, exercise_id, text); return its id."""
+    with store.write() as tx:
+        cursor = tx.execute("INSERT INTO log_entries(at, view_time, username, exercise_id, text) VALUES (?, ?, ?, ?, ?)",
+                            [values[c] for c in ("at", "view_time", "username", "exercise_id", "text")])
+        return int(cursor.lastrowid or 0)
+
+
+def log_entry_rows(store: Store, exercise_id: int | None) -> list[dict[str, Any]]:
+    """Free-text entries oldest first: the live ones (exercise_id None) or those of one exercise."""
+    if exercise_id is None:
+        return store.query("SELECT id, at, view_time, username, exercise_id, text FROM log_entries "
+                           "WHERE exercise_id IS NULL ORDER BY at, id")
+    return store.query("SELECT id, at, view_time, username, exercise_id, text FROM log_entries "
+                       "WHERE exercise_id = ? ORDER BY at, id", [int(exercise_id)])

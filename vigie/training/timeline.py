@@ -15,7 +15,8 @@ from vigie.config import Settings
 from vigie.i18n import Message
 from vigie.store import Store
 from vigie.training import repository
-from vigie.training.control import Exercise, Wall, finish, get_exercise, list_decisions, view_now, wall_instant
+from vigie.training.control import (Exercise, Wall, finish, get_exercise, list_decisions, list_log_entries, view_now,
+                                    wall_instant)
 from vigie.training.injections import overlay_for
 
 __all__ = ["end_exercise", "after_action_timeline", "build_timeline", "played_segments", "timeline_text"]
@@ -259,21 +260,29 @@ def _decision_entries(store: Store, exercise_id: int) -> list[dict[str, Any]]:
             for d in list_decisions(store, exercise_id)]
 
 
+def _log_entry_entries(store: Store, exercise_id: int) -> list[dict[str, Any]]:
+    """Free-text entries of the main courante written in the exercise, by whom."""
+    return [_entry(e["at"], e["view_time"], "entry", e["username"],
+                   Message("timeline.entry", {"user": e["username"], "text": e["text"]}), {"entry_id": e["id"]})
+            for e in list_log_entries(store, exercise_id)]
+
+
 def build_timeline(store: Store, exercise: Exercise, settings: Settings, wall: float) -> list[dict[str, Any]]:
     """Compute the timeline from the log, the crisis ranking over the played time and the decisions."""
     log = repository.log_rows(store, exercise.id)
     segments = played_segments(exercise, log, view_now(store, exercise, wall), wall)
     names = sector_table.names(store)
     entries = (_log_entries(log, segments, names) + _ranking_entries(store, exercise, segments, settings, names)
-               + _scenario_end_entries(exercise, log, segments) + _decision_entries(store, exercise.id))
+               + _scenario_end_entries(exercise, log, segments) + _decision_entries(store, exercise.id)
+               + _log_entry_entries(store, exercise.id))
     return sorted(entries, key=lambda e: (e["wall_time"], _tier(e)))
 
 
 def _tier(entry: dict[str, Any]) -> int:
-    """Order at equal wall times (the sort is stable): control, then what play reached, plans, the end."""
+    """Order at equal wall times (the sort is stable): control, then what play reached, plans and entries, the end."""
     if entry["kind"] == "ended":
         return 3
-    if entry["kind"] == "plan":
+    if entry["kind"] in ("plan", "entry"):
         return 2
     scenario = entry["kind"] == "injection" and entry["detail"].get("source") == "scenario"
     return 1 if scenario or entry["kind"].startswith(("ranking", "scenario_end")) else 0

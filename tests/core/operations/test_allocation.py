@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,13 +65,56 @@ def test_hand_solved_instance() -> None:
 
 
 def test_texts_in_french_and_english() -> None:
+    """One line per destination sector, its extra people said once; what the sending station keeps; no jargon."""
     result = hand_instance().solve()
-    assert result.explain("fr")[0] == "+1 VSAV du CIS S2 vers Secteur d1, 14 min, pour +20\u00a0000 personnes"
-    assert result.explain("en")[1] == "+1 VSAV from CIS S2 to Secteur d2, 29 min, for +10,000 people (beyond the 20-min target)"
-    assert "reste sur place" in result.explain("fr")[2]
+    assert result.explain("fr")[:3] == [
+        "Secteur d1 (+20\u00a0000 personnes) : 1 VSAV du CIS S2, 14 min; 1 VSAV du CIS S1, déjà sur place",
+        "Secteur d2 (+10\u00a0000 personnes) : 1 VSAV du CIS S2, 29 min (au-delà de l'objectif de 20 min)",
+        "CIS S2 garde 1 VSAV"]
+    assert result.explain("en")[:3] == [
+        "Secteur d1 (+20,000 people): 1 VSAV from CIS S2, 14 min; 1 VSAV of CIS S1, already there",
+        "Secteur d2 (+10,000 people): 1 VSAV from CIS S2, 29 min (beyond the 20-min target)",
+        "CIS S2 keeps 1 VSAV"]
     assert result.explain("fr")[3].startswith("Secteur d2 : 1 VSAV sur 1 non couvert en 20 min (1 en renfort plus tardif)")
-    assert result.summary("fr") == "2 véhicules déplacés (6 personnels) ; personnes hors objectif : 20\u00a0000 → 10\u00a0000"
+    assert result.summary("fr") == ("2 véhicules déplacés, 6 sapeurs-pompiers. Personnes à plus de 20 min des secours : "
+                                    "20\u00a0000 avant, 10\u00a0000 après le plan.")
+    assert result.summary("en") == ("2 vehicles moved, 6 firefighters. People more than 20 min from help: "
+                                    "20,000 before, 10,000 after the plan.")
+    assert all("hors objectif" not in line and "pour +" not in line for line in result.explain("fr"))
     json.dumps(result.as_dict())
+
+
+def test_the_headline_says_none_one_or_many_vehicles() -> None:
+    one = make_problem([sector("d", 43.05, 10000)], [station("s", 43.0, 2, 0)]).solve()
+    assert one.summary("fr").startswith("1 véhicule déplacé, 3 sapeurs-pompiers. Personnes à plus de 20 min")
+    assert one.summary("en").startswith("1 vehicle moved, 3 firefighters. People more than 20 min from help")
+    stuck = make_problem([sector("d", 43.05, 10000)], [station("s", 43.0, 1, 1)]).solve()
+    assert stuck.moves == [] and stuck.summary("fr").startswith("Aucun véhicule à déplacer. Personnes à plus de 20 min")
+    assert stuck.summary("en").startswith("No vehicle to move. People more than 20 min from help: 10,000 before")
+    single = replace(one, staff_moved=1)
+    assert single.summary("fr").startswith("1 véhicule déplacé, 1 sapeur-pompier.")
+
+
+def test_a_sending_station_says_what_it_keeps_of_every_type_it_holds() -> None:
+    s2 = station("s2", 43.1, 3, 1, fpt=2, ccf=1)
+    result = make_problem([sector("d1", 43.0, 20000)], [s2]).solve()
+    [kept] = result.kept
+    assert (kept.station_id, kept.kept) == ("s2", {"vsav": 1, "fpt": 2, "ccf": 1})
+    assert kept.message().render("fr") == "CIS S2 garde 1 VSAV, 2 FPT, 1 CCF"
+    assert kept.message().render("en") == "CIS S2 keeps 1 VSAV, 2 FPT, 1 CCF"
+    [group] = result.by_sector()
+    assert (group.sector_code, group.people, [m.count for m in group.moves]) == ("d1", 20000, [2])
+
+
+def test_a_station_sending_several_types_to_a_sector_is_one_part_of_its_line() -> None:
+    near = Station("n", "CIS N", "x", "G", "SDIS13", 43.02, 5.0, 3, 3, 0, 99, 1, 1, 0)
+    far = Station("f", "CIS F", "x", "G", "SDIS13", 43.12, 5.0, 2, 0, 0, 99, 1, 0, 0)
+    vsav_fpt = Ratios((ResourceRatio("vsav", "VSAV", 10000, 3), ResourceRatio("fpt", "FPT", 10000, 4),
+                       ResourceRatio("ccf", "CCF", 15000, 4, {"rouge": 2})), congestion_slope=0.0,
+                      limit_by_station_crew=False)
+    result = make_problem([sector("d", 43.0, 30000)], [far, near], vsav_fpt).solve()
+    [line] = [m.render("fr") for m in result.messages() if m.key == "allocation.sector_plan"]
+    assert line == "Secteur d (+30\u00a0000 personnes) : 2 VSAV, 2 FPT du CIS N, 3 min; 1 VSAV du CIS F, 17 min"
 
 
 def test_a_logged_plan_reads_in_each_language_and_old_ones_stay_readable() -> None:
@@ -79,13 +123,20 @@ def test_a_logged_plan_reads_in_each_language_and_old_ones_stay_readable() -> No
     assert plan_texts(record, "fr") == (result.summary("fr"), result.explain("fr"))
     assert plan_texts(record, "en") == (result.summary("en"), result.explain("en"))
     assert plan_texts({"summary": "1 véhicule déplacé", "texts": ["+1 VSAV"]}, "en") == ("1 véhicule déplacé", ["+1 VSAV"])
+    # a plan logged with the keys of the first wording still reads, in plain words
+    old = {"messages": {"summary": {"key": "allocation.summary_many", "params": {
+        "moved": 3, "staff": 12, "before": 48916, "after": 0, "no_gain": ""}}, "texts": [{"key": "allocation.move",
+        "params": {"count": 2, "label": "VSAV", "station": "CIS Arles", "sector": "Arles", "minutes": 18,
+                   "people": 68482, "target": 20}}]}}
+    assert plan_texts(old, "fr") == ("3 véhicules déplacés, 12 sapeurs-pompiers. Personnes au-delà du délai visé : "
+                                     "48\u00a0916 avant, 0 après le plan", ["2 VSAV du CIS Arles vers Arles, 18 min"])
 
 
 def test_move_text_of_the_design() -> None:
     move = Move("cis-13004", "CIS Arles", "13096", "Saintes-Maries-de-la-Mer", "vsav", "VSAV", 2, 38, True, False,
                 18400, 6, 40)
-    assert move.text("fr") == "+2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min, pour +18\u00a0400 personnes"
-    assert move.text("en") == "+2 VSAV from CIS Arles to Saintes-Maries-de-la-Mer, 38 min, for +18,400 people"
+    assert move.text("fr") == "2 VSAV du CIS Arles vers Saintes-Maries-de-la-Mer, 38 min"
+    assert move.text("en") == "2 VSAV from CIS Arles to Saintes-Maries-de-la-Mer, 38 min"
 
 
 def test_prefers_the_shorter_move() -> None:

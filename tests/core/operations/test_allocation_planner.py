@@ -73,8 +73,9 @@ def test_the_plan_says_plainly_when_moves_bring_nobody_within_the_target() -> No
     result = AllocationProblem.from_situation([ranked(SAINTES_MARIES, 50_000, 10_000)], STATIONS, SETTINGS).solve()
     assert result.moves and all(not m.within_target for m in result.moves)
     assert result.people_beyond_target_before == result.people_beyond_target_after == 40_000
-    assert "personnes hors objectif : 40\u00a0000 → 40\u00a0000. Ces déplacements ne réduisent pas" in result.summary()
-    assert "do not reduce the people beyond the target" in result.summary("en")
+    assert ("Personnes à plus de 20 min des secours : 40\u00a0000 avant, 40\u00a0000 après le plan. Les renforts arrivent "
+            "après 20 min : ils raccourcissent l'attente sans tenir l'objectif.") in result.summary()
+    assert "they shorten the wait but do not meet the target" in result.summary("en")
 
 
 def test_presence_against_residents_is_a_second_demand_basis() -> None:
@@ -88,3 +89,21 @@ def test_presence_against_residents_is_a_second_demand_basis() -> None:
     assert problem.demand["13022"]["vsav"] == 4 and problem.demand["13022"]["fpt"] == 2   # 39 851 / 10 000, / 25 000
     with pytest.raises(Exception, match="must be usual or residents"):
         load_settings({"data_dir": "unused", "allocation_demand_basis": "visitors"}, environ={})
+
+
+@pytest.mark.parametrize("level,ccf", [("rouge", 2), ("noir", 4)])
+def test_a_high_massif_level_that_day_asks_for_ccf_and_none_without_levels(store: Any, level: str, ccf: int) -> None:
+    """Cassis lies in the Calanques: the préfecture's level of the day (stored) makes the plan ask for CCF."""
+    from vigie.operations.overlays import import_massif_levels, sector_massif_levels
+
+    cassis = [ranked("13022", 60_000, 45_000)]    # +15 000: 2 VSAV, 1 FPT, and 1 CCF only where a level asks
+    without = AllocationProblem.from_situation(cassis, STATIONS, SETTINGS)
+    assert without.demand["13022"]["ccf"] == 0
+    assert not [m for m in without.solve().moves if m.resource == "ccf"]
+    import_massif_levels(store, f"massif_id,day,level\ncalanques,2026-07-14,{level}\n".encode(), "prefecture")
+    levels = sector_massif_levels(store, "2026-07-14")
+    assert levels["13022"] == level and sector_massif_levels(store, "2026-07-15") == {}
+    problem = AllocationProblem.from_situation(cassis, STATIONS, SETTINGS, sector_levels=levels)
+    assert problem.demand["13022"]["ccf"] == ccf
+    sent = sum(m.count for m in problem.solve().moves + problem.solve().on_site if m.resource == "ccf")
+    assert 0 < sent <= ccf
