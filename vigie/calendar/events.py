@@ -11,13 +11,13 @@ import csv
 import io
 import time
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
 from vigie.calendar import repository
 from vigie.errors import VigieError
-from vigie.slots import local_day, parse_instant
+from vigie.slots import PARIS, local_day, parse_instant, to_local
 from vigie.store import Store
 
 COLUMNS = ("event_id", "name", "sectors", "start", "end", "expected_attendance", "category", "source")
@@ -47,6 +47,28 @@ class Event:
     def overlaps(self, start: int, end: int) -> bool:
         """True when the event intersects [start, end)."""
         return self.start < end and start < self.end
+
+    def open_during(self, start: int, end: int) -> bool:
+        """True when the event is open at some instant of [start, end).
+
+        An event of a day or less is open from its start to its end. A longer one (a Christmas
+        market over six weeks, a feria over five days) is open every day at the hours of its
+        first and last instants, e.g. 10:00-20:00 local time (past midnight when it closes
+        earlier than it opens), not through the nights in between.
+        """
+        if not self.overlaps(start, end):
+            return False
+        if self.end - self.start <= 86400:
+            return True
+        opens, closes = to_local(self.start).time(), to_local(self.end).time()
+        for offset in range(-1, (local_day(end - 1) - local_day(start)).days + 1):
+            day = local_day(start) + timedelta(days=offset)
+            lo = int(datetime.combine(day, opens, tzinfo=PARIS).timestamp())
+            close_day = day + timedelta(days=1) if closes <= opens else day
+            hi = int(datetime.combine(close_day, closes, tzinfo=PARIS).timestamp())
+            if max(lo, self.start, start) < min(hi, self.end, end):
+                return True
+        return False
 
     def local_days(self) -> list[date]:
         """Europe/Paris days the event touches (its end instant is exclusive)."""

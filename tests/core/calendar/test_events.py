@@ -7,6 +7,7 @@ import pytest
 
 from vigie.config import SHIPPED_DATA_DIR
 from vigie.calendar.events import (
+    Event,
     InvalidEvents,
     delete_event,
     default_events_path,
@@ -89,3 +90,36 @@ def test_sync_keeps_user_events(store: Store) -> None:
     assert delete_event(store, "mine") and not delete_event(store, "mine")
     sync_events(store, [])
     assert [e.event_id for e in load_events(store)] == ["b"]
+
+
+def _market() -> Event:
+    """Six weeks, open 10:00-20:00 (its first and last instants), like the Christmas market of Aix."""
+    return Event("noel", "Marché de Noël", ("13001",), parse_instant("2026-11-20T10:00:00+01:00"),
+                 parse_instant("2026-12-31T20:00:00+01:00"), 200_000, "fair")
+
+
+def test_a_market_of_six_weeks_is_open_by_day_and_closed_at_night() -> None:
+    market = _market()
+    at = parse_instant("2026-12-03T15:00:00+01:00")
+    assert market.open_during(at, at + 1800)
+    night = parse_instant("2026-12-03T03:00:00+01:00")
+    assert market.overlaps(night, night + 1800) and not market.open_during(night, night + 1800)
+    closing = parse_instant("2026-12-03T19:30:00+01:00")
+    assert market.open_during(closing, closing + 1800)
+    assert not market.open_during(closing + 1800, closing + 3600)
+    assert not market.open_during(parse_instant("2027-01-01T12:00:00+01:00"), parse_instant("2027-01-01T12:30:00+01:00"))
+
+
+def test_daily_hours_hold_across_the_change_of_time_and_past_midnight() -> None:
+    summer = Event("f", "Festival", ("13004",), parse_instant("2026-10-20T18:00:00+02:00"),
+                   parse_instant("2026-10-30T02:00:00+01:00"), 10_000, "festival")
+    after_change = parse_instant("2026-10-26T18:00:00+01:00")      # winter time since the 25th
+    assert summer.open_during(after_change, after_change + 1800)
+    assert summer.open_during(parse_instant("2026-10-27T01:00:00+01:00"), parse_instant("2026-10-27T01:30:00+01:00"))
+    assert not summer.open_during(parse_instant("2026-10-27T10:00:00+01:00"), parse_instant("2026-10-27T10:30:00+01:00"))
+
+
+def test_an_event_of_a_day_or_less_is_open_from_start_to_end() -> None:
+    match = Event("m", "Match", ("13208",), parse_instant("2026-12-05T20:00:00+01:00"),
+                  parse_instant("2026-12-05T23:00:00+01:00"), 60_000, "match")
+    assert match.open_during(match.start, match.start + 1800) and not match.open_during(match.end, match.end + 1800)
