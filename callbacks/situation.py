@@ -56,13 +56,19 @@ def sector_label(s: SectorSituation) -> str:
     return "\n".join(lines)
 
 
+def open_events(situation: Situation, events: list[Event] | None) -> list[Event]:
+    """The events open during the slot on view (a six-week market by day, not through its nights)."""
+    step = situation.slot_minutes * 60
+    return [e for e in events or [] if e.open_during(situation.at, situation.at + step)]
+
+
 def map_hideout(situation: Situation, indicator: str, selected: str | None,
                 events: list[Event] | None = None) -> dict[str, Any]:
     """Colours and tooltips; sectors with an event under way are outlined and name it."""
     scale_name, attribute = INDICATORS.get(indicator, INDICATORS["present"])
     values = {s.code: getattr(s, attribute) for s in situation.sectors}
     labels = {s.code: sector_label(s) for s in situation.sectors}
-    current = [e for e in events or [] if e.start <= situation.at + situation.slot_minutes * 60 and e.end > situation.at]
+    current = open_events(situation, events)
     for event in current:
         for code in event.sectors:
             if code in labels:
@@ -79,7 +85,7 @@ def forecast_hideout(situation: Situation, hours: int, selected: str | None,
     indicators."""
     forecast = view_forecast()
     labels = tooltip_lines(forecast, hours, lang())
-    current = [e for e in events or [] if e.start <= situation.at + situation.slot_minutes * 60 and e.end > situation.at]
+    current = open_events(situation, events)
     for event in current:
         for code in event.sectors:
             labels[code] = labels.get(code, "") + "\n" + t("situation.tooltip_event", name=event.name)
