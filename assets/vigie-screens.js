@@ -28,3 +28,31 @@
     }
   }).observe(document.documentElement, {childList: true, subtree: true});
 })();
+
+/* The sticky header's height as --shell-header-h on <html>: the map panels fill the rest of the
+ * screen and anything scrolled to stops under the header, whatever the header wraps to. */
+(function () {
+  "use strict";
+  var seen = null, watched = null;
+
+  function measure() {
+    var header = document.querySelector(".shell-header");
+    if (!header) { return; }
+    var height = Math.round(header.getBoundingClientRect().height);
+    if (height !== seen) {
+      seen = height;
+      document.documentElement.style.setProperty("--shell-header-h", height + "px");
+    }
+  }
+
+  var resize = window.ResizeObserver ? new ResizeObserver(measure) : null;
+  new MutationObserver(function () {
+    var header = document.querySelector(".shell-header");
+    if (header && resize && header !== watched) {  // the shell is drawn once per page load
+      watched = header;
+      resize.observe(header);
+    }
+    if (!resize) { measure(); }
+  }).observe(document.documentElement, {childList: true, subtree: true});
+  window.addEventListener("resize", measure);
+})();
