@@ -13,7 +13,8 @@ from dash import Dash, Input, Output, State, dcc, html
 from callbacks import clientside, map_styler, secure_callback
 from callbacks.crisis import ranking, ranking_table
 from callbacks.sector import _nan_to_none, separators
-from callbacks.situation import current_situation, data_time_line, events_panel, map_hideout, map_legend, todays_events
+from callbacks.situation import (authority_name, current_situation, data_time_line, events_panel, map_hideout,
+                                 map_legend, todays_events)
 from components import ids
 from components.charts import presence_figure, wall_times
 from server.context import view, vigie
@@ -89,7 +90,7 @@ def wall_kpis(situation: Situation) -> html.Div:
         total = situation.totals[key]
         counted = bool(total.get("counted"))
         delta = total["delta_residents"] if counted else None
-        label = t("situation.kpi_department") if key == "department" else t("situation.kpi_area", authority=key)
+        label = t("situation.kpi_department") if key == "department" else t("situation.kpi_area", authority=authority_name(key))
         tone = "kpi-up" if (delta or 0) > 0 else "kpi-down"
         cards.append(html.Div([
             html.Div(label, className="kpi-label"),

@@ -10,7 +10,7 @@ from typing import Any
 from components import ids
 from server.context import vigie
 from tests.app.dash_calls import _text, call
-from tests.app.test_plan_validation import FILTERS, _post, _shown_plan, _validate, seeded, surge  # noqa: F401
+from tests.app.crisis_calls import FILTERS, _post, _shown_plan, _validate, surge
 from vigie.identity import accounts
 from vigie.operations.overlays import import_massif_levels
 from vigie.slots import to_local

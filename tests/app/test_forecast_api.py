@@ -123,13 +123,15 @@ def test_any_query_string_gets_an_answer_not_a_crash(seeded: Any, history: Any, 
 
 
 def _callback(app: Any, output: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Post the callback that has `output` as Dash's renderer would; return its response."""
+    """Post the callback that has `output` as Dash's renderer would (inputs and states from `values`, None
+    for those not given); return its response."""
     key = next(k for k in app.callback_map if output in k and "@" not in k)
     spec = app.callback_map[key]
     items = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
     body = {"output": key, "outputs": [{"id": o.component_id, "property": o.component_property} for o in items],
             "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]],
-            "changedPropIds": list(values), "state": []}
+            "changedPropIds": [k for k in values if any(f"{i['id']}.{i['property']}" == k for i in spec["inputs"])],
+            "state": [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec.get("state", [])]}
     client = app.server.test_client()
     assert AuthActions(client).login("display").status_code == 302
     answer = client.post("/_dash-update-component", json=body)

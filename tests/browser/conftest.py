@@ -204,3 +204,21 @@ def push_correction(server: LiveServer, data_dir: Path, code: str, people: int, 
     answer = requests.post(server.url + "/api/v1/observations", data=body.encode(), timeout=10,
                            headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
     assert answer.status_code == 200, answer.text
+
+
+# -- what several browser test modules check --------------------------------------------------------
+POLYGONS = "document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length"
+
+
+def wait_for_map(page: Any) -> None:
+    """The situation page is drawn: every sector polygon and the headline figures."""
+    page.wait_for_function(f"() => {POLYGONS} >= 134", timeout=20_000)
+    page.wait_for_function("() => document.querySelectorAll('#situation-kpis .kpi').length >= 2", timeout=20_000)
+
+
+def violations(page: Any) -> list[str]:
+    """What axe-core finds wrong on the page, one line per rule (its first three nodes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in found]

@@ -19,7 +19,7 @@ from tests.factories import idle_since, last_actions
 from vigie.identity import idle
 from vigie.store import Store
 
-VIEW = "/secteur/13004?periode=7j"   # a page and its query string: what must come back after the login
+VIEW = "/secteur/13004?range=30d"   # a page and its view (query string): what must come back after the login
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_after_the_idle_logout_the_login_brings_back_the_same_page_and_view(
     s = _watched(browser, server)
     idle_since(store, "operator", 301)
 
-    s.page.wait_for_url(f"{server.url}/login?expired=1&next=%2Fsecteur%2F13004%3Fperiode%3D7j", timeout=10_000)
+    s.page.wait_for_url(f"{server.url}/login?expired=1&next=%2Fsecteur%2F13004%3Frange%3D30d", timeout=10_000)
     assert s.page.is_visible("text=Votre session a expiré")
     s.page.fill("#username", "operator")
     s.page.fill("#password", PASSWORD)

@@ -5,8 +5,7 @@ import re
 import time
 from typing import Any
 
-from tests.browser.conftest import PASSWORD
-from tests.browser.test_situation import wait_for_map
+from tests.browser.conftest import PASSWORD, violations, wait_for_map
 from vigie.slots import to_local
 
 TEXT = "(document.getElementById('situation-time-text') || {}).textContent || ''"
@@ -158,16 +157,15 @@ def test_phone_pages_hide_the_mode_bar_and_keep_the_controls(session_factory: An
 
 
 def test_the_new_controls_have_no_accessibility_violation(session_factory: Any) -> None:
-    from tests.browser.test_accessibility import _violations
 
     s = session_factory("operator", "phone").login()
     wait_for_map(s.page)
     _rewind(s.page, 2)                                     # the not-live band and its button on screen
-    report = {"rewound": _violations(s.page)}
+    report = {"rewound": violations(s.page)}
     s.goto("/secteur/13208?compare=date")
     s.page.wait_for_function("() => document.querySelectorAll('#sector-compare-date option').length > 20",
                              timeout=20_000)
     s.page.wait_for_timeout(800)
-    report["compare"] = _violations(s.page)
+    report["compare"] = violations(s.page)
     assert {name: found for name, found in report.items() if found} == {}
     assert s.errors == [], s.errors

@@ -4,15 +4,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.browser.conftest import push_correction
+from tests.browser.conftest import POLYGONS, push_correction, wait_for_map
 
-POLYGONS = "document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length"
 DARKEST = "#46327e"
-
-
-def wait_for_map(page: Any) -> None:
-    page.wait_for_function(f"() => {POLYGONS} >= 134", timeout=20_000)
-    page.wait_for_function("() => document.querySelectorAll('#situation-kpis .kpi').length >= 2", timeout=20_000)
 
 
 def fills(page: Any) -> list[str]:
