@@ -107,8 +107,8 @@ def add_naive_callback(app: Any) -> str:
     inputs = [Input(i["id"], i["property"]) for i in real["inputs"]]
 
     @app.callback(*outputs, *inputs, prevent_initial_call=True)
-    def _naive(_n: int, indicator: str, selected: str | None) -> tuple[Any, ...]:
-        hideout, *rest = refresh(indicator, selected)
+    def _naive(_n: int, indicator: str, selected: str | None, *_rest: Any) -> tuple[Any, ...]:
+        hideout, *rest = refresh(indicator, selected)  # the live view (the other inputs: looking back)
         return (naive_geojson(catalogue.geojson(), hideout), *rest)
 
     (key,) = set(app.callback_map) - before
