@@ -275,6 +275,19 @@ def test_report_fits_a_phone(open_session: Any, crisis_server: LiveServer) -> No
     assert s.errors == [], s.errors
 
 
+def test_light_theme_keeps_the_navbar_buttons_readable(open_session: Any, crisis_server: LiveServer) -> None:
+    """The navbar stays dark in the light theme ("pour le plein soleil"): its buttons stay white on it."""
+    s = open_session(crisis_server, "operator", "desktop", "/")
+    s.page.evaluate("() => window.localStorage.setItem('vigie-theme', 'light')")
+    s.page.reload()
+    s.page.wait_for_selector("#situation-kpis .kpi", timeout=20_000)
+    assert s.page.evaluate("() => document.documentElement.classList.contains('theme-light')")
+    for selector in (".shell-lang", ".shell-theme", ".shell-logout"):
+        colours = s.page.eval_on_selector(selector, "e => [getComputedStyle(e).color, getComputedStyle(e).borderColor]")
+        assert colours == ["rgb(255, 255, 255)", "rgb(255, 255, 255)"], (selector, colours)
+    assert s.errors == [], s.errors
+
+
 def test_tablet_header_on_one_line_and_legend_clear_of_the_camargue(open_session: Any,
                                                                    crisis_server: LiveServer) -> None:
     s = open_session(crisis_server, "operator", "tablet", "/")
