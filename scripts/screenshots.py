@@ -3,7 +3,7 @@
     .venv/bin/python scripts/screenshots.py OUT_DIR [--pages /,/crise] [--sizes wall,phone] [--themes dark]
 
 Builds a throwaway instance (seven weeks of simulated history, the browser tests' users), adds a
-surge in Marseille 8e and Aix-en-Provence so the crisis screens have something to show, starts
+surge in Marseille 8e and Saintes-Maries-de-la-Mer so the crisis screens have something to show, starts
 `vigie serve` on a free port, signs in with Debian Chromium and writes OUT_DIR/<page>-<size>-<theme>.png.
 The wall is shot as the "display" role (what the ops-room screen signs in as), the rest as "admin".
 """
@@ -24,7 +24,7 @@ from tests.browser.conftest import (CHROMIUM_ARGS, PASSWORD, VIEWPORTS, push_cor
 PAGES = {"situation": "/", "sector": "/secteur/13208", "crisis": "/crise", "queries": "/requetes",
          "events": "/evenements", "exercise": "/exercice", "alerts": "/alertes", "admin": "/admin", "wall": "/mur",
          "report": "/rapport"}
-SURGES = (("13208", 60_000), ("13001", 40_000))
+SURGES = (("13208", 250_000), ("13096", 60_000))
 SETTLE_MS = 2500
 
 
