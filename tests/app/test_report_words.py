@@ -2,34 +2,21 @@
 mark and explained, "aucun événement connu" in the reader's language, in the HTML and the CSV."""
 from __future__ import annotations
 
-import time
 from html import unescape
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from server.context import vigie
-from vigie.feed.ingest import ingest_bytes
+from tests.app.crisis_calls import surge
 from vigie.identity import accounts
 from vigie.store import Store
 
-HEADER = "sector_id,slot_start,present,residents,tourists_fr,tourists_intl,excursionists,entries"
-
 
 @pytest.fixture
-def surge(app: Any, store: Store) -> Any:
-    """Seven weeks of simulated history ending now, then 900 000 people in Gardanne (no known event) for the two newest slots."""
-    from vigie.feed.simulator import Simulator
-    from vigie.runtime.feed import publish_until
-
-    s = replace(vigie(app.server).settings, history_weeks=7)
-    publish_until(store, Simulator.from_settings(s), s, time.time())
-    newest = int(store.scalar("SELECT MAX(slot) FROM observations"))
-    slots = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(newest - lag)) for lag in (1800, 0)]
-    rows = "".join(f"13041,{slot},900000,900000,0,0,0,0\n" for slot in slots)
-    assert ingest_bytes(store, (HEADER + "\n" + rows).encode(), "test", s).ok
-    return app
+def crowd(seeded: Any, store: Store) -> Any:
+    """The seeded history, then 900 000 people in Gardanne (no known event) for the two newest slots."""
+    surge(seeded, store, "13041", 900_000)
+    return seeded
 
 
 def _speaking(store: Store, username: str, language: str) -> None:
@@ -41,7 +28,7 @@ def _ranking_row(html: str, name: str) -> str:
     return next(row for row in body.split("<tr>") if name in row)
 
 
-def test_the_report_names_the_authorities_and_writes_z_as_the_reader_does(surge: Any, client_as: Any,
+def test_the_report_names_the_authorities_and_writes_z_as_the_reader_does(crowd: Any, client_as: Any,
                                                                          store: Store) -> None:
     french = client_as("operator").get("/rapport").get_data(as_text=True)
     assert "<th>SDIS 13</th>" in french and "<th>SDIS13</th>" not in french
@@ -58,7 +45,7 @@ def test_the_report_names_the_authorities_and_writes_z_as_the_reader_does(surge:
     assert "z: the difference counted in" in unescape(english)
 
 
-def test_the_report_csv_explains_in_the_readers_language(surge: Any, client_as: Any, store: Store) -> None:
+def test_the_report_csv_explains_in_the_readers_language(crowd: Any, client_as: Any, store: Store) -> None:
     _speaking(store, "operator", "en")
     english = client_as("operator").get("/rapport?format=csv").get_data(as_text=True)
     line = next(row for row in english.splitlines() if "Gardanne" in row)

@@ -18,12 +18,18 @@ def test_live_view_shows_the_newest_slot_without_overlay(history: Store, data_di
     assert view_for(history, settings, None, SATURDAY_14H + 60).at == SATURDAY_14H
 
 
-def test_exercise_view_follows_its_clock_and_injections(history: Store, data_dir: Path) -> None:
-    settings, operator = make_settings(data_dir), user_id(history, "operator")
-    exercise = start(history, new_exercise(history, speed=600).id, "trainer", wall_now=WALL)
+def joined_exercise(history: Store, operator: int, speed: int) -> control.Exercise:
+    """A started exercise with 20 000 people injected in Marseille 8e for one slot, joined by `operator`."""
+    exercise = start(history, new_exercise(history, speed=speed).id, "trainer", wall_now=WALL)
     add_injection(history, exercise.id, "13208", SATURDAY_14H + STEP, SATURDAY_14H + 2 * STEP, delta=20_000,
                   note="foule", username="trainer")
     control.join(history, exercise.id, operator, wall_now=WALL)
+    return exercise
+
+
+def test_exercise_view_follows_its_clock_and_injections(history: Store, data_dir: Path) -> None:
+    settings, operator = make_settings(data_dir), user_id(history, "operator")
+    exercise = joined_exercise(history, operator, speed=600)
     view = view_for(history, settings, operator, WALL + 3)
     assert view.now == SATURDAY_14H + 1800 and view.at == SATURDAY_14H + STEP
     assert view.exercise is not None and view.exercise.id == exercise.id
@@ -72,10 +78,7 @@ def test_looking_back_in_an_exercise_stays_before_its_clock(history: Store, data
     from vigie.training.view import look_back_window, looking_back
 
     settings, operator = make_settings(data_dir), user_id(history, "operator")
-    exercise = start(history, new_exercise(history, speed=60).id, "trainer", wall_now=WALL)
-    add_injection(history, exercise.id, "13208", SATURDAY_14H + STEP, SATURDAY_14H + 2 * STEP, delta=20_000,
-                  note="foule", username="trainer")
-    control.join(history, exercise.id, operator, wall_now=WALL)
+    exercise = joined_exercise(history, operator, speed=60)
     view = view_for(history, settings, operator, WALL + 240)       # four hours of exercise at one minute a second
     assert view.at == SATURDAY_14H + 8 * STEP
     assert look_back_window(view, settings.slot_minutes)[1] == view.at    # never beyond the exercise clock
