@@ -22,7 +22,7 @@ from server.text import dec, lang, num, pct, signed, t
 from vigie.identity import audit
 from vigie.operations.allocation import (AllocationError, AllocationProblem, AllocationResult, Ratios,
                                          default_ratios_path, demand_points, load_ratios)
-from vigie.operations.crisis import UNEXPLAINED, CrisisLists, RankedSector, crisis_lists, thresholds
+from vigie.operations.crisis import CrisisLists, RankedSector, crisis_lists, explanation_text, thresholds
 from vigie.operations.overlays import sector_massif_levels
 from vigie.operations.plans import plan_fingerprint, plan_record, plan_texts
 from vigie.training.control import (AlreadyLogged, ExerciseError, LogError, add_log_entry, main_courante,
@@ -98,7 +98,7 @@ def moment_note(sector_code: str, moments: dict[str, int] | None) -> str:
 
 def event_text(explanation: str) -> str:
     """The known events of a ranked sector, or "aucun événement connu" in the reader's language."""
-    return t("crisis.no_known_event") if explanation == UNEXPLAINED else explanation
+    return explanation_text(explanation, lang())
 
 
 def _explained(r: RankedSector) -> Any:

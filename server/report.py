@@ -12,7 +12,7 @@ from vigie.analysis.exports import Column, to_csv
 from vigie.identity import audit
 from vigie.operations.plans import plan_texts
 from vigie.i18n import authority_name, format_decimal, format_int, format_pct, format_time, translate
-from vigie.operations.crisis import UNEXPLAINED, thresholds
+from vigie.operations.crisis import explanation_text, thresholds
 from vigie.briefing.report import build_report, ranked_rows
 
 bp = Blueprint("report", __name__)
@@ -24,11 +24,6 @@ CSV_COLUMNS = (("rank", "number"), ("code", "text"), ("name", "text"), ("present
 def csv_columns(lang: str) -> list[Column]:
     """The columns of the report's CSV, headed in `lang` (report.csv_* messages)."""
     return [Column(key, translate(f"report.csv_{key}", lang), kind) for key, kind in CSV_COLUMNS]
-
-
-def explanation_text(explanation: str, lang: str) -> str:
-    """The known events of a ranked sector, or "aucun événement connu" in the reader's language."""
-    return translate("crisis.no_known_event", lang) if explanation == UNEXPLAINED else explanation
 
 
 def csv_rows(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from vigie.config import Settings
+from vigie.i18n import translate
 from vigie.analysis.situation import Overlay, SectorSituation, Situation, significance_at, situation_at
 from vigie.calendar.events import Event, load_events
 from vigie.operations import repository
@@ -33,6 +34,11 @@ EVENT_LEAD_SECONDS = 2 * 3600  # crowds gather before an event starts
 EVENT_TAIL_SECONDS = 3600      # and take a while to leave after it ends
 ALL = "all"
 
+
+
+def explanation_text(explanation: str, lang: str = "fr") -> str:
+    """The known events of a ranked sector, or "aucun événement connu" in the reader's language."""
+    return translate("crisis.no_known_event", lang) if explanation == UNEXPLAINED else explanation
 
 @dataclass(frozen=True)
 class RankedSector:
